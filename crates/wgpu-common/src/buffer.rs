@@ -1,0 +1,195 @@
+//! Typed device buffers, and column-major matrices split over as many buffers as one storage
+//! binding requires.
+
+use std::marker::PhantomData;
+
+use bytemuck::Pod;
+
+use crate::{
+    error::{GpuError, GpuResult},
+    GpuContext,
+};
+
+/// Usage of every storage buffer: readable and writable by kernels, copyable both ways.
+const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
+    .union(wgpu::BufferUsages::COPY_SRC)
+    .union(wgpu::BufferUsages::COPY_DST);
+
+/// A device buffer of `len` elements of `T`.
+pub struct GpuBuffer<T> {
+    pub buffer: wgpu::Buffer,
+    len: usize,
+    _t: PhantomData<T>,
+}
+
+impl<T: Pod> GpuBuffer<T> {
+    fn bytes_for(len: usize) -> u64 {
+        // Zero-sized bindings are invalid: keep at least one word.
+        ((len * size_of::<T>()) as u64).max(4).next_multiple_of(4)
+    }
+
+    /// A zero-filled buffer (wgpu clears new buffers).
+    pub fn zeroed(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
+        let size = Self::bytes_for(len);
+        let max = ctx.limits.max_buffer_size;
+        if size > max {
+            return Err(GpuError::BufferTooLarge { op: op.to_string(), needed: size, available: max });
+        }
+        let buffer = ctx
+            .scoped(op, || {
+                ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(op),
+                    size,
+                    usage: STORAGE,
+                    mapped_at_creation: false,
+                })
+            })
+            .map_err(|e| match e {
+                GpuError::OutOfMemory { op, .. } => GpuError::OutOfMemory {
+                    op,
+                    detail: format!(" allocating {size} bytes"),
+                },
+                e => e,
+            })?;
+        Ok(Self { buffer, len, _t: PhantomData })
+    }
+
+    pub fn from_slice(ctx: &GpuContext, op: &str, data: &[T]) -> GpuResult<Self> {
+        let b = Self::zeroed(ctx, op, data.len())?;
+        b.write(ctx, 0, data)?;
+        Ok(b)
+    }
+
+    /// Writes `data` at element offset `at`.
+    pub fn write(&self, ctx: &GpuContext, at: usize, data: &[T]) -> GpuResult<()> {
+        if at + data.len() > self.len {
+            return Err(GpuError::invalid("buffer write", format!("{} elements at {at} exceed length {}", data.len(), self.len)));
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        ctx.scoped("buffer upload", || {
+            ctx.queue.write_buffer(&self.buffer, (at * size_of::<T>()) as u64, bytemuck::cast_slice(data))
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn binding(&self) -> wgpu::BindingResource<'_> {
+        self.buffer.as_entire_binding()
+    }
+
+    /// Reads elements `range` back to the host.
+    pub fn read_range(&self, ctx: &GpuContext, range: std::ops::Range<usize>) -> GpuResult<Vec<T>> {
+        if range.end > self.len || range.start > range.end {
+            return Err(GpuError::invalid("buffer download", format!("range {range:?} outside length {}", self.len)));
+        }
+        read_bytes(ctx, &self.buffer, (range.start * size_of::<T>()) as u64, (range.len() * size_of::<T>()) as u64)
+            .map(|bytes| bytemuck::pod_collect_to_vec(&bytes))
+    }
+
+    pub fn read(&self, ctx: &GpuContext) -> GpuResult<Vec<T>> {
+        self.read_range(ctx, 0..self.len)
+    }
+}
+
+/// Copies `len` bytes at `offset` of `buffer` to the host.
+fn read_bytes(ctx: &GpuContext, buffer: &wgpu::Buffer, offset: u64, len: u64) -> GpuResult<Vec<u8>> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let padded = len.next_multiple_of(4);
+    let staging = ctx.scoped("buffer download", || {
+        ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("download staging"),
+            size: padded,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    })?;
+    let mut enc = ctx.encoder("download");
+    enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, padded);
+    ctx.submit_and_wait("buffer download", enc)?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    ctx.wait("buffer download", None)?;
+    rx.recv()
+        .map_err(|e| GpuError::Internal { op: "buffer download".into(), message: e.to_string() })?
+        .map_err(|e| GpuError::Internal { op: "buffer download".into(), message: e.to_string() })?;
+    let view = staging
+        .slice(..)
+        .get_mapped_range()
+        .map_err(|e| GpuError::Internal { op: "buffer download".into(), message: e.to_string() })?;
+    let out = view[..len as usize].to_vec();
+    drop(view);
+    staging.unmap();
+    Ok(out)
+}
+
+/// A column-major matrix of 32-bit words whose columns are spread over buffers that each fit
+/// one storage binding (whole columns per buffer, so a kernel sees complete columns).
+pub struct ColumnMatrix {
+    pub height: usize,
+    pub width: usize,
+    pub columns_per_chunk: usize,
+    pub chunks: Vec<GpuBuffer<u32>>,
+}
+
+impl ColumnMatrix {
+    /// A zeroed `height x width` matrix, split as the device's binding size requires.
+    pub fn zeroed(ctx: &GpuContext, op: &str, height: usize, width: usize) -> GpuResult<Self> {
+        let column_bytes = (height as u64 * 4).max(4);
+        let binding = ctx.limits.max_binding_bytes();
+        if column_bytes > binding {
+            return Err(GpuError::BufferTooLarge { op: op.to_string(), needed: column_bytes, available: binding });
+        }
+        let columns_per_chunk = ((binding / column_bytes) as usize).clamp(1, width.max(1));
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        while start < width {
+            let cols = columns_per_chunk.min(width - start);
+            chunks.push(GpuBuffer::zeroed(ctx, op, cols * height)?);
+            start += cols;
+        }
+        Ok(Self { height, width, columns_per_chunk, chunks })
+    }
+
+    /// Uploads a column-major host matrix.
+    pub fn from_col_major(ctx: &GpuContext, op: &str, height: usize, width: usize, values: &[u32]) -> GpuResult<Self> {
+        if values.len() != height * width {
+            return Err(GpuError::invalid(op, format!("{} values for a {height} x {width} matrix", values.len())));
+        }
+        let m = Self::zeroed(ctx, op, height, width)?;
+        for (i, chunk) in m.chunks.iter().enumerate() {
+            let start = i * m.columns_per_chunk * height;
+            chunk.write(ctx, 0, &values[start..start + chunk.len()])?;
+        }
+        Ok(m)
+    }
+
+    /// Columns held by chunk `i`.
+    pub fn chunk_columns(&self, i: usize) -> usize {
+        self.chunks[i].len() / self.height.max(1)
+    }
+
+    /// The whole matrix, column-major, on the host.
+    pub fn read_col_major(&self, ctx: &GpuContext) -> GpuResult<Vec<u32>> {
+        let mut out = Vec::with_capacity(self.height * self.width);
+        for c in &self.chunks {
+            out.extend(c.read(ctx)?);
+        }
+        Ok(out)
+    }
+
+    pub fn bytes(&self) -> u64 {
+        (self.height * self.width * 4) as u64
+    }
+}

@@ -1,0 +1,55 @@
+//! Errors of the GPU runtime. wgpu reports validation and out-of-memory errors asynchronously and
+//! panics by default; the context captures them and they arrive here with the operation's name.
+
+use crate::limits::GeometryError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GpuError {
+    #[error(
+        "no GPU adapter found{filter}. Install a Vulkan driver (on Debian/Ubuntu without a GPU: \
+         `apt-get install mesa-vulkan-drivers libvulkan1` for the lavapipe software device), or \
+         run scripts/ensure-vulkan.sh"
+    )]
+    NoAdapter { filter: String },
+    #[error(
+        "adapter '{adapter}' lacks {feature}, which the prover needs ({why}); choose another \
+         adapter with OPENVM_WGPU_ADAPTER=<name substring> (see `openvm-wgpu info`)"
+    )]
+    MissingFeature { adapter: String, feature: &'static str, why: &'static str },
+    #[error("could not open a device on '{adapter}': {message}")]
+    RequestDevice { adapter: String, message: String },
+    #[error("{op}: wgpu validation error: {message}")]
+    Validation { op: String, message: String },
+    #[error(
+        "{op}: the GPU ran out of memory{detail}; free GPU memory, or prove smaller traces / fewer at once"
+    )]
+    OutOfMemory { op: String, detail: String },
+    #[error(
+        "{op}: needs a buffer of {needed} bytes, but the device allows at most {available} bytes per buffer"
+    )]
+    BufferTooLarge { op: String, needed: u64, available: u64 },
+    #[error("{op}: GPU error: {message}")]
+    Internal { op: String, message: String },
+    #[error(transparent)]
+    Geometry(#[from] GeometryError),
+    #[error("{op}: invalid argument: {message}")]
+    InvalidArgument { op: String, message: String },
+}
+
+pub type GpuResult<T> = Result<T, GpuError>;
+
+impl GpuError {
+    pub(crate) fn from_wgpu(op: &str, e: wgpu::Error) -> Self {
+        match e {
+            wgpu::Error::OutOfMemory { .. } => GpuError::OutOfMemory { op: op.to_string(), detail: String::new() },
+            wgpu::Error::Validation { description, .. } => {
+                GpuError::Validation { op: op.to_string(), message: description }
+            }
+            wgpu::Error::Internal { description, .. } => GpuError::Internal { op: op.to_string(), message: description },
+        }
+    }
+
+    pub fn invalid(op: impl Into<String>, message: impl Into<String>) -> Self {
+        GpuError::InvalidArgument { op: op.into(), message: message.into() }
+    }
+}

@@ -1,0 +1,15 @@
+//! The wgpu runtime of the OpenVM GPU prover: opening a device, turning its limits into launch
+//! geometry, typed buffers that split past binding limits, WGSL assembly and a pipeline cache.
+//! Nothing here is specific to the prover.
+
+pub mod buffer;
+pub mod context;
+pub mod error;
+pub mod kernel;
+pub mod limits;
+
+pub use buffer::{ColumnMatrix, GpuBuffer};
+pub use context::{AdapterSummary, ContextOptions, GpuContext};
+pub use error::{GpuError, GpuResult};
+pub use kernel::{KernelSource, PipelineKey, ShaderLibrary};
+pub use limits::{DeviceLimits, Grid, GridPart, LaunchShape, LimitProfile};

@@ -1,0 +1,715 @@
+//! Device limits and the launch-geometry rules.
+//!
+//! Every kernel states what it needs ("blocks of 2^l elements in workgroup memory", "tiles of
+//! 2^t elements"); the functions here turn that plus the device's limits into a launch shape.
+//! They are pure functions so they can be unit-tested against the limits of devices we do not
+//! have, and so `openvm-wgpu info` can print what every kernel would get.
+
+use std::fmt;
+
+/// The subset of a device's limits that launch geometry depends on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceLimits {
+    pub max_invocations_per_workgroup: u32,
+    pub max_workgroup_size_x: u32,
+    pub max_workgroup_size_y: u32,
+    pub max_workgroup_size_z: u32,
+    pub max_workgroup_storage_bytes: u32,
+    pub max_workgroups_per_dimension: u32,
+    pub max_storage_buffer_binding_size: u64,
+    pub max_buffer_size: u64,
+    /// Smallest subgroup the device may run a kernel with.
+    pub subgroup_min_size: u32,
+    pub subgroup_max_size: u32,
+    /// Whether subgroup operations may be used (feature requested and granted).
+    pub subgroups: bool,
+}
+
+impl DeviceLimits {
+    /// Limits of a device opened with `limits`, on an adapter described by `info`.
+    pub fn from_wgpu(limits: &wgpu::Limits, info: &wgpu::AdapterInfo, subgroups: bool) -> Self {
+        Self {
+            max_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
+            max_workgroup_size_x: limits.max_compute_workgroup_size_x,
+            max_workgroup_size_y: limits.max_compute_workgroup_size_y,
+            max_workgroup_size_z: limits.max_compute_workgroup_size_z,
+            max_workgroup_storage_bytes: limits.max_compute_workgroup_storage_size,
+            max_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
+            max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size as u64,
+            max_buffer_size: limits.max_buffer_size,
+            subgroup_min_size: info.subgroup_min_size.max(1),
+            subgroup_max_size: info.subgroup_max_size.max(1),
+            subgroups,
+        }
+    }
+
+    /// The largest buffer one storage binding can see, in bytes.
+    pub fn max_binding_bytes(&self) -> u64 {
+        self.max_storage_buffer_binding_size.min(self.max_buffer_size)
+    }
+}
+
+/// A named set of limits lower than (or equal to) an adapter's, so tests on one device stand in
+/// for others (DESIGN.md rule 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LimitProfile {
+    /// The adapter's own limits.
+    Native,
+    /// Apple M1 class: 1024 invocations, 32 KiB workgroup memory, subgroup 32.
+    AppleM1,
+    /// The WebGPU defaults: 256 invocations, 16 KiB workgroup memory, 128 MiB bindings.
+    WebGpuDefault,
+    /// Deliberately small: 64 invocations, 4 KiB, 64 workgroups per dimension, no subgroups.
+    /// Forces every fallback path (grid folding, workgroup-memory instead of shuffles, splitting).
+    Tiny,
+}
+
+impl LimitProfile {
+    pub const ALL: [LimitProfile; 4] = [
+        LimitProfile::Native,
+        LimitProfile::AppleM1,
+        LimitProfile::WebGpuDefault,
+        LimitProfile::Tiny,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LimitProfile::Native => "native",
+            LimitProfile::AppleM1 => "apple-m1",
+            LimitProfile::WebGpuDefault => "webgpu-default",
+            LimitProfile::Tiny => "tiny",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Caps applied on top of the adapter's limits: (invocations, workgroup bytes,
+    /// workgroups per dimension, binding bytes, subgroup size, subgroups allowed).
+    fn caps(self) -> ProfileCaps {
+        match self {
+            LimitProfile::Native => ProfileCaps::default(),
+            LimitProfile::AppleM1 => ProfileCaps {
+                invocations: Some(1024),
+                workgroup_bytes: Some(32 << 10),
+                subgroup_size: Some(32),
+                ..Default::default()
+            },
+            LimitProfile::WebGpuDefault => ProfileCaps {
+                invocations: Some(256),
+                workgroup_bytes: Some(16 << 10),
+                binding_bytes: Some(128 << 20),
+                buffer_bytes: Some(256 << 20),
+                ..Default::default()
+            },
+            LimitProfile::Tiny => ProfileCaps {
+                invocations: Some(64),
+                workgroup_bytes: Some(4 << 10),
+                workgroups_per_dimension: Some(64),
+                binding_bytes: Some(16 << 20),
+                buffer_bytes: Some(64 << 20),
+                subgroups: false,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// The wgpu limits to request for this profile on an adapter offering `adapter`.
+    pub fn apply_to_wgpu(self, adapter: &wgpu::Limits) -> wgpu::Limits {
+        let c = self.caps();
+        let mut l = adapter.clone();
+        let cap32 = |v: &mut u32, cap: Option<u32>| {
+            if let Some(cap) = cap {
+                *v = (*v).min(cap)
+            }
+        };
+        cap32(&mut l.max_compute_invocations_per_workgroup, c.invocations);
+        cap32(&mut l.max_compute_workgroup_size_x, c.invocations);
+        cap32(&mut l.max_compute_workgroup_size_y, c.invocations);
+        cap32(&mut l.max_compute_workgroup_size_z, c.invocations.map(|i| i.min(64)));
+        cap32(&mut l.max_compute_workgroup_storage_size, c.workgroup_bytes);
+        cap32(&mut l.max_compute_workgroups_per_dimension, c.workgroups_per_dimension);
+        if let Some(b) = c.binding_bytes {
+            l.max_storage_buffer_binding_size = l.max_storage_buffer_binding_size.min(b);
+        }
+        if let Some(b) = c.buffer_bytes {
+            l.max_buffer_size = l.max_buffer_size.min(b);
+        }
+        l
+    }
+
+    /// Whether the profile allows subgroup operations (when the adapter has them).
+    pub fn allows_subgroups(self) -> bool {
+        self.caps().subgroups
+    }
+
+    /// The device limits this profile presents on an adapter with `adapter` limits. Subgroup
+    /// sizes cannot be changed on a real device, so the profile's size applies only as a
+    /// description (for `info` and unit tests); kernels use the adapter's real minimum.
+    pub fn apply(self, adapter: &DeviceLimits) -> DeviceLimits {
+        let c = self.caps();
+        let min = |v: u32, cap: Option<u32>| cap.map_or(v, |cap| v.min(cap));
+        let min64 = |v: u64, cap: Option<u64>| cap.map_or(v, |cap| v.min(cap));
+        DeviceLimits {
+            max_invocations_per_workgroup: min(adapter.max_invocations_per_workgroup, c.invocations),
+            max_workgroup_size_x: min(adapter.max_workgroup_size_x, c.invocations),
+            max_workgroup_size_y: min(adapter.max_workgroup_size_y, c.invocations),
+            max_workgroup_size_z: min(adapter.max_workgroup_size_z, c.invocations.map(|i| i.min(64))),
+            max_workgroup_storage_bytes: min(adapter.max_workgroup_storage_bytes, c.workgroup_bytes),
+            max_workgroups_per_dimension: min(
+                adapter.max_workgroups_per_dimension,
+                c.workgroups_per_dimension,
+            ),
+            max_storage_buffer_binding_size: min64(
+                adapter.max_storage_buffer_binding_size,
+                c.binding_bytes,
+            ),
+            max_buffer_size: min64(adapter.max_buffer_size, c.buffer_bytes),
+            subgroup_min_size: adapter.subgroup_min_size,
+            subgroup_max_size: adapter.subgroup_max_size,
+            subgroups: adapter.subgroups && c.subgroups,
+        }
+    }
+
+    /// A stand-alone description of the profile's device (for unit tests and `info`).
+    pub fn reference_limits(self) -> Option<DeviceLimits> {
+        let c = self.caps();
+        let base = reference::generous();
+        (self != LimitProfile::Native).then(|| {
+            let mut l = self.apply(&base);
+            if let Some(sg) = c.subgroup_size {
+                l.subgroup_min_size = sg;
+                l.subgroup_max_size = sg;
+            }
+            l
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ProfileCaps {
+    invocations: Option<u32>,
+    workgroup_bytes: Option<u32>,
+    workgroups_per_dimension: Option<u32>,
+    binding_bytes: Option<u64>,
+    buffer_bytes: Option<u64>,
+    subgroup_size: Option<u32>,
+    subgroups: bool,
+}
+
+impl Default for ProfileCaps {
+    fn default() -> Self {
+        Self {
+            invocations: None,
+            workgroup_bytes: None,
+            workgroups_per_dimension: None,
+            binding_bytes: None,
+            buffer_bytes: None,
+            subgroup_size: None,
+            subgroups: true,
+        }
+    }
+}
+
+impl fmt::Display for LimitProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Limits of real devices, as their drivers report them through wgpu.
+pub mod reference {
+    use super::DeviceLimits;
+
+    fn device(inv: u32, wg_bytes: u32, sg_min: u32, sg_max: u32, binding: u64, buffer: u64) -> DeviceLimits {
+        DeviceLimits {
+            max_invocations_per_workgroup: inv,
+            max_workgroup_size_x: inv,
+            max_workgroup_size_y: inv,
+            max_workgroup_size_z: 64,
+            max_workgroup_storage_bytes: wg_bytes,
+            max_workgroups_per_dimension: 65535,
+            max_storage_buffer_binding_size: binding,
+            max_buffer_size: buffer,
+            subgroup_min_size: sg_min,
+            subgroup_max_size: sg_max,
+            subgroups: true,
+        }
+    }
+    /// Apple M1 through Metal.
+    pub fn apple_m1() -> DeviceLimits {
+        device(1024, 32 << 10, 32, 32, 1 << 30, 1 << 30)
+    }
+    /// NVIDIA H100 through Vulkan.
+    pub fn nvidia_h100() -> DeviceLimits {
+        device(1024, 48 << 10, 32, 32, (2 << 30) - 4, 4 << 30)
+    }
+    /// AMD RDNA through Vulkan (wave32 or wave64).
+    pub fn amd_rdna() -> DeviceLimits {
+        device(1024, 64 << 10, 32, 64, (2 << 30) - 4, 4 << 30)
+    }
+    /// Mesa lavapipe (software Vulkan).
+    pub fn lavapipe() -> DeviceLimits {
+        device(1024, 32 << 10, 8, 8, 128 << 20, 1 << 30)
+    }
+    /// WebGPU's default limits (no subgroups assumed).
+    pub fn webgpu_default() -> DeviceLimits {
+        let mut l = device(256, 16 << 10, 4, 128, 128 << 20, 256 << 20);
+        l.max_workgroup_size_x = 256;
+        l.max_workgroup_size_y = 256;
+        l.subgroups = false;
+        l
+    }
+    /// A device larger than any of the above, the base the profiles cap.
+    pub fn generous() -> DeviceLimits {
+        device(1024, 64 << 10, 32, 32, 2 << 30, 4 << 30)
+    }
+    /// Every reference device with its name.
+    pub fn all() -> Vec<(&'static str, DeviceLimits)> {
+        vec![
+            ("apple-m1", apple_m1()),
+            ("nvidia-h100-vulkan", nvidia_h100()),
+            ("amd-rdna", amd_rdna()),
+            ("lavapipe", lavapipe()),
+            ("webgpu-default", webgpu_default()),
+            ("tiny", super::LimitProfile::Tiny.reference_limits().unwrap()),
+        ]
+    }
+}
+
+/// Why a kernel cannot be launched on a device.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GeometryError {
+    #[error(
+        "{kernel}: needs {needed} bytes of workgroup memory, the device allows {available}; \
+         use a device with more workgroup memory or a smaller size parameter"
+    )]
+    WorkgroupMemory { kernel: &'static str, needed: u64, available: u64 },
+    #[error(
+        "{kernel}: {workgroups} workgroups exceed the device's grid ({max_per_dim}^3); \
+         split the work into smaller batches"
+    )]
+    GridTooLarge { kernel: &'static str, workgroups: u64, max_per_dim: u32 },
+    #[error("{kernel}: size parameter {what} = {value} is out of the supported range {range}")]
+    OutOfRange { kernel: &'static str, what: &'static str, value: u64, range: &'static str },
+}
+
+/// A grid of workgroups, folded into up to three dimensions. Kernels recover the linear
+/// workgroup index as `x + y * dims[0] + z * dims[0] * dims[1]` and ignore indices at or past
+/// `workgroups`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grid {
+    pub dims: [u32; 3],
+    pub workgroups: u64,
+}
+
+impl Grid {
+    pub fn is_empty(&self) -> bool {
+        self.workgroups == 0
+    }
+}
+
+/// One dispatch of a split grid: workgroups `base .. base + grid.workgroups` of the whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GridPart {
+    pub base: u32,
+    pub grid: Grid,
+}
+
+/// Splits `workgroups` into dispatches that each fit the device's grid (folded to 3-D). Kernels
+/// add `base` to their folded workgroup index. Work larger than 2^32 workgroups is refused.
+pub fn split_grid(kernel: &'static str, workgroups: u64, max_per_dim: u32) -> Result<Vec<GridPart>, GeometryError> {
+    if workgroups > u32::MAX as u64 {
+        return Err(GeometryError::GridTooLarge { kernel, workgroups, max_per_dim });
+    }
+    let m = max_per_dim.max(1) as u64;
+    let per_dispatch = m * m * m;
+    let mut parts = Vec::new();
+    let mut base = 0u64;
+    while base < workgroups {
+        let n = per_dispatch.min(workgroups - base);
+        parts.push(GridPart { base: base as u32, grid: fold_grid(kernel, n, max_per_dim)? });
+        base += n;
+    }
+    Ok(parts)
+}
+
+/// Folds `workgroups` into a grid whose every dimension is at most `max_per_dim`.
+pub fn fold_grid(
+    kernel: &'static str,
+    workgroups: u64,
+    max_per_dim: u32,
+) -> Result<Grid, GeometryError> {
+    if workgroups == 0 {
+        return Ok(Grid { dims: [0, 0, 0], workgroups });
+    }
+    let m = max_per_dim.max(1) as u64;
+    let x = workgroups.min(m);
+    let y = workgroups.div_ceil(x).min(m);
+    let z = workgroups.div_ceil(x * y);
+    if z > m {
+        return Err(GeometryError::GridTooLarge { kernel, workgroups, max_per_dim });
+    }
+    Ok(Grid { dims: [x as u32, y as u32, z as u32], workgroups })
+}
+
+/// What a launch looks like: the per-pipeline shape (workgroup size, workgroup memory, work per
+/// invocation) of a kernel. The grid is chosen per dispatch with [`fold_grid`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LaunchShape {
+    pub workgroup_size: [u32; 3],
+    pub workgroup_memory_bytes: u32,
+    pub items_per_invocation: u32,
+}
+
+impl LaunchShape {
+    pub fn invocations(&self) -> u32 {
+        self.workgroup_size.iter().product()
+    }
+
+    /// Checks the shape against the device; every rule's output passes this by construction,
+    /// the unit tests make sure of it.
+    pub fn fits(&self, l: &DeviceLimits) -> bool {
+        self.invocations() <= l.max_invocations_per_workgroup
+            && self.workgroup_size[0] <= l.max_workgroup_size_x
+            && self.workgroup_size[1] <= l.max_workgroup_size_y
+            && self.workgroup_size[2] <= l.max_workgroup_size_z
+            && self.workgroup_memory_bytes <= l.max_workgroup_storage_bytes
+    }
+}
+
+fn floor_pow2(x: u32) -> u32 {
+    if x == 0 {
+        0
+    } else {
+        1 << (31 - x.leading_zeros())
+    }
+}
+
+/// Invocations per workgroup we aim for when the kernel has a free choice: enough to hide
+/// latency on desktop GPUs, a multiple of every subgroup size, within the device's limits.
+pub fn preferred_invocations(l: &DeviceLimits) -> u32 {
+    let cap = floor_pow2(l.max_invocations_per_workgroup.min(l.max_workgroup_size_x)).max(1);
+    256u32.max(floor_pow2(l.subgroup_max_size)).min(cap)
+}
+
+/// Elementwise kernels (one item per invocation, 1-D): workgroup size and grid.
+pub fn elementwise(l: &DeviceLimits) -> LaunchShape {
+    LaunchShape {
+        workgroup_size: [preferred_invocations(l), 1, 1],
+        workgroup_memory_bytes: 0,
+        items_per_invocation: 1,
+    }
+}
+
+/// Largest `l` for which `batch_ntt_small` is defined.
+pub const MAX_SMALL_NTT_LOG: u32 = 10;
+
+/// Geometry of `batch_ntt_small` (and the other small-block kernels that share its shape):
+/// many independent blocks of `2^log_n` field elements, each transformed by one group of
+/// invocations that exchange values through subgroup shuffles for the first levels and through
+/// workgroup memory for the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SmallBlockGeometry {
+    pub log_n: u32,
+    /// Invocations that cooperate on one block (a power of two, at most 2^(log_n-1)).
+    pub invocations_per_block: u32,
+    /// Blocks handled by one workgroup.
+    pub blocks_per_workgroup: u32,
+    /// Butterflies per invocation per level.
+    pub pairs_per_invocation: u32,
+    /// Level transitions done with subgroup shuffles (0 without subgroups).
+    pub shuffle_transitions: u32,
+    pub shape: LaunchShape,
+}
+
+impl SmallBlockGeometry {
+    /// Whether workgroup memory is used at all.
+    pub fn uses_workgroup_memory(&self) -> bool {
+        self.shape.workgroup_memory_bytes > 0
+    }
+
+    /// The dispatches for `blocks` blocks.
+    pub fn grid(&self, kernel: &'static str, blocks: u64, l: &DeviceLimits) -> Result<Vec<GridPart>, GeometryError> {
+        split_grid(kernel, blocks.div_ceil(self.blocks_per_workgroup as u64), l.max_workgroups_per_dimension)
+    }
+}
+
+/// The rule for small-block kernels: one invocation per butterfly pair up to the device's
+/// per-workgroup cap, shuffles for the level transitions whose partner lies inside the smallest
+/// subgroup the device can run, several blocks per workgroup until the preferred invocation
+/// count or half the workgroup memory is used (leaving room for a second resident workgroup).
+/// `shuffles_allowed` is false for kernels that have no shuffle path.
+pub fn small_block(
+    kernel: &'static str,
+    l: &DeviceLimits,
+    log_n: u32,
+    shuffles_allowed: bool,
+) -> Result<SmallBlockGeometry, GeometryError> {
+    if log_n > MAX_SMALL_NTT_LOG {
+        return Err(GeometryError::OutOfRange { kernel, what: "log_n", value: log_n as u64, range: "0..=10" });
+    }
+    let pairs = (1u32 << log_n) / 2;
+    let cap = floor_pow2(l.max_invocations_per_workgroup.min(l.max_workgroup_size_x)).max(1);
+    let invocations_per_block = pairs.clamp(1, cap);
+    let pairs_per_invocation = (pairs / invocations_per_block).max(1);
+    // Partner distance for the transition after level i is 2^i pair slots; a shuffle reaches it
+    // when it stays inside one block's invocations and inside the smallest subgroup.
+    let shuffle_transitions = if shuffles_allowed && l.subgroups && log_n >= 2 {
+        let reach = invocations_per_block.min(l.subgroup_min_size);
+        (reach.trailing_zeros()).min(log_n - 1)
+    } else {
+        0
+    };
+    let needs_memory = log_n >= 2 && shuffle_transitions < log_n - 1;
+    let block_bytes = if needs_memory { 4u32 << log_n } else { 0 };
+    if block_bytes > l.max_workgroup_storage_bytes {
+        return Err(GeometryError::WorkgroupMemory {
+            kernel,
+            needed: block_bytes as u64,
+            available: l.max_workgroup_storage_bytes as u64,
+        });
+    }
+    let by_invocations = (preferred_invocations(l) / invocations_per_block).max(1);
+    let by_memory = if block_bytes == 0 {
+        u32::MAX
+    } else {
+        ((l.max_workgroup_storage_bytes / 2) / block_bytes).max(1)
+    };
+    let blocks_per_workgroup = floor_pow2(by_invocations.min(by_memory).min(cap / invocations_per_block)).max(1);
+    Ok(SmallBlockGeometry {
+        log_n,
+        invocations_per_block,
+        blocks_per_workgroup,
+        pairs_per_invocation,
+        shuffle_transitions,
+        shape: LaunchShape {
+            workgroup_size: [invocations_per_block * blocks_per_workgroup, 1, 1],
+            workgroup_memory_bytes: block_bytes * blocks_per_workgroup,
+            items_per_invocation: pairs_per_invocation,
+        },
+    })
+}
+
+/// One pass of the large radix-2 NTT: `levels` consecutive butterfly levels starting at
+/// `first_level`, done in workgroup memory on tiles of `2^(coalesce_log + levels)` elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NttPass {
+    pub first_level: u32,
+    pub levels: u32,
+    /// log2 of the run of consecutive elements each tile row holds (for coalesced access).
+    pub coalesce_log: u32,
+}
+
+/// Geometry of the large NTT on columns of `2^log_n` elements.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LargeNttGeometry {
+    pub log_n: u32,
+    /// log2 of the elements one workgroup keeps in workgroup memory.
+    pub tile_log: u32,
+    pub passes: Vec<NttPass>,
+    pub shape: LaunchShape,
+}
+
+/// Consecutive elements a later pass reads per tile row: 2^3 u32 = 32 bytes, one DRAM sector.
+const NTT_COALESCE_LOG: u32 = 3;
+/// Beyond 2^13 elements per tile the extra levels per pass stop paying for the lost occupancy.
+const NTT_MAX_TILE_LOG: u32 = 13;
+
+/// The rule for the large NTT: tiles as large as the workgroup memory allows (up to 2^13),
+/// the first pass on contiguous elements, later passes on `2^3`-element runs, the levels spread
+/// evenly over the passes.
+pub fn large_ntt(kernel: &'static str, l: &DeviceLimits, log_n: u32) -> Result<LargeNttGeometry, GeometryError> {
+    if log_n > 27 {
+        return Err(GeometryError::OutOfRange { kernel, what: "log_n", value: log_n as u64, range: "0..=27 (BabyBear's two-adicity)" });
+    }
+    let max_tile_log = 31 - (l.max_workgroup_storage_bytes / 4).max(1).leading_zeros();
+    if max_tile_log < NTT_COALESCE_LOG + 1 {
+        return Err(GeometryError::WorkgroupMemory {
+            kernel,
+            needed: 4 << (NTT_COALESCE_LOG + 1),
+            available: l.max_workgroup_storage_bytes as u64,
+        });
+    }
+    let tile_log = max_tile_log.min(NTT_MAX_TILE_LOG).min(log_n.max(1));
+    let mut passes = Vec::new();
+    if log_n > 0 {
+        let first = tile_log.min(log_n);
+        passes.push(NttPass { first_level: 0, levels: first, coalesce_log: 0 });
+        let rest = log_n - first;
+        if rest > 0 {
+            let per_pass_max = tile_log - NTT_COALESCE_LOG.min(tile_log - 1);
+            let count = rest.div_ceil(per_pass_max);
+            let mut level = first;
+            for i in 0..count {
+                let levels = (rest - (level - first)).div_ceil(count - i);
+                let coalesce_log = (tile_log - levels).min(level);
+                passes.push(NttPass { first_level: level, levels, coalesce_log });
+                level += levels;
+            }
+        }
+    }
+    let butterflies = 1u32 << (tile_log.max(1) - 1);
+    let invocations = preferred_invocations(l).min(butterflies);
+    Ok(LargeNttGeometry {
+        log_n,
+        tile_log,
+        passes,
+        shape: LaunchShape {
+            workgroup_size: [invocations, 1, 1],
+            workgroup_memory_bytes: 4 << tile_log,
+            items_per_invocation: butterflies / invocations,
+        },
+    })
+}
+
+impl LargeNttGeometry {
+    /// Tiles (workgroups) per column in `pass`.
+    pub fn tiles_per_column(&self, pass: &NttPass) -> u64 {
+        1u64 << (self.log_n - pass.levels - pass.coalesce_log)
+    }
+
+    /// The dispatches for one pass over `columns` columns.
+    pub fn pass_grid(&self, kernel: &'static str, pass: &NttPass, columns: u64, l: &DeviceLimits) -> Result<Vec<GridPart>, GeometryError> {
+        split_grid(kernel, self.tiles_per_column(pass) * columns, l.max_workgroups_per_dimension)
+    }
+}
+
+/// How `total` equal items of `item_bytes` each are split over buffers that one binding can see:
+/// items per chunk (at least one item must fit).
+pub fn items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
+    let per = l.max_binding_bytes() / item_bytes.max(1);
+    (per > 0).then_some(per)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_devices() -> Vec<(&'static str, DeviceLimits)> {
+        reference::all()
+    }
+
+    #[test]
+    fn grid_folds_and_covers() {
+        for &(n, m) in &[(0u64, 65535u32), (1, 65535), (65535, 65535), (65536, 65535), (1 << 31, 65535), (4097, 64), (64 * 64 * 64, 64)] {
+            let g = fold_grid("t", n, m).unwrap();
+            assert!(g.dims.iter().all(|&d| d <= m), "{n} {m} {g:?}");
+            let cover: u64 = g.dims.iter().map(|&d| d as u64).product();
+            assert!(cover >= n, "{n} {m} {g:?}");
+            if n > 0 {
+                // no dimension is wasted entirely
+                assert!(cover - n < (g.dims[0] as u64) * (g.dims[1] as u64), "{n} {m} {g:?}");
+            }
+        }
+        assert!(fold_grid("t", 64 * 64 * 64 + 1, 64).is_err());
+        let parts = split_grid("t", 64 * 64 * 64 * 2 + 5, 64).unwrap();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[2].base, 64 * 64 * 64 * 2);
+        assert_eq!(parts[2].grid.workgroups, 5);
+        assert!(split_grid("t", 0, 64).unwrap().is_empty());
+        assert_eq!(fold_grid("t", 70000, 65535).unwrap().dims, [65535, 2, 1]);
+    }
+
+    #[test]
+    fn small_block_rule_on_real_devices() {
+        let mut table = String::new();
+        for (name, l) in all_devices() {
+            for log_n in 0..=MAX_SMALL_NTT_LOG {
+                let g = small_block("batch_ntt_small", &l, log_n, true).unwrap();
+                assert!(g.shape.fits(&l), "{name} l={log_n}: {g:?}");
+                assert!(g.invocations_per_block.is_power_of_two());
+                let pairs = ((1u32 << log_n) / 2).max(1);
+                assert_eq!(g.invocations_per_block * g.pairs_per_invocation, pairs.max(g.invocations_per_block));
+                if l.subgroups && log_n >= 2 {
+                    assert!(1 << g.shuffle_transitions <= l.subgroup_min_size);
+                } else {
+                    assert_eq!(g.shuffle_transitions, 0);
+                }
+                table += &format!(
+                    "{name:20} l={log_n:2} wg={:4} blocks/wg={:3} pairs/inv={:2} shuffles={} wgmem={}\n",
+                    g.shape.workgroup_size[0], g.blocks_per_workgroup, g.pairs_per_invocation, g.shuffle_transitions, g.shape.workgroup_memory_bytes
+                );
+            }
+        }
+        println!("{table}");
+        // Spot checks that show the rule adapts rather than hard-codes.
+        let m1 = small_block("k", &reference::apple_m1(), 10, true).unwrap();
+        assert_eq!((m1.invocations_per_block, m1.shuffle_transitions), (512, 5));
+        let lvp = small_block("k", &reference::lavapipe(), 10, true).unwrap();
+        assert_eq!(lvp.shuffle_transitions, 3);
+        let tiny = small_block("k", &LimitProfile::Tiny.reference_limits().unwrap(), 10, true).unwrap();
+        assert_eq!((tiny.invocations_per_block, tiny.pairs_per_invocation, tiny.shuffle_transitions), (64, 8, 0));
+        assert_eq!(tiny.shape.workgroup_memory_bytes, 4096);
+        let web = small_block("k", &reference::webgpu_default(), 10, true).unwrap();
+        assert_eq!(web.invocations_per_block, 256);
+    }
+
+    #[test]
+    fn small_block_reports_missing_memory() {
+        let mut l = reference::lavapipe();
+        l.max_workgroup_storage_bytes = 2048;
+        l.subgroups = false;
+        assert!(matches!(small_block("k", &l, 10, true), Err(GeometryError::WorkgroupMemory { .. })));
+        assert!(small_block("k", &l, 9, true).is_ok());
+        assert!(small_block("k", &l, 11, true).is_err());
+    }
+
+    #[test]
+    fn large_ntt_rule_on_real_devices() {
+        for (name, l) in all_devices() {
+            for log_n in 0..=27 {
+                let g = large_ntt("ntt", &l, log_n).unwrap();
+                assert!(g.shape.fits(&l), "{name} {log_n} {g:?}");
+                assert_eq!(g.passes.iter().map(|p| p.levels).sum::<u32>(), log_n, "{name} {log_n} {g:?}");
+                let mut next = 0;
+                for p in &g.passes {
+                    assert_eq!(p.first_level, next);
+                    assert!(p.levels + p.coalesce_log <= g.tile_log, "{name} {log_n} {g:?}");
+                    assert!(p.coalesce_log <= p.first_level);
+                    next += p.levels;
+                    let parts = g.pass_grid("ntt", p, 100, &l).unwrap();
+                    assert!(parts.iter().all(|part| part.grid.dims.iter().all(|&d| d <= l.max_workgroups_per_dimension)));
+                    assert_eq!(parts.iter().map(|p| p.grid.workgroups).sum::<u64>(), g.tiles_per_column(p) * 100);
+                }
+                if log_n == 24 {
+                    println!("{name:20} log_n=24 tile=2^{} passes={:?} wg={:?}", g.tile_log, g.passes, g.shape.workgroup_size);
+                }
+            }
+        }
+        let h100 = large_ntt("ntt", &reference::nvidia_h100(), 24).unwrap();
+        assert_eq!(h100.tile_log, 13);
+        assert_eq!(h100.passes.len(), 3);
+        let tiny = large_ntt("ntt", &LimitProfile::Tiny.reference_limits().unwrap(), 24).unwrap();
+        assert_eq!(tiny.tile_log, 10);
+        assert!(tiny.shape.workgroup_size[0] <= 64);
+    }
+
+    #[test]
+    fn profiles_never_raise_limits() {
+        for (_, base) in all_devices() {
+            for p in LimitProfile::ALL {
+                let l = p.apply(&base);
+                assert!(l.max_invocations_per_workgroup <= base.max_invocations_per_workgroup);
+                assert!(l.max_workgroup_storage_bytes <= base.max_workgroup_storage_bytes);
+                assert!(l.max_storage_buffer_binding_size <= base.max_storage_buffer_binding_size);
+                assert!(l.max_workgroups_per_dimension <= base.max_workgroups_per_dimension);
+                assert!(!l.subgroups || base.subgroups);
+            }
+        }
+        let tiny = LimitProfile::Tiny.reference_limits().unwrap();
+        assert_eq!((tiny.max_invocations_per_workgroup, tiny.max_workgroup_storage_bytes, tiny.max_workgroups_per_dimension), (64, 4096, 64));
+        assert!(!tiny.subgroups);
+    }
+
+    #[test]
+    fn elementwise_and_binding_split() {
+        for (_, l) in all_devices() {
+            assert!(elementwise(&l).fits(&l));
+        }
+        let lvp = reference::lavapipe();
+        assert_eq!(items_per_binding(4 << 20, &lvp), Some(32));
+        assert_eq!(items_per_binding(256 << 20, &lvp), None);
+    }
+}
