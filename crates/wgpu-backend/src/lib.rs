@@ -1,1 +1,9 @@
+//! SWIRL STARK prover backend for `openvm-stark-backend` on wgpu: one set of WGSL kernels for
+//! Metal, Vulkan and DX12, with launch geometry derived from each device's limits.
 
+pub mod field;
+pub mod kernels;
+pub mod shaders;
+pub mod stacked_pcs;
+
+pub use openvm_wgpu_common::{self as common, GpuContext, GpuError, GpuResult, LimitProfile};

@@ -2,6 +2,7 @@
 //! per-device pipeline cache.
 
 use std::{
+    any::{Any, TypeId},
     collections::HashMap,
     sync::{Arc, Mutex, OnceLock},
 };
@@ -90,6 +91,7 @@ pub struct GpuContext {
     pub profile: LimitProfile,
     uncaptured: Arc<Mutex<Vec<String>>>,
     pipelines: Mutex<HashMap<PipelineKey, Arc<wgpu::ComputePipeline>>>,
+    resources: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl std::fmt::Debug for GpuContext {
@@ -169,6 +171,7 @@ impl GpuContext {
             profile,
             uncaptured,
             pipelines: Mutex::new(HashMap::new()),
+            resources: Mutex::new(HashMap::new()),
         })
     }
 
@@ -296,6 +299,13 @@ impl GpuContext {
             contents: bytemuck::cast_slice(&padded),
             usage: wgpu::BufferUsages::UNIFORM,
         })
+    }
+
+    /// Per-device state of type `T` (e.g. twiddle tables), created on first use and shared.
+    pub fn resource<T: Any + Send + Sync + Default>(&self) -> Arc<T> {
+        let mut map = self.resources.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map.entry(TypeId::of::<T>()).or_insert_with(|| Arc::new(T::default()));
+        entry.clone().downcast::<T>().expect("resource map is keyed by type")
     }
 
     pub fn has_subgroups(&self) -> bool {

@@ -22,17 +22,19 @@ pub struct ShaderLibrary {
 }
 
 impl ShaderLibrary {
-    /// The kernel's source with every `#import` resolved.
-    pub fn assemble(&self, kernel: &KernelSource) -> Result<String, String> {
+    /// The kernel's source with every `#import` resolved; `aliases` maps an import name to the
+    /// shared source that stands for it on this device (e.g. a subgroup or a fallback version).
+    pub fn assemble(&self, kernel: &KernelSource, aliases: &[(&str, &str)]) -> Result<String, String> {
         let mut out = String::new();
         let mut seen = HashSet::new();
-        self.append(kernel, &mut out, &mut seen)?;
+        self.append(kernel, aliases, &mut out, &mut seen)?;
         Ok(out)
     }
 
     fn append(
         &self,
         src: &KernelSource,
+        aliases: &[(&str, &str)],
         out: &mut String,
         seen: &mut HashSet<&'static str>,
     ) -> Result<(), String> {
@@ -43,12 +45,13 @@ impl ShaderLibrary {
         for line in src.source.lines() {
             if let Some(name) = line.trim().strip_prefix("#import ") {
                 let name = name.trim();
+                let name = aliases.iter().find(|(a, _)| *a == name).map_or(name, |(_, to)| *to);
                 let dep = self
                     .shared
                     .iter()
                     .find(|s| s.name == name)
                     .ok_or_else(|| format!("{}: unknown import '{name}'", src.name))?;
-                self.append(dep, out, seen)?;
+                self.append(dep, aliases, out, seen)?;
                 body.push('\n');
             } else {
                 body.push_str(line);

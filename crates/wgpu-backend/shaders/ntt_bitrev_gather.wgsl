@@ -1,0 +1,50 @@
+// Starts a large NTT: dst[col][q] = src[col][i] * scale * shift^i with i = bit_reverse(q, dst_log),
+// zero where i >= src_height. This puts a column (or its zero-padded extension, for low-degree
+// extension) into the bit-reversed order the DIT passes expect, and folds in the inverse
+// transform's 1/n and a coset shift. Writes are contiguous; reads gather.
+#import babybear
+#import grid
+
+override WORKGROUP_SIZE: u32;
+
+struct Params {
+    src_height: u32,
+    dst_log: u32,
+    columns: u32,
+    src_column_offset: u32,
+    dst_column_offset: u32,
+    scale: u32,
+    shift: u32,
+    use_shift: u32,
+    workgroup_base: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> src: array<u32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let g = linear_workgroup(wid, nwg, params.workgroup_base) * WORKGROUP_SIZE + lid;
+    let column = g >> params.dst_log;
+    if (column >= params.columns) {
+        return;
+    }
+    let q = g & ((1u << params.dst_log) - 1u);
+    let i = bit_reverse(q, params.dst_log);
+    var v = 0u;
+    if (i < params.src_height) {
+        v = bb_mul(src[(params.src_column_offset + column) * params.src_height + i], params.scale);
+        if (params.use_shift != 0u) {
+            v = bb_mul(v, bb_pow(params.shift, i));
+        }
+    }
+    dst[((params.dst_column_offset + column) << params.dst_log) + q] = v;
+}

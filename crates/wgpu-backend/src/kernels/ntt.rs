@@ -1,0 +1,163 @@
+//! The large NTT over the columns of a [`ColumnMatrix`], and the coset low-degree extension
+//! built from it.
+//!
+//! A transform is one gather into bit-reversed order (`ntt_bitrev_gather`, which also zero-pads,
+//! scales by 1/n for the inverse and multiplies by coset-shift powers) followed by radix-2 DIT
+//! passes (`ntt_dit_pass`), each doing as many levels in workgroup memory as the device allows.
+//! Results are natural order and equal Plonky3's `dft_batch` / `idft_batch` / `coset_lde_batch`.
+
+use openvm_wgpu_common::{
+    kernel::require,
+    limits::{elementwise, large_ntt, split_grid, GeometryError, LargeNttGeometry},
+    ColumnMatrix, DeviceLimits, GpuContext, GpuError, GpuResult, PipelineKey,
+};
+use p3_field::PrimeCharacteristicRing;
+
+use super::{dispatch, pipeline, twiddles::ntt_twiddles, KernelPlan};
+use crate::{
+    field::{word, F},
+    shaders::{NTT_BITREV_GATHER, NTT_DIT_PASS},
+};
+
+pub const PASS: &str = "ntt_dit_pass";
+pub const GATHER: &str = "ntt_bitrev_gather";
+
+pub fn geometry(limits: &DeviceLimits, log_n: u32) -> Result<LargeNttGeometry, GeometryError> {
+    large_ntt(PASS, limits, log_n)
+}
+
+fn pass_key(g: &LargeNttGeometry) -> PipelineKey {
+    PipelineKey::new(PASS, "main")
+        .constant("WORKGROUP_SIZE", g.shape.workgroup_size[0])
+        .constant("TILE_WORDS", 1 << g.tile_log)
+}
+
+fn gather_key(limits: &DeviceLimits) -> PipelineKey {
+    PipelineKey::new(GATHER, "main").constant("WORKGROUP_SIZE", elementwise(limits).workgroup_size[0])
+}
+
+pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
+    let mut out = vec![KernelPlan {
+        kernel: NTT_BITREV_GATHER,
+        variant: String::new(),
+        key: gather_key(limits),
+        shape: elementwise(limits),
+    }];
+    for log_n in [4u32, 16, 24] {
+        let g = geometry(limits, log_n)?;
+        out.push(KernelPlan {
+            kernel: NTT_DIT_PASS,
+            variant: format!("log_n={log_n} passes={:?}", g.passes.iter().map(|p| (p.levels, p.coalesce_log)).collect::<Vec<_>>()),
+            key: pass_key(&g),
+            shape: g.shape,
+        });
+    }
+    Ok(out)
+}
+
+fn log2_height(op: &str, height: usize) -> GpuResult<u32> {
+    require(op, height.is_power_of_two(), || format!("column height {height} is not a power of two"))?;
+    Ok(height.trailing_zeros())
+}
+
+/// Records `dst[c][q] = src[c][rev(q)] * scale * shift^rev(q)` (zero past src's height) for
+/// every column; `dst`'s height is a power of two at least `src`'s.
+pub fn record_bitrev_gather(
+    ctx: &GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
+    src: &ColumnMatrix,
+    dst: &ColumnMatrix,
+    scale: F,
+    shift: Option<F>,
+) -> GpuResult<()> {
+    let dst_log = log2_height(GATHER, dst.height)?;
+    require(GATHER, src.width == dst.width && src.height <= dst.height, || {
+        format!("gather {}x{} into {}x{}", src.height, src.width, dst.height, dst.width)
+    })?;
+    let pipeline = pipeline(ctx, &NTT_BITREV_GATHER, &gather_key(&ctx.limits))?;
+    let wg = elementwise(&ctx.limits).workgroup_size[0] as u64;
+    let mut column = 0;
+    while column < dst.width {
+        let (si, so) = (column / src.columns_per_chunk, column % src.columns_per_chunk);
+        let (di, doff) = (column / dst.columns_per_chunk, column % dst.columns_per_chunk);
+        let columns = (src.chunk_columns(si) - so).min(dst.chunk_columns(di) - doff);
+        let words = (columns as u64) << dst_log;
+        let parts = split_grid(GATHER, words.div_ceil(wg), ctx.limits.max_workgroups_per_dimension)?;
+        let buffers = [&src.chunks[si].buffer, &dst.chunks[di].buffer];
+        dispatch(ctx, encoder, GATHER, &pipeline, &parts, &buffers, |base| {
+            vec![
+                src.height as u32,
+                dst_log,
+                columns as u32,
+                so as u32,
+                doff as u32,
+                word(scale),
+                word(shift.unwrap_or(F::ONE)),
+                shift.is_some() as u32,
+                base,
+                0,
+                0,
+                0,
+            ]
+        })?;
+        column += columns;
+    }
+    Ok(())
+}
+
+/// Records the DIT passes that turn every column of `m`, held in bit-reversed order, into its
+/// transform in natural order.
+pub fn record_dit_passes(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m: &ColumnMatrix, inverse: bool) -> GpuResult<()> {
+    let log_n = log2_height(PASS, m.height)?;
+    if log_n == 0 || m.width == 0 {
+        return Ok(());
+    }
+    let g = geometry(&ctx.limits, log_n)?;
+    let tw = ntt_twiddles(ctx, log_n)?;
+    let pipeline = pipeline(ctx, &NTT_DIT_PASS, &pass_key(&g))?;
+    for pass in &g.passes {
+        for (i, chunk) in m.chunks.iter().enumerate() {
+            let columns = m.chunk_columns(i) as u64;
+            let parts = g.pass_grid(PASS, pass, columns, &ctx.limits)?;
+            let total = g.tiles_per_column(pass) * columns;
+            dispatch(ctx, encoder, PASS, &pipeline, &parts, &[&chunk.buffer, &tw.table(inverse).buffer], |base| {
+                vec![log_n, pass.first_level, pass.levels, pass.coalesce_log, total as u32, base, 0, 0]
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The NTT (or inverse NTT, scaled by 1/n) of every column, natural order in and out, into a
+/// new matrix.
+pub fn ntt_columns(ctx: &GpuContext, m: &ColumnMatrix, inverse: bool) -> GpuResult<ColumnMatrix> {
+    let log_n = log2_height(PASS, m.height)?;
+    let out = ColumnMatrix::zeroed(ctx, "ntt output", m.height, m.width)?;
+    let scale = if inverse { F::from_u32(1).div_2exp_u64(log_n as u64) } else { F::ONE };
+    let mut enc = ctx.encoder(PASS);
+    record_bitrev_gather(ctx, &mut enc, m, &out, scale, None)?;
+    record_dit_passes(ctx, &mut enc, &out, inverse)?;
+    ctx.submit_and_wait(PASS, enc)?;
+    Ok(out)
+}
+
+/// Plonky3's `coset_lde_batch` on columns: interpolate each column over the subgroup of its
+/// height, then evaluate on `shift` times the subgroup 2^added_bits times larger.
+pub fn coset_lde_columns(ctx: &GpuContext, m: &ColumnMatrix, added_bits: u32, shift: F) -> GpuResult<ColumnMatrix> {
+    let log_n = log2_height("coset_lde", m.height)?;
+    let lde_height = m
+        .height
+        .checked_shl(added_bits)
+        .filter(|_| log_n + added_bits <= 27)
+        .ok_or_else(|| GpuError::invalid("coset_lde", format!("2^{log_n} << {added_bits} exceeds BabyBear's 2^27 subgroup")))?;
+    let coeffs = ColumnMatrix::zeroed(ctx, "coset_lde coefficients", m.height, m.width)?;
+    let out = ColumnMatrix::zeroed(ctx, "coset_lde output", lde_height, m.width)?;
+    let mut enc = ctx.encoder("coset_lde");
+    record_bitrev_gather(ctx, &mut enc, m, &coeffs, F::ONE.div_2exp_u64(log_n as u64), None)?;
+    record_dit_passes(ctx, &mut enc, &coeffs, true)?;
+    record_bitrev_gather(ctx, &mut enc, &coeffs, &out, F::ONE, Some(shift))?;
+    record_dit_passes(ctx, &mut enc, &out, false)?;
+    ctx.submit_and_wait("coset_lde", enc)?;
+    Ok(out)
+}
+
