@@ -44,7 +44,7 @@ fn main(
     let t = lid % INVOCATIONS_PER_BLOCK;
     let block = linear_workgroup(wid, nwg, params.workgroup_base) * blocks_per_workgroup + local_block;
     // Invocations past the last block still run every barrier, on zeros.
-    let active = block < params.blocks;
+    let in_range = block < params.blocks;
     let n = 1u << LOG_N;
     let base = block * n;
     let shared_base = local_block * n;
@@ -54,7 +54,7 @@ fn main(
         let v = t + j * INVOCATIONS_PER_BLOCK;
         var x0 = 0u;
         var x1 = 0u;
-        if (active) {
+        if (in_range) {
             x0 = data[base + bit_reverse(2u * v, LOG_N)];
             x1 = data[base + bit_reverse(2u * v + 1u, LOG_N)];
         }
@@ -75,7 +75,7 @@ fn main(
         let h = 1u << SHUFFLE_TRANSITIONS;
         let p = insert_zero_bit(v, SHUFFLE_TRANSITIONS);
         if (in_registers_only) {
-            if (active) {
+            if (in_range) {
                 data[base + p] = bb_mul(a, params.scale);
                 data[base + p + h] = bb_mul(b, params.scale);
             }
@@ -97,7 +97,7 @@ fn main(
             let a = block_words[shared_base + p];
             let bw = bb_mul(block_words[shared_base + p + h], twiddles[h - 1u + (v & (h - 1u))]);
             if (last) {
-                if (active) {
+                if (in_range) {
                     data[base + p] = bb_mul(bb_add(a, bw), params.scale);
                     data[base + p + h] = bb_mul(bb_sub(a, bw), params.scale);
                 }

@@ -33,7 +33,7 @@ fn main(
     let local_block = lid / INVOCATIONS_PER_BLOCK;
     let t = lid % INVOCATIONS_PER_BLOCK;
     let block = linear_workgroup(wid, nwg, params.workgroup_base) * blocks_per_workgroup + local_block;
-    let active = block < params.blocks;
+    let in_range = block < params.blocks;
     let n = 1u << LOG_N;
     let base = block * n;
     let shared_base = local_block * n;
@@ -43,13 +43,13 @@ fn main(
         let v = t + j * INVOCATIONS_PER_BLOCK;
         var x0 = 0u;
         var x1 = 0u;
-        if (active) {
+        if (in_range) {
             x0 = data[base + 2u * v];
             x1 = data[base + 2u * v + 1u];
         }
         x1 = bb_add(x1, x0);
         if (LOG_N == 1u) {
-            if (active) {
+            if (in_range) {
                 data[base + 2u * v + 1u] = x1;
             }
         } else {
@@ -70,7 +70,7 @@ fn main(
             let a = block_words[shared_base + p];
             let b = bb_add(block_words[shared_base + p + h], a);
             if (last) {
-                if (active) {
+                if (in_range) {
                     data[base + p] = a;
                     data[base + p + h] = b;
                 }

@@ -37,7 +37,7 @@ fn main(
     @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
     let tile_id = linear_workgroup(wid, nwg, params.workgroup_base);
-    let active = tile_id < params.total_tiles;
+    let in_range = tile_id < params.total_tiles;
     let a = params.first_level;
     let s = params.levels;
     let c = params.coalesce_log;
@@ -54,7 +54,7 @@ fn main(
 
     for (var e = lid; e < count; e += WORKGROUP_SIZE) {
         var x = 0u;
-        if (active) {
+        if (in_range) {
             x = data[fixed + (e & run_mask) + ((e >> c) << a)];
         }
         tile[e] = x;
@@ -77,7 +77,7 @@ fn main(
         }
         workgroupBarrier();
     }
-    if (active) {
+    if (in_range) {
         for (var e = lid; e < count; e += WORKGROUP_SIZE) {
             data[fixed + (e & run_mask) + ((e >> c) << a)] = tile[e];
         }
