@@ -1,1 +1,85 @@
-fn main(){}
+//! `openvm-wgpu`: device information and self-check, and benchmarks.
+//!
+//!   openvm-wgpu info [--profile NAME] [--no-check]
+//!   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
+
+mod bench;
+mod info;
+
+use std::process::ExitCode;
+
+use openvm_wgpu_backend::{common::ContextOptions, LimitProfile};
+
+const USAGE: &str = "usage:
+  openvm-wgpu info [--profile NAME] [--no-check]
+      adapters found, the chosen one's limits and features, the launch config of every kernel,
+      then a self-check of the NTT kernels against Plonky3
+  openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
+      batch_ntt_small (l = 1..10) and the large LDE against Plonky3's parallel CPU DFT and the
+      memory roofline
+
+profiles: native (default), apple-m1, webgpu-default, tiny
+adapter:  OPENVM_WGPU_ADAPTER=<name substring> picks one (see `info`)";
+
+/// Command-line flags after the subcommand.
+pub struct Args {
+    rest: Vec<String>,
+}
+
+impl Args {
+    fn value(&self, flag: &str) -> Result<Option<String>, String> {
+        match self.rest.iter().position(|a| a == flag) {
+            None => Ok(None),
+            Some(i) => self.rest.get(i + 1).cloned().map(Some).ok_or_else(|| format!("{flag} needs a value")),
+        }
+    }
+
+    pub fn flag(&self, flag: &str) -> bool {
+        self.rest.iter().any(|a| a == flag)
+    }
+
+    pub fn number(&self, flag: &str, default: u32) -> Result<u32, String> {
+        match self.value(flag)? {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| format!("{flag}: '{v}' is not a number")),
+        }
+    }
+
+    pub fn context_options(&self) -> Result<ContextOptions, String> {
+        let profile = match self.value("--profile")? {
+            None => LimitProfile::Native,
+            Some(name) => LimitProfile::from_name(&name).ok_or_else(|| format!("unknown profile '{name}'"))?,
+        };
+        Ok(ContextOptions::with_profile(profile))
+    }
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match argv.split_first() {
+        Some((c, r)) => (c.as_str(), r.to_vec()),
+        None => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cmd {
+        "info" => info::run(&Args { rest }),
+        "bench" => match rest.split_first() {
+            Some((what, r)) if what == "ntt" => bench::ntt(&Args { rest: r.to_vec() }),
+            _ => Err(format!("bench: expected `ntt`\n{USAGE}")),
+        },
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command '{other}'\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("openvm-wgpu: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! `openvm-wgpu bench ntt`: our kernels against Plonky3's parallel CPU DFT on all cores of the
+//! same machine, and against the memory roofline, in one run.
+//!
+//! GPU times are device-resident (data already on the GPU, as in the prover): several
+//! transforms recorded in one submission, wall time divided by their number. The roofline is
+//! the bytes a transform must move (read and write every element once) at the bandwidth of a
+//! device-to-device copy measured in the same run.
+
+use std::time::Instant;
+
+use openvm_stark_backend::prover::{stacked_pcs::rs_code_matrix as cpu_rs_code_matrix, ColMajorMatrix};
+use openvm_wgpu_backend::{
+    common::{ColumnMatrix, GpuBuffer},
+    field::{as_words, F},
+    kernels::{batch_ntt_small, ntt},
+    stacked_pcs::rs_code_matrix,
+    GpuContext, GpuError,
+};
+use p3_dft::{Radix2DitParallel, TwoAdicSubgroupDft};
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+use crate::Args;
+
+fn err(e: GpuError) -> String {
+    e.to_string()
+}
+
+fn seconds<T>(f: impl FnOnce() -> T) -> (f64, T) {
+    let t = Instant::now();
+    let out = f();
+    (t.elapsed().as_secs_f64(), out)
+}
+
+/// Device-to-device copy bandwidth (bytes read + written per second) over `bytes`.
+fn copy_bandwidth(ctx: &GpuContext, bytes: usize) -> Result<f64, String> {
+    let words = bytes / 4;
+    let a = GpuBuffer::<u32>::zeroed(ctx, "bench copy", words).map_err(err)?;
+    let b = GpuBuffer::<u32>::zeroed(ctx, "bench copy", words).map_err(err)?;
+    let run = |reps: usize| -> Result<f64, String> {
+        let mut enc = ctx.encoder("bench copy");
+        for _ in 0..reps {
+            enc.copy_buffer_to_buffer(&a.buffer, 0, &b.buffer, 0, (words * 4) as u64);
+        }
+        let (t, r) = seconds(|| ctx.submit_and_wait("bench copy", enc));
+        r.map_err(err)?;
+        Ok(t)
+    };
+    run(1)?;
+    let reps = 10;
+    let t = run(reps)?;
+    Ok((2 * words * 4 * reps) as f64 / t)
+}
+
+pub fn ntt(args: &Args) -> Result<(), String> {
+    let ctx = GpuContext::new(&args.context_options()?).map_err(err)?;
+    let log_total = args.number("--log-total", 26)?;
+    let lde_log_height = args.number("--lde-log-height", 20)?;
+    let lde_width = args.number("--lde-width", 64)? as usize;
+    let reps = args.number("--reps", 10)?.max(1) as usize;
+    let threads = p3_maybe_rayon::prelude::current_num_threads();
+    let mut rng = StdRng::seed_from_u64(1);
+
+    let total = 1usize << log_total;
+    let bw = copy_bandwidth(&ctx, (total * 4).min(ctx.limits.max_binding_bytes() as usize))?;
+    println!("device: {} ({:?}), CPU baseline: Plonky3 Radix2DitParallel on {threads} threads", ctx.adapter_info.name, ctx.adapter_info.backend);
+    println!("measured device copy bandwidth: {:.0} GB/s (read + write)\n", bw / 1e9);
+
+    println!("batch_ntt_small, 2^{log_total} elements per transform (forward), {reps} transforms per submission:\n");
+    println!("| l | blocks | GPU µs | roofline µs | % of roofline | CPU µs | CPU / GPU |");
+    println!("|---|---|---|---|---|---|---|");
+    let values: Vec<F> = (0..total).map(|_| rng.random()).collect();
+    let buf = GpuBuffer::from_slice(&ctx, "bench batch_ntt_small", as_words(&values)).map_err(err)?;
+    for log_n in 1..=10u32 {
+        let blocks = total >> log_n;
+        batch_ntt_small::batch_ntt_small(&ctx, &buf, log_n, blocks, false).map_err(err)?;
+        let mut enc = ctx.encoder("bench");
+        for _ in 0..reps {
+            batch_ntt_small::record(&ctx, &mut enc, &buf, log_n, blocks, false).map_err(err)?;
+        }
+        let (t, r) = seconds(|| ctx.submit_and_wait("bench", enc));
+        r.map_err(err)?;
+        let gpu = t / reps as f64;
+        let roof = (total * 8) as f64 / bw;
+        // Same work on the CPU: a 2^l-row matrix whose columns are the blocks.
+        let m = RowMajorMatrix::new(values.clone(), blocks);
+        let dft = Radix2DitParallel::<F>::default();
+        let _ = dft.dft_batch(m.clone());
+        let (cpu, _) = seconds(|| dft.dft_batch(m));
+        println!(
+            "| {log_n} | {blocks} | {:.0} | {:.0} | {:.0}% | {:.0} | {:.1}x |",
+            gpu * 1e6,
+            roof * 1e6,
+            100.0 * roof / gpu,
+            cpu * 1e6,
+            cpu / gpu
+        );
+    }
+    drop(buf);
+
+    let height = 1usize << lde_log_height;
+    let (l_skip, log_blowup) = (3u32, 1u32);
+    println!(
+        "\nrs_code_matrix (stacked-commitment column encoding, l_skip = {l_skip}, blowup 2^{log_blowup}) and coset LDE, {lde_width} columns of 2^{lde_log_height}:\n"
+    );
+    println!("| transform | GPU ms | GPU ms incl. upload + download | roofline ms | % of roofline | CPU ms | CPU / GPU |");
+    println!("|---|---|---|---|---|---|---|");
+    let values: Vec<F> = (0..height * lde_width).map(|_| rng.random()).collect();
+    let cpu_matrix = ColMajorMatrix::new(values.clone(), lde_width);
+    let out_words = (height << log_blowup) * lde_width;
+    let roof = ((height * lde_width + out_words) * 4) as f64 / bw;
+
+    let (t_up, m) = seconds(|| ColumnMatrix::from_col_major(&ctx, "bench lde", height, lde_width, as_words(&values)));
+    let m = m.map_err(err)?;
+    rs_code_matrix(&ctx, l_skip, log_blowup, &m).map_err(err)?;
+    let mut gpu = f64::MAX;
+    let mut t_down = 0.0;
+    for _ in 0..3 {
+        let (t, r) = seconds(|| rs_code_matrix(&ctx, l_skip, log_blowup, &m));
+        gpu = gpu.min(t);
+        let out = r.map_err(err)?;
+        t_down = seconds(|| out.read_col_major(&ctx)).0;
+    }
+    let _ = cpu_rs_code_matrix(l_skip as usize, log_blowup as usize, &cpu_matrix);
+    let (cpu, _) = seconds(|| cpu_rs_code_matrix(l_skip as usize, log_blowup as usize, &cpu_matrix));
+    println!(
+        "| rs_code_matrix | {:.2} | {:.2} | {:.2} | {:.0}% | {:.1} | {:.1}x |",
+        gpu * 1e3,
+        (gpu + t_up + t_down) * 1e3,
+        roof * 1e3,
+        100.0 * roof / gpu,
+        cpu * 1e3,
+        cpu / gpu
+    );
+
+    let shift = F::from_u32(31);
+    let mut gpu = f64::MAX;
+    ntt::coset_lde_columns(&ctx, &m, log_blowup, shift).map_err(err)?;
+    for _ in 0..3 {
+        let (t, r) = seconds(|| ntt::coset_lde_columns(&ctx, &m, log_blowup, shift));
+        r.map_err(err)?;
+        gpu = gpu.min(t);
+    }
+    let mut rm = vec![F::ZERO; values.len()];
+    for c in 0..lde_width {
+        for r in 0..height {
+            rm[r * lde_width + c] = values[c * height + r];
+        }
+    }
+    let rm = RowMajorMatrix::new(rm, lde_width);
+    let dft = Radix2DitParallel::<F>::default();
+    let _ = dft.coset_lde_batch(rm.clone(), log_blowup as usize, shift);
+    let (cpu, _) = seconds(|| dft.coset_lde_batch(rm, log_blowup as usize, shift));
+    println!(
+        "| coset_lde_batch | {:.2} | {:.2} | {:.2} | {:.0}% | {:.1} | {:.1}x |",
+        gpu * 1e3,
+        (gpu + t_up + t_down) * 1e3,
+        roof * 1e3,
+        100.0 * roof / gpu,
+        cpu * 1e3,
+        cpu / gpu
+    );
+    Ok(())
+}
