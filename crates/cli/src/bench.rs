@@ -12,7 +12,7 @@ use openvm_stark_backend::prover::{stacked_pcs::rs_code_matrix as cpu_rs_code_ma
 use openvm_wgpu_backend::{
     common::{ColumnMatrix, GpuBuffer},
     field::{as_words, F},
-    kernels::{batch_ntt_small, ntt},
+    kernels::{bandwidth_probe, batch_ntt_small, mle_coeffs_to_evals, ntt},
     stacked_pcs::rs_code_matrix,
     GpuContext, GpuError,
 };
@@ -27,30 +27,84 @@ fn err(e: GpuError) -> String {
     e.to_string()
 }
 
+/// Runs `f` for about 0.2 s so the GPU reaches its working clocks, then returns the best of
+/// three further runs.
+fn warm_min(f: impl Fn() -> Result<f64, String>) -> Result<f64, String> {
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < 0.2 {
+        f()?;
+    }
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        best = best.min(f()?);
+    }
+    Ok(best)
+}
+
 fn seconds<T>(f: impl FnOnce() -> T) -> (f64, T) {
     let t = Instant::now();
     let out = f();
     (t.elapsed().as_secs_f64(), out)
 }
 
-/// Device-to-device copy bandwidth (bytes read + written per second) over `bytes`.
+/// Bandwidth of a streaming copy kernel (bytes read + written per second) over `bytes`.
 fn copy_bandwidth(ctx: &GpuContext, bytes: usize) -> Result<f64, String> {
-    let words = bytes / 4;
+    let words = bytes / 16 * 4;
     let a = GpuBuffer::<u32>::zeroed(ctx, "bench copy", words).map_err(err)?;
     let b = GpuBuffer::<u32>::zeroed(ctx, "bench copy", words).map_err(err)?;
     let run = |reps: usize| -> Result<f64, String> {
         let mut enc = ctx.encoder("bench copy");
-        for _ in 0..reps {
-            enc.copy_buffer_to_buffer(&a.buffer, 0, &b.buffer, 0, (words * 4) as u64);
-        }
+        bandwidth_probe::record_copies(ctx, &mut enc, &a, &b, reps).map_err(err)?;
         let (t, r) = seconds(|| ctx.submit_and_wait("bench copy", enc));
         r.map_err(err)?;
         Ok(t)
     };
-    run(1)?;
-    let reps = 10;
-    let t = run(reps)?;
+    let reps = 20;
+    let t = warm_min(|| run(reps))?;
     Ok((2 * words * 4 * reps) as f64 / t)
+}
+
+/// Times the steps of `rs_code_matrix` one submission each, to show where the time goes.
+fn rs_code_matrix_breakdown(ctx: &GpuContext, m: &ColumnMatrix, l_skip: u32, log_blowup: u32) -> Result<(), String> {
+    let step = |name: &str, f: &dyn Fn(&mut wgpu::CommandEncoder) -> Result<(), GpuError>| -> Result<(), String> {
+        let mut enc = ctx.encoder(name);
+        f(&mut enc).map_err(err)?;
+        let (t, r) = seconds(|| ctx.submit_and_wait(name, enc));
+        r.map_err(err)?;
+        println!("| {name} | {:.3} |", t * 1e3);
+        Ok(())
+    };
+    println!("\n| rs_code_matrix step (one submission each) | ms |\n|---|---|");
+    let (t, coeffs) = seconds(|| ColumnMatrix::zeroed(ctx, "coeffs", m.height, m.width));
+    let coeffs = coeffs.map_err(err)?;
+    let (t2, out) = seconds(|| ColumnMatrix::zeroed(ctx, "codewords", m.height << log_blowup, m.width));
+    let out = out.map_err(err)?;
+    println!("| allocate | {:.3} |", (t + t2) * 1e3);
+    step("first use (wgpu zero-fill) + copy", &|enc| {
+        for (s, d) in m.chunks.iter().zip(&coeffs.chunks) {
+            enc.copy_buffer_to_buffer(&s.buffer, 0, &d.buffer, 0, (s.len() * 4) as u64);
+        }
+        ntt::record_dit_passes(ctx, enc, &out, false)
+    })?;
+    step("copy again", &|enc| {
+        for (s, d) in m.chunks.iter().zip(&coeffs.chunks) {
+            enc.copy_buffer_to_buffer(&s.buffer, 0, &d.buffer, 0, (s.len() * 4) as u64);
+        }
+        Ok(())
+    })?;
+    step("batch_ntt_small inverse", &|enc| {
+        coeffs.chunks.iter().try_for_each(|c| batch_ntt_small::record(ctx, enc, c, l_skip, c.len() >> l_skip, true))
+    })?;
+    step("mle_coeffs_to_evals", &|enc| {
+        coeffs.chunks.iter().try_for_each(|c| mle_coeffs_to_evals::record(ctx, enc, c, l_skip, c.len() >> l_skip))
+    })?;
+    step("ntt_bitrev_gather", &|enc| ntt::record_bitrev_gather(ctx, enc, &coeffs, &out, F::ONE, None))?;
+    let g = ntt::geometry(&ctx.limits, out.height.trailing_zeros()).map_err(|e| e.to_string())?;
+    for pass in &g.passes {
+        let name = format!("ntt_dit_pass levels {}..{} (runs of 2^{}, tile 2^{})", pass.first_level, pass.first_level + pass.levels, pass.coalesce_log, g.tile_log);
+        step(&name, &|enc| ntt::record_dit_pass(ctx, enc, &out, false, pass))?;
+    }
+    Ok(())
 }
 
 pub fn ntt(args: &Args) -> Result<(), String> {
@@ -65,7 +119,7 @@ pub fn ntt(args: &Args) -> Result<(), String> {
     let total = 1usize << log_total;
     let bw = copy_bandwidth(&ctx, (total * 4).min(ctx.limits.max_binding_bytes() as usize))?;
     println!("device: {} ({:?}), CPU baseline: Plonky3 Radix2DitParallel on {threads} threads", ctx.adapter_info.name, ctx.adapter_info.backend);
-    println!("measured device copy bandwidth: {:.0} GB/s (read + write)\n", bw / 1e9);
+    println!("roofline: streaming-copy kernel bandwidth measured now: {:.0} GB/s (read + write)\n", bw / 1e9);
 
     println!("batch_ntt_small, 2^{log_total} elements per transform (forward), {reps} transforms per submission:\n");
     println!("| l | blocks | GPU µs | roofline µs | % of roofline | CPU µs | CPU / GPU |");
@@ -74,14 +128,16 @@ pub fn ntt(args: &Args) -> Result<(), String> {
     let buf = GpuBuffer::from_slice(&ctx, "bench batch_ntt_small", as_words(&values)).map_err(err)?;
     for log_n in 1..=10u32 {
         let blocks = total >> log_n;
-        batch_ntt_small::batch_ntt_small(&ctx, &buf, log_n, blocks, false).map_err(err)?;
-        let mut enc = ctx.encoder("bench");
-        for _ in 0..reps {
-            batch_ntt_small::record(&ctx, &mut enc, &buf, log_n, blocks, false).map_err(err)?;
-        }
-        let (t, r) = seconds(|| ctx.submit_and_wait("bench", enc));
-        r.map_err(err)?;
-        let gpu = t / reps as f64;
+        let run = || -> Result<f64, String> {
+            let mut enc = ctx.encoder("bench");
+            for _ in 0..reps {
+                batch_ntt_small::record(&ctx, &mut enc, &buf, log_n, blocks, false).map_err(err)?;
+            }
+            let (t, r) = seconds(|| ctx.submit_and_wait("bench", enc));
+            r.map_err(err)?;
+            Ok(t / reps as f64)
+        };
+        let gpu = warm_min(run)?;
         let roof = (total * 8) as f64 / bw;
         // Same work on the CPU: a 2^l-row matrix whose columns are the blocks.
         let m = RowMajorMatrix::new(values.clone(), blocks);
@@ -113,15 +169,14 @@ pub fn ntt(args: &Args) -> Result<(), String> {
 
     let (t_up, m) = seconds(|| ColumnMatrix::from_col_major(&ctx, "bench lde", height, lde_width, as_words(&values)));
     let m = m.map_err(err)?;
-    rs_code_matrix(&ctx, l_skip, log_blowup, &m).map_err(err)?;
-    let mut gpu = f64::MAX;
-    let mut t_down = 0.0;
-    for _ in 0..3 {
+    let gpu = warm_min(|| {
         let (t, r) = seconds(|| rs_code_matrix(&ctx, l_skip, log_blowup, &m));
-        gpu = gpu.min(t);
-        let out = r.map_err(err)?;
-        t_down = seconds(|| out.read_col_major(&ctx)).0;
-    }
+        r.map_err(err)?;
+        Ok(t)
+    })?;
+    let out = rs_code_matrix(&ctx, l_skip, log_blowup, &m).map_err(err)?;
+    let t_down = seconds(|| out.read_col_major(&ctx)).0;
+    drop(out);
     let _ = cpu_rs_code_matrix(l_skip as usize, log_blowup as usize, &cpu_matrix);
     let (cpu, _) = seconds(|| cpu_rs_code_matrix(l_skip as usize, log_blowup as usize, &cpu_matrix));
     println!(
@@ -134,14 +189,16 @@ pub fn ntt(args: &Args) -> Result<(), String> {
         cpu / gpu
     );
 
+    if args.flag("--breakdown") {
+        rs_code_matrix_breakdown(&ctx, &m, l_skip, log_blowup)?;
+    }
+
     let shift = F::from_u32(31);
-    let mut gpu = f64::MAX;
-    ntt::coset_lde_columns(&ctx, &m, log_blowup, shift).map_err(err)?;
-    for _ in 0..3 {
+    let gpu = warm_min(|| {
         let (t, r) = seconds(|| ntt::coset_lde_columns(&ctx, &m, log_blowup, shift));
         r.map_err(err)?;
-        gpu = gpu.min(t);
-    }
+        Ok(t)
+    })?;
     let mut rm = vec![F::ZERO; values.len()];
     for c in 0..lde_width {
         for r in 0..height {

@@ -22,9 +22,9 @@ override WORKGROUP_WORDS: u32;
 struct Params {
     blocks: u32,
     workgroup_base: u32,
-    // Montgomery form of 1 (forward) or 1/n (inverse).
+    // Montgomery form of 1/n, applied when `inverse` is set.
     scale: u32,
-    _pad: u32,
+    inverse: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> data: array<u32>;
@@ -32,6 +32,13 @@ struct Params {
 @group(0) @binding(2) var<uniform> params: Params;
 
 var<workgroup> block_words: array<u32, WORKGROUP_WORDS>;
+
+fn scaled(x: u32) -> u32 {
+    if (params.inverse != 0u) {
+        return bb_mul(x, params.scale);
+    }
+    return x;
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
@@ -76,8 +83,8 @@ fn main(
         let p = insert_zero_bit(v, SHUFFLE_TRANSITIONS);
         if (in_registers_only) {
             if (in_range) {
-                data[base + p] = bb_mul(a, params.scale);
-                data[base + p + h] = bb_mul(b, params.scale);
+                data[base + p] = scaled(a);
+                data[base + p + h] = scaled(b);
             }
         } else {
             block_words[shared_base + p] = a;
@@ -98,8 +105,8 @@ fn main(
             let bw = bb_mul(block_words[shared_base + p + h], twiddles[h - 1u + (v & (h - 1u))]);
             if (last) {
                 if (in_range) {
-                    data[base + p] = bb_mul(bb_add(a, bw), params.scale);
-                    data[base + p + h] = bb_mul(bb_sub(a, bw), params.scale);
+                    data[base + p] = scaled(bb_add(a, bw));
+                    data[base + p + h] = scaled(bb_sub(a, bw));
                 }
             } else {
                 block_words[shared_base + p] = bb_add(a, bw);

@@ -22,9 +22,11 @@ pub const NTT_DIT_PASS: KernelSource = wgsl!("ntt_dit_pass", "ntt_dit_pass.wgsl"
 pub const NTT_BITREV_GATHER: KernelSource = wgsl!("ntt_bitrev_gather", "ntt_bitrev_gather.wgsl");
 pub const MLE_COEFFS_TO_EVALS: KernelSource = wgsl!("mle_coeffs_to_evals", "mle_coeffs_to_evals.wgsl");
 pub const FIELD_OPS: KernelSource = wgsl!("field_ops", "field_ops.wgsl");
+pub const BANDWIDTH_PROBE: KernelSource = wgsl!("bandwidth_probe", "bandwidth_probe.wgsl");
 
 /// Every kernel (one per file).
-pub const KERNELS: &[KernelSource] = &[BATCH_NTT_SMALL, NTT_DIT_PASS, NTT_BITREV_GATHER, MLE_COEFFS_TO_EVALS, FIELD_OPS];
+pub const KERNELS: &[KernelSource] =
+    &[BATCH_NTT_SMALL, NTT_DIT_PASS, NTT_BITREV_GATHER, MLE_COEFFS_TO_EVALS, FIELD_OPS, BANDWIDTH_PROBE];
 
 pub const LIBRARY: ShaderLibrary = ShaderLibrary { shared: SHARED };
 

@@ -26,8 +26,8 @@ pub fn rs_code_matrix(ctx: &GpuContext, l_skip: u32, log_blowup: u32, stacked: &
     })?;
     let log_rs = height.trailing_zeros() + log_blowup;
     require(NAME, log_rs <= 27, || format!("codeword height 2^{log_rs} exceeds BabyBear's 2^27 subgroup"))?;
-    let coeffs = ColumnMatrix::zeroed(ctx, "rs_code_matrix coefficients", height, stacked.width)?;
-    let codewords = ColumnMatrix::zeroed(ctx, "rs_code_matrix codewords", height << log_blowup, stacked.width)?;
+    let coeffs = ColumnMatrix::uninit(ctx, "rs_code_matrix coefficients", height, stacked.width)?;
+    let codewords = ColumnMatrix::uninit(ctx, "rs_code_matrix codewords", height << log_blowup, stacked.width)?;
     let mut enc = ctx.encoder(NAME);
     // Same height, same chunking: copy chunk by chunk.
     for (src, dst) in stacked.chunks.iter().zip(&coeffs.chunks) {

@@ -1,7 +1,11 @@
 //! Typed device buffers, and column-major matrices split over as many buffers as one storage
 //! binding requires.
 
-use std::marker::PhantomData;
+use std::{
+    collections::HashMap,
+    marker::PhantomData,
+    sync::{Arc, Mutex},
+};
 
 use bytemuck::Pod;
 
@@ -19,7 +23,53 @@ const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 pub struct GpuBuffer<T> {
     pub buffer: wgpu::Buffer,
     len: usize,
+    /// Where the buffer goes back when dropped, for buffers made by [`GpuBuffer::uninit`].
+    pool: Option<Arc<BufferPool>>,
     _t: PhantomData<T>,
+}
+
+/// Storage buffers released by their owners, by byte size. wgpu zero-fills every new buffer
+/// before its first use, a full memory pass for large outputs; a reused buffer skips that and
+/// the allocation. Only buffers whose contents do not matter to the next owner come from here.
+#[derive(Default)]
+pub struct BufferPool {
+    free: Mutex<(HashMap<u64, Vec<wgpu::Buffer>>, u64)>,
+}
+
+/// Bytes the pool keeps at most; beyond that released buffers are freed.
+const POOL_BYTES: u64 = 4 << 30;
+
+impl BufferPool {
+    fn take(&self, size: u64) -> Option<wgpu::Buffer> {
+        let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, bytes) = &mut *guard;
+        let b = map.get_mut(&size)?.pop()?;
+        *bytes -= size;
+        Some(b)
+    }
+
+    fn put(&self, buffer: wgpu::Buffer) {
+        let size = buffer.size();
+        let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, bytes) = &mut *guard;
+        if *bytes + size <= POOL_BYTES {
+            *bytes += size;
+            map.entry(size).or_default().push(buffer);
+        }
+    }
+
+    /// Frees every pooled buffer.
+    pub fn clear(&self) {
+        *self.free.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
+    }
+}
+
+impl<T> Drop for GpuBuffer<T> {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            pool.put(self.buffer.clone());
+        }
+    }
 }
 
 impl<T: Pod> GpuBuffer<T> {
@@ -51,7 +101,19 @@ impl<T: Pod> GpuBuffer<T> {
                 },
                 e => e,
             })?;
-        Ok(Self { buffer, len, _t: PhantomData })
+        Ok(Self { buffer, len, pool: None, _t: PhantomData })
+    }
+
+    /// A buffer whose contents are unspecified (a reused one, or a new zeroed one), for outputs
+    /// that kernels overwrite entirely. It returns to the device's pool when dropped.
+    pub fn uninit(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
+        let pool = ctx.resource::<BufferPool>();
+        let mut b = match pool.take(Self::bytes_for(len)) {
+            Some(buffer) => Self { buffer, len, pool: None, _t: PhantomData },
+            None => Self::zeroed(ctx, op, len)?,
+        };
+        b.pool = Some(pool);
+        Ok(b)
     }
 
     pub fn from_slice(ctx: &GpuContext, op: &str, data: &[T]) -> GpuResult<Self> {
@@ -146,6 +208,22 @@ pub struct ColumnMatrix {
 impl ColumnMatrix {
     /// A zeroed `height x width` matrix, split as the device's binding size requires.
     pub fn zeroed(ctx: &GpuContext, op: &str, height: usize, width: usize) -> GpuResult<Self> {
+        Self::allocate(ctx, op, height, width, GpuBuffer::zeroed)
+    }
+
+    /// A matrix with unspecified contents (see [`GpuBuffer::uninit`]), for kernels that write
+    /// every element.
+    pub fn uninit(ctx: &GpuContext, op: &str, height: usize, width: usize) -> GpuResult<Self> {
+        Self::allocate(ctx, op, height, width, GpuBuffer::uninit)
+    }
+
+    fn allocate(
+        ctx: &GpuContext,
+        op: &str,
+        height: usize,
+        width: usize,
+        alloc: fn(&GpuContext, &str, usize) -> GpuResult<GpuBuffer<u32>>,
+    ) -> GpuResult<Self> {
         let column_bytes = (height as u64 * 4).max(4);
         let binding = ctx.limits.max_binding_bytes();
         if column_bytes > binding {
@@ -156,7 +234,7 @@ impl ColumnMatrix {
         let mut start = 0;
         while start < width {
             let cols = columns_per_chunk.min(width - start);
-            chunks.push(GpuBuffer::zeroed(ctx, op, cols * height)?);
+            chunks.push(alloc(ctx, op, cols * height)?);
             start += cols;
         }
         Ok(Self { height, width, columns_per_chunk, chunks })

@@ -452,7 +452,9 @@ pub fn small_block(
     }
     let pairs = (1u32 << log_n) / 2;
     let cap = floor_pow2(l.max_invocations_per_workgroup.min(l.max_workgroup_size_x)).max(1);
-    let invocations_per_block = pairs.clamp(1, cap);
+    // Past the preferred workgroup size an invocation takes several pairs instead: more
+    // independent work per invocation, and blocks stay small enough to keep SMs full.
+    let invocations_per_block = pairs.clamp(1, preferred_invocations(l));
     let pairs_per_invocation = (pairs / invocations_per_block).max(1);
     // Partner distance for the transition after level i is 2^i pair slots; a shuffle reaches it
     // when it stays inside one block's invocations and inside the smallest subgroup.
@@ -514,17 +516,46 @@ pub struct LargeNttGeometry {
 
 /// Consecutive elements a later pass reads per tile row: 2^3 u32 = 32 bytes, one DRAM sector.
 const NTT_COALESCE_LOG: u32 = 3;
-/// Beyond 2^13 elements per tile the extra levels per pass stop paying for the lost occupancy.
-const NTT_MAX_TILE_LOG: u32 = 13;
+/// Beyond 2^12 elements per tile the extra levels per pass stop paying for the lost occupancy
+/// (measured on an H200 through Vulkan: 2^12 beat 2^13 at every workgroup size).
+const NTT_MAX_TILE_LOG: u32 = 12;
+/// Butterflies per invocation per level: four beat one, two and eight at every tile size measured.
+const NTT_BUTTERFLIES_PER_INVOCATION: u32 = 4;
 
-/// The rule for the large NTT: tiles as large as the workgroup memory allows (up to 2^13),
-/// the first pass on contiguous elements, later passes on `2^3`-element runs, the levels spread
-/// evenly over the passes.
+/// Optional caps on the large-NTT rule's choices (for tuning sweeps); the rule still keeps
+/// everything within the device's limits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LargeNttTuning {
+    pub max_tile_log: Option<u32>,
+    pub invocations: Option<u32>,
+}
+
+impl LargeNttTuning {
+    /// Caps from `OPENVM_WGPU_NTT_TILE_LOG` and `OPENVM_WGPU_NTT_INVOCATIONS`, when set.
+    pub fn from_env() -> Self {
+        let read = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
+        Self { max_tile_log: read("OPENVM_WGPU_NTT_TILE_LOG"), invocations: read("OPENVM_WGPU_NTT_INVOCATIONS") }
+    }
+}
+
+/// The rule for the large NTT: tiles of at most half the workgroup memory (so two workgroups can
+/// be resident where a core's memory equals the per-workgroup limit), up to 2^12 elements; four
+/// butterflies per invocation; the first pass on contiguous elements, later passes on runs of at
+/// least 2^3 elements, the levels spread evenly over the passes.
 pub fn large_ntt(kernel: &'static str, l: &DeviceLimits, log_n: u32) -> Result<LargeNttGeometry, GeometryError> {
+    large_ntt_tuned(kernel, l, log_n, LargeNttTuning::default())
+}
+
+pub fn large_ntt_tuned(
+    kernel: &'static str,
+    l: &DeviceLimits,
+    log_n: u32,
+    tuning: LargeNttTuning,
+) -> Result<LargeNttGeometry, GeometryError> {
     if log_n > 27 {
         return Err(GeometryError::OutOfRange { kernel, what: "log_n", value: log_n as u64, range: "0..=27 (BabyBear's two-adicity)" });
     }
-    let max_tile_log = 31 - (l.max_workgroup_storage_bytes / 4).max(1).leading_zeros();
+    let max_tile_log = 31 - (l.max_workgroup_storage_bytes / 8).max(1).leading_zeros();
     if max_tile_log < NTT_COALESCE_LOG + 1 {
         return Err(GeometryError::WorkgroupMemory {
             kernel,
@@ -532,7 +563,10 @@ pub fn large_ntt(kernel: &'static str, l: &DeviceLimits, log_n: u32) -> Result<L
             available: l.max_workgroup_storage_bytes as u64,
         });
     }
-    let tile_log = max_tile_log.min(NTT_MAX_TILE_LOG).min(log_n.max(1));
+    let tile_log = max_tile_log
+        .min(NTT_MAX_TILE_LOG)
+        .min(tuning.max_tile_log.unwrap_or(u32::MAX).max(NTT_COALESCE_LOG + 1))
+        .min(log_n.max(1));
     let mut passes = Vec::new();
     if log_n > 0 {
         let first = tile_log.min(log_n);
@@ -551,7 +585,11 @@ pub fn large_ntt(kernel: &'static str, l: &DeviceLimits, log_n: u32) -> Result<L
         }
     }
     let butterflies = 1u32 << (tile_log.max(1) - 1);
-    let invocations = preferred_invocations(l).min(butterflies);
+    let cap = floor_pow2(l.max_invocations_per_workgroup.min(l.max_workgroup_size_x)).max(1);
+    let wanted = tuning
+        .invocations
+        .map_or((butterflies / NTT_BUTTERFLIES_PER_INVOCATION).max(1), |i| floor_pow2(i.max(1)));
+    let invocations = wanted.min(cap).min(butterflies);
     Ok(LargeNttGeometry {
         log_n,
         tile_log,
@@ -636,7 +674,7 @@ mod tests {
         println!("{table}");
         // Spot checks that show the rule adapts rather than hard-codes.
         let m1 = small_block("k", &reference::apple_m1(), 10, true).unwrap();
-        assert_eq!((m1.invocations_per_block, m1.shuffle_transitions), (512, 5));
+        assert_eq!((m1.invocations_per_block, m1.pairs_per_invocation, m1.shuffle_transitions), (256, 2, 5));
         let lvp = small_block("k", &reference::lavapipe(), 10, true).unwrap();
         assert_eq!(lvp.shuffle_transitions, 3);
         let tiny = small_block("k", &LimitProfile::Tiny.reference_limits().unwrap(), 10, true).unwrap();
@@ -679,11 +717,13 @@ mod tests {
             }
         }
         let h100 = large_ntt("ntt", &reference::nvidia_h100(), 24).unwrap();
-        assert_eq!(h100.tile_log, 13);
+        assert_eq!((h100.tile_log, h100.shape.workgroup_size[0], h100.shape.workgroup_memory_bytes), (12, 512, 16384));
         assert_eq!(h100.passes.len(), 3);
         let tiny = large_ntt("ntt", &LimitProfile::Tiny.reference_limits().unwrap(), 24).unwrap();
-        assert_eq!(tiny.tile_log, 10);
-        assert!(tiny.shape.workgroup_size[0] <= 64);
+        assert_eq!(tiny.tile_log, 9);
+        assert_eq!(tiny.shape.workgroup_size[0], 64);
+        let web = large_ntt("ntt", &reference::webgpu_default(), 24).unwrap();
+        assert_eq!((web.tile_log, web.shape.workgroup_size[0]), (11, 256));
     }
 
     #[test]

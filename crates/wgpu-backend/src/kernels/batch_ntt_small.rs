@@ -62,7 +62,7 @@ pub fn record(
     let tw = ntt_twiddles(ctx, log_n)?;
     let scale = if inverse { F::from_u32(1 << log_n).inverse() } else { F::ONE };
     dispatch(ctx, encoder, NAME, &pipeline, &parts, &[&buffer.buffer, &tw.table(inverse).buffer], |base| {
-        vec![blocks as u32, base, word(scale), 0]
+        vec![blocks as u32, base, word(scale), inverse as u32]
     })
 }
 

@@ -1,6 +1,7 @@
 //! Host side of each kernel: its geometry (from `openvm_wgpu_common::limits`), pipeline
 //! constants, bindings and dispatch. One module per WGSL file.
 
+pub mod bandwidth_probe;
 pub mod batch_ntt_small;
 pub mod field_ops;
 pub mod mle_coeffs_to_evals;
@@ -59,5 +60,6 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
     out.extend(mle_coeffs_to_evals::plans(limits)?);
     out.extend(ntt::plans(limits)?);
     out.push(field_ops::plan(limits));
+    out.push(bandwidth_probe::plan(limits));
     Ok(out)
 }

@@ -8,14 +8,14 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{elementwise, large_ntt, split_grid, GeometryError, LargeNttGeometry},
-    ColumnMatrix, DeviceLimits, GpuContext, GpuError, GpuResult, PipelineKey,
+    limits::{elementwise, large_ntt_tuned, split_grid, LargeNttTuning, GeometryError, LargeNttGeometry, NttPass},
+    ColumnMatrix, DeviceLimits, GpuBuffer, GpuContext, GpuError, GpuResult, PipelineKey,
 };
 use p3_field::PrimeCharacteristicRing;
 
 use super::{dispatch, pipeline, twiddles::ntt_twiddles, KernelPlan};
 use crate::{
-    field::{word, F},
+    field::{as_words, word, F},
     shaders::{NTT_BITREV_GATHER, NTT_DIT_PASS},
 };
 
@@ -23,7 +23,7 @@ pub const PASS: &str = "ntt_dit_pass";
 pub const GATHER: &str = "ntt_bitrev_gather";
 
 pub fn geometry(limits: &DeviceLimits, log_n: u32) -> Result<LargeNttGeometry, GeometryError> {
-    large_ntt(PASS, limits, log_n)
+    large_ntt_tuned(PASS, limits, log_n, LargeNttTuning::from_env())
 }
 
 fn pass_key(g: &LargeNttGeometry) -> PipelineKey {
@@ -76,6 +76,8 @@ pub fn record_bitrev_gather(
     })?;
     let pipeline = pipeline(ctx, &NTT_BITREV_GATHER, &gather_key(&ctx.limits))?;
     let wg = elementwise(&ctx.limits).workgroup_size[0] as u64;
+    let low_bits = (src.height.max(1).trailing_zeros() + 1) / 2;
+    let powers = GpuBuffer::from_slice(ctx, GATHER, as_words(&shift_power_table(shift, src.height, low_bits)))?;
     let mut column = 0;
     while column < dst.width {
         let (si, so) = (column / src.columns_per_chunk, column % src.columns_per_chunk);
@@ -83,7 +85,7 @@ pub fn record_bitrev_gather(
         let columns = (src.chunk_columns(si) - so).min(dst.chunk_columns(di) - doff);
         let words = (columns as u64) << dst_log;
         let parts = split_grid(GATHER, words.div_ceil(wg), ctx.limits.max_workgroups_per_dimension)?;
-        let buffers = [&src.chunks[si].buffer, &dst.chunks[di].buffer];
+        let buffers = [&src.chunks[si].buffer, &dst.chunks[di].buffer, &powers.buffer];
         dispatch(ctx, encoder, GATHER, &pipeline, &parts, &buffers, |base| {
             vec![
                 src.height as u32,
@@ -92,7 +94,7 @@ pub fn record_bitrev_gather(
                 so as u32,
                 doff as u32,
                 word(scale),
-                word(shift.unwrap_or(F::ONE)),
+                low_bits,
                 shift.is_some() as u32,
                 base,
                 0,
@@ -105,9 +107,34 @@ pub fn record_bitrev_gather(
     Ok(())
 }
 
+/// shift^j for j < 2^low_bits, then shift^(j << low_bits) for the rest of `height` (a single
+/// unused word without a shift).
+fn shift_power_table(shift: Option<F>, height: usize, low_bits: u32) -> Vec<F> {
+    let Some(shift) = shift else { return vec![F::ONE] };
+    let mut out: Vec<F> = shift.powers().take(1 << low_bits).collect();
+    let step = shift.exp_power_of_2(low_bits as usize);
+    out.extend(step.powers().take(height.div_ceil(1 << low_bits).max(1)));
+    out
+}
+
 /// Records the DIT passes that turn every column of `m`, held in bit-reversed order, into its
 /// transform in natural order.
 pub fn record_dit_passes(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m: &ColumnMatrix, inverse: bool) -> GpuResult<()> {
+    let log_n = log2_height(PASS, m.height)?;
+    for pass in geometry(&ctx.limits, log_n)?.passes {
+        record_dit_pass(ctx, encoder, m, inverse, &pass)?;
+    }
+    Ok(())
+}
+
+/// Records one DIT pass (levels `pass.first_level ..` of the geometry for `m`'s height).
+pub fn record_dit_pass(
+    ctx: &GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
+    m: &ColumnMatrix,
+    inverse: bool,
+    pass: &NttPass,
+) -> GpuResult<()> {
     let log_n = log2_height(PASS, m.height)?;
     if log_n == 0 || m.width == 0 {
         return Ok(());
@@ -115,15 +142,13 @@ pub fn record_dit_passes(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m
     let g = geometry(&ctx.limits, log_n)?;
     let tw = ntt_twiddles(ctx, log_n)?;
     let pipeline = pipeline(ctx, &NTT_DIT_PASS, &pass_key(&g))?;
-    for pass in &g.passes {
-        for (i, chunk) in m.chunks.iter().enumerate() {
-            let columns = m.chunk_columns(i) as u64;
-            let parts = g.pass_grid(PASS, pass, columns, &ctx.limits)?;
-            let total = g.tiles_per_column(pass) * columns;
-            dispatch(ctx, encoder, PASS, &pipeline, &parts, &[&chunk.buffer, &tw.table(inverse).buffer], |base| {
-                vec![log_n, pass.first_level, pass.levels, pass.coalesce_log, total as u32, base, 0, 0]
-            })?;
-        }
+    for (i, chunk) in m.chunks.iter().enumerate() {
+        let columns = m.chunk_columns(i) as u64;
+        let parts = g.pass_grid(PASS, pass, columns, &ctx.limits)?;
+        let total = g.tiles_per_column(pass) * columns;
+        dispatch(ctx, encoder, PASS, &pipeline, &parts, &[&chunk.buffer, &tw.table(inverse).buffer], |base| {
+            vec![log_n, pass.first_level, pass.levels, pass.coalesce_log, total as u32, base, 0, 0]
+        })?;
     }
     Ok(())
 }
@@ -132,7 +157,7 @@ pub fn record_dit_passes(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m
 /// new matrix.
 pub fn ntt_columns(ctx: &GpuContext, m: &ColumnMatrix, inverse: bool) -> GpuResult<ColumnMatrix> {
     let log_n = log2_height(PASS, m.height)?;
-    let out = ColumnMatrix::zeroed(ctx, "ntt output", m.height, m.width)?;
+    let out = ColumnMatrix::uninit(ctx, "ntt output", m.height, m.width)?;
     let scale = if inverse { F::from_u32(1).div_2exp_u64(log_n as u64) } else { F::ONE };
     let mut enc = ctx.encoder(PASS);
     record_bitrev_gather(ctx, &mut enc, m, &out, scale, None)?;
@@ -150,8 +175,8 @@ pub fn coset_lde_columns(ctx: &GpuContext, m: &ColumnMatrix, added_bits: u32, sh
         .checked_shl(added_bits)
         .filter(|_| log_n + added_bits <= 27)
         .ok_or_else(|| GpuError::invalid("coset_lde", format!("2^{log_n} << {added_bits} exceeds BabyBear's 2^27 subgroup")))?;
-    let coeffs = ColumnMatrix::zeroed(ctx, "coset_lde coefficients", m.height, m.width)?;
-    let out = ColumnMatrix::zeroed(ctx, "coset_lde output", lde_height, m.width)?;
+    let coeffs = ColumnMatrix::uninit(ctx, "coset_lde coefficients", m.height, m.width)?;
+    let out = ColumnMatrix::uninit(ctx, "coset_lde output", lde_height, m.width)?;
     let mut enc = ctx.encoder("coset_lde");
     record_bitrev_gather(ctx, &mut enc, m, &coeffs, F::ONE.div_2exp_u64(log_n as u64), None)?;
     record_dit_passes(ctx, &mut enc, &coeffs, true)?;
