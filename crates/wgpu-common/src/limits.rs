@@ -403,6 +403,9 @@ pub fn elementwise(l: &DeviceLimits) -> LaunchShape {
     }
 }
 
+/// Butterfly pairs an invocation of a small-block kernel aims to own.
+const SMALL_BLOCK_PAIRS_PER_INVOCATION: u32 = 4;
+
 /// Largest `l` for which `batch_ntt_small` is defined.
 pub const MAX_SMALL_NTT_LOG: u32 = 10;
 
@@ -447,6 +450,18 @@ pub fn small_block(
     log_n: u32,
     shuffles_allowed: bool,
 ) -> Result<SmallBlockGeometry, GeometryError> {
+    small_block_tuned(kernel, l, log_n, shuffles_allowed, None)
+}
+
+/// [`small_block`] with an optional cap on invocations per block (for tuning sweeps; also read
+/// from `OPENVM_WGPU_SMALL_NTT_INVOCATIONS` by the kernels).
+pub fn small_block_tuned(
+    kernel: &'static str,
+    l: &DeviceLimits,
+    log_n: u32,
+    shuffles_allowed: bool,
+    max_invocations_per_block: Option<u32>,
+) -> Result<SmallBlockGeometry, GeometryError> {
     if log_n > MAX_SMALL_NTT_LOG {
         return Err(GeometryError::OutOfRange { kernel, what: "log_n", value: log_n as u64, range: "0..=10" });
     }
@@ -454,7 +469,12 @@ pub fn small_block(
     let cap = floor_pow2(l.max_invocations_per_workgroup.min(l.max_workgroup_size_x)).max(1);
     // Past the preferred workgroup size an invocation takes several pairs instead: more
     // independent work per invocation, and blocks stay small enough to keep SMs full.
-    let invocations_per_block = pairs.clamp(1, preferred_invocations(l));
+    // About four pairs per invocation (more independent work, fewer barriers: measured best on
+    // an H200), but at least two subgroups per block so the shuffle levels stay in registers.
+    let floor = pairs.min(2 * floor_pow2(l.subgroup_max_size.max(1))).max(1);
+    let target = (pairs / SMALL_BLOCK_PAIRS_PER_INVOCATION).max(floor);
+    let per_block_cap = max_invocations_per_block.map_or(preferred_invocations(l), |c| floor_pow2(c.max(1))).min(cap);
+    let invocations_per_block = target.clamp(1, per_block_cap);
     let pairs_per_invocation = (pairs / invocations_per_block).max(1);
     // Partner distance for the transition after level i is 2^i pair slots; a shuffle reaches it
     // when it stays inside one block's invocations and inside the smallest subgroup.
@@ -674,14 +694,18 @@ mod tests {
         println!("{table}");
         // Spot checks that show the rule adapts rather than hard-codes.
         let m1 = small_block("k", &reference::apple_m1(), 10, true).unwrap();
-        assert_eq!((m1.invocations_per_block, m1.pairs_per_invocation, m1.shuffle_transitions), (256, 2, 5));
+        assert_eq!((m1.invocations_per_block, m1.pairs_per_invocation, m1.shuffle_transitions), (128, 4, 5));
+        let m1_small = small_block("k", &reference::apple_m1(), 7, true).unwrap();
+        assert_eq!((m1_small.invocations_per_block, m1_small.pairs_per_invocation), (64, 1));
+        let rdna = small_block("k", &reference::amd_rdna(), 10, true).unwrap();
+        assert_eq!((rdna.invocations_per_block, rdna.shuffle_transitions), (128, 5));
         let lvp = small_block("k", &reference::lavapipe(), 10, true).unwrap();
         assert_eq!(lvp.shuffle_transitions, 3);
         let tiny = small_block("k", &LimitProfile::Tiny.reference_limits().unwrap(), 10, true).unwrap();
         assert_eq!((tiny.invocations_per_block, tiny.pairs_per_invocation, tiny.shuffle_transitions), (64, 8, 0));
         assert_eq!(tiny.shape.workgroup_memory_bytes, 4096);
         let web = small_block("k", &reference::webgpu_default(), 10, true).unwrap();
-        assert_eq!(web.invocations_per_block, 256);
+        assert_eq!((web.invocations_per_block, web.pairs_per_invocation), (128, 4));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{small_block, GeometryError, SmallBlockGeometry, MAX_SMALL_NTT_LOG},
+    limits::{small_block_tuned, GeometryError, SmallBlockGeometry, MAX_SMALL_NTT_LOG},
     DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
 };
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -17,7 +17,8 @@ use crate::{
 pub const NAME: &str = "batch_ntt_small";
 
 pub fn geometry(limits: &DeviceLimits, log_n: u32) -> Result<SmallBlockGeometry, GeometryError> {
-    small_block(NAME, limits, log_n, true)
+    let cap = std::env::var("OPENVM_WGPU_SMALL_NTT_INVOCATIONS").ok().and_then(|v| v.parse().ok());
+    small_block_tuned(NAME, limits, log_n, true, cap)
 }
 
 pub fn pipeline_key(g: &SmallBlockGeometry) -> PipelineKey {

@@ -3,7 +3,7 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{small_block, GeometryError, SmallBlockGeometry, MAX_SMALL_NTT_LOG},
+    limits::{small_block_tuned, GeometryError, SmallBlockGeometry, MAX_SMALL_NTT_LOG},
     DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
 };
 
@@ -13,7 +13,8 @@ use crate::shaders::MLE_COEFFS_TO_EVALS;
 pub const NAME: &str = "mle_coeffs_to_evals";
 
 pub fn geometry(limits: &DeviceLimits, log_n: u32) -> Result<SmallBlockGeometry, GeometryError> {
-    small_block(NAME, limits, log_n, false)
+    let cap = std::env::var("OPENVM_WGPU_SMALL_NTT_INVOCATIONS").ok().and_then(|v| v.parse().ok());
+    small_block_tuned(NAME, limits, log_n, false, cap)
 }
 
 pub fn pipeline_key(g: &SmallBlockGeometry) -> PipelineKey {
