@@ -406,6 +406,9 @@ pub fn elementwise(l: &DeviceLimits) -> LaunchShape {
 /// Butterfly pairs an invocation of a small-block kernel aims to own.
 const SMALL_BLOCK_PAIRS_PER_INVOCATION: u32 = 4;
 
+/// Without subgroups, blocks still get at least one warp-sized group of invocations.
+const MIN_INVOCATIONS_PER_BLOCK: u32 = 32;
+
 /// Largest `l` for which `batch_ntt_small` is defined.
 pub const MAX_SMALL_NTT_LOG: u32 = 10;
 
@@ -471,7 +474,8 @@ pub fn small_block_tuned(
     // independent work per invocation, and blocks stay small enough to keep SMs full.
     // About four pairs per invocation (more independent work, fewer barriers: measured best on
     // an H200), but at least two subgroups per block so the shuffle levels stay in registers.
-    let floor = pairs.min(2 * floor_pow2(l.subgroup_max_size.max(1))).max(1);
+    let floor = if l.subgroups { 2 * floor_pow2(l.subgroup_max_size.max(1)) } else { MIN_INVOCATIONS_PER_BLOCK };
+    let floor = pairs.min(floor).max(1);
     let target = (pairs / SMALL_BLOCK_PAIRS_PER_INVOCATION).max(floor);
     let per_block_cap = max_invocations_per_block.map_or(preferred_invocations(l), |c| floor_pow2(c.max(1))).min(cap);
     let invocations_per_block = target.clamp(1, per_block_cap);
