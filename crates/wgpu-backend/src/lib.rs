@@ -3,6 +3,8 @@
 
 pub mod field;
 pub mod kernels;
+pub mod merkle_tree;
+pub mod poseidon2;
 pub mod shaders;
 pub mod stacked_pcs;
 

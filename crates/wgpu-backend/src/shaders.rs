@@ -1,5 +1,7 @@
 //! Every WGSL source of the backend, and how a kernel is assembled for a device.
 
+use std::sync::OnceLock;
+
 use openvm_wgpu_common::{GpuContext, KernelSource, ShaderLibrary};
 
 macro_rules! wgsl {
@@ -8,8 +10,8 @@ macro_rules! wgsl {
     };
 }
 
-/// Shared includes (`#import <name>`).
-pub const SHARED: &[KernelSource] = &[
+/// Shared includes kept as files under shaders/shared/.
+pub const SHARED_FILES: &[KernelSource] = &[
     wgsl!("babybear", "shared/babybear.wgsl"),
     wgsl!("babybear_ext4", "shared/babybear_ext4.wgsl"),
     wgsl!("grid", "shared/grid.wgsl"),
@@ -17,18 +19,47 @@ pub const SHARED: &[KernelSource] = &[
     wgsl!("subgroup_exchange_unavailable", "shared/subgroup_exchange_unavailable.wgsl"),
 ];
 
+/// Every shared include (`#import <name>`): the files, and `poseidon2`, generated from
+/// Plonky3's constants (src/poseidon2.rs).
+pub fn shared() -> &'static [KernelSource] {
+    static ALL: OnceLock<Vec<KernelSource>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v = SHARED_FILES.to_vec();
+        v.push(KernelSource { name: "poseidon2", source: crate::poseidon2::wgsl() });
+        v
+    })
+}
+
 pub const BATCH_NTT_SMALL: KernelSource = wgsl!("batch_ntt_small", "batch_ntt_small.wgsl");
 pub const NTT_DIT_PASS: KernelSource = wgsl!("ntt_dit_pass", "ntt_dit_pass.wgsl");
 pub const NTT_BITREV_GATHER: KernelSource = wgsl!("ntt_bitrev_gather", "ntt_bitrev_gather.wgsl");
 pub const MLE_COEFFS_TO_EVALS: KernelSource = wgsl!("mle_coeffs_to_evals", "mle_coeffs_to_evals.wgsl");
 pub const FIELD_OPS: KernelSource = wgsl!("field_ops", "field_ops.wgsl");
 pub const BANDWIDTH_PROBE: KernelSource = wgsl!("bandwidth_probe", "bandwidth_probe.wgsl");
+pub const POSEIDON2_PERMUTE: KernelSource = wgsl!("poseidon2_permute", "poseidon2_permute.wgsl");
+pub const MERKLE_ROW_HASH: KernelSource = wgsl!("merkle_row_hash", "merkle_row_hash.wgsl");
+pub const MERKLE_COMPRESS_LAYER: KernelSource = wgsl!("merkle_compress_layer", "merkle_compress_layer.wgsl");
+pub const MERKLE_OPEN_ROWS: KernelSource = wgsl!("merkle_open_rows", "merkle_open_rows.wgsl");
+pub const MERKLE_OPEN_PATHS: KernelSource = wgsl!("merkle_open_paths", "merkle_open_paths.wgsl");
 
 /// Every kernel (one per file).
-pub const KERNELS: &[KernelSource] =
-    &[BATCH_NTT_SMALL, NTT_DIT_PASS, NTT_BITREV_GATHER, MLE_COEFFS_TO_EVALS, FIELD_OPS, BANDWIDTH_PROBE];
+pub const KERNELS: &[KernelSource] = &[
+    BATCH_NTT_SMALL,
+    NTT_DIT_PASS,
+    NTT_BITREV_GATHER,
+    MLE_COEFFS_TO_EVALS,
+    FIELD_OPS,
+    BANDWIDTH_PROBE,
+    POSEIDON2_PERMUTE,
+    MERKLE_ROW_HASH,
+    MERKLE_COMPRESS_LAYER,
+    MERKLE_OPEN_ROWS,
+    MERKLE_OPEN_PATHS,
+];
 
-pub const LIBRARY: ShaderLibrary = ShaderLibrary { shared: SHARED };
+pub fn library() -> ShaderLibrary {
+    ShaderLibrary { shared: shared() }
+}
 
 /// Which shared source stands for `exchange` with or without subgroup operations.
 pub fn aliases(subgroups: bool) -> [(&'static str, &'static str); 1] {
@@ -43,7 +74,7 @@ pub fn assemble(ctx: &GpuContext, kernel: &KernelSource) -> String {
 pub fn assemble_for(kernel: &KernelSource, subgroups: bool) -> String {
     // The sources are compiled into the binary and covered by tests/shader_portability.rs, so a
     // missing import is a build defect, not a runtime condition.
-    LIBRARY
+    library()
         .assemble(kernel, &aliases(subgroups))
         .unwrap_or_else(|e| format!("// unresolved import: {e}\n"))
 }

@@ -10,7 +10,7 @@ use naga::{
 use openvm_wgpu_backend::{
     common::limits::reference,
     kernels::plans,
-    shaders::{assemble_for, KERNELS, SHARED},
+    shaders::{assemble_for, shared, KERNELS, SHARED_FILES},
 };
 
 fn validate(src: &str, subgroups: bool) -> Result<(naga::Module, naga::valid::ModuleInfo), String> {
@@ -72,7 +72,7 @@ fn kernels_without_subgroups_need_no_subgroup_capability() {
 /// Launch geometry reaches WGSL only through override constants (DESIGN.md rule 1).
 #[test]
 fn no_literal_workgroup_sizes_or_workgroup_memory_sizes() {
-    for src in KERNELS.iter().chain(SHARED) {
+    for src in KERNELS.iter().chain(shared()) {
         for (i, line) in src.source.lines().enumerate() {
             let l = line.trim();
             if let Some(rest) = l.strip_prefix("@workgroup_size(") {
@@ -95,7 +95,7 @@ fn every_wgsl_file_is_registered() {
     let Some(dir) = dir else {
         panic!("shader directory not found from {:?}; run from the repository root", std::env::current_dir());
     };
-    let registered: Vec<&str> = KERNELS.iter().chain(SHARED).map(|k| k.source).collect();
+    let registered: Vec<&str> = KERNELS.iter().chain(SHARED_FILES).map(|k| k.source).collect();
     let mut count = 0;
     for sub in [dir.to_path_buf(), dir.join("shared")] {
         for entry in std::fs::read_dir(&sub).unwrap() {

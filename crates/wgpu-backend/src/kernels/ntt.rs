@@ -8,12 +8,12 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{elementwise, large_ntt_tuned, split_grid, LargeNttTuning, GeometryError, LargeNttGeometry, NttPass},
+    limits::{large_ntt_tuned, GeometryError, LargeNttGeometry, LargeNttTuning, NttPass},
     ColumnMatrix, DeviceLimits, GpuBuffer, GpuContext, GpuError, GpuResult, PipelineKey,
 };
 use p3_field::PrimeCharacteristicRing;
 
-use super::{dispatch, pipeline, twiddles::ntt_twiddles, KernelPlan};
+use super::{dispatch, pipeline, twiddles::ntt_twiddles, Elementwise, KernelPlan};
 use crate::{
     field::{as_words, word, F},
     shaders::{NTT_BITREV_GATHER, NTT_DIT_PASS},
@@ -32,17 +32,10 @@ fn pass_key(g: &LargeNttGeometry) -> PipelineKey {
         .constant("TILE_WORDS", 1 << g.tile_log)
 }
 
-fn gather_key(limits: &DeviceLimits) -> PipelineKey {
-    PipelineKey::new(GATHER, "main").constant("WORKGROUP_SIZE", elementwise(limits).workgroup_size[0])
-}
+const GATHER_KERNEL: Elementwise = Elementwise { kernel: NTT_BITREV_GATHER };
 
 pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
-    let mut out = vec![KernelPlan {
-        kernel: NTT_BITREV_GATHER,
-        variant: String::new(),
-        key: gather_key(limits),
-        shape: elementwise(limits),
-    }];
+    let mut out = vec![GATHER_KERNEL.plan(limits)];
     for log_n in [4u32, 16, 24] {
         let g = geometry(limits, log_n)?;
         out.push(KernelPlan {
@@ -74,8 +67,6 @@ pub fn record_bitrev_gather(
     require(GATHER, src.width == dst.width && src.height <= dst.height, || {
         format!("gather {}x{} into {}x{}", src.height, src.width, dst.height, dst.width)
     })?;
-    let pipeline = pipeline(ctx, &NTT_BITREV_GATHER, &gather_key(&ctx.limits))?;
-    let wg = elementwise(&ctx.limits).workgroup_size[0] as u64;
     let low_bits = (src.height.max(1).trailing_zeros() + 1) / 2;
     let powers = GpuBuffer::from_slice(ctx, GATHER, as_words(&shift_power_table(shift, src.height, low_bits)))?;
     let mut column = 0;
@@ -84,9 +75,8 @@ pub fn record_bitrev_gather(
         let (di, doff) = (column / dst.columns_per_chunk, column % dst.columns_per_chunk);
         let columns = (src.chunk_columns(si) - so).min(dst.chunk_columns(di) - doff);
         let words = (columns as u64) << dst_log;
-        let parts = split_grid(GATHER, words.div_ceil(wg), ctx.limits.max_workgroups_per_dimension)?;
         let buffers = [&src.chunks[si].buffer, &dst.chunks[di].buffer, &powers.buffer];
-        dispatch(ctx, encoder, GATHER, &pipeline, &parts, &buffers, |base| {
+        GATHER_KERNEL.record(ctx, encoder, words, &buffers, |base| {
             vec![
                 src.height as u32,
                 dst_log,

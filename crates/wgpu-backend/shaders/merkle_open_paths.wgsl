@@ -1,0 +1,34 @@
+// Authentication paths: for query q, the sibling of its node in one digest layer,
+// layer[(indices[q] >> level) ^ 1], goes to out[(q * depth + level) * 8 ..]. One dispatch per
+// layer below the root.
+#import grid
+
+override WORKGROUP_SIZE: u32;
+
+struct Params {
+    level: u32,
+    depth: u32,
+    count: u32,
+    workgroup_base: u32,
+}
+
+@group(0) @binding(0) var<storage, read> layer: array<u32>;
+@group(0) @binding(1) var<storage, read> indices: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let g = linear_workgroup(wid, nwg, params.workgroup_base) * WORKGROUP_SIZE + lid;
+    if (g >= params.count) {
+        return;
+    }
+    let w = g % 8u;
+    let q = g / 8u;
+    let sibling = (indices[q] >> params.level) ^ 1u;
+    out[(q * params.depth + params.level) * 8u + w] = layer[8u * sibling + w];
+}

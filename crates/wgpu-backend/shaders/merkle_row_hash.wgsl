@@ -1,0 +1,73 @@
+// Leaf hashes of a Merkle tree over the rows of a column-major matrix: Poseidon2's
+// padding-free sponge (rate 8, overwrite mode, 8-word digest) over each row's words in column
+// order, as upstream's MerkleTree::new hashes rows.
+//
+// A matrix split over several buffers is hashed one buffer (chunk) at a time; between chunks the
+// 16-word sponge state of each row waits in `state`. Rows are processed in slices so `state`
+// stays within one binding. Absorption runs over 8-column blocks aligned to column 0 of the
+// whole matrix, with constant register indices inside a block.
+#import poseidon2
+#import grid
+
+override WORKGROUP_SIZE: u32;
+
+struct Params {
+    height: u32,
+    columns: u32,
+    // Index of this chunk's first column in the whole matrix.
+    column_offset: u32,
+    first_chunk: u32,
+    last_chunk: u32,
+    // Rows row_base .. row_base + rows are hashed by this dispatch; state row i is row_base + i.
+    row_base: u32,
+    rows: u32,
+    workgroup_base: u32,
+}
+
+@group(0) @binding(0) var<storage, read> matrix: array<u32>;
+@group(0) @binding(1) var<storage, read_write> state: array<u32>;
+@group(0) @binding(2) var<storage, read_write> digests: array<u32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let i = linear_workgroup(wid, nwg, params.workgroup_base) * WORKGROUP_SIZE + lid;
+    if (i >= params.rows) {
+        return;
+    }
+    let row = params.row_base + i;
+    var s: array<u32, 16>;
+    if (params.first_chunk == 0u) {
+        for (var k = 0u; k < 16u; k++) {
+            s[k] = state[16u * i + k];
+        }
+    }
+    let begin = params.column_offset;
+    let end = params.column_offset + params.columns;
+    for (var block = begin / 8u; block * 8u < end; block++) {
+        for (var k = 0u; k < 8u; k++) {
+            let c = block * 8u + k;
+            if (c >= begin && c < end) {
+                s[k] = matrix[(c - begin) * params.height + row];
+            }
+        }
+        // Permute once a block is complete, or at the very end of the row if any word of the
+        // final partial block was absorbed.
+        if (block * 8u + 8u <= end || (params.last_chunk != 0u && end % 8u != 0u)) {
+            poseidon2_permute(&s);
+        }
+    }
+    if (params.last_chunk != 0u) {
+        for (var k = 0u; k < 8u; k++) {
+            digests[8u * row + k] = s[k];
+        }
+    } else {
+        for (var k = 0u; k < 16u; k++) {
+            state[16u * i + k] = s[k];
+        }
+    }
+}

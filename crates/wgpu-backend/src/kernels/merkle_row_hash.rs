@@ -1,0 +1,50 @@
+//! Leaf hashes of the rows of a (possibly split) column-major matrix with Poseidon2's
+//! padding-free sponge.
+
+use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
+
+use super::Elementwise;
+use crate::{poseidon2::DIGEST, shaders::MERKLE_ROW_HASH};
+
+pub const NAME: &str = "merkle_row_hash";
+pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_ROW_HASH };
+
+/// Records the hashes of every row of `m` into `digests` (8 words per row).
+pub fn record(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m: &ColumnMatrix, digests: &GpuBuffer<u32>) -> GpuResult<()> {
+    let height = m.height;
+    require(NAME, digests.len() == height * DIGEST, || format!("digest buffer holds {} words for {height} rows", digests.len()))?;
+    if height == 0 {
+        return Ok(());
+    }
+    // A matrix without columns hashes the empty input in every row; it still needs a buffer
+    // to bind.
+    let empty;
+    let chunks: Vec<(&wgpu::Buffer, usize)> = if m.chunks.is_empty() {
+        empty = GpuBuffer::<u32>::zeroed(ctx, NAME, 1)?;
+        vec![(&empty.buffer, 0)]
+    } else {
+        m.chunks.iter().enumerate().map(|(i, c)| (&c.buffer, m.chunk_columns(i))).collect()
+    };
+    // Between chunks each row's sponge state waits in a scratch buffer; rows go in slices that
+    // keep it within one binding.
+    let slice_rows = if chunks.len() == 1 { height } else { ((ctx.limits.max_binding_bytes() / 64) as usize).min(height) };
+    if slice_rows == 0 {
+        return Err(GpuError::BufferTooLarge { op: NAME.into(), needed: 64, available: ctx.limits.max_binding_bytes() });
+    }
+    let state = GpuBuffer::<u32>::uninit(ctx, NAME, if chunks.len() == 1 { 4 } else { slice_rows * 16 })?;
+    let mut row_base = 0;
+    while row_base < height {
+        let rows = slice_rows.min(height - row_base);
+        let mut column_offset = 0;
+        for (i, &(buffer, columns)) in chunks.iter().enumerate() {
+            let params = [height, columns, column_offset, (i == 0) as usize, (i + 1 == chunks.len()) as usize, row_base, rows];
+            let params: Vec<u32> = params.iter().map(|&p| p as u32).collect();
+            KERNEL.record(ctx, encoder, rows as u64, &[buffer, &state.buffer, &digests.buffer], |base| {
+                [params.as_slice(), &[base]].concat()
+            })?;
+            column_offset += columns;
+        }
+        row_base += rows;
+    }
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! The Merkle tree over a committed matrix, built and kept on the device (upstream's
+//! `prover::stacked_pcs::MerkleTree`, span `merkle_tree`).
+//!
+//! Leaves hash the matrix rows. The first log2(rows_per_query) layers compress leaves a query
+//! stride apart, so one query opens rows {q + t * query_stride}; the layers above pair
+//! neighbours. `layers[0]` is the query-leaf layer (upstream's `digest_layers[0]`), the last
+//! holds the root; every layer stays on the device for openings.
+
+use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuResult};
+use tracing::info_span;
+
+use crate::{
+    field::{from_words, F},
+    kernels::{merkle_compress_layer, merkle_open_paths, merkle_open_rows, merkle_row_hash},
+    poseidon2::DIGEST,
+};
+
+pub type Digest = [F; DIGEST];
+
+pub struct MerkleTree {
+    pub matrix: ColumnMatrix,
+    pub rows_per_query: usize,
+    pub layers: Vec<GpuBuffer<u32>>,
+}
+
+fn digests(words: Vec<u32>) -> Vec<Digest> {
+    from_words(words).chunks_exact(DIGEST).map(|c| c.try_into().unwrap_or([F::default(); DIGEST])).collect()
+}
+
+impl MerkleTree {
+    /// Builds the tree over the rows of `matrix` (height a power of two).
+    pub fn new(ctx: &GpuContext, matrix: ColumnMatrix, rows_per_query: usize) -> GpuResult<Self> {
+        let _span = info_span!("merkle_tree").entered();
+        const OP: &str = "merkle_tree";
+        let height = matrix.height;
+        require(OP, height.is_power_of_two(), || format!("matrix height {height} is not a power of two"))?;
+        require(OP, rows_per_query.is_power_of_two() && rows_per_query <= height, || {
+            format!("rows_per_query {rows_per_query} must be a power of two at most the height {height}")
+        })?;
+        let query_stride = height / rows_per_query;
+        let mut enc = ctx.encoder(OP);
+        let mut current = GpuBuffer::<u32>::uninit(ctx, "merkle leaves", height * DIGEST)?;
+        merkle_row_hash::record(ctx, &mut enc, &matrix, &current)?;
+        let mut len = height;
+        for _ in 0..rows_per_query.trailing_zeros() {
+            len /= 2;
+            let next = GpuBuffer::<u32>::uninit(ctx, "merkle layer", len * DIGEST)?;
+            merkle_compress_layer::record(ctx, &mut enc, &current, &next, query_stride)?;
+            current = next;
+        }
+        let mut layers = vec![current];
+        while len > 1 {
+            len /= 2;
+            let next = GpuBuffer::<u32>::uninit(ctx, "merkle layer", len * DIGEST)?;
+            merkle_compress_layer::record(ctx, &mut enc, &layers[layers.len() - 1], &next, 1)?;
+            layers.push(next);
+        }
+        ctx.submit_and_wait(OP, enc)?;
+        Ok(Self { matrix, rows_per_query, layers })
+    }
+
+    pub fn query_stride(&self) -> usize {
+        self.matrix.height / self.rows_per_query
+    }
+
+    pub fn proof_depth(&self) -> usize {
+        self.layers.len() - 1
+    }
+
+    pub fn root(&self, ctx: &GpuContext) -> GpuResult<Digest> {
+        let root = self.layers[self.layers.len() - 1].read(ctx)?;
+        Ok(digests(root)[0])
+    }
+
+    fn upload_indices(&self, ctx: &GpuContext, indices: &[usize]) -> GpuResult<GpuBuffer<u32>> {
+        let stride = self.query_stride();
+        let bad = indices.iter().find(|&&i| i >= stride);
+        require("merkle_tree opening", bad.is_none(), || {
+            format!("query index {} is not below the query stride {stride}", bad.copied().unwrap_or_default())
+        })?;
+        let words: Vec<u32> = indices.iter().map(|&i| i as u32).collect();
+        GpuBuffer::from_slice(ctx, "merkle query indices", &words)
+    }
+
+    /// The rows each query opens: `rows_per_query` rows of `matrix.width` values per query, in
+    /// the order upstream's `get_opened_rows` returns them.
+    pub fn open_rows(&self, ctx: &GpuContext, indices: &[usize]) -> GpuResult<Vec<Vec<Vec<F>>>> {
+        const OP: &str = "merkle_open_rows";
+        let (rpq, width) = (self.rows_per_query, self.matrix.width);
+        let idx = self.upload_indices(ctx, indices)?;
+        let out = GpuBuffer::<u32>::uninit(ctx, OP, indices.len() * rpq * width)?;
+        let mut enc = ctx.encoder(OP);
+        merkle_open_rows::record(ctx, &mut enc, &self.matrix, &idx, rpq, self.query_stride(), &out)?;
+        ctx.submit_and_wait(OP, enc)?;
+        let values = from_words(out.read(ctx)?);
+        Ok((0..indices.len())
+            .map(|q| (0..rpq).map(|t| values[(q * rpq + t) * width..(q * rpq + t + 1) * width].to_vec()).collect())
+            .collect())
+    }
+
+    /// The authentication path of each query (siblings from the query-leaf layer up), as
+    /// upstream's `query_merkle_proof` returns it.
+    pub fn open_paths(&self, ctx: &GpuContext, indices: &[usize]) -> GpuResult<Vec<Vec<Digest>>> {
+        const OP: &str = "merkle_open_paths";
+        let depth = self.proof_depth();
+        let idx = self.upload_indices(ctx, indices)?;
+        if depth == 0 {
+            return Ok(vec![Vec::new(); indices.len()]);
+        }
+        let out = GpuBuffer::<u32>::uninit(ctx, OP, indices.len() * depth * DIGEST)?;
+        let mut enc = ctx.encoder(OP);
+        merkle_open_paths::record(ctx, &mut enc, &self.layers, &idx, &out)?;
+        ctx.submit_and_wait(OP, enc)?;
+        let all = digests(out.read(ctx)?);
+        Ok(all.chunks(depth).map(|c| c.to_vec()).collect())
+    }
+}

@@ -1,0 +1,128 @@
+//! The GPU trace commitment against upstream's `stacked_commit` and the sdk's Poseidon2: roots,
+//! stacked matrices, opened rows and authentication paths, bit for bit, under every limit
+//! profile.
+
+mod common;
+
+use openvm_stark_backend::{
+    prover::{stacked_pcs::stacked_commit as cpu_stacked_commit, ColMajorMatrix},
+    StarkProtocolConfig, SystemParams,
+};
+use openvm_stark_sdk::config::{
+    app_params_with_100_bits_security,
+    baby_bear_poseidon2::{poseidon2_perm, BabyBearPoseidon2Config},
+};
+use openvm_wgpu_backend::{
+    field::{as_words, from_words, F},
+    kernels::poseidon2_permute::permute,
+    stacked_pcs::stacked_commit,
+    GpuError, LimitProfile,
+};
+use p3_field::PrimeCharacteristicRing;
+use p3_symmetric::Permutation;
+use rand::Rng;
+
+#[test]
+fn poseidon2_matches_the_sdk_permutation() {
+    for (profile, ctx) in common::profiles() {
+        let mut states: Vec<[F; 16]> = vec![[F::ZERO; 16], [F::ONE; 16], [F::NEG_ONE; 16]];
+        let mut rng = common::rng(16);
+        states.extend((0..2000).map(|_| std::array::from_fn(|_| rng.random())));
+        let flat: Vec<F> = states.iter().flatten().copied().collect();
+        let got = from_words(permute(&ctx, as_words(&flat)).unwrap());
+        for (i, s) in states.iter().enumerate() {
+            let mut want = *s;
+            poseidon2_perm().permute_mut(&mut want);
+            assert_eq!(&got[16 * i..16 * i + 16], &want[..], "state {i} under {profile}");
+        }
+    }
+}
+
+/// Random traces, tallest first: heights from 1 (below 2^l_skip, stacked with stride) up to
+/// `max_log`, widths from 1 to `wide`.
+fn random_traces(seed: u64, max_log: usize, wide: usize) -> Vec<ColMajorMatrix<F>> {
+    let mut rng = common::rng(seed);
+    let mut shapes: Vec<(usize, usize)> = vec![(max_log, 3), (max_log, wide), (max_log - 1, 1), (3, 5), (1, 2), (0, 7)];
+    for _ in 0..4 {
+        shapes.push((rng.random_range(0..=max_log), rng.random_range(1..=9)));
+    }
+    shapes.sort_by(|a, b| b.0.cmp(&a.0));
+    shapes
+        .into_iter()
+        .map(|(log_h, w)| ColMajorMatrix::new(common::random_field(&mut rng, w << log_h), w))
+        .collect()
+}
+
+fn check_against_upstream(params: &SystemParams, traces: &[ColMajorMatrix<F>], what: &str) {
+    let refs: Vec<&ColMajorMatrix<F>> = traces.iter().collect();
+    let config = BabyBearPoseidon2Config::default_from_params(params.clone());
+    let (l_skip, n_stack, log_blowup, k_whir) = (params.l_skip, params.n_stack, params.log_blowup, params.k_whir());
+    let (want_root, want) = cpu_stacked_commit(config.hasher(), l_skip, n_stack, log_blowup, k_whir, &refs).unwrap();
+    let mut rng = common::rng(77);
+    for (profile, ctx) in common::profiles() {
+        let (root, data) = match stacked_commit(&ctx, l_skip, n_stack, log_blowup, k_whir, &refs) {
+            Ok(r) => r,
+            Err(e @ GpuError::BufferTooLarge { .. }) if profile == LimitProfile::Tiny => {
+                // The tiny profile's 64 MiB buffers cannot hold the leaf digests of the largest
+                // trees: that must be a clear error, not a wrong commitment.
+                assert!(e.to_string().contains("bytes"), "{e}");
+                continue;
+            }
+            Err(e) => panic!("{what} under {profile}: {e}"),
+        };
+        assert_eq!(root, want_root, "{what}: root under {profile}");
+        assert_eq!(from_words(data.matrix.read_col_major(&ctx).unwrap()), want.matrix.values, "{what}: stacked matrix under {profile}");
+        let stride = want.tree.query_stride();
+        assert_eq!(data.tree.query_stride(), stride);
+        assert_eq!(data.tree.proof_depth(), want.tree.proof_depth());
+        let mut queries: Vec<usize> = (0..20).map(|_| rng.random_range(0..stride)).collect();
+        queries.extend([0, stride - 1]);
+        let rows = data.tree.open_rows(&ctx, &queries).unwrap();
+        let paths = data.tree.open_paths(&ctx, &queries).unwrap();
+        for (k, &q) in queries.iter().enumerate() {
+            assert_eq!(rows[k], want.tree.get_opened_rows(q).unwrap(), "{what}: rows of query {q} under {profile}");
+            assert_eq!(paths[k], want.tree.query_merkle_proof(q).unwrap(), "{what}: path of query {q} under {profile}");
+        }
+    }
+}
+
+#[test]
+fn commit_matches_upstream_with_small_test_params() {
+    use openvm_stark_backend::test_utils::test_system_params_small;
+    for (i, &(l_skip, n_stack, k_whir)) in [(2usize, 8usize, 3usize), (0, 9, 2), (3, 7, 1), (4, 5, 4)].iter().enumerate() {
+        let params = test_system_params_small(l_skip, n_stack, k_whir);
+        let traces = random_traces(i as u64, (l_skip + n_stack).min(8), 40);
+        check_against_upstream(&params, &traces, &format!("l_skip={l_skip} n_stack={n_stack} k_whir={k_whir}"));
+    }
+}
+
+#[test]
+fn commit_matches_upstream_with_wide_traces_split_over_bindings() {
+    // 300 columns of 2^12 rows: under the tiny profile (16 MiB bindings) the codewords span
+    // several buffers, so rows are hashed across chunks.
+    use openvm_stark_backend::test_utils::test_system_params_small;
+    let params = test_system_params_small(2, 10, 2);
+    let traces = random_traces(9, 12, 1100);
+    check_against_upstream(&params, &traces, "1100-wide");
+}
+
+#[test]
+fn commit_matches_upstream_with_keccakf_params() {
+    // The keccakf example's parameters: l_skip = 4, n_stack = 17, blowup 2, 16 rows per query.
+    let params = app_params_with_100_bits_security(21);
+    let traces = random_traces(21, 12, 30);
+    check_against_upstream(&params, &traces, "app_params_with_100_bits_security(21)");
+}
+
+#[test]
+fn bad_traces_are_refused_before_gpu_work() {
+    let ctx = common::ctx(LimitProfile::Native);
+    // (Heights that are not powers of two cannot reach here: upstream's ColMajorMatrix refuses them.)
+    let ok = ColMajorMatrix::new(vec![F::ONE; 16], 2);
+    let tall = ColMajorMatrix::new(vec![F::ONE; 64], 1);
+    let err = stacked_commit(&ctx, 2, 4, 1, 1, &[&ok, &tall]).err().expect("unsorted traces must be refused");
+    assert!(err.to_string().contains("sorted"), "{err}");
+    let too_tall = ColMajorMatrix::new(vec![F::ONE; 256], 1);
+    let err = stacked_commit(&ctx, 2, 4, 1, 1, &[&too_tall]).err().expect("a trace taller than the stacked height must be refused");
+    assert!(matches!(err, GpuError::InvalidArgument { .. }), "{err}");
+}
