@@ -2,8 +2,10 @@
 //!
 //!   openvm-wgpu info [--profile NAME] [--no-check]
 //!   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
+//!   openvm-wgpu bench commit [--profile NAME] [--perms N,N,...]
 
 mod bench;
+mod bench_commit;
 mod info;
 
 use std::process::ExitCode;
@@ -17,6 +19,8 @@ const USAGE: &str = "usage:
   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
       batch_ntt_small (l = 1..10) and the large LDE against Plonky3's parallel CPU DFT and the
       memory roofline
+  openvm-wgpu bench commit [--profile NAME] [--perms 1024,8192]
+      the keccakf trace committed on the GPU and by openvm-cpu-backend, with the GPU's sub-steps
 
 profiles: native (default), apple-m1, webgpu-default, tiny
 adapter:  OPENVM_WGPU_ADAPTER=<name substring> picks one (see `info`)";
@@ -45,6 +49,14 @@ impl Args {
         }
     }
 
+    /// A comma-separated list of numbers.
+    pub fn list(&self, flag: &str, default: &[usize]) -> Result<Vec<usize>, String> {
+        match self.value(flag)? {
+            None => Ok(default.to_vec()),
+            Some(v) => v.split(',').map(|x| x.trim().parse().map_err(|_| format!("{flag}: '{x}' is not a number"))).collect(),
+        }
+    }
+
     pub fn context_options(&self) -> Result<ContextOptions, String> {
         let profile = match self.value("--profile")? {
             None => LimitProfile::Native,
@@ -67,7 +79,8 @@ fn main() -> ExitCode {
         "info" => info::run(&Args { rest }),
         "bench" => match rest.split_first() {
             Some((what, r)) if what == "ntt" => bench::ntt(&Args { rest: r.to_vec() }),
-            _ => Err(format!("bench: expected `ntt`\n{USAGE}")),
+            Some((what, r)) if what == "commit" => bench_commit::run(&Args { rest: r.to_vec() }),
+            _ => Err(format!("bench: expected `ntt` or `commit`\n{USAGE}")),
         },
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
