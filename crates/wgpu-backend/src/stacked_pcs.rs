@@ -8,13 +8,14 @@
 //! height << log_blowup, is evaluated with the large NTT.
 
 use openvm_stark_backend::prover::{stacked_pcs::StackedLayout, ColMajorMatrix, MatrixDimensions};
-use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuContext, GpuError, GpuResult};
+use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
 use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
 use tracing::info_span;
 
 use crate::{
     field::{as_words, F},
-    kernels::{batch_ntt_small, mle_coeffs_to_evals, ntt},
+    kernels::{batch_ntt_small, mle_coeffs_to_evals, ntt, stack_row_major_trace},
     merkle_tree::{Digest, MerkleTree},
 };
 
@@ -24,6 +25,31 @@ pub struct StackedPcsData {
     pub layout: StackedLayout,
     pub matrix: ColumnMatrix,
     pub tree: MerkleTree,
+}
+
+/// Host traces in either layout: upstream's column-major matrices, or row-major ones (as trace
+/// generators produce them), which are transposed on the GPU.
+#[derive(Clone, Copy)]
+pub enum HostTraces<'a> {
+    ColMajor(&'a [&'a ColMajorMatrix<F>]),
+    RowMajor(&'a [&'a RowMajorMatrix<F>]),
+}
+
+impl HostTraces<'_> {
+    fn len(&self) -> usize {
+        match self {
+            HostTraces::ColMajor(t) => t.len(),
+            HostTraces::RowMajor(t) => t.len(),
+        }
+    }
+
+    /// (height, width) of trace `i`.
+    fn dims(&self, i: usize) -> (usize, usize) {
+        match self {
+            HostTraces::ColMajor(t) => (t[i].height(), t[i].width()),
+            HostTraces::RowMajor(t) => (t[i].height(), t[i].width()),
+        }
+    }
 }
 
 /// Commits to `traces` (sorted by height, tallest first) as upstream's `stacked_commit` does:
@@ -37,55 +63,154 @@ pub fn stacked_commit(
     k_whir: usize,
     traces: &[&ColMajorMatrix<F>],
 ) -> GpuResult<(Digest, StackedPcsData)> {
+    commit_traces(ctx, l_skip, n_stack, log_blowup, k_whir, HostTraces::ColMajor(traces))
+}
+
+/// [`stacked_commit`] for row-major traces.
+pub fn stacked_commit_row_major(
+    ctx: &GpuContext,
+    l_skip: usize,
+    n_stack: usize,
+    log_blowup: usize,
+    k_whir: usize,
+    traces: &[&RowMajorMatrix<F>],
+) -> GpuResult<(Digest, StackedPcsData)> {
+    commit_traces(ctx, l_skip, n_stack, log_blowup, k_whir, HostTraces::RowMajor(traces))
+}
+
+pub fn commit_traces(
+    ctx: &GpuContext,
+    l_skip: usize,
+    n_stack: usize,
+    log_blowup: usize,
+    k_whir: usize,
+    traces: HostTraces<'_>,
+) -> GpuResult<(Digest, StackedPcsData)> {
     let _span = info_span!("stacked_commit").entered();
-    const OP: &str = "stacked_commit";
-    // Bad traces are refused before any GPU work.
-    for (i, t) in traces.iter().enumerate() {
-        let h = t.height();
-        require(OP, h.is_power_of_two(), || format!("trace {i} has height {h}, which is not a power of two"))?;
-        if i > 0 {
-            let prev = traces[i - 1].height();
-            require(OP, prev >= h, || format!("traces must be sorted tallest first: trace {i} (height {h}) follows height {prev}"))?;
-        }
-    }
-    let meta = traces.iter().map(|t| (t.width(), t.height().trailing_zeros() as usize)).collect();
-    let layout = StackedLayout::new(l_skip, l_skip + n_stack, meta).map_err(|e| GpuError::invalid(OP, e.to_string()))?;
-    let matrix = stack_traces(ctx, &layout, traces)?;
+    let (matrix, layout) = stacked_matrix(ctx, l_skip, n_stack, traces)?;
     let codewords = rs_code_matrix(ctx, l_skip as u32, log_blowup as u32, &matrix)?;
     let tree = MerkleTree::new(ctx, codewords, 1 << k_whir)?;
     let root = tree.root(ctx)?;
     Ok((root, StackedPcsData { layout, matrix, tree }))
 }
 
+/// The stacked matrix of `traces` (sorted tallest first) in device memory, and its layout
+/// (upstream's `stacked_matrix`).
+pub fn stacked_matrix(
+    ctx: &GpuContext,
+    l_skip: usize,
+    n_stack: usize,
+    traces: HostTraces<'_>,
+) -> GpuResult<(ColumnMatrix, StackedLayout)> {
+    const OP: &str = "stacked_matrix";
+    // Bad traces are refused before any GPU work.
+    for i in 0..traces.len() {
+        let (h, _) = traces.dims(i);
+        require(OP, h.is_power_of_two(), || format!("trace {i} has height {h}, which is not a power of two"))?;
+        if i > 0 {
+            let (prev, _) = traces.dims(i - 1);
+            require(OP, prev >= h, || format!("traces must be sorted tallest first: trace {i} (height {h}) follows height {prev}"))?;
+        }
+    }
+    let meta = (0..traces.len()).map(|i| traces.dims(i)).map(|(h, w)| (w, h.trailing_zeros() as usize)).collect();
+    let layout = StackedLayout::new(l_skip, l_skip + n_stack, meta).map_err(|e| GpuError::invalid(OP, e.to_string()))?;
+    let matrix = stack_traces(ctx, &layout, traces)?;
+    Ok((matrix, layout))
+}
+
+/// Rows of a row-major trace uploaded per step: at most one binding, and at most this many bytes
+/// of staging memory at a time.
+const UPLOAD_SLICE_BYTES: u64 = 256 << 20;
+
 /// Writes every trace column to its place in the stacked matrix in device memory. A column
 /// shorter than 2^l_skip is spread with stride 2^l_skip / height, zeros between.
-fn stack_traces(ctx: &GpuContext, layout: &StackedLayout, traces: &[&ColMajorMatrix<F>]) -> GpuResult<ColumnMatrix> {
+fn stack_traces(ctx: &GpuContext, layout: &StackedLayout, traces: HostTraces<'_>) -> GpuResult<ColumnMatrix> {
     let _span = info_span!("stacked_matrix").entered();
     let l_skip = layout.l_skip();
     let m = ColumnMatrix::zeroed(ctx, "stacked matrix", layout.height(), layout.width())?;
+    let chunk_words = m.columns_per_chunk * m.height;
     for (mat_idx, j, slice) in &layout.sorted_cols {
-        let column = traces[*mat_idx].column(*j);
-        let chunk = &m.chunks[slice.col_idx / m.columns_per_chunk];
-        let at = (slice.col_idx % m.columns_per_chunk) * m.height + slice.row_idx;
+        let flat = slice.col_idx * m.height + slice.row_idx;
+        let chunk = &m.chunks[flat / chunk_words];
+        let at = flat % chunk_words;
         let stride = slice.stride(l_skip);
-        if stride == 1 {
-            chunk.write(ctx, at, as_words(column))?;
-        } else {
-            let mut spread = vec![F::ZERO; slice.len(l_skip)];
-            for (i, v) in column.iter().enumerate() {
-                spread[i * stride] = *v;
+        match traces {
+            HostTraces::ColMajor(t) if stride == 1 => chunk.write(ctx, at, as_words(t[*mat_idx].column(*j)))?,
+            // Row-major traces at least 2^l_skip high are transposed on the GPU below.
+            HostTraces::RowMajor(_) if stride == 1 => {}
+            _ => {
+                let (h, w) = traces.dims(*mat_idx);
+                let value = |i: usize| match traces {
+                    HostTraces::ColMajor(t) => t[*mat_idx].column(*j)[i],
+                    HostTraces::RowMajor(t) => t[*mat_idx].values[i * w + *j],
+                };
+                let mut spread = vec![F::ZERO; slice.len(l_skip)];
+                for i in 0..h {
+                    spread[i * stride] = value(i);
+                }
+                chunk.write(ctx, at, as_words(&spread))?;
             }
-            chunk.write(ctx, at, as_words(&spread))?;
+        }
+    }
+    if let HostTraces::RowMajor(t) = traces {
+        for (mat_idx, trace) in t.iter().enumerate() {
+            let (h, w) = (trace.height(), trace.width());
+            if w == 0 || h < 1 << l_skip {
+                continue;
+            }
+            let Some(first) = layout.get(mat_idx, 0) else { continue };
+            upload_row_major(ctx, &m, trace, first.col_idx * m.height + first.row_idx)?;
         }
     }
     Ok(m)
 }
 
-const NAME: &str = "rs_code_matrix";
+/// Uploads `trace` in row slices and transposes each into the stacked matrix, whose trace columns
+/// are consecutive from flat position `start` (column j at start + j * height).
+fn upload_row_major(ctx: &GpuContext, m: &ColumnMatrix, trace: &RowMajorMatrix<F>, start: usize) -> GpuResult<()> {
+    const OP: &str = "stacked_matrix upload";
+    let (h, w) = (trace.height(), trace.width());
+    let row_bytes = (w * 4) as u64;
+    let limit = UPLOAD_SLICE_BYTES.min(ctx.limits.max_binding_bytes());
+    if row_bytes > limit {
+        return Err(GpuError::BufferTooLarge { op: OP.into(), needed: row_bytes, available: limit });
+    }
+    let slice_rows = ((limit / row_bytes) as usize).min(h);
+    let staging = GpuBuffer::<u32>::uninit(ctx, OP, slice_rows * w)?;
+    let chunk_words = m.columns_per_chunk * m.height;
+    let values = as_words(&trace.values);
+    for first_row in (0..h).step_by(slice_rows) {
+        let rows = slice_rows.min(h - first_row);
+        staging.write(ctx, 0, &values[first_row * w..(first_row + rows) * w])?;
+        let mut enc = ctx.encoder(OP);
+        // Trace columns that land in the same chunk go in one dispatch.
+        let mut j = 0;
+        while j < w {
+            let flat = start + j * h;
+            let chunk = flat / chunk_words;
+            let columns = ((chunk + 1) * chunk_words - flat).div_ceil(h).min(w - j);
+            let target = stack_row_major_trace::SliceTarget {
+                slice_rows: rows,
+                slice_first_row: first_row,
+                trace_height: h,
+                trace_width: w,
+                first_column: j,
+                columns,
+                out_offset: flat % chunk_words,
+            };
+            stack_row_major_trace::record(ctx, &mut enc, &staging, &m.chunks[chunk], target)?;
+            j += columns;
+        }
+        // Submitting per slice lets the next slice reuse the staging buffer.
+        ctx.submit_and_wait(OP, enc)?;
+    }
+    Ok(())
+}
 
 /// The codewords of `stacked` (height a power of two, at least 2^l_skip), leaving `stacked`
 /// unchanged.
 pub fn rs_code_matrix(ctx: &GpuContext, l_skip: u32, log_blowup: u32, stacked: &ColumnMatrix) -> GpuResult<ColumnMatrix> {
+    const NAME: &str = "rs_code_matrix";
     let _span = info_span!("rs_code_matrix").entered();
     let height = stacked.height;
     require(NAME, height.is_power_of_two() && height >= 1 << l_skip, || {

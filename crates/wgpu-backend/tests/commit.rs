@@ -15,10 +15,11 @@ use openvm_stark_sdk::config::{
 use openvm_wgpu_backend::{
     field::{as_words, from_words, F},
     kernels::poseidon2_permute::permute,
-    stacked_pcs::stacked_commit,
+    stacked_pcs::{stacked_commit, stacked_commit_row_major},
     GpuError, LimitProfile,
 };
 use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
 use p3_symmetric::Permutation;
 use rand::Rng;
 
@@ -53,6 +54,18 @@ fn random_traces(seed: u64, max_log: usize, wide: usize) -> Vec<ColMajorMatrix<F
         .collect()
 }
 
+fn to_row_major(m: &ColMajorMatrix<F>) -> RowMajorMatrix<F> {
+    use openvm_stark_backend::prover::MatrixDimensions;
+    let (h, w) = (m.height(), m.width());
+    let mut v = vec![F::ZERO; h * w];
+    for c in 0..w {
+        for (r, x) in m.column(c).iter().enumerate() {
+            v[r * w + c] = *x;
+        }
+    }
+    RowMajorMatrix::new(v, w)
+}
+
 fn check_against_upstream(params: &SystemParams, traces: &[ColMajorMatrix<F>], what: &str) {
     let refs: Vec<&ColMajorMatrix<F>> = traces.iter().collect();
     let config = BabyBearPoseidon2Config::default_from_params(params.clone());
@@ -71,6 +84,13 @@ fn check_against_upstream(params: &SystemParams, traces: &[ColMajorMatrix<F>], w
             Err(e) => panic!("{what} under {profile}: {e}"),
         };
         assert_eq!(root, want_root, "{what}: root under {profile}");
+        // The same traces given row-major are transposed on the GPU into the same commitment.
+        let row_major: Vec<RowMajorMatrix<F>> = traces.iter().map(to_row_major).collect();
+        let row_refs: Vec<&RowMajorMatrix<F>> = row_major.iter().collect();
+        let (root_rm, data_rm) = stacked_commit_row_major(&ctx, l_skip, n_stack, log_blowup, k_whir, &row_refs).unwrap();
+        assert_eq!(root_rm, want_root, "{what}: root from row-major traces under {profile}");
+        assert_eq!(from_words(data_rm.matrix.read_col_major(&ctx).unwrap()), want.matrix.values, "{what}: stacked row-major under {profile}");
+        drop(data_rm);
         assert_eq!(from_words(data.matrix.read_col_major(&ctx).unwrap()), want.matrix.values, "{what}: stacked matrix under {profile}");
         let stride = want.tree.query_stride();
         assert_eq!(data.tree.query_stride(), stride);

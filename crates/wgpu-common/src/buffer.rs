@@ -36,8 +36,9 @@ pub struct BufferPool {
     free: Mutex<(HashMap<u64, Vec<wgpu::Buffer>>, u64)>,
 }
 
-/// Bytes the pool keeps at most; beyond that released buffers are freed.
-const POOL_BYTES: u64 = 4 << 30;
+/// Bytes the pool keeps at most; beyond that released buffers are freed. A failed allocation
+/// empties the pool and tries again, so pooled memory never causes an out-of-memory error.
+const POOL_BYTES: u64 = 32 << 30;
 
 impl BufferPool {
     fn take(&self, size: u64) -> Option<wgpu::Buffer> {
@@ -80,6 +81,16 @@ impl<T: Pod> GpuBuffer<T> {
 
     /// A zero-filled buffer (wgpu clears new buffers).
     pub fn zeroed(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
+        match Self::create(ctx, op, len) {
+            Err(GpuError::OutOfMemory { .. }) => {
+                ctx.resource::<BufferPool>().clear();
+                Self::create(ctx, op, len)
+            }
+            r => r,
+        }
+    }
+
+    fn create(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
         let size = Self::bytes_for(len);
         let max = ctx.limits.max_buffer_size;
         if size > max {

@@ -638,6 +638,37 @@ impl LargeNttGeometry {
     }
 }
 
+/// Geometry of a tiled transpose: square tiles of `tile` x `tile` words staged in workgroup
+/// memory (rows padded by one word against bank conflicts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransposeGeometry {
+    pub tile: u32,
+    pub shape: LaunchShape,
+}
+
+/// The transpose rule: the largest tile up to 32 x 32 whose padded size fits half the workgroup
+/// memory, four words per invocation.
+pub fn transpose(kernel: &'static str, l: &DeviceLimits) -> Result<TransposeGeometry, GeometryError> {
+    let budget = l.max_workgroup_storage_bytes / 2;
+    let mut tile = 32u32;
+    while tile > 1 && tile * (tile + 1) * 4 > budget {
+        tile /= 2;
+    }
+    if tile * (tile + 1) * 4 > l.max_workgroup_storage_bytes {
+        return Err(GeometryError::WorkgroupMemory { kernel, needed: (tile * (tile + 1) * 4) as u64, available: l.max_workgroup_storage_bytes as u64 });
+    }
+    let cap = floor_pow2(l.max_invocations_per_workgroup.min(l.max_workgroup_size_x)).max(1);
+    let invocations = (tile * tile / 4).clamp(1, cap);
+    Ok(TransposeGeometry {
+        tile,
+        shape: LaunchShape {
+            workgroup_size: [invocations, 1, 1],
+            workgroup_memory_bytes: tile * (tile + 1) * 4,
+            items_per_invocation: tile * tile / invocations,
+        },
+    })
+}
+
 /// How `total` equal items of `item_bytes` each are split over buffers that one binding can see:
 /// items per chunk (at least one item must fit).
 pub fn items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
@@ -752,6 +783,17 @@ mod tests {
         assert_eq!(tiny.shape.workgroup_size[0], 64);
         let web = large_ntt("ntt", &reference::webgpu_default(), 24).unwrap();
         assert_eq!((web.tile_log, web.shape.workgroup_size[0]), (11, 256));
+    }
+
+    #[test]
+    fn transpose_rule_on_real_devices() {
+        for (name, l) in all_devices() {
+            let g = transpose("t", &l).unwrap();
+            assert!(g.shape.fits(&l), "{name} {g:?}");
+            assert_eq!(g.shape.invocations() * g.shape.items_per_invocation, g.tile * g.tile);
+        }
+        assert_eq!(transpose("t", &reference::nvidia_h100()).unwrap().tile, 32);
+        assert_eq!(transpose("t", &LimitProfile::Tiny.reference_limits().unwrap()).unwrap().tile, 16);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod merkle_row_hash;
 pub mod mle_coeffs_to_evals;
 pub mod ntt;
 pub mod poseidon2_permute;
+pub mod stack_row_major_trace;
 pub mod twiddles;
 
 use std::sync::Arc;
@@ -104,6 +105,7 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
     out.extend(batch_ntt_small::plans(limits)?);
     out.extend(mle_coeffs_to_evals::plans(limits)?);
     out.extend(ntt::plans(limits)?);
+    out.push(stack_row_major_trace::plan(limits)?);
     for k in [
         &field_ops::KERNEL,
         &bandwidth_probe::KERNEL,
