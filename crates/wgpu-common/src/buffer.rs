@@ -36,6 +36,22 @@ pub struct BufferPool {
     free: Mutex<(HashMap<u64, Vec<wgpu::Buffer>>, u64)>,
 }
 
+/// An exclusive write-only view of staging bytes, sent to a copying thread.
+struct SendBytes<'a>(wgpu::WriteOnly<'a, [u8]>);
+
+// SAFETY: the view is the only handle to its bytes (split_at hands out disjoint views), like a
+// `&mut [u8]`, which is Send; wgpu's own impl omits it only because `[u8]` is unsized.
+unsafe impl Send for SendBytes<'_> {}
+
+impl SendBytes<'_> {
+    fn copy_from(mut self, src: &[u8]) {
+        self.0.copy_from_slice(src)
+    }
+}
+
+/// Uploads at least this large are copied into staging memory by several threads.
+const PARALLEL_UPLOAD_BYTES: usize = 16 << 20;
+
 /// Bytes the pool keeps at most; beyond that released buffers are freed. A failed allocation
 /// empties the pool and tries again, so pooled memory never causes an out-of-memory error.
 const POOL_BYTES: u64 = 32 << 30;
@@ -133,16 +149,37 @@ impl<T: Pod> GpuBuffer<T> {
         Ok(b)
     }
 
-    /// Writes `data` at element offset `at`.
+    /// Writes `data` at element offset `at`. Large writes fill wgpu's staging memory from all
+    /// cores: a single-threaded copy, not the bus, limits uploads of big traces.
     pub fn write(&self, ctx: &GpuContext, at: usize, data: &[T]) -> GpuResult<()> {
+        const OP: &str = "buffer upload";
         if at + data.len() > self.len {
-            return Err(GpuError::invalid("buffer write", format!("{} elements at {at} exceed length {}", data.len(), self.len)));
+            return Err(GpuError::invalid(OP, format!("{} elements at {at} exceed length {}", data.len(), self.len)));
         }
-        if data.is_empty() {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let offset = (at * size_of::<T>()) as u64;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let Some(size) = wgpu::BufferSize::new(bytes.len() as u64).filter(|_| bytes.len() >= PARALLEL_UPLOAD_BYTES && threads > 1) else {
+            if !bytes.is_empty() {
+                ctx.scoped(OP, || ctx.queue.write_buffer(&self.buffer, offset, bytes))?;
+            }
             return Ok(());
-        }
-        ctx.scoped("buffer upload", || {
-            ctx.queue.write_buffer(&self.buffer, (at * size_of::<T>()) as u64, bytemuck::cast_slice(data))
+        };
+        ctx.scoped(OP, || {
+            let Some(mut view) = ctx.queue.write_buffer_with(&self.buffer, offset, size) else {
+                // wgpu has recorded the reason; the scope reports it.
+                return;
+            };
+            let piece = bytes.len().div_ceil(threads).next_multiple_of(4);
+            std::thread::scope(|scope| {
+                let mut rest = view.slice(..);
+                for src in bytes.chunks(piece) {
+                    let (head, tail) = rest.split_at(src.len());
+                    rest = tail;
+                    let head = SendBytes(head);
+                    scope.spawn(move || head.copy_from(src));
+                }
+            });
         })
     }
 
