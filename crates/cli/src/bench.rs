@@ -179,15 +179,18 @@ pub fn ntt(args: &Args) -> Result<(), String> {
     drop(out);
     let _ = cpu_rs_code_matrix(l_skip as usize, log_blowup as usize, &cpu_matrix);
     let (cpu, _) = seconds(|| cpu_rs_code_matrix(l_skip as usize, log_blowup as usize, &cpu_matrix));
-    println!(
-        "| rs_code_matrix | {:.2} | {:.2} | {:.2} | {:.0}% | {:.1} | {:.1}x |",
-        gpu * 1e3,
-        (gpu + t_up + t_down) * 1e3,
-        roof * 1e3,
-        100.0 * roof / gpu,
-        cpu * 1e3,
-        cpu / gpu
-    );
+    let row = |name: &str, gpu: f64, cpu: f64| {
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.0}% | {:.1} | {:.1}x |",
+            gpu * 1e3,
+            (gpu + t_up + t_down) * 1e3,
+            roof * 1e3,
+            100.0 * roof / gpu,
+            cpu * 1e3,
+            cpu / gpu
+        )
+    };
+    row("rs_code_matrix", gpu, cpu);
 
     if args.flag("--breakdown") {
         rs_code_matrix_breakdown(&ctx, &m, l_skip, log_blowup)?;
@@ -209,14 +212,6 @@ pub fn ntt(args: &Args) -> Result<(), String> {
     let dft = Radix2DitParallel::<F>::default();
     let _ = dft.coset_lde_batch(rm.clone(), log_blowup as usize, shift);
     let (cpu, _) = seconds(|| dft.coset_lde_batch(rm, log_blowup as usize, shift));
-    println!(
-        "| coset_lde_batch | {:.2} | {:.2} | {:.2} | {:.0}% | {:.1} | {:.1}x |",
-        gpu * 1e3,
-        (gpu + t_up + t_down) * 1e3,
-        roof * 1e3,
-        100.0 * roof / gpu,
-        cpu * 1e3,
-        cpu / gpu
-    );
+    row("coset_lde_batch", gpu, cpu);
     Ok(())
 }

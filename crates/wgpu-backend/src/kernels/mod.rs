@@ -17,9 +17,9 @@ pub mod twiddles;
 use std::sync::Arc;
 
 use openvm_wgpu_common::{
-    kernel::record_dispatch,
-    limits::{elementwise, split_grid, GeometryError},
-    DeviceLimits, GpuContext, GpuResult, GridPart, KernelSource, LaunchShape, PipelineKey,
+    kernel::{record_dispatch, require},
+    limits::{elementwise, small_block_tuned, split_grid, GeometryError, SmallBlockGeometry, MAX_SMALL_NTT_LOG},
+    DeviceLimits, GpuBuffer, GpuContext, GpuResult, GridPart, KernelSource, LaunchShape, PipelineKey,
 };
 
 use crate::shaders;
@@ -89,6 +89,71 @@ impl Elementwise {
     }
 }
 
+/// Kernels over independent blocks of 2^l words (l <= 10) sharing `batch_ntt_small`'s geometry.
+pub(crate) struct SmallBlockKernel {
+    pub kernel: KernelSource,
+    /// Whether the kernel has a subgroup-shuffle path (and so a SHUFFLE_TRANSITIONS constant).
+    pub shuffles: bool,
+}
+
+impl SmallBlockKernel {
+    pub fn geometry(&self, limits: &DeviceLimits, log_n: u32) -> Result<SmallBlockGeometry, GeometryError> {
+        let cap = std::env::var("OPENVM_WGPU_SMALL_NTT_INVOCATIONS").ok().and_then(|v| v.parse().ok());
+        small_block_tuned(self.kernel.name, limits, log_n, self.shuffles, cap)
+    }
+
+    pub fn key(&self, g: &SmallBlockGeometry) -> PipelineKey {
+        let key = PipelineKey::new(self.kernel.name, "main")
+            .constant("WORKGROUP_SIZE", g.shape.workgroup_size[0])
+            .constant("INVOCATIONS_PER_BLOCK", g.invocations_per_block)
+            .constant("PAIRS_PER_INVOCATION", g.pairs_per_invocation)
+            .constant("LOG_N", g.log_n)
+            .constant("WORKGROUP_WORDS", (g.shape.workgroup_memory_bytes / 4).max(1));
+        if self.shuffles {
+            key.constant("SHUFFLE_TRANSITIONS", g.shuffle_transitions)
+        } else {
+            key
+        }
+    }
+
+    pub fn plans(&self, limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
+        (1..=MAX_SMALL_NTT_LOG)
+            .map(|l| {
+                let g = self.geometry(limits, l)?;
+                Ok(KernelPlan { kernel: self.kernel, variant: format!("l={l}"), key: self.key(&g), shape: g.shape })
+            })
+            .collect()
+    }
+
+    /// Records the kernel over `blocks` blocks of 2^log_n words at the start of `data`, with
+    /// `extra` buffers bound after it and a uniform of `params(workgroup_base)`. Size 1 blocks
+    /// and empty batches record nothing.
+    pub fn record(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        data: &GpuBuffer<u32>,
+        log_n: u32,
+        blocks: usize,
+        extra: &[&wgpu::Buffer],
+        params: impl Fn(u32) -> Vec<u32>,
+    ) -> GpuResult<()> {
+        let name = self.kernel.name;
+        require(name, log_n <= MAX_SMALL_NTT_LOG, || format!("l = {log_n} exceeds {MAX_SMALL_NTT_LOG}"))?;
+        require(name, blocks.checked_shl(log_n).is_some_and(|n| n <= data.len()), || {
+            format!("{blocks} blocks of 2^{log_n} exceed the buffer's {} elements", data.len())
+        })?;
+        if log_n == 0 || blocks == 0 {
+            return Ok(());
+        }
+        let g = self.geometry(&ctx.limits, log_n)?;
+        let parts = g.grid(name, blocks as u64, &ctx.limits)?;
+        let pipeline = pipeline(ctx, &self.kernel, &self.key(&g))?;
+        let buffers: Vec<&wgpu::Buffer> = std::iter::once(&data.buffer).chain(extra.iter().copied()).collect();
+        dispatch(ctx, encoder, name, &pipeline, &parts, &buffers, params)
+    }
+}
+
 /// A kernel's pipeline identity and launch shape on a device, as `openvm-wgpu info` shows them
 /// and tests/shader_portability.rs compiles them.
 #[derive(Clone, Debug)]
@@ -102,8 +167,8 @@ pub struct KernelPlan {
 /// Every pipeline the backend may build on a device with `limits`.
 pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
     let mut out = Vec::new();
-    out.extend(batch_ntt_small::plans(limits)?);
-    out.extend(mle_coeffs_to_evals::plans(limits)?);
+    out.extend(batch_ntt_small::KERNEL.plans(limits)?);
+    out.extend(mle_coeffs_to_evals::KERNEL.plans(limits)?);
     out.extend(ntt::plans(limits)?);
     out.push(stack_row_major_trace::plan(limits)?);
     for k in [
