@@ -87,11 +87,40 @@ pub fn commit_traces(
     traces: HostTraces<'_>,
 ) -> GpuResult<(Digest, StackedPcsData)> {
     let _span = info_span!("stacked_commit").entered();
-    let (matrix, layout) = stacked_matrix(ctx, l_skip, n_stack, traces)?;
-    let codewords = rs_code_matrix(ctx, l_skip as u32, log_blowup as u32, &matrix)?;
-    let tree = MerkleTree::new(ctx, codewords, 1 << k_whir)?;
-    let root = tree.root(ctx)?;
-    Ok((root, StackedPcsData { layout, matrix, tree }))
+    let run = || -> GpuResult<(Digest, StackedPcsData)> {
+        preflight(ctx, l_skip, n_stack, log_blowup)?;
+        let (matrix, layout) = stacked_matrix(ctx, l_skip, n_stack, traces)?;
+        let codewords = rs_code_matrix(ctx, l_skip as u32, log_blowup as u32, &matrix)?;
+        let tree = MerkleTree::new(ctx, codewords, 1 << k_whir)?;
+        let root = tree.root(ctx)?;
+        Ok((root, StackedPcsData { layout, matrix, tree }))
+    };
+    run().map_err(|e| e.with_total("this commitment", commit_bytes(l_skip, n_stack, log_blowup, traces)))
+}
+
+/// Refuses, before any GPU work, a commitment whose codeword column or leaf-digest layer cannot
+/// be bound as one storage buffer on this device.
+fn preflight(ctx: &GpuContext, l_skip: usize, n_stack: usize, log_blowup: usize) -> GpuResult<()> {
+    let rows = 1u64 << (l_skip + n_stack + log_blowup);
+    let binding = ctx.limits.max_binding_bytes();
+    for (what, needed) in [("a codeword column", 4 * rows), ("the Merkle leaf digests", 32 * rows)] {
+        if needed > binding {
+            return Err(GpuError::BufferTooLarge { op: format!("stacked_commit: {what}"), needed, available: binding });
+        }
+    }
+    Ok(())
+}
+
+/// GPU memory a commitment holds at its peak: the stacked matrix, its coefficient copy, the
+/// codewords, and the leaf digests with the tree above them.
+fn commit_bytes(l_skip: usize, n_stack: usize, log_blowup: usize, traces: HostTraces<'_>) -> u64 {
+    let height = 1u64 << (l_skip + n_stack);
+    let cells: u64 = (0..traces.len()).map(|i| traces.dims(i)).map(|(h, w)| (h as u64).max(1 << l_skip) * w as u64).sum();
+    let width = cells.div_ceil(height);
+    let stacked = 4 * height * width;
+    let codewords = stacked << log_blowup;
+    let digests = 2 * 32 * (height << log_blowup);
+    2 * stacked + codewords + digests
 }
 
 /// The stacked matrix of `traces` (sorted tallest first) in device memory, and its layout

@@ -75,7 +75,7 @@ fn check_against_upstream(params: &SystemParams, traces: &[ColMajorMatrix<F>], w
     for (profile, ctx) in common::profiles() {
         let (root, data) = match stacked_commit(&ctx, l_skip, n_stack, log_blowup, k_whir, &refs) {
             Ok(r) => r,
-            Err(e @ GpuError::BufferTooLarge { .. }) if profile == LimitProfile::Tiny => {
+            Err(e @ GpuError::BufferTooLargeIn { .. }) if profile == LimitProfile::Tiny => {
                 // The tiny profile's 64 MiB buffers cannot hold the leaf digests of the largest
                 // trees: that must be a clear error, not a wrong commitment.
                 assert!(e.to_string().contains("bytes"), "{e}");
@@ -132,6 +132,22 @@ fn commit_matches_upstream_with_keccakf_params() {
     let params = app_params_with_100_bits_security(21);
     let traces = random_traces(21, 12, 30);
     check_against_upstream(&params, &traces, "app_params_with_100_bits_security(21)");
+}
+
+#[test]
+fn oversize_commit_reports_what_it_needs_and_what_the_device_allows() {
+    // Under the tiny profile (16 MiB bindings) the 2^22 leaf digests of a 2^21-row stacked
+    // matrix at blowup 2 take 128 MiB; that is refused before any GPU work.
+    let ctx = common::ctx(LimitProfile::Tiny);
+    let trace = ColMajorMatrix::new(common::random_field(&mut common::rng(3), 1 << 12), 1);
+    let err = stacked_commit(&ctx, 4, 17, 1, 4, &[&trace]).err().expect("must not fit the tiny profile");
+    match &err {
+        GpuError::BufferTooLargeIn { needed, available, note, .. } => {
+            assert_eq!((*needed, *available), (128 << 20, ctx.limits.max_binding_bytes()), "{err}");
+            assert!(note.contains("MiB of GPU memory in all"), "{err}");
+        }
+        other => panic!("expected an oversize error, got {other}"),
+    }
 }
 
 #[test]

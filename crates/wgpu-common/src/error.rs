@@ -28,6 +28,10 @@ pub enum GpuError {
         "{op}: needs a buffer of {needed} bytes, but the device allows at most {available} bytes per buffer"
     )]
     BufferTooLarge { op: String, needed: u64, available: u64 },
+    #[error(
+        "{op}: needs a buffer of {needed} bytes, but the device allows at most {available} bytes per buffer{note}"
+    )]
+    BufferTooLargeIn { op: String, needed: u64, available: u64, note: String },
     #[error("{op}: GPU error: {message}")]
     Internal { op: String, message: String },
     #[error(transparent)]
@@ -46,6 +50,19 @@ impl GpuError {
                 GpuError::Validation { op: op.to_string(), message: description }
             }
             wgpu::Error::Internal { description, .. } => GpuError::Internal { op: op.to_string(), message: description },
+        }
+    }
+
+    /// Adds what the whole operation needs to an out-of-memory or oversize error, so the message
+    /// says how much memory the job takes next to what failed.
+    pub fn with_total(self, what: &str, total_bytes: u64) -> Self {
+        let note = format!("; {what} needs about {} MiB of GPU memory in all", total_bytes.div_ceil(1 << 20));
+        match self {
+            GpuError::OutOfMemory { op, detail } => GpuError::OutOfMemory { op, detail: detail + &note },
+            GpuError::BufferTooLarge { op, needed, available } => {
+                GpuError::BufferTooLargeIn { op, needed, available, note }
+            }
+            e => e,
         }
     }
 
