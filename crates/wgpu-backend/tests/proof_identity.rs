@@ -1,0 +1,101 @@
+//! Our engine's proofs serialize to the same bytes as the CPU reference engine's for the same
+//! keys, traces and parameters (proof-of-work bits set to 0, so no grinding witness can make
+//! transcripts diverge), and verify with the upstream verifier.
+
+use std::sync::Arc;
+
+use openvm_stark_backend::{
+    codec::Encode,
+    prover::{AirProvingContext, ColMajorMatrix, CpuColMajorBackend, ProvingContext},
+    test_utils::{
+        test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture,
+        PreprocessedAndCachedFixture, PreprocessedFibFixture, TestFixture,
+    },
+    AirRef, PartitionedBaseAir, StarkEngine, SystemParams,
+};
+use openvm_stark_sdk::config::{
+    app_params_with_100_bits_security,
+    baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine},
+};
+use openvm_wgpu_backend::{field::F, BabyBearPoseidon2WgpuEngine};
+use p3_air::{Air, AirBuilder, BaseAir, BaseAirWithPublicValues};
+use p3_keccak_air::KeccakAir;
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+type SC = BabyBearPoseidon2Config;
+
+fn zero_pow(mut p: SystemParams) -> SystemParams {
+    p.logup.pow_bits = 0;
+    p.whir.mu_pow_bits = 0;
+    p.whir.query_phase_pow_bits = 0;
+    p.whir.folding_pow_bits = 0;
+    p
+}
+
+fn assert_same_proof(fx: &impl TestFixture<SC>, params: SystemParams, what: &str) {
+    let reference: BabyBearPoseidon2RefEngine = StarkEngine::new(params.clone());
+    let ours: BabyBearPoseidon2WgpuEngine = StarkEngine::new(params);
+    let (pk, vk) = fx.keygen(&reference);
+    let want = fx.prove(&reference, &pk);
+    let got = fx.prove(&ours, &pk);
+    let (want, got_bytes) = (want.encode_to_vec().unwrap(), got.encode_to_vec().unwrap());
+    assert!(got_bytes == want, "{what}: proof bytes differ from the reference engine's ({} vs {} bytes)", got_bytes.len(), want.len());
+    reference.verify(&vk, &got).unwrap_or_else(|e| panic!("{what}: upstream verifier rejects our proof: {e:?}"));
+}
+
+#[test]
+fn suite_fixtures_prove_identically() {
+    for &(l_skip, n_stack, k_whir) in &[(2usize, 8usize, 3usize), (5, 5, 4)] {
+        let params = zero_pow(test_system_params_small(l_skip, n_stack, k_whir));
+        let config = || BabyBearPoseidon2Config::default_from_params(params.clone());
+        let what = |name: &str| format!("{name} l_skip={l_skip} n_stack={n_stack} k_whir={k_whir}");
+        assert_same_proof(&FibFixture::new(0, 1, 1 << 5), params.clone(), &what("fib"));
+        assert_same_proof(&InteractionsFixture11, params.clone(), &what("interactions"));
+        assert_same_proof(&CachedFixture11::new(config()), params.clone(), &what("cached"));
+        assert_same_proof(&PreprocessedFibFixture::new(0, 1, vec![true, false, true, true]), params.clone(), &what("preprocessed"));
+        assert_same_proof(&PreprocessedAndCachedFixture::new(vec![true, false, true, true], config(), 2), params.clone(), &what("preprocessed+cached"));
+        assert_same_proof(&MixtureFixture::standard(6, config()), params.clone(), &what("mixture"));
+    }
+}
+
+/// The keccakf AIR as the examples prove it.
+struct KeccakfAir(KeccakAir);
+
+impl<F> BaseAir<F> for KeccakfAir {
+    fn width(&self) -> usize {
+        BaseAir::<F>::width(&self.0)
+    }
+}
+impl<F: p3_field::Field> BaseAirWithPublicValues<F> for KeccakfAir {}
+impl<F: p3_field::Field> PartitionedBaseAir<F> for KeccakfAir {}
+impl<AB: AirBuilder> Air<AB> for KeccakfAir {
+    fn eval(&self, builder: &mut AB) {
+        self.0.eval(builder);
+    }
+}
+
+struct KeccakfFixture {
+    perms: usize,
+}
+
+impl TestFixture<SC> for KeccakfFixture {
+    fn airs(&self) -> Vec<AirRef<SC>> {
+        vec![Arc::new(KeccakfAir(KeccakAir {}))]
+    }
+
+    fn generate_proving_ctx(&self) -> ProvingContext<CpuColMajorBackend<SC>> {
+        let mut rng = StdRng::seed_from_u64(42);
+        let inputs: Vec<[u64; 25]> = (0..self.perms).map(|_| rng.random()).collect();
+        let trace = p3_keccak_air::generate_trace_rows::<F>(inputs, 0);
+        let ctx = AirProvingContext::simple_no_pis(ColMajorMatrix::from_row_major(&trace));
+        ProvingContext::new(vec![(0, ctx)])
+    }
+}
+
+#[test]
+fn keccakf_proves_identically() {
+    // The keccakf example's parameters with a smaller stacked height, to keep CI quick.
+    let mut params = app_params_with_100_bits_security(14);
+    params = zero_pow(params);
+    assert_same_proof(&KeccakfFixture { perms: 8 }, params, "keccakf, 8 permutations");
+}
