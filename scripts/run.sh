@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job: list the GPU adapters, show the chosen device's limits and every kernel's launch
-# configuration, and self-check the NTT kernels against Plonky3.
+# The main job: prove and verify Keccak-f permutations on the GPU (on the CPU backend, with a
+# note, when no GPU adapter exists), printing each prover phase's time. Arguments go to
+# `openvm-wgpu prove keccakf` (for example --perms 8192 or --backend cpu).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-vulkan.sh
-cargo run --release -q -p openvm-wgpu-cli -- info "$@"
+cargo run --release -q -p openvm-wgpu-cli -- prove keccakf "$@"

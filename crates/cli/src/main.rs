@@ -1,5 +1,6 @@
 //! `openvm-wgpu`: device information and self-check, and benchmarks.
 //!
+//!   openvm-wgpu prove keccakf [--perms N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
 //!   openvm-wgpu info [--profile NAME] [--no-check]
 //!   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
 //!   openvm-wgpu bench commit [--profile NAME] [--perms N,N,...]
@@ -7,12 +8,18 @@
 mod bench;
 mod bench_commit;
 mod info;
+mod phases;
+mod prove;
 
 use std::process::ExitCode;
 
 use openvm_wgpu_backend::{common::ContextOptions, LimitProfile};
 
 const USAGE: &str = "usage:
+  openvm-wgpu prove keccakf [--perms N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
+      keygen, prove and verify Keccak-f permutations; prints each prover phase's time under
+      upstream's span names (--json writes them too). Without a GPU adapter it proves on the CPU
+      backend and says so.
   openvm-wgpu info [--profile NAME] [--no-check]
       adapters found, the chosen one's limits and features, the launch config of every kernel,
       then a self-check of the NTT kernels against Plonky3
@@ -31,11 +38,27 @@ pub struct Args {
 }
 
 impl Args {
-    fn value(&self, flag: &str) -> Result<Option<String>, String> {
+    pub fn value(&self, flag: &str) -> Result<Option<String>, String> {
         match self.rest.iter().position(|a| a == flag) {
             None => Ok(None),
             Some(i) => self.rest.get(i + 1).cloned().map(Some).ok_or_else(|| format!("{flag} needs a value")),
         }
+    }
+
+    /// The `i`-th argument that is neither a flag nor a flag's value.
+    pub fn positional(&self, i: usize) -> Option<&str> {
+        let mut out = Vec::new();
+        let mut skip = false;
+        for a in &self.rest {
+            if skip {
+                skip = false;
+            } else if a.starts_with("--") {
+                skip = !matches!(a.as_str(), "--no-check" | "--breakdown");
+            } else {
+                out.push(a.as_str());
+            }
+        }
+        out.get(i).copied()
     }
 
     pub fn flag(&self, flag: &str) -> bool {
@@ -77,6 +100,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "info" => info::run(&Args { rest }),
+        "prove" => prove::run(&Args { rest }),
         "bench" => match rest.split_first() {
             Some((what, r)) if what == "ntt" => bench::ntt(&Args { rest: r.to_vec() }),
             Some((what, r)) if what == "commit" => bench_commit::run(&Args { rest: r.to_vec() }),

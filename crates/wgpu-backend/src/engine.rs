@@ -3,7 +3,11 @@
 
 use std::{marker::PhantomData, sync::Arc};
 
-use openvm_stark_backend::{prover::Coordinator, FiatShamirTranscript, StarkEngine, SystemParams};
+use openvm_stark_backend::{
+    proof::Proof,
+    prover::{Coordinator, DeviceMultiStarkProvingKey, MatrixDimensions, Prover, ProvingContext},
+    FiatShamirTranscript, StarkEngine, SystemParams,
+};
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, DuplexSponge};
 use openvm_wgpu_common::{GpuContext, GpuResult, LimitProfile};
 use p3_baby_bear::{default_babybear_poseidon2_16, Poseidon2BabyBear};
@@ -11,7 +15,55 @@ use p3_baby_bear::{default_babybear_poseidon2_16, Poseidon2BabyBear};
 use crate::{
     backend::WgpuBackend,
     device::{WgpuDevice, SC},
+    error::WgpuProverError,
 };
+
+/// Checks traces against the proving key and parameters, so bad input is refused with a clear
+/// message before any GPU work.
+pub fn validate_inputs(pk: &DeviceMultiStarkProvingKey<WgpuBackend>, ctx: &ProvingContext<WgpuBackend>) -> Result<(), WgpuProverError> {
+    let bad = |m: String| Err(WgpuProverError::InvalidInput(m));
+    let max_log_height = pk.params.l_skip + pk.params.n_stack;
+    for (air_idx, air) in &ctx.per_trace {
+        let Some(key) = pk.per_air.get(*air_idx) else {
+            return bad(format!("AIR index {air_idx} is not in the proving key ({} AIRs)", pk.per_air.len()));
+        };
+        let name = &key.air_name;
+        let width = &key.vk.params.width;
+        let (h, w) = (air.common_main.height(), air.common_main.width());
+        if w != width.common_main {
+            return bad(format!("AIR {air_idx} ({name}): the common main trace has {w} columns, the AIR has {}", width.common_main));
+        }
+        if !h.is_power_of_two() {
+            return bad(format!("AIR {air_idx} ({name}): trace height {h} is not a power of two"));
+        }
+        if h > 1 << max_log_height {
+            return bad(format!(
+                "AIR {air_idx} ({name}): trace height {h} exceeds 2^(l_skip + n_stack) = {} allowed by the parameters",
+                1usize << max_log_height
+            ));
+        }
+        if air.cached_mains.len() != width.cached_mains.len() {
+            return bad(format!("AIR {air_idx} ({name}): {} cached traces given, the AIR has {}", air.cached_mains.len(), width.cached_mains.len()));
+        }
+        for (i, (c, &cw)) in air.cached_mains.iter().zip(&width.cached_mains).enumerate() {
+            if c.trace.width() != cw || c.trace.height() != h {
+                return bad(format!(
+                    "AIR {air_idx} ({name}): cached trace {i} is {} x {}, expected {h} x {cw}",
+                    c.trace.height(),
+                    c.trace.width()
+                ));
+            }
+        }
+        if air.public_values.len() != key.vk.params.num_public_values {
+            return bad(format!(
+                "AIR {air_idx} ({name}): {} public values given, the AIR has {}",
+                air.public_values.len(),
+                key.vk.params.num_public_values
+            ));
+        }
+    }
+    Ok(())
+}
 
 pub struct BabyBearPoseidon2WgpuEngine<TS = DuplexSponge> {
     device: WgpuDevice,
@@ -61,5 +113,10 @@ where
 
     fn prover_from_transcript(&self, transcript: TS) -> Coordinator<SC, WgpuBackend, WgpuDevice, TS> {
         Coordinator::new(WgpuBackend, self.device.clone(), transcript)
+    }
+
+    fn prove(&self, pk: &DeviceMultiStarkProvingKey<WgpuBackend>, ctx: ProvingContext<WgpuBackend>) -> Result<Proof<SC>, WgpuProverError> {
+        validate_inputs(pk, &ctx)?;
+        self.prover().prove(pk, ctx)
     }
 }

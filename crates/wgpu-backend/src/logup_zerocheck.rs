@@ -27,6 +27,7 @@ impl<TS: FiatShamirTranscript<SC>> MultiRapProver<WgpuBackend, TS> for WgpuDevic
         ctx: &ProvingContext<WgpuBackend>,
         common_main_pcs_data: &WgpuPcsData,
     ) -> Result<(Self::PartialProof, Self::Artifacts), WgpuProverError> {
+        let _span = tracing::info_span!("prover.rap_constraints", phase = "prover").entered();
         let mpk = to_host::proving_key(mpk);
         let ctx = to_host::context(ctx);
         Ok(MultiRapProver::prove_rap_constraints(&self.reference, transcript, &mpk, &ctx, &common_main_pcs_data.host)?)

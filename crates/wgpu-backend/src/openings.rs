@@ -28,6 +28,7 @@ impl<TS: FiatShamirTranscript<SC>> OpeningProver<WgpuBackend, TS> for WgpuDevice
         common_main_pcs_data: WgpuPcsData,
         points: Vec<EF>,
     ) -> Result<Self::OpeningProof, WgpuProverError> {
+        let _span = tracing::info_span!("prover.openings", phase = "prover").entered();
         let mpk = to_host::proving_key(mpk);
         let ctx = to_host::context(&ctx);
         let host = std::sync::Arc::try_unwrap(common_main_pcs_data.host).unwrap_or_else(|shared| shared.as_ref().clone());

@@ -11,16 +11,16 @@ use openvm_stark_backend::{
         test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture,
         PreprocessedAndCachedFixture, PreprocessedFibFixture, TestFixture,
     },
-    AirRef, PartitionedBaseAir, StarkEngine, SystemParams,
+    AirRef, StarkEngine, SystemParams,
 };
 use openvm_stark_sdk::config::{
     app_params_with_100_bits_security,
     baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine},
 };
-use openvm_wgpu_backend::{field::F, BabyBearPoseidon2WgpuEngine};
-use p3_air::{Air, AirBuilder, BaseAir, BaseAirWithPublicValues};
-use p3_keccak_air::KeccakAir;
-use rand::{rngs::StdRng, Rng, SeedableRng};
+use openvm_wgpu_backend::{
+    keccakf::{keccakf_trace, KeccakfAir},
+    BabyBearPoseidon2WgpuEngine,
+};
 
 type SC = BabyBearPoseidon2Config;
 
@@ -58,35 +58,17 @@ fn suite_fixtures_prove_identically() {
     }
 }
 
-/// The keccakf AIR as the examples prove it.
-struct KeccakfAir(KeccakAir);
-
-impl<F> BaseAir<F> for KeccakfAir {
-    fn width(&self) -> usize {
-        BaseAir::<F>::width(&self.0)
-    }
-}
-impl<F: p3_field::Field> BaseAirWithPublicValues<F> for KeccakfAir {}
-impl<F: p3_field::Field> PartitionedBaseAir<F> for KeccakfAir {}
-impl<AB: AirBuilder> Air<AB> for KeccakfAir {
-    fn eval(&self, builder: &mut AB) {
-        self.0.eval(builder);
-    }
-}
-
 struct KeccakfFixture {
     perms: usize,
 }
 
 impl TestFixture<SC> for KeccakfFixture {
     fn airs(&self) -> Vec<AirRef<SC>> {
-        vec![Arc::new(KeccakfAir(KeccakAir {}))]
+        vec![Arc::new(KeccakfAir::default())]
     }
 
     fn generate_proving_ctx(&self) -> ProvingContext<CpuColMajorBackend<SC>> {
-        let mut rng = StdRng::seed_from_u64(42);
-        let inputs: Vec<[u64; 25]> = (0..self.perms).map(|_| rng.random()).collect();
-        let trace = p3_keccak_air::generate_trace_rows::<F>(inputs, 0);
+        let trace = keccakf_trace(self.perms, 42);
         let ctx = AirProvingContext::simple_no_pis(ColMajorMatrix::from_row_major(&trace));
         ProvingContext::new(vec![(0, ctx)])
     }

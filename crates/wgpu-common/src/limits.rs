@@ -51,9 +51,10 @@ impl DeviceLimits {
 
 /// A named set of limits lower than (or equal to) an adapter's, so tests on one device stand in
 /// for others (DESIGN.md rule 3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum LimitProfile {
     /// The adapter's own limits.
+    #[default]
     Native,
     /// Apple M1 class: 1024 invocations, 32 KiB workgroup memory, subgroup 32.
     AppleM1,

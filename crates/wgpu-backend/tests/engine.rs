@@ -1,0 +1,84 @@
+//! The engine's behaviour around proving: bad input refused with a clear error and no panic, a
+//! device too small for the job reported with sizes, and several proofs at once on one device.
+
+use std::sync::Arc;
+
+use openvm_stark_backend::{
+    prover::{AirProvingContext, ColMajorMatrix, DeviceDataTransporter, ProvingContext},
+    test_utils::{test_system_params_small, FibFixture, InteractionsFixture11, TestFixture},
+    StarkEngine,
+};
+use openvm_stark_sdk::config::app_params_with_100_bits_security;
+use openvm_wgpu_backend::{
+    error::WgpuProverError,
+    field::F,
+    keccakf::{keccakf_trace, KeccakfAir},
+    BabyBearPoseidon2WgpuEngine, GpuContext, GpuError, LimitProfile,
+};
+use p3_field::PrimeCharacteristicRing;
+
+type Engine = BabyBearPoseidon2WgpuEngine;
+
+fn fib_ctx(engine: &Engine, width: usize, height: usize) -> ProvingContext<openvm_wgpu_backend::backend::WgpuBackend> {
+    let trace = ColMajorMatrix::new(vec![F::ONE; width * height], width);
+    engine.device().transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::new(vec![], trace, vec![F::ZERO; 3]))]))
+}
+
+#[test]
+fn bad_traces_are_refused_with_a_clear_error() {
+    let engine: Engine = StarkEngine::new(test_system_params_small(2, 6, 3));
+    let fx = FibFixture::new(0, 1, 16);
+    let (pk, _) = fx.keygen(&engine);
+    let d_pk = engine.device().transport_pk_to_device(&pk);
+
+    // Fibonacci has 2 columns.
+    let err = engine.prove(&d_pk, fib_ctx(&engine, 3, 16)).err().expect("a 3-column trace must be refused");
+    assert!(matches!(&err, WgpuProverError::InvalidInput(m) if m.contains("3 columns") && m.contains("has 2")), "{err}");
+
+    // Taller than 2^(l_skip + n_stack) = 2^8.
+    let err = engine.prove(&d_pk, fib_ctx(&engine, 2, 512)).err().expect("a 512-row trace must be refused");
+    assert!(matches!(&err, WgpuProverError::InvalidInput(m) if m.contains("exceeds")), "{err}");
+
+    // An AIR index that is not in the key.
+    let trace = ColMajorMatrix::new(vec![F::ONE; 32], 2);
+    let ctx = engine.device().transport_proving_ctx_to_device(&ProvingContext::new(vec![(5, AirProvingContext::simple_no_pis(trace))]));
+    let err = engine.prove(&d_pk, ctx).err().expect("AIR 5 does not exist");
+    assert!(err.to_string().contains("AIR index 5"), "{err}");
+    // (A height that is not a power of two cannot reach the engine: ColMajorMatrix refuses it.)
+}
+
+#[test]
+fn a_device_too_small_for_the_proof_says_what_was_needed() {
+    // The keccakf parameters under the tiny profile: the commitment's leaf digests (128 MiB)
+    // cannot be bound on a device that allows 16 MiB per binding.
+    let ctx = GpuContext::shared(LimitProfile::Tiny).unwrap();
+    let engine = Engine::with_context(app_params_with_100_bits_security(21), ctx);
+    let (pk, _) = engine.keygen(&[Arc::new(KeccakfAir::default())]);
+    let d_pk = engine.device().transport_pk_to_device(&pk);
+    let trace = ColMajorMatrix::from_row_major(&keccakf_trace(2, 1));
+    let ctx = engine.device().transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(trace))]));
+    let err = engine.prove(&d_pk, ctx).err().expect("the tiny profile cannot hold this commitment");
+    match &err {
+        WgpuProverError::Gpu(GpuError::BufferTooLargeIn { needed, available, .. }) => assert!(needed > available, "{err}"),
+        other => panic!("expected an oversize error with sizes, got {other}"),
+    }
+    assert!(err.to_string().contains("MiB of GPU memory in all"), "{err}");
+}
+
+#[test]
+fn two_threads_prove_on_one_device() {
+    let params = test_system_params_small(2, 8, 3);
+    let engine: Engine = StarkEngine::new(params);
+    std::thread::scope(|s| {
+        let a = s.spawn(|| {
+            let (vk, proof) = FibFixture::new(0, 1, 1 << 6).keygen_and_prove(&engine);
+            engine.verify(&vk, &proof).map_err(|e| format!("fib: {e:?}"))
+        });
+        let b = s.spawn(|| {
+            let (vk, proof) = InteractionsFixture11.keygen_and_prove(&engine);
+            engine.verify(&vk, &proof).map_err(|e| format!("interactions: {e:?}"))
+        });
+        a.join().unwrap().unwrap();
+        b.join().unwrap().unwrap();
+    });
+}
