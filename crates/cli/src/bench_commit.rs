@@ -70,19 +70,21 @@ pub fn run(args: &Args) -> Result<(), String> {
         let leaves = GpuBuffer::<u32>::uninit(&ctx, "bench leaves", codewords.height * 8).map_err(err)?;
         let t_hash = best(|| {
             let mut enc = ctx.encoder("bench row hash");
-            merkle_row_hash::record(&ctx, &mut enc, codewords, &leaves).map_err(err)?;
+            let mut scratch = Vec::new();
+            merkle_row_hash::record(&ctx, &mut enc, codewords, &leaves, &mut scratch).map_err(err)?;
             ctx.submit_and_wait("bench row hash", enc).map_err(err)
         })?;
         let t_tree = best(|| {
             let mut enc = ctx.encoder("bench tree");
             let (mut prev, mut len, stride) = (None::<GpuBuffer<u32>>, codewords.height, data.tree.query_stride());
+            let mut scratch = Vec::new();
             let mut level = 0;
             while len > 1 {
                 len /= 2;
                 let next = GpuBuffer::<u32>::uninit(&ctx, "bench layer", len * 8).map_err(err)?;
                 let s = if level < k_whir { stride } else { 1 };
                 merkle_compress_layer::record(&ctx, &mut enc, prev.as_ref().unwrap_or(&leaves), &next, s).map_err(err)?;
-                prev = Some(next);
+                scratch.extend(prev.replace(next));
                 level += 1;
             }
             ctx.submit_and_wait("bench tree", enc).map_err(err)

@@ -39,14 +39,16 @@ impl MerkleTree {
         })?;
         let query_stride = height / rows_per_query;
         let mut enc = ctx.encoder(OP);
+        // Buffers only this submission uses stay alive until it completes.
+        let mut scratch = Vec::new();
         let mut current = GpuBuffer::<u32>::uninit(ctx, "merkle leaves", height * DIGEST)?;
-        merkle_row_hash::record(ctx, &mut enc, &matrix, &current)?;
+        merkle_row_hash::record(ctx, &mut enc, &matrix, &current, &mut scratch)?;
         let mut len = height;
         for _ in 0..rows_per_query.trailing_zeros() {
             len /= 2;
             let next = GpuBuffer::<u32>::uninit(ctx, "merkle layer", len * DIGEST)?;
             merkle_compress_layer::record(ctx, &mut enc, &current, &next, query_stride)?;
-            current = next;
+            scratch.push(std::mem::replace(&mut current, next));
         }
         let mut layers = vec![current];
         while len > 1 {
@@ -56,6 +58,7 @@ impl MerkleTree {
             layers.push(next);
         }
         ctx.submit_and_wait(OP, enc)?;
+        drop(scratch);
         Ok(Self { matrix, rows_per_query, layers })
     }
 

@@ -132,7 +132,9 @@ impl<T: Pod> GpuBuffer<T> {
     }
 
     /// A buffer whose contents are unspecified (a reused one, or a new zeroed one), for outputs
-    /// that kernels overwrite entirely. It returns to the device's pool when dropped.
+    /// that kernels overwrite entirely. It returns to the device's pool when dropped, so it must
+    /// outlive every submission that uses it: keep scratch buffers until the submission has
+    /// completed, or another job (on any thread) may be handed the same memory while it is in use.
     pub fn uninit(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
         let pool = ctx.resource::<BufferPool>();
         let mut b = match pool.take(Self::bytes_for(len)) {

@@ -9,8 +9,16 @@ use crate::{poseidon2::DIGEST, shaders::MERKLE_ROW_HASH};
 pub const NAME: &str = "merkle_row_hash";
 pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_ROW_HASH };
 
-/// Records the hashes of every row of `m` into `digests` (8 words per row).
-pub fn record(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m: &ColumnMatrix, digests: &GpuBuffer<u32>) -> GpuResult<()> {
+/// Records the hashes of every row of `m` into `digests` (8 words per row). Scratch buffers the
+/// recorded commands use go to `scratch`, which the caller keeps until the submission completes
+/// (a pooled buffer dropped earlier could be handed to other work while still in use).
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
+    m: &ColumnMatrix,
+    digests: &GpuBuffer<u32>,
+    scratch: &mut Vec<GpuBuffer<u32>>,
+) -> GpuResult<()> {
     let height = m.height;
     require(NAME, digests.len() == height * DIGEST, || format!("digest buffer holds {} words for {height} rows", digests.len()))?;
     if height == 0 {
@@ -18,12 +26,10 @@ pub fn record(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m: &ColumnMa
     }
     // A matrix without columns hashes the empty input in every row; it still needs a buffer
     // to bind.
-    let empty;
-    let chunks: Vec<(&wgpu::Buffer, usize)> = if m.chunks.is_empty() {
-        empty = GpuBuffer::<u32>::zeroed(ctx, NAME, 1)?;
-        vec![(&empty.buffer, 0)]
-    } else {
-        m.chunks.iter().enumerate().map(|(i, c)| (&c.buffer, m.chunk_columns(i))).collect()
+    let empty = if m.chunks.is_empty() { Some(GpuBuffer::<u32>::zeroed(ctx, NAME, 1)?) } else { None };
+    let chunks: Vec<(&wgpu::Buffer, usize)> = match &empty {
+        Some(e) => vec![(&e.buffer, 0)],
+        None => m.chunks.iter().enumerate().map(|(i, c)| (&c.buffer, m.chunk_columns(i))).collect(),
     };
     // Between chunks each row's sponge state waits in a scratch buffer; rows go in slices that
     // keep it within one binding.
@@ -45,6 +51,10 @@ pub fn record(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m: &ColumnMa
             column_offset += columns;
         }
         row_base += rows;
+    }
+    scratch.push(state);
+    if let Some(e) = empty {
+        scratch.push(e);
     }
     Ok(())
 }
