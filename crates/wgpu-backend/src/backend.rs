@@ -1,14 +1,17 @@
 //! The backend's types (`ProverBackend`): trace matrices, PCS data and per-AIR data.
 //!
 //! A committed trace's PCS data lives on the GPU (stacked matrix, codewords, every Merkle layer)
-//! and, while the RAP-constraint and opening phases still run on the host, also as upstream's
-//! `StackedPcsData` read back once after the commit. Traces keep their host copy for the same
-//! reason; the commit uploads them.
+//! and, while the RAP-constraint and opening phases still run on the host through
+//! openvm-cpu-backend, also in that backend's form, read back once after the commit. Traces
+//! keep their host copy for the same reason (the commit uploads them), with a row-major copy
+//! made on first use by the host phases.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use openvm_stark_backend::prover::{stacked_pcs::StackedPcsData as HostPcsData, ColMajorMatrix, MatrixDimensions, ProverBackend};
-use openvm_stark_sdk::config::baby_bear_poseidon2::Digest;
+use openvm_cpu_backend::CpuBackend;
+use openvm_stark_backend::prover::{ColMajorMatrix, MatrixDimensions, ProverBackend};
+use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, Digest};
+use p3_matrix::dense::RowMajorMatrix;
 
 use crate::{
     field::{EF, F},
@@ -28,15 +31,24 @@ impl ProverBackend for WgpuBackend {
     type PcsData = WgpuPcsData;
 }
 
+/// openvm-cpu-backend's PCS data (column-major stacked matrix, row-major codewords).
+pub type CpuPcsData = <CpuBackend<BabyBearPoseidon2Config> as ProverBackend>::PcsData;
+
 /// A trace matrix handed to the prover.
 #[derive(Clone)]
 pub struct WgpuMatrix {
     pub host: Arc<ColMajorMatrix<F>>,
+    row_major: Arc<OnceLock<RowMajorMatrix<F>>>,
 }
 
 impl WgpuMatrix {
     pub fn new(host: ColMajorMatrix<F>) -> Self {
-        Self { host: Arc::new(host) }
+        Self { host: Arc::new(host), row_major: Default::default() }
+    }
+
+    /// The row-major copy the host phases use, made once.
+    pub fn row_major(&self, make: impl FnOnce(&ColMajorMatrix<F>) -> RowMajorMatrix<F>) -> &RowMajorMatrix<F> {
+        self.row_major.get_or_init(|| make(&self.host))
     }
 }
 
@@ -50,10 +62,10 @@ impl MatrixDimensions for WgpuMatrix {
     }
 }
 
-/// A commitment's data: on the GPU when this backend committed it, and as upstream's host data
-/// for the phases that still run on the host (and for data committed elsewhere, such as
+/// A commitment's data: on the GPU when this backend committed it, and in openvm-cpu-backend's
+/// form for the phases that still run on the host (and for data committed elsewhere, such as
 /// preprocessed traces from keygen).
 pub struct WgpuPcsData {
     pub device: Option<StackedPcsData>,
-    pub host: Arc<HostPcsData<F, Digest>>,
+    pub host: Arc<CpuPcsData>,
 }

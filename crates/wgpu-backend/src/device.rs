@@ -1,6 +1,6 @@
 //! The prover device: the trace commitment on the GPU (`stacked_pcs`); the RAP-constraint and
-//! opening phases, for now, through upstream's reference implementation on host data
-//! (`logup_zerocheck`, `openings`). Also the `DeviceDataTransporter`.
+//! opening phases, for now, through openvm-cpu-backend on host data (`logup_zerocheck`,
+//! `openings`). Also the `DeviceDataTransporter`.
 
 use std::sync::Arc;
 
@@ -8,17 +8,18 @@ use openvm_stark_backend::{
     keygen::types::MultiStarkProvingKey,
     prover::{
         stacked_pcs::{MerkleTree as HostMerkleTree, StackedPcsData as HostPcsData},
-        AirProvingContext, ColMajorMatrix, CommittedTraceData, CpuColMajorBackend, DeviceDataTransporter,
-        DeviceMultiStarkProvingKey, DeviceStarkProvingKey, ProverDevice, ProvingContext, ReferenceDevice,
-        TraceCommitter,
+        AirProvingContext, ColMajorMatrix, CommittedTraceData, DeviceDataTransporter, DeviceMultiStarkProvingKey,
+        DeviceStarkProvingKey, ProverDevice, ProvingContext, TraceCommitter,
     },
     FiatShamirTranscript, StarkProtocolConfig,
 };
+use openvm_cpu_backend::{CpuBackend, CpuDevice};
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, Digest};
+use p3_matrix::dense::RowMajorMatrix;
 use openvm_wgpu_common::GpuContext;
 
 use crate::{
-    backend::{WgpuBackend, WgpuMatrix, WgpuPcsData},
+    backend::{CpuPcsData, WgpuBackend, WgpuMatrix, WgpuPcsData},
     error::WgpuProverError,
     field::{from_words, F},
     stacked_pcs::{commit_traces, HostTraces, StackedPcsData},
@@ -29,16 +30,22 @@ pub type SC = BabyBearPoseidon2Config;
 #[derive(Clone)]
 pub struct WgpuDevice {
     pub ctx: Arc<GpuContext>,
-    pub(crate) reference: ReferenceDevice<SC>,
+    /// Runs the phases that are not on the GPU yet.
+    pub(crate) cpu: CpuDevice<SC>,
 }
 
 impl WgpuDevice {
     pub fn new(ctx: Arc<GpuContext>, config: SC) -> Self {
-        Self { ctx, reference: ReferenceDevice::new(config) }
+        Self { ctx, cpu: CpuDevice::new(config) }
     }
 
     pub fn config(&self) -> &SC {
-        self.reference.config()
+        self.cpu.config()
+    }
+
+    /// openvm-cpu-backend's form of upstream PCS data.
+    fn cpu_pcs_data(&self, data: &HostPcsData<F, Digest>) -> CpuPcsData {
+        DeviceDataTransporter::<SC, CpuBackend<SC>>::transport_pcs_data_to_device(&self.cpu, data)
     }
 }
 
@@ -49,7 +56,7 @@ impl TraceCommitter<WgpuBackend> for WgpuDevice {
         let p = self.config().params();
         let host: Vec<&ColMajorMatrix<F>> = traces.iter().map(|t| t.host.as_ref()).collect();
         let (root, data) = commit_traces(&self.ctx, p.l_skip, p.n_stack, p.log_blowup, p.k_whir(), HostTraces::ColMajor(&host))?;
-        let host = Arc::new(host_copy(&self.ctx, &data)?);
+        let host = Arc::new(self.cpu_pcs_data(&host_copy(&self.ctx, &data)?));
         Ok((root, WgpuPcsData { device: Some(data), host }))
     }
 }
@@ -80,26 +87,27 @@ impl<TS: FiatShamirTranscript<SC>> ProverDevice<WgpuBackend, TS> for WgpuDevice 
     }
 }
 
-/// The reference backend's view of our types, for the phases that still run on the host.
-pub(crate) mod to_host {
+/// openvm-cpu-backend's view of our types, for the phases that still run on the host.
+pub(crate) mod to_cpu {
     use super::*;
 
-    pub fn matrix(m: &WgpuMatrix) -> ColMajorMatrix<F> {
-        m.host.as_ref().clone()
+    pub fn matrix(device: &WgpuDevice, m: &WgpuMatrix) -> RowMajorMatrix<F> {
+        m.row_major(|host| DeviceDataTransporter::<SC, CpuBackend<SC>>::transport_matrix_to_device(&device.cpu, host))
+            .clone()
     }
 
-    pub fn committed(c: &CommittedTraceData<WgpuBackend>) -> CommittedTraceData<CpuColMajorBackend<SC>> {
-        CommittedTraceData { commitment: c.commitment, trace: matrix(&c.trace), data: c.data.host.clone() }
+    pub fn committed(device: &WgpuDevice, c: &CommittedTraceData<WgpuBackend>) -> CommittedTraceData<CpuBackend<SC>> {
+        CommittedTraceData { commitment: c.commitment, trace: matrix(device, &c.trace), data: c.data.host.clone() }
     }
 
-    pub fn proving_key(mpk: &DeviceMultiStarkProvingKey<WgpuBackend>) -> DeviceMultiStarkProvingKey<CpuColMajorBackend<SC>> {
+    pub fn proving_key(device: &WgpuDevice, mpk: &DeviceMultiStarkProvingKey<WgpuBackend>) -> DeviceMultiStarkProvingKey<CpuBackend<SC>> {
         let per_air = mpk
             .per_air
             .iter()
             .map(|pk| DeviceStarkProvingKey {
                 air_name: pk.air_name.clone(),
                 vk: pk.vk.clone(),
-                preprocessed_data: pk.preprocessed_data.as_ref().map(committed),
+                preprocessed_data: pk.preprocessed_data.as_ref().map(|c| committed(device, c)),
                 other_data: (),
             })
             .collect();
@@ -112,13 +120,13 @@ pub(crate) mod to_host {
         )
     }
 
-    pub fn context(ctx: &ProvingContext<WgpuBackend>) -> ProvingContext<CpuColMajorBackend<SC>> {
+    pub fn context(device: &WgpuDevice, ctx: &ProvingContext<WgpuBackend>) -> ProvingContext<CpuBackend<SC>> {
         let per_trace = ctx
             .per_trace
             .iter()
             .map(|(air, t)| {
-                let cached = t.cached_mains.iter().map(committed).collect();
-                (*air, AirProvingContext::new(cached, matrix(&t.common_main), t.public_values.clone()))
+                let cached = t.cached_mains.iter().map(|c| committed(device, c)).collect();
+                (*air, AirProvingContext::new(cached, matrix(device, &t.common_main), t.public_values.clone()))
             })
             .collect();
         ProvingContext::new(per_trace)
@@ -136,7 +144,7 @@ impl DeviceDataTransporter<SC, WgpuBackend> for WgpuDevice {
                     Some(CommittedTraceData {
                         commitment: d.commit().ok()?,
                         trace: WgpuMatrix::new(d.mat_view(0).to_matrix()),
-                        data: Arc::new(WgpuPcsData { device: None, host: d.clone() }),
+                        data: Arc::new(WgpuPcsData { device: None, host: Arc::new(self.cpu_pcs_data(d)) }),
                     })
                 });
                 DeviceStarkProvingKey { air_name: pk.air_name.clone(), vk: pk.vk.clone(), preprocessed_data, other_data: () }
@@ -156,11 +164,11 @@ impl DeviceDataTransporter<SC, WgpuBackend> for WgpuDevice {
     }
 
     fn transport_pcs_data_to_device(&self, pcs_data: &HostPcsData<F, Digest>) -> WgpuPcsData {
-        WgpuPcsData { device: None, host: Arc::new(pcs_data.clone()) }
+        WgpuPcsData { device: None, host: Arc::new(self.cpu_pcs_data(pcs_data)) }
     }
 
     fn transport_matrix_from_device_to_host(&self, matrix: &WgpuMatrix) -> ColMajorMatrix<F> {
-        to_host::matrix(matrix)
+        matrix.host.as_ref().clone()
     }
 }
 

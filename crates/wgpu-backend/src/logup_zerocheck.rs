@@ -1,5 +1,5 @@
-//! `prover.rap_constraints`: the LogUp GKR and the batched zerocheck sumcheck. For now upstream's
-//! reference implementation runs on the host copies of the traces; the GPU version replaces this
+//! `prover.rap_constraints`: the LogUp GKR and the batched zerocheck sumcheck. For now openvm-cpu-backend
+//! runs on the host copies of the traces; the GPU version replaces this
 //! module's body.
 
 use openvm_stark_backend::{
@@ -10,7 +10,7 @@ use openvm_stark_backend::{
 
 use crate::{
     backend::{WgpuBackend, WgpuPcsData},
-    device::{to_host, WgpuDevice, SC},
+    device::{to_cpu, WgpuDevice, SC},
     error::WgpuProverError,
     field::EF,
 };
@@ -28,8 +28,8 @@ impl<TS: FiatShamirTranscript<SC>> MultiRapProver<WgpuBackend, TS> for WgpuDevic
         common_main_pcs_data: &WgpuPcsData,
     ) -> Result<(Self::PartialProof, Self::Artifacts), WgpuProverError> {
         let _span = tracing::info_span!("prover.rap_constraints", phase = "prover").entered();
-        let mpk = to_host::proving_key(mpk);
-        let ctx = to_host::context(ctx);
-        Ok(MultiRapProver::prove_rap_constraints(&self.reference, transcript, &mpk, &ctx, &common_main_pcs_data.host)?)
+        let mpk = to_cpu::proving_key(self, mpk);
+        let ctx = to_cpu::context(self, ctx);
+        Ok(MultiRapProver::prove_rap_constraints(&self.cpu, transcript, &mpk, &ctx, &common_main_pcs_data.host)?)
     }
 }

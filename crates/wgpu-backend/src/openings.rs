@@ -1,5 +1,5 @@
-//! `prover.openings`: the stacked-reduction sumcheck and WHIR. For now upstream's reference
-//! implementation runs on host data (the GPU commitment's codewords and Merkle layers, read back
+//! `prover.openings`: the stacked-reduction sumcheck and WHIR. For now openvm-cpu-backend runs
+//! on host data (the GPU commitment's codewords and Merkle layers, read back
 //! once after the commit); the GPU version replaces this module's body.
 
 use openvm_stark_backend::{
@@ -10,7 +10,7 @@ use openvm_stark_backend::{
 
 use crate::{
     backend::{WgpuBackend, WgpuPcsData},
-    device::{to_host, WgpuDevice, SC},
+    device::{to_cpu, WgpuDevice, SC},
     error::WgpuProverError,
     field::EF,
 };
@@ -29,9 +29,9 @@ impl<TS: FiatShamirTranscript<SC>> OpeningProver<WgpuBackend, TS> for WgpuDevice
         points: Vec<EF>,
     ) -> Result<Self::OpeningProof, WgpuProverError> {
         let _span = tracing::info_span!("prover.openings", phase = "prover").entered();
-        let mpk = to_host::proving_key(mpk);
-        let ctx = to_host::context(&ctx);
+        let mpk = to_cpu::proving_key(self, mpk);
+        let ctx = to_cpu::context(self, &ctx);
         let host = std::sync::Arc::try_unwrap(common_main_pcs_data.host).unwrap_or_else(|shared| shared.as_ref().clone());
-        Ok(OpeningProver::prove_openings(&self.reference, transcript, &mpk, ctx, host, points)?)
+        Ok(OpeningProver::prove_openings(&self.cpu, transcript, &mpk, ctx, host, points)?)
     }
 }
