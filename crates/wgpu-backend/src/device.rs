@@ -7,21 +7,22 @@ use std::sync::Arc;
 use openvm_stark_backend::{
     keygen::types::MultiStarkProvingKey,
     prover::{
-        stacked_pcs::{MerkleTree as HostMerkleTree, StackedPcsData as HostPcsData},
+        stacked_pcs::StackedPcsData as HostPcsData,
         AirProvingContext, ColMajorMatrix, CommittedTraceData, DeviceDataTransporter, DeviceMultiStarkProvingKey,
         DeviceStarkProvingKey, ProverDevice, ProvingContext, TraceCommitter,
     },
     FiatShamirTranscript, StarkProtocolConfig,
 };
-use openvm_cpu_backend::{CpuBackend, CpuDevice};
+use openvm_cpu_backend::{merkle::CpuMerkleTree, CpuBackend, CpuDevice};
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, Digest};
 use p3_matrix::dense::RowMajorMatrix;
-use openvm_wgpu_common::GpuContext;
+use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use crate::{
     backend::{CpuPcsData, WgpuBackend, WgpuMatrix, WgpuPcsData},
     error::WgpuProverError,
     field::{from_words, F},
+    kernels::transpose,
     stacked_pcs::{commit_traces, HostTraces, StackedPcsData},
 };
 
@@ -56,26 +57,58 @@ impl TraceCommitter<WgpuBackend> for WgpuDevice {
         let p = self.config().params();
         let host: Vec<&ColMajorMatrix<F>> = traces.iter().map(|t| t.host.as_ref()).collect();
         let (root, data) = commit_traces(&self.ctx, p.l_skip, p.n_stack, p.log_blowup, p.k_whir(), HostTraces::ColMajor(&host))?;
-        let host = Arc::new(self.cpu_pcs_data(&host_copy(&self.ctx, &data)?));
+        let host = Arc::new(cpu_pcs_data(&self.ctx, &data)?);
         Ok((root, WgpuPcsData { device: Some(data), host }))
     }
 }
 
-/// Upstream's `StackedPcsData` for a GPU commitment, read back for the phases on the host.
-fn host_copy(ctx: &GpuContext, data: &StackedPcsData) -> Result<HostPcsData<F, Digest>, WgpuProverError> {
+/// openvm-cpu-backend's form of a GPU commitment, for the phases that still run on the host: the
+/// stacked matrix as it is (column-major), the codewords transposed to rows on the GPU and read
+/// back in row slices that fit one binding, and every Merkle layer.
+pub fn cpu_pcs_data(ctx: &GpuContext, data: &StackedPcsData) -> GpuResult<CpuPcsData> {
+    const OP: &str = "pcs_data_to_host";
     let _span = tracing::info_span!("pcs_data_to_host").entered();
-    let matrix = ColMajorMatrix::new(from_words(data.matrix.read_col_major(ctx)?), data.matrix.width);
-    let codewords = ColMajorMatrix::new(from_words(data.tree.matrix.read_col_major(ctx)?), data.tree.matrix.width);
+    let matrix = ColMajorMatrix::new(from_words(data.matrix.read_col_major(ctx)?), data.matrix.width.max(1));
+    let codewords = &data.tree.matrix;
+    let (height, width) = (codewords.height, codewords.width);
+    let mut rows = vec![0u32; height * width];
+    if width > 0 {
+        let rows_per_slice = ((ctx.limits.max_binding_bytes() / (4 * width as u64)) as usize).clamp(1, height);
+        let staging = GpuBuffer::<u32>::uninit(ctx, OP, rows_per_slice * width)?;
+        for first_row in (0..height).step_by(rows_per_slice) {
+            let slice_rows = rows_per_slice.min(height - first_row);
+            let mut enc = ctx.encoder(OP);
+            let mut first_column = 0;
+            for (i, chunk) in codewords.chunks.iter().enumerate() {
+                let columns = codewords.chunk_columns(i);
+                // The chunk's columns, read as rows of `height` words, transposed into the slice.
+                let target = transpose::SliceTarget {
+                    slice_rows: columns,
+                    slice_first_row: 0,
+                    trace_height: width,
+                    trace_width: height,
+                    first_column: first_row,
+                    columns: slice_rows,
+                    out_offset: first_column,
+                };
+                transpose::record(ctx, &mut enc, chunk, &staging, target)?;
+                first_column += columns;
+            }
+            ctx.submit_and_wait(OP, enc)?;
+            staging.read_into(ctx, 0, &mut rows[first_row * width..(first_row + slice_rows) * width])?;
+        }
+    }
     let mut layers = Vec::with_capacity(data.tree.layers.len());
     for layer in &data.tree.layers {
         let words = from_words(layer.read(ctx)?);
         layers.push(words.chunks_exact(8).map(|c| std::array::from_fn(|i| c[i])).collect::<Vec<Digest>>());
     }
+    let backing = RowMajorMatrix::new(from_words(rows), width.max(1));
     // SAFETY: the layers are the GPU tree over exactly these codewords, built with upstream's
     // leaf order, compression and rows per query (tests/commit.rs checks roots, rows and paths
-    // against upstream's tree).
-    let tree = unsafe { HostMerkleTree::from_raw_parts(codewords, layers, data.tree.rows_per_query) };
-    Ok(HostPcsData::new(data.layout.clone(), matrix, tree))
+    // against upstream's tree; tests/proof_identity.rs whole proofs).
+    let tree = unsafe { CpuMerkleTree::from_raw_parts(backing, layers, data.tree.rows_per_query) };
+    Ok(CpuPcsData::new(data.layout.clone(), matrix, tree))
 }
 
 impl<TS: FiatShamirTranscript<SC>> ProverDevice<WgpuBackend, TS> for WgpuDevice {

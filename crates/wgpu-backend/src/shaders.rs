@@ -41,7 +41,7 @@ pub const MERKLE_ROW_HASH: KernelSource = wgsl!("merkle_row_hash", "merkle_row_h
 pub const MERKLE_COMPRESS_LAYER: KernelSource = wgsl!("merkle_compress_layer", "merkle_compress_layer.wgsl");
 pub const MERKLE_OPEN_ROWS: KernelSource = wgsl!("merkle_open_rows", "merkle_open_rows.wgsl");
 pub const MERKLE_OPEN_PATHS: KernelSource = wgsl!("merkle_open_paths", "merkle_open_paths.wgsl");
-pub const STACK_ROW_MAJOR_TRACE: KernelSource = wgsl!("stack_row_major_trace", "stack_row_major_trace.wgsl");
+pub const TRANSPOSE: KernelSource = wgsl!("transpose", "transpose.wgsl");
 
 /// Every kernel (one per file).
 pub const KERNELS: &[KernelSource] = &[
@@ -56,7 +56,7 @@ pub const KERNELS: &[KernelSource] = &[
     MERKLE_COMPRESS_LAYER,
     MERKLE_OPEN_ROWS,
     MERKLE_OPEN_PATHS,
-    STACK_ROW_MAJOR_TRACE,
+    TRANSPOSE,
 ];
 
 pub fn library() -> ShaderLibrary {

@@ -15,7 +15,7 @@ use tracing::info_span;
 
 use crate::{
     field::{as_words, F},
-    kernels::{batch_ntt_small, mle_coeffs_to_evals, ntt, stack_row_major_trace},
+    kernels::{batch_ntt_small, mle_coeffs_to_evals, ntt, transpose},
     merkle_tree::{Digest, MerkleTree},
 };
 
@@ -218,7 +218,7 @@ fn upload_row_major(ctx: &GpuContext, m: &ColumnMatrix, trace: &RowMajorMatrix<F
             let flat = start + j * h;
             let chunk = flat / chunk_words;
             let columns = ((chunk + 1) * chunk_words - flat).div_ceil(h).min(w - j);
-            let target = stack_row_major_trace::SliceTarget {
+            let target = transpose::SliceTarget {
                 slice_rows: rows,
                 slice_first_row: first_row,
                 trace_height: h,
@@ -227,7 +227,7 @@ fn upload_row_major(ctx: &GpuContext, m: &ColumnMatrix, trace: &RowMajorMatrix<F
                 columns,
                 out_offset: flat % chunk_words,
             };
-            stack_row_major_trace::record(ctx, &mut enc, &staging, &m.chunks[chunk], target)?;
+            transpose::record(ctx, &mut enc, &staging, &m.chunks[chunk], target)?;
             j += columns;
         }
         // Submitting per slice lets the next slice reuse the staging buffer.

@@ -49,7 +49,7 @@ impl SendBytes<'_> {
     }
 }
 
-/// Uploads at least this large are copied into staging memory by several threads.
+/// Uploads and downloads at least this large are copied through staging memory by several threads.
 const PARALLEL_UPLOAD_BYTES: usize = 16 << 20;
 
 /// Bytes the pool keeps at most; beyond that released buffers are freed. A failed allocation
@@ -199,25 +199,34 @@ impl<T: Pod> GpuBuffer<T> {
 
     /// Reads elements `range` back to the host.
     pub fn read_range(&self, ctx: &GpuContext, range: std::ops::Range<usize>) -> GpuResult<Vec<T>> {
-        if range.end > self.len || range.start > range.end {
-            return Err(GpuError::invalid("buffer download", format!("range {range:?} outside length {}", self.len)));
-        }
-        read_bytes(ctx, &self.buffer, (range.start * size_of::<T>()) as u64, (range.len() * size_of::<T>()) as u64)
-            .map(|bytes| bytemuck::pod_collect_to_vec(&bytes))
+        let mut out = bytemuck::zeroed_vec(range.len());
+        self.read_into(ctx, range.start, &mut out)?;
+        Ok(out)
     }
 
     pub fn read(&self, ctx: &GpuContext) -> GpuResult<Vec<T>> {
         self.read_range(ctx, 0..self.len)
     }
+
+    /// Reads `dst.len()` elements starting at element `start` into `dst`.
+    pub fn read_into(&self, ctx: &GpuContext, start: usize, dst: &mut [T]) -> GpuResult<()> {
+        if start + dst.len() > self.len {
+            return Err(GpuError::invalid("buffer download", format!("{} elements at {start} exceed length {}", dst.len(), self.len)));
+        }
+        download(ctx, &self.buffer, (start * size_of::<T>()) as u64, bytemuck::cast_slice_mut(dst))
+    }
 }
 
-/// Copies `len` bytes at `offset` of `buffer` to the host.
-fn read_bytes(ctx: &GpuContext, buffer: &wgpu::Buffer, offset: u64, len: u64) -> GpuResult<Vec<u8>> {
+/// Copies `dst.len()` bytes at `offset` of `buffer` into `dst`; large reads are copied out of
+/// the mapped staging memory by several threads.
+fn download(ctx: &GpuContext, buffer: &wgpu::Buffer, offset: u64, dst: &mut [u8]) -> GpuResult<()> {
+    const OP: &str = "buffer download";
+    let len = dst.len() as u64;
     if len == 0 {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let padded = len.next_multiple_of(4);
-    let staging = ctx.scoped("buffer download", || {
+    let staging = ctx.scoped(OP, || {
         ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("download staging"),
             size: padded,
@@ -227,23 +236,30 @@ fn read_bytes(ctx: &GpuContext, buffer: &wgpu::Buffer, offset: u64, len: u64) ->
     })?;
     let mut enc = ctx.encoder("download");
     enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, padded);
-    ctx.submit_and_wait("buffer download", enc)?;
+    ctx.submit_and_wait(OP, enc)?;
     let (tx, rx) = std::sync::mpsc::channel();
     staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
         let _ = tx.send(r);
     });
-    ctx.wait("buffer download", None)?;
-    rx.recv()
-        .map_err(|e| GpuError::Internal { op: "buffer download".into(), message: e.to_string() })?
-        .map_err(|e| GpuError::Internal { op: "buffer download".into(), message: e.to_string() })?;
-    let view = staging
-        .slice(..)
-        .get_mapped_range()
-        .map_err(|e| GpuError::Internal { op: "buffer download".into(), message: e.to_string() })?;
-    let out = view[..len as usize].to_vec();
+    ctx.wait(OP, None)?;
+    let internal = |m: String| GpuError::Internal { op: OP.into(), message: m };
+    rx.recv().map_err(|e| internal(e.to_string()))?.map_err(|e| internal(e.to_string()))?;
+    let view = staging.slice(..).get_mapped_range().map_err(|e| internal(e.to_string()))?;
+    let src = &view[..dst.len()];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if dst.len() >= PARALLEL_UPLOAD_BYTES && threads > 1 {
+        let piece = dst.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            for (d, s) in dst.chunks_mut(piece).zip(src.chunks(piece)) {
+                scope.spawn(move || d.copy_from_slice(s));
+            }
+        });
+    } else {
+        dst.copy_from_slice(src);
+    }
     drop(view);
     staging.unmap();
-    Ok(out)
+    Ok(())
 }
 
 /// A column-major matrix of 32-bit words whose columns are spread over buffers that each fit
@@ -310,9 +326,11 @@ impl ColumnMatrix {
 
     /// The whole matrix, column-major, on the host.
     pub fn read_col_major(&self, ctx: &GpuContext) -> GpuResult<Vec<u32>> {
-        let mut out = Vec::with_capacity(self.height * self.width);
+        let mut out = bytemuck::zeroed_vec(self.height * self.width);
+        let mut at = 0;
         for c in &self.chunks {
-            out.extend(c.read(ctx)?);
+            c.read_into(ctx, 0, &mut out[at..at + c.len()])?;
+            at += c.len();
         }
         Ok(out)
     }

@@ -11,7 +11,7 @@ pub mod merkle_row_hash;
 pub mod mle_coeffs_to_evals;
 pub mod ntt;
 pub mod poseidon2_permute;
-pub mod stack_row_major_trace;
+pub mod transpose;
 pub mod twiddles;
 
 use std::sync::Arc;
@@ -170,7 +170,7 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
     out.extend(batch_ntt_small::KERNEL.plans(limits)?);
     out.extend(mle_coeffs_to_evals::KERNEL.plans(limits)?);
     out.extend(ntt::plans(limits)?);
-    out.push(stack_row_major_trace::plan(limits)?);
+    out.push(transpose::plan(limits)?);
     for k in [
         &field_ops::KERNEL,
         &bandwidth_probe::KERNEL,

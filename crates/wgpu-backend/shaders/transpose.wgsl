@@ -1,7 +1,10 @@
-// Stacks rows of a row-major trace (h x w) into the column-major stacked matrix: trace element
-// (r, j) goes to out[out_offset + (j - first_column) * h + r]. A trace at least 2^l_skip high
-// occupies consecutive stacked positions column after column, so this is a transpose into an
-// offset. Tiles go through workgroup memory so reads run along rows and writes along columns.
+// Tiled transpose between layouts: element (r, c) of a row-major block of `slice_rows` rows
+// (row stride `trace_width`, columns first_column .. first_column + columns) goes to
+// out[out_offset + (c - first_column) * trace_height + slice_first_row + r]. Uses: stacking a
+// row-major trace into the column-major stacked matrix (a trace at least 2^l_skip high occupies
+// consecutive stacked positions column after column), and turning column-major codewords into
+// row-major rows (read the columns as rows). Tiles go through workgroup memory so both reads and
+// writes are contiguous.
 #import grid
 
 override WORKGROUP_SIZE: u32;

@@ -1,5 +1,6 @@
-//! Transposes rows of a row-major trace into their place in the column-major stacked matrix,
-//! so row-major traces are stacked without any per-element work on the host.
+//! Tiled transpose between row-major and column-major layouts on the device (see transpose.wgsl):
+//! row-major traces are stacked, and column-major codewords turned into rows, without any
+//! per-element work on the host.
 
 use openvm_wgpu_common::{
     limits::{split_grid, transpose, GeometryError, TransposeGeometry},
@@ -7,9 +8,9 @@ use openvm_wgpu_common::{
 };
 
 use super::{dispatch, pipeline, KernelPlan};
-use crate::shaders::STACK_ROW_MAJOR_TRACE;
+use crate::shaders::TRANSPOSE;
 
-pub const NAME: &str = "stack_row_major_trace";
+pub const NAME: &str = "transpose";
 
 pub fn geometry(limits: &DeviceLimits) -> Result<TransposeGeometry, GeometryError> {
     transpose(NAME, limits)
@@ -24,7 +25,7 @@ fn key(g: &TransposeGeometry) -> PipelineKey {
 
 pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
     let g = geometry(limits)?;
-    Ok(KernelPlan { kernel: STACK_ROW_MAJOR_TRACE, variant: format!("tile {0}x{0}", g.tile), key: key(&g), shape: g.shape })
+    Ok(KernelPlan { kernel: TRANSPOSE, variant: format!("tile {0}x{0}", g.tile), key: key(&g), shape: g.shape })
 }
 
 /// Where one dispatch's rows and columns go.
@@ -51,7 +52,7 @@ pub fn record(
     let tile = g.tile as usize;
     let tiles = (t.slice_rows.div_ceil(tile) * t.columns.div_ceil(tile)) as u64;
     let parts = split_grid(NAME, tiles, ctx.limits.max_workgroups_per_dimension)?;
-    let pipeline = pipeline(ctx, &STACK_ROW_MAJOR_TRACE, &key(&g))?;
+    let pipeline = pipeline(ctx, &TRANSPOSE, &key(&g))?;
     let words = [t.slice_rows, t.slice_first_row, t.trace_height, t.trace_width, t.first_column, t.columns, t.out_offset];
     let words: Vec<u32> = words.iter().map(|&w| w as u32).collect();
     dispatch(ctx, encoder, NAME, &pipeline, &parts, &[&rows.buffer, &out.buffer], |base| [words.as_slice(), &[base]].concat())
