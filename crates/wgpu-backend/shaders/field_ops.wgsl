@@ -27,12 +27,8 @@ fn load_ext(buf_is_lhs: bool, i: u32) -> vec4<u32> {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(
-    @builtin(local_invocation_index) lid: u32,
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-    let i = linear_workgroup(wid, nwg, params.workgroup_base) * WORKGROUP_SIZE + lid;
+fn main(inv: Invocation) {
+    let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
     if (i >= params.count) {
         return;
     }

@@ -24,15 +24,12 @@ struct Params {
 var<workgroup> block_words: array<u32, WORKGROUP_WORDS>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(
-    @builtin(local_invocation_index) lid: u32,
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-) {
+fn main(inv: Invocation) {
+    let lid = inv.lid;
     let blocks_per_workgroup = WORKGROUP_SIZE / INVOCATIONS_PER_BLOCK;
     let local_block = lid / INVOCATIONS_PER_BLOCK;
     let t = lid % INVOCATIONS_PER_BLOCK;
-    let block = linear_workgroup(wid, nwg, params.workgroup_base) * blocks_per_workgroup + local_block;
+    let block = linear_workgroup(inv, params.workgroup_base) * blocks_per_workgroup + local_block;
     let in_range = block < params.blocks;
     let n = 1u << LOG_N;
     let base = block * n;

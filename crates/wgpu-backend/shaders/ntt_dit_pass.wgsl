@@ -31,12 +31,9 @@ struct Params {
 var<workgroup> tile: array<u32, TILE_WORDS>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(
-    @builtin(local_invocation_index) lid: u32,
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-    let tile_id = linear_workgroup(wid, nwg, params.workgroup_base);
+fn main(inv: Invocation) {
+    let lid = inv.lid;
+    let tile_id = linear_workgroup(inv, params.workgroup_base);
     let in_range = tile_id < params.total_tiles;
     let a = params.first_level;
     let s = params.levels;

@@ -16,12 +16,8 @@ struct Params {
 @group(0) @binding(1) var<uniform> params: Params;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(
-    @builtin(local_invocation_index) lid: u32,
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-    let i = linear_workgroup(wid, nwg, params.workgroup_base) * WORKGROUP_SIZE + lid;
+fn main(inv: Invocation) {
+    let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
     if (i >= params.count) {
         return;
     }

@@ -32,12 +32,9 @@ struct Params {
 var<workgroup> tile: array<u32, TILE_WORDS>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(
-    @builtin(local_invocation_index) lid: u32,
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-    let t = linear_workgroup(wid, nwg, params.workgroup_base);
+fn main(inv: Invocation) {
+    let lid = inv.lid;
+    let t = linear_workgroup(inv, params.workgroup_base);
     let tiles_down = (params.slice_rows + TILE - 1u) / TILE;
     let r0 = (t % tiles_down) * TILE;
     let c0 = (t / tiles_down) * TILE;

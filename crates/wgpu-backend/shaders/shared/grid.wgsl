@@ -1,7 +1,19 @@
+// What every kernel's entry point receives.
+struct Invocation {
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+}
+
 // Linear workgroup index of a grid folded into 3-D and split into dispatches (limits.rs:
 // split_grid): `base` is the index of this dispatch's first workgroup.
-fn linear_workgroup(wid: vec3<u32>, nwg: vec3<u32>, base: u32) -> u32 {
-    return base + wid.x + nwg.x * (wid.y + nwg.y * wid.z);
+fn linear_workgroup(inv: Invocation, base: u32) -> u32 {
+    return base + inv.wid.x + inv.nwg.x * (inv.wid.y + inv.nwg.y * inv.wid.z);
+}
+
+// Linear index of this invocation across the grid, for one-item-per-invocation kernels.
+fn global_invocation(inv: Invocation, base: u32, workgroup_size: u32) -> u32 {
+    return linear_workgroup(inv, base) * workgroup_size + inv.lid;
 }
 
 fn bit_reverse(x: u32, bits: u32) -> u32 {
