@@ -101,7 +101,13 @@ fn rs_code_matrix_breakdown(ctx: &GpuContext, m: &ColumnMatrix, l_skip: u32, log
     step("ntt_bitrev_gather", &|enc| ntt::record_bitrev_gather(ctx, enc, &coeffs, &out, F::ONE, None))?;
     let g = ntt::geometry(&ctx.limits, out.height.trailing_zeros()).map_err(|e| e.to_string())?;
     for pass in &g.passes {
-        let name = format!("ntt_dit_pass levels {}..{} (runs of 2^{}, tile 2^{})", pass.first_level, pass.first_level + pass.levels, pass.coalesce_log, g.tile_log);
+        let name = format!(
+            "ntt_dit_pass levels {}..{} (runs of 2^{}, tile 2^{})",
+            pass.first_level,
+            pass.first_level + pass.levels,
+            pass.coalesce_log,
+            g.tile_log
+        );
         step(&name, &|enc| ntt::record_dit_pass(ctx, enc, &out, false, pass))?;
     }
     Ok(())
@@ -118,7 +124,10 @@ pub fn ntt(args: &Args) -> Result<(), String> {
 
     let total = 1usize << log_total;
     let bw = copy_bandwidth(&ctx, (total * 4).min(ctx.limits.max_binding_bytes() as usize))?;
-    println!("device: {} ({:?}), CPU baseline: Plonky3 Radix2DitParallel on {threads} threads", ctx.adapter_info.name, ctx.adapter_info.backend);
+    println!(
+        "device: {} ({:?}), CPU baseline: Plonky3 Radix2DitParallel on {threads} threads",
+        ctx.adapter_info.name, ctx.adapter_info.backend
+    );
     println!("roofline: streaming-copy kernel bandwidth measured now: {:.0} GB/s (read + write)\n", bw / 1e9);
 
     println!("batch_ntt_small, 2^{log_total} elements per transform (forward), {reps} transforms per submission:\n");

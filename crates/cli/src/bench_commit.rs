@@ -46,8 +46,13 @@ pub fn run(args: &Args) -> Result<(), String> {
     let (l_skip, n_stack, log_blowup, k_whir) = (params.l_skip, params.n_stack, params.log_blowup, params.k_whir());
     let cpu: BabyBearPoseidon2CpuEngine = StarkEngine::new(params.clone());
     let threads = p3_maybe_rayon::prelude::current_num_threads();
-    println!("device: {} ({:?}); CPU: openvm-cpu-backend (row-major) on {threads} threads", ctx.adapter_info.name, ctx.adapter_info.backend);
-    println!("params: app_params_with_100_bits_security(21): l_skip {l_skip}, n_stack {n_stack}, log_blowup {log_blowup}, k_whir {k_whir}\n");
+    println!(
+        "device: {} ({:?}); CPU: openvm-cpu-backend (row-major) on {threads} threads",
+        ctx.adapter_info.name, ctx.adapter_info.backend
+    );
+    println!(
+        "params: app_params_with_100_bits_security(21): l_skip {l_skip}, n_stack {n_stack}, log_blowup {log_blowup}, k_whir {k_whir}\n"
+    );
     println!("| permutations | trace | CPU commit ms | GPU commit ms (from host trace) | CPU / GPU | GPU: upload + stack | encode | row hash | tree | GPU on-device ms | CPU / GPU on-device |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for perms in perms_list {

@@ -39,7 +39,12 @@ pub fn run(args: &Args) -> Result<(), String> {
     println!("  workgroups per dimension   {}", l.max_workgroups_per_dimension);
     println!("  storage binding            {} bytes", l.max_storage_buffer_binding_size);
     println!("  buffer                     {} bytes", l.max_buffer_size);
-    println!("  subgroup size              {}..{} ({})", l.subgroup_min_size, l.subgroup_max_size, if l.subgroups { "shuffles used" } else { "not used" });
+    println!(
+        "  subgroup size              {}..{} ({})",
+        l.subgroup_min_size,
+        l.subgroup_max_size,
+        if l.subgroups { "shuffles used" } else { "not used" }
+    );
     println!("  features                   {:?}", ctx.features);
 
     println!("\nlaunch configuration per kernel:");
@@ -47,11 +52,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     for p in plans(l).map_err(|e| e.to_string())? {
         println!(
             "  {:22} {:44} {:>9} {:>10} {:>6}",
-            p.kernel.name,
-            p.variant,
-            p.shape.workgroup_size[0],
-            p.shape.workgroup_memory_bytes,
-            p.shape.items_per_invocation
+            p.kernel.name, p.variant, p.shape.workgroup_size[0], p.shape.workgroup_memory_bytes, p.shape.items_per_invocation
         );
     }
     if args.flag("--no-check") {

@@ -38,7 +38,8 @@ pub fn run(args: &Args) -> Result<(), String> {
         "wgpu" => match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
             Ok(ctx) => {
                 eprintln!("proving on {} ({:?})", ctx.adapter_info.name, ctx.adapter_info.backend);
-                let engine = BabyBearPoseidon2WgpuEngine::<openvm_stark_sdk::config::baby_bear_poseidon2::DuplexSponge>::with_context(params, ctx);
+                let engine =
+                    BabyBearPoseidon2WgpuEngine::<openvm_stark_sdk::config::baby_bear_poseidon2::DuplexSponge>::with_context(params, ctx);
                 prove(&engine, trace)?;
                 "wgpu"
             }

@@ -25,11 +25,8 @@ fn prove_keccakf_verifies_and_reports_phases() {
 
 #[test]
 fn without_an_adapter_prove_falls_back_to_the_cpu_backend() {
-    let out = openvm_wgpu()
-        .args(["prove", "keccakf", "--perms", "2"])
-        .env("OPENVM_WGPU_ADAPTER", "no adapter has this name")
-        .output()
-        .unwrap();
+    let out =
+        openvm_wgpu().args(["prove", "keccakf", "--perms", "2"]).env("OPENVM_WGPU_ADAPTER", "no adapter has this name").output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stderr.contains("proving on the CPU backend (openvm-cpu-backend) instead"), "{stderr}");

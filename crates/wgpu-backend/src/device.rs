@@ -4,19 +4,18 @@
 
 use std::sync::Arc;
 
+use openvm_cpu_backend::{merkle::CpuMerkleTree, CpuBackend, CpuDevice};
 use openvm_stark_backend::{
     keygen::types::MultiStarkProvingKey,
     prover::{
-        stacked_pcs::StackedPcsData as HostPcsData,
-        AirProvingContext, ColMajorMatrix, CommittedTraceData, DeviceDataTransporter, DeviceMultiStarkProvingKey,
-        DeviceStarkProvingKey, ProverDevice, ProvingContext, TraceCommitter,
+        stacked_pcs::StackedPcsData as HostPcsData, AirProvingContext, ColMajorMatrix, CommittedTraceData, DeviceDataTransporter,
+        DeviceMultiStarkProvingKey, DeviceStarkProvingKey, ProverDevice, ProvingContext, TraceCommitter,
     },
     FiatShamirTranscript, StarkProtocolConfig,
 };
-use openvm_cpu_backend::{merkle::CpuMerkleTree, CpuBackend, CpuDevice};
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, Digest};
-use p3_matrix::dense::RowMajorMatrix;
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
+use p3_matrix::dense::RowMajorMatrix;
 
 use crate::{
     backend::{CpuPcsData, WgpuBackend, WgpuMatrix, WgpuPcsData},
@@ -125,8 +124,7 @@ pub(crate) mod to_cpu {
     use super::*;
 
     pub fn matrix(device: &WgpuDevice, m: &WgpuMatrix) -> RowMajorMatrix<F> {
-        m.row_major(|host| DeviceDataTransporter::<SC, CpuBackend<SC>>::transport_matrix_to_device(&device.cpu, host))
-            .clone()
+        m.row_major(|host| DeviceDataTransporter::<SC, CpuBackend<SC>>::transport_matrix_to_device(&device.cpu, host)).clone()
     }
 
     pub fn committed(device: &WgpuDevice, c: &CommittedTraceData<WgpuBackend>) -> CommittedTraceData<CpuBackend<SC>> {
@@ -204,4 +202,3 @@ impl DeviceDataTransporter<SC, WgpuBackend> for WgpuDevice {
         matrix.host.as_ref().clone()
     }
 }
-

@@ -43,7 +43,11 @@ pub fn validate_inputs(pk: &DeviceMultiStarkProvingKey<WgpuBackend>, ctx: &Provi
             ));
         }
         if air.cached_mains.len() != width.cached_mains.len() {
-            return bad(format!("AIR {air_idx} ({name}): {} cached traces given, the AIR has {}", air.cached_mains.len(), width.cached_mains.len()));
+            return bad(format!(
+                "AIR {air_idx} ({name}): {} cached traces given, the AIR has {}",
+                air.cached_mains.len(),
+                width.cached_mains.len()
+            ));
         }
         for (i, (c, &cw)) in air.cached_mains.iter().zip(&width.cached_mains).enumerate() {
             if c.trace.width() != cw || c.trace.height() != h {

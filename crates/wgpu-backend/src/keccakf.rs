@@ -1,8 +1,8 @@
 //! The keccakf AIR (Plonky3's `KeccakAir`) as the examples and benchmarks prove it, and its trace.
 
+use openvm_stark_backend::PartitionedBaseAir;
 use p3_air::{Air, AirBuilder, BaseAir, BaseAirWithPublicValues};
 use p3_keccak_air::KeccakAir;
-use openvm_stark_backend::PartitionedBaseAir;
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 

@@ -125,12 +125,7 @@ fn commit_bytes(l_skip: usize, n_stack: usize, log_blowup: usize, traces: HostTr
 
 /// The stacked matrix of `traces` (sorted tallest first) in device memory, and its layout
 /// (upstream's `stacked_matrix`).
-pub fn stacked_matrix(
-    ctx: &GpuContext,
-    l_skip: usize,
-    n_stack: usize,
-    traces: HostTraces<'_>,
-) -> GpuResult<(ColumnMatrix, StackedLayout)> {
+pub fn stacked_matrix(ctx: &GpuContext, l_skip: usize, n_stack: usize, traces: HostTraces<'_>) -> GpuResult<(ColumnMatrix, StackedLayout)> {
     const OP: &str = "stacked_matrix";
     // Bad traces are refused before any GPU work.
     for i in 0..traces.len() {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use openvm_cpu_backend::{CpuBackend, CpuDevice};
+use openvm_stark_backend::prover::DeviceDataTransporter;
 use openvm_stark_backend::{
     prover::{stacked_pcs::stacked_commit as cpu_stacked_commit, ColMajorMatrix},
     StarkProtocolConfig, SystemParams,
@@ -12,8 +14,6 @@ use openvm_stark_sdk::config::{
     app_params_with_100_bits_security,
     baby_bear_poseidon2::{poseidon2_perm, BabyBearPoseidon2Config},
 };
-use openvm_cpu_backend::{CpuBackend, CpuDevice};
-use openvm_stark_backend::prover::DeviceDataTransporter;
 use openvm_wgpu_backend::{
     device::cpu_pcs_data,
     field::{as_words, from_words, F},
@@ -50,11 +50,8 @@ fn random_traces(seed: u64, max_log: usize, wide: usize) -> Vec<ColMajorMatrix<F
     for _ in 0..4 {
         shapes.push((rng.random_range(0..=max_log), rng.random_range(1..=9)));
     }
-    shapes.sort_by(|a, b| b.0.cmp(&a.0));
-    shapes
-        .into_iter()
-        .map(|(log_h, w)| ColMajorMatrix::new(common::random_field(&mut rng, w << log_h), w))
-        .collect()
+    shapes.sort_by_key(|s| std::cmp::Reverse(s.0));
+    shapes.into_iter().map(|(log_h, w)| ColMajorMatrix::new(common::random_field(&mut rng, w << log_h), w)).collect()
 }
 
 fn to_row_major(m: &ColMajorMatrix<F>) -> RowMajorMatrix<F> {
@@ -92,13 +89,20 @@ fn check_against_upstream(params: &SystemParams, traces: &[ColMajorMatrix<F>], w
         let row_refs: Vec<&RowMajorMatrix<F>> = row_major.iter().collect();
         let (root_rm, data_rm) = stacked_commit_row_major(&ctx, l_skip, n_stack, log_blowup, k_whir, &row_refs).unwrap();
         assert_eq!(root_rm, want_root, "{what}: root from row-major traces under {profile}");
-        assert_eq!(from_words(data_rm.matrix.read_col_major(&ctx).unwrap()), want.matrix.values, "{what}: stacked row-major under {profile}");
+        assert_eq!(
+            from_words(data_rm.matrix.read_col_major(&ctx).unwrap()),
+            want.matrix.values,
+            "{what}: stacked row-major under {profile}"
+        );
         drop(data_rm);
         // The commitment in openvm-cpu-backend's form, converted on the GPU, equals that
         // backend's own conversion of upstream's commitment.
         let cpu = cpu_pcs_data(&ctx, &data).unwrap();
         let cpu_device = CpuDevice::new(config.clone());
-        let want_cpu = DeviceDataTransporter::<BabyBearPoseidon2Config, CpuBackend<BabyBearPoseidon2Config>>::transport_pcs_data_to_device(&cpu_device, &want);
+        let want_cpu = DeviceDataTransporter::<BabyBearPoseidon2Config, CpuBackend<BabyBearPoseidon2Config>>::transport_pcs_data_to_device(
+            &cpu_device,
+            &want,
+        );
         assert_eq!(cpu.matrix.values, want_cpu.matrix.values, "{what}: cpu-form stacked matrix under {profile}");
         assert!(cpu.tree.backing_matrix().values == want_cpu.tree.backing_matrix().values, "{what}: row-major codewords under {profile}");
         assert!(cpu.tree.digest_layers() == want_cpu.tree.digest_layers(), "{what}: digest layers under {profile}");

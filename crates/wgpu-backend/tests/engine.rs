@@ -21,7 +21,9 @@ type Engine = BabyBearPoseidon2WgpuEngine;
 
 fn fib_ctx(engine: &Engine, width: usize, height: usize) -> ProvingContext<openvm_wgpu_backend::backend::WgpuBackend> {
     let trace = ColMajorMatrix::new(vec![F::ONE; width * height], width);
-    engine.device().transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::new(vec![], trace, vec![F::ZERO; 3]))]))
+    engine
+        .device()
+        .transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::new(vec![], trace, vec![F::ZERO; 3]))]))
 }
 
 #[test]
@@ -32,17 +34,17 @@ fn bad_traces_are_refused_with_a_clear_error() {
     let d_pk = engine.device().transport_pk_to_device(&pk);
 
     // Fibonacci has 2 columns.
-    let err = engine.prove(&d_pk, fib_ctx(&engine, 3, 16)).err().expect("a 3-column trace must be refused");
+    let err = engine.prove(&d_pk, fib_ctx(&engine, 3, 16)).expect_err("a 3-column trace must be refused");
     assert!(matches!(&err, WgpuProverError::InvalidInput(m) if m.contains("3 columns") && m.contains("has 2")), "{err}");
 
     // Taller than 2^(l_skip + n_stack) = 2^8.
-    let err = engine.prove(&d_pk, fib_ctx(&engine, 2, 512)).err().expect("a 512-row trace must be refused");
+    let err = engine.prove(&d_pk, fib_ctx(&engine, 2, 512)).expect_err("a 512-row trace must be refused");
     assert!(matches!(&err, WgpuProverError::InvalidInput(m) if m.contains("exceeds")), "{err}");
 
     // An AIR index that is not in the key.
     let trace = ColMajorMatrix::new(vec![F::ONE; 32], 2);
     let ctx = engine.device().transport_proving_ctx_to_device(&ProvingContext::new(vec![(5, AirProvingContext::simple_no_pis(trace))]));
-    let err = engine.prove(&d_pk, ctx).err().expect("AIR 5 does not exist");
+    let err = engine.prove(&d_pk, ctx).expect_err("AIR 5 does not exist");
     assert!(err.to_string().contains("AIR index 5"), "{err}");
     // (A height that is not a power of two cannot reach the engine: ColMajorMatrix refuses it.)
 }
@@ -57,7 +59,7 @@ fn a_device_too_small_for_the_proof_says_what_was_needed() {
     let d_pk = engine.device().transport_pk_to_device(&pk);
     let trace = ColMajorMatrix::from_row_major(&keccakf_trace(2, 1));
     let ctx = engine.device().transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(trace))]));
-    let err = engine.prove(&d_pk, ctx).err().expect("the tiny profile cannot hold this commitment");
+    let err = engine.prove(&d_pk, ctx).expect_err("the tiny profile cannot hold this commitment");
     match &err {
         WgpuProverError::Gpu(GpuError::BufferTooLargeIn { needed, available, .. }) => assert!(needed > available, "{err}"),
         other => panic!("expected an oversize error with sizes, got {other}"),

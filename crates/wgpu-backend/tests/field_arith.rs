@@ -9,6 +9,9 @@ use openvm_wgpu_backend::{
 };
 use p3_field::{Field, PrimeCharacteristicRing};
 
+/// The Plonky3 operation a GPU field op is checked against.
+type BinaryOp<T> = fn(T, T) -> T;
+
 fn edge_and_random(seed: u64, n: usize) -> Vec<F> {
     let mut v = vec![F::ZERO, F::ONE, F::NEG_ONE, F::TWO, F::NEG_ONE - F::ONE, F::from_u32(1 << 27), F::from_u32(0x7800_0000)];
     v.extend(common::random_field(&mut common::rng(seed), n));
@@ -31,12 +34,8 @@ fn base_field_ops_match_plonky3() {
             }
         }
         let n = a.len();
-        let cases: [(FieldOp, fn(F, F) -> F); 4] = [
-            (FieldOp::Add, |x, y| x + y),
-            (FieldOp::Sub, |x, y| x - y),
-            (FieldOp::Mul, |x, y| x * y),
-            (FieldOp::Neg, |x, _| -x),
-        ];
+        let cases: [(FieldOp, BinaryOp<F>); 4] =
+            [(FieldOp::Add, |x, y| x + y), (FieldOp::Sub, |x, y| x - y), (FieldOp::Mul, |x, y| x * y), (FieldOp::Neg, |x, _| -x)];
         for (op, reference) in cases {
             let got = from_words(apply(&ctx, op, n, as_words(&a), as_words(&b)).unwrap());
             let want: Vec<F> = a.iter().zip(&b).map(|(&x, &y)| reference(x, y)).collect();
@@ -67,7 +66,7 @@ fn extension_field_ops_match_plonky3() {
         }
     }
     let n = a.len();
-    let cases: [(FieldOp, fn(EF, EF) -> EF); 3] =
+    let cases: [(FieldOp, BinaryOp<EF>); 3] =
         [(FieldOp::ExtAdd, |x, y| x + y), (FieldOp::ExtSub, |x, y| x - y), (FieldOp::ExtMul, |x, y| x * y)];
     for (op, reference) in cases {
         let got = ext_from_words(apply(&ctx, op, n, ext_as_words(&a), ext_as_words(&b)).unwrap());

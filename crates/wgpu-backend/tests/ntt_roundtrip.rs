@@ -18,10 +18,7 @@ use p3_matrix::{dense::RowMajorMatrix, Matrix};
 /// Per block, Plonky3's Bowers DFT (the one upstream's CPU prover uses for these blocks).
 fn cpu_batch_ntt_small(values: &[F], log_n: u32, inverse: bool) -> Vec<F> {
     let n = 1usize << log_n;
-    values
-        .chunks(n)
-        .flat_map(|block| if inverse { Radix2Bowers.idft(block.to_vec()) } else { Radix2Bowers.dft(block.to_vec()) })
-        .collect()
+    values.chunks(n).flat_map(|block| if inverse { Radix2Bowers.idft(block.to_vec()) } else { Radix2Bowers.dft(block.to_vec()) }).collect()
 }
 
 fn gpu_batch_ntt_small(ctx: &GpuContext, values: &[F], log_n: u32, blocks: usize, inverse: bool) -> Vec<F> {
@@ -184,7 +181,11 @@ fn rs_code_matrix_matches_upstream() {
             let want = cpu_rs_code_matrix(l_skip as usize, log_blowup as usize, &ColMajorMatrix::new(values.clone(), width)).unwrap();
             let m = upload(&ctx, &values, height, width);
             let got = rs_code_matrix(&ctx, l_skip, log_blowup, &m).unwrap();
-            assert_eq!(from_words(got.read_col_major(&ctx).unwrap()), want.values, "l_skip={l_skip} 2^{log_h}x{width} blowup={log_blowup} {profile}");
+            assert_eq!(
+                from_words(got.read_col_major(&ctx).unwrap()),
+                want.values,
+                "l_skip={l_skip} 2^{log_h}x{width} blowup={log_blowup} {profile}"
+            );
             // The stacked matrix itself is left as it was.
             assert_eq!(from_words(m.read_col_major(&ctx).unwrap()), values);
         }

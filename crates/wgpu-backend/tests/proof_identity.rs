@@ -8,8 +8,8 @@ use openvm_stark_backend::{
     codec::Encode,
     prover::{AirProvingContext, ColMajorMatrix, CpuColMajorBackend, ProvingContext},
     test_utils::{
-        test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture,
-        PreprocessedAndCachedFixture, PreprocessedFibFixture, TestFixture,
+        test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture, PreprocessedAndCachedFixture,
+        PreprocessedFibFixture, TestFixture,
     },
     AirRef, StarkEngine, SystemParams,
 };
@@ -53,7 +53,11 @@ fn suite_fixtures_prove_identically() {
         assert_same_proof(&InteractionsFixture11, params.clone(), &what("interactions"));
         assert_same_proof(&CachedFixture11::new(config()), params.clone(), &what("cached"));
         assert_same_proof(&PreprocessedFibFixture::new(0, 1, vec![true, false, true, true]), params.clone(), &what("preprocessed"));
-        assert_same_proof(&PreprocessedAndCachedFixture::new(vec![true, false, true, true], config(), 2), params.clone(), &what("preprocessed+cached"));
+        assert_same_proof(
+            &PreprocessedAndCachedFixture::new(vec![true, false, true, true], config(), 2),
+            params.clone(),
+            &what("preprocessed+cached"),
+        );
         assert_same_proof(&MixtureFixture::standard(6, config()), params.clone(), &what("mixture"));
     }
 }

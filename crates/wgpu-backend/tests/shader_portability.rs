@@ -2,7 +2,6 @@
 //! shader model 6.0 (DX12), with the override constants the launch-geometry rules give on each
 //! reference device, so a kernel that cannot reach Metal or DX12 fails here.
 
-
 use naga::{
     back::{hlsl, msl, pipeline_constants::process_overrides},
     valid::{Capabilities, ValidationFlags, Validator},
@@ -19,9 +18,7 @@ fn validate(src: &str, subgroups: bool) -> Result<(naga::Module, naga::valid::Mo
     if subgroups {
         caps |= Capabilities::SUBGROUP;
     }
-    let info = Validator::new(ValidationFlags::all(), caps)
-        .validate(&module)
-        .map_err(|e| e.emit_to_string(src))?;
+    let info = Validator::new(ValidationFlags::all(), caps).validate(&module).map_err(|e| e.emit_to_string(src))?;
     Ok((module, info))
 }
 
@@ -38,12 +35,10 @@ fn every_kernel_validates_and_translates_to_msl_and_hlsl() {
                 .unwrap_or_else(|e| panic!("{what}: overrides: {e}"));
 
             let msl_options = msl::Options { lang_version: (2, 3), ..Default::default() };
-            let msl_pipeline = msl::PipelineOptions {
-                entry_point: Some((naga::ShaderStage::Compute, "main".into())),
-                ..Default::default()
-            };
-            let (metal, _) = msl::write_string(&module, &info, &msl_options, &msl_pipeline)
-                .unwrap_or_else(|e| panic!("{what}: MSL: {e:?}"));
+            let msl_pipeline =
+                msl::PipelineOptions { entry_point: Some((naga::ShaderStage::Compute, "main".into())), ..Default::default() };
+            let (metal, _) =
+                msl::write_string(&module, &info, &msl_options, &msl_pipeline).unwrap_or_else(|e| panic!("{what}: MSL: {e:?}"));
             assert!(metal.contains("kernel void"), "{what}: no Metal kernel emitted");
 
             let hlsl_options = hlsl::Options { shader_model: hlsl::ShaderModel::V6_0, ..Default::default() };

@@ -15,9 +15,7 @@ use crate::{
 };
 
 /// Usage of every storage buffer: readable and writable by kernels, copyable both ways.
-const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
-    .union(wgpu::BufferUsages::COPY_SRC)
-    .union(wgpu::BufferUsages::COPY_DST);
+const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_SRC).union(wgpu::BufferUsages::COPY_DST);
 
 /// A device buffer of `len` elements of `T`.
 pub struct GpuBuffer<T> {
@@ -114,18 +112,10 @@ impl<T: Pod> GpuBuffer<T> {
         }
         let buffer = ctx
             .scoped(op, || {
-                ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(op),
-                    size,
-                    usage: STORAGE,
-                    mapped_at_creation: false,
-                })
+                ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some(op), size, usage: STORAGE, mapped_at_creation: false })
             })
             .map_err(|e| match e {
-                GpuError::OutOfMemory { op, .. } => GpuError::OutOfMemory {
-                    op,
-                    detail: format!(" allocating {size} bytes"),
-                },
+                GpuError::OutOfMemory { op, .. } => GpuError::OutOfMemory { op, detail: format!(" allocating {size} bytes") },
                 e => e,
             })?;
         Ok(Self { buffer, len, pool: None, _t: PhantomData })

@@ -117,15 +117,11 @@ impl GpuContext {
             let f = f.to_lowercase();
             adapters.retain(|a| a.get_info().name.to_lowercase().contains(&f));
         }
-        adapters.sort_by_key(|a| {
-            (
-                !a.features().contains(wgpu::Features::SHADER_INT64),
-                device_type_rank(a.get_info().device_type),
-            )
-        });
-        let adapter = adapters.into_iter().next().ok_or_else(|| GpuError::NoAdapter {
-            filter: filter.map(|f| format!(" whose name contains '{f}'")).unwrap_or_default(),
-        })?;
+        adapters.sort_by_key(|a| (!a.features().contains(wgpu::Features::SHADER_INT64), device_type_rank(a.get_info().device_type)));
+        let adapter = adapters
+            .into_iter()
+            .next()
+            .ok_or_else(|| GpuError::NoAdapter { filter: filter.map(|f| format!(" whose name contains '{f}'")).unwrap_or_default() })?;
         let info = adapter.get_info();
         let available = adapter.features();
         if !available.contains(wgpu::Features::SHADER_INT64) {
@@ -195,11 +191,7 @@ impl GpuContext {
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let internal = self.device.push_error_scope(wgpu::ErrorFilter::Internal);
         let out = f();
-        let errors = [
-            pollster::block_on(internal.pop()),
-            pollster::block_on(validation.pop()),
-            pollster::block_on(oom.pop()),
-        ];
+        let errors = [pollster::block_on(internal.pop()), pollster::block_on(validation.pop()), pollster::block_on(oom.pop())];
         // Report out-of-memory first: a failed allocation causes validation errors downstream.
         let mut errors: Vec<_> = errors.into_iter().flatten().collect();
         errors.sort_by_key(|e| !matches!(e, wgpu::Error::OutOfMemory { .. }));
@@ -238,11 +230,7 @@ impl GpuContext {
     }
 
     /// The compiled pipeline for `key`, compiling `source()` on first use.
-    pub fn pipeline(
-        &self,
-        key: &PipelineKey,
-        source: impl FnOnce() -> String,
-    ) -> GpuResult<Arc<wgpu::ComputePipeline>> {
+    pub fn pipeline(&self, key: &PipelineKey, source: impl FnOnce() -> String) -> GpuResult<Arc<wgpu::ComputePipeline>> {
         if let Some(p) = self.pipelines.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
             return Ok(p.clone());
         }
@@ -267,25 +255,15 @@ impl GpuContext {
             })
         })?;
         let pipeline = Arc::new(pipeline);
-        self.pipelines
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key.clone(), pipeline.clone());
+        self.pipelines.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), pipeline.clone());
         Ok(pipeline)
     }
 
     /// Creates a bind group for `pipeline`'s group 0 from buffers bound in order.
-    pub fn bind(
-        &self,
-        pipeline: &wgpu::ComputePipeline,
-        entries: &[wgpu::BindingResource<'_>],
-    ) -> wgpu::BindGroup {
+    pub fn bind(&self, pipeline: &wgpu::ComputePipeline, entries: &[wgpu::BindingResource<'_>]) -> wgpu::BindGroup {
         let layout = pipeline.get_bind_group_layout(0);
-        let entries: Vec<_> = entries
-            .iter()
-            .enumerate()
-            .map(|(i, r)| wgpu::BindGroupEntry { binding: i as u32, resource: r.clone() })
-            .collect();
+        let entries: Vec<_> =
+            entries.iter().enumerate().map(|(i, r)| wgpu::BindGroupEntry { binding: i as u32, resource: r.clone() }).collect();
         self.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &layout, entries: &entries })
     }
 

@@ -20,17 +20,11 @@ pub enum GpuError {
     RequestDevice { adapter: String, message: String },
     #[error("{op}: wgpu validation error: {message}")]
     Validation { op: String, message: String },
-    #[error(
-        "{op}: the GPU ran out of memory{detail}; free GPU memory, or prove smaller traces / fewer at once"
-    )]
+    #[error("{op}: the GPU ran out of memory{detail}; free GPU memory, or prove smaller traces / fewer at once")]
     OutOfMemory { op: String, detail: String },
-    #[error(
-        "{op}: needs a buffer of {needed} bytes, but the device allows at most {available} bytes per buffer"
-    )]
+    #[error("{op}: needs a buffer of {needed} bytes, but the device allows at most {available} bytes per buffer")]
     BufferTooLarge { op: String, needed: u64, available: u64 },
-    #[error(
-        "{op}: needs a buffer of {needed} bytes, but the device allows at most {available} bytes per buffer{note}"
-    )]
+    #[error("{op}: needs a buffer of {needed} bytes, but the device allows at most {available} bytes per buffer{note}")]
     BufferTooLargeIn { op: String, needed: u64, available: u64, note: String },
     #[error("{op}: GPU error: {message}")]
     Internal { op: String, message: String },
@@ -46,9 +40,7 @@ impl GpuError {
     pub(crate) fn from_wgpu(op: &str, e: wgpu::Error) -> Self {
         match e {
             wgpu::Error::OutOfMemory { .. } => GpuError::OutOfMemory { op: op.to_string(), detail: String::new() },
-            wgpu::Error::Validation { description, .. } => {
-                GpuError::Validation { op: op.to_string(), message: description }
-            }
+            wgpu::Error::Validation { description, .. } => GpuError::Validation { op: op.to_string(), message: description },
             wgpu::Error::Internal { description, .. } => GpuError::Internal { op: op.to_string(), message: description },
         }
     }
@@ -59,9 +51,7 @@ impl GpuError {
         let note = format!("; {what} needs about {} MiB of GPU memory in all", total_bytes.div_ceil(1 << 20));
         match self {
             GpuError::OutOfMemory { op, detail } => GpuError::OutOfMemory { op, detail: detail + &note },
-            GpuError::BufferTooLarge { op, needed, available } => {
-                GpuError::BufferTooLargeIn { op, needed, available, note }
-            }
+            GpuError::BufferTooLarge { op, needed, available } => GpuError::BufferTooLargeIn { op, needed, available, note },
             e => e,
         }
     }

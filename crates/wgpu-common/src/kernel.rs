@@ -46,11 +46,7 @@ impl ShaderLibrary {
             if let Some(name) = line.trim().strip_prefix("#import ") {
                 let name = name.trim();
                 let name = aliases.iter().find(|(a, _)| *a == name).map_or(name, |(_, to)| *to);
-                let dep = self
-                    .shared
-                    .iter()
-                    .find(|s| s.name == name)
-                    .ok_or_else(|| format!("{}: unknown import '{name}'", src.name))?;
+                let dep = self.shared.iter().find(|s| s.name == name).ok_or_else(|| format!("{}: unknown import '{name}'", src.name))?;
                 self.append(dep, aliases, out, seen)?;
                 body.push('\n');
             } else {

@@ -35,7 +35,7 @@ impl DeviceLimits {
             max_workgroup_size_z: limits.max_compute_workgroup_size_z,
             max_workgroup_storage_bytes: limits.max_compute_workgroup_storage_size,
             max_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
-            max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size as u64,
+            max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
             max_buffer_size: limits.max_buffer_size,
             subgroup_min_size: info.subgroup_min_size.max(1),
             subgroup_max_size: info.subgroup_max_size.max(1),
@@ -66,12 +66,7 @@ pub enum LimitProfile {
 }
 
 impl LimitProfile {
-    pub const ALL: [LimitProfile; 4] = [
-        LimitProfile::Native,
-        LimitProfile::AppleM1,
-        LimitProfile::WebGpuDefault,
-        LimitProfile::Tiny,
-    ];
+    pub const ALL: [LimitProfile; 4] = [LimitProfile::Native, LimitProfile::AppleM1, LimitProfile::WebGpuDefault, LimitProfile::Tiny];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -91,12 +86,9 @@ impl LimitProfile {
     fn caps(self) -> ProfileCaps {
         match self {
             LimitProfile::Native => ProfileCaps::default(),
-            LimitProfile::AppleM1 => ProfileCaps {
-                invocations: Some(1024),
-                workgroup_bytes: Some(32 << 10),
-                subgroup_size: Some(32),
-                ..Default::default()
-            },
+            LimitProfile::AppleM1 => {
+                ProfileCaps { invocations: Some(1024), workgroup_bytes: Some(32 << 10), subgroup_size: Some(32), ..Default::default() }
+            }
             LimitProfile::WebGpuDefault => ProfileCaps {
                 invocations: Some(256),
                 workgroup_bytes: Some(16 << 10),
@@ -158,14 +150,8 @@ impl LimitProfile {
             max_workgroup_size_y: min(adapter.max_workgroup_size_y, c.invocations),
             max_workgroup_size_z: min(adapter.max_workgroup_size_z, c.invocations.map(|i| i.min(64))),
             max_workgroup_storage_bytes: min(adapter.max_workgroup_storage_bytes, c.workgroup_bytes),
-            max_workgroups_per_dimension: min(
-                adapter.max_workgroups_per_dimension,
-                c.workgroups_per_dimension,
-            ),
-            max_storage_buffer_binding_size: min64(
-                adapter.max_storage_buffer_binding_size,
-                c.binding_bytes,
-            ),
+            max_workgroups_per_dimension: min(adapter.max_workgroups_per_dimension, c.workgroups_per_dimension),
+            max_storage_buffer_binding_size: min64(adapter.max_storage_buffer_binding_size, c.binding_bytes),
             max_buffer_size: min64(adapter.max_buffer_size, c.buffer_bytes),
             subgroup_min_size: adapter.subgroup_min_size,
             subgroup_max_size: adapter.subgroup_max_size,
@@ -337,11 +323,7 @@ pub fn split_grid(kernel: &'static str, workgroups: u64, max_per_dim: u32) -> Re
 }
 
 /// Folds `workgroups` into a grid whose every dimension is at most `max_per_dim`.
-pub fn fold_grid(
-    kernel: &'static str,
-    workgroups: u64,
-    max_per_dim: u32,
-) -> Result<Grid, GeometryError> {
+pub fn fold_grid(kernel: &'static str, workgroups: u64, max_per_dim: u32) -> Result<Grid, GeometryError> {
     if workgroups == 0 {
         return Ok(Grid { dims: [0, 0, 0], workgroups });
     }
@@ -397,11 +379,7 @@ pub fn preferred_invocations(l: &DeviceLimits) -> u32 {
 
 /// Elementwise kernels (one item per invocation, 1-D): workgroup size and grid.
 pub fn elementwise(l: &DeviceLimits) -> LaunchShape {
-    LaunchShape {
-        workgroup_size: [preferred_invocations(l), 1, 1],
-        workgroup_memory_bytes: 0,
-        items_per_invocation: 1,
-    }
+    LaunchShape { workgroup_size: [preferred_invocations(l), 1, 1], workgroup_memory_bytes: 0, items_per_invocation: 1 }
 }
 
 /// Butterfly pairs an invocation of a small-block kernel aims to own.
@@ -492,18 +470,10 @@ pub fn small_block_tuned(
     let needs_memory = log_n >= 2 && shuffle_transitions < log_n - 1;
     let block_bytes = if needs_memory { 4u32 << log_n } else { 0 };
     if block_bytes > l.max_workgroup_storage_bytes {
-        return Err(GeometryError::WorkgroupMemory {
-            kernel,
-            needed: block_bytes as u64,
-            available: l.max_workgroup_storage_bytes as u64,
-        });
+        return Err(GeometryError::WorkgroupMemory { kernel, needed: block_bytes as u64, available: l.max_workgroup_storage_bytes as u64 });
     }
     let by_invocations = (preferred_invocations(l) / invocations_per_block).max(1);
-    let by_memory = if block_bytes == 0 {
-        u32::MAX
-    } else {
-        ((l.max_workgroup_storage_bytes / 2) / block_bytes).max(1)
-    };
+    let by_memory = (l.max_workgroup_storage_bytes / 2).checked_div(block_bytes).map_or(u32::MAX, |b| b.max(1));
     let blocks_per_workgroup = floor_pow2(by_invocations.min(by_memory).min(cap / invocations_per_block)).max(1);
     Ok(SmallBlockGeometry {
         log_n,
@@ -588,10 +558,8 @@ pub fn large_ntt_tuned(
             available: l.max_workgroup_storage_bytes as u64,
         });
     }
-    let tile_log = max_tile_log
-        .min(NTT_MAX_TILE_LOG)
-        .min(tuning.max_tile_log.unwrap_or(u32::MAX).max(NTT_COALESCE_LOG + 1))
-        .min(log_n.max(1));
+    let tile_log =
+        max_tile_log.min(NTT_MAX_TILE_LOG).min(tuning.max_tile_log.unwrap_or(u32::MAX).max(NTT_COALESCE_LOG + 1)).min(log_n.max(1));
     let mut passes = Vec::new();
     if log_n > 0 {
         let first = tile_log.min(log_n);
@@ -611,9 +579,7 @@ pub fn large_ntt_tuned(
     }
     let butterflies = 1u32 << (tile_log.max(1) - 1);
     let cap = floor_pow2(l.max_invocations_per_workgroup.min(l.max_workgroup_size_x)).max(1);
-    let wanted = tuning
-        .invocations
-        .map_or((butterflies / NTT_BUTTERFLIES_PER_INVOCATION).max(1), |i| floor_pow2(i.max(1)));
+    let wanted = tuning.invocations.map_or((butterflies / NTT_BUTTERFLIES_PER_INVOCATION).max(1), |i| floor_pow2(i.max(1)));
     let invocations = wanted.min(cap).min(butterflies);
     Ok(LargeNttGeometry {
         log_n,
@@ -656,7 +622,11 @@ pub fn transpose(kernel: &'static str, l: &DeviceLimits) -> Result<TransposeGeom
         tile /= 2;
     }
     if tile * (tile + 1) * 4 > l.max_workgroup_storage_bytes {
-        return Err(GeometryError::WorkgroupMemory { kernel, needed: (tile * (tile + 1) * 4) as u64, available: l.max_workgroup_storage_bytes as u64 });
+        return Err(GeometryError::WorkgroupMemory {
+            kernel,
+            needed: (tile * (tile + 1) * 4) as u64,
+            available: l.max_workgroup_storage_bytes as u64,
+        });
     }
     let cap = floor_pow2(l.max_invocations_per_workgroup.min(l.max_workgroup_size_x)).max(1);
     let invocations = (tile * tile / 4).clamp(1, cap);
@@ -723,7 +693,11 @@ mod tests {
                 }
                 table += &format!(
                     "{name:20} l={log_n:2} wg={:4} blocks/wg={:3} pairs/inv={:2} shuffles={} wgmem={}\n",
-                    g.shape.workgroup_size[0], g.blocks_per_workgroup, g.pairs_per_invocation, g.shuffle_transitions, g.shape.workgroup_memory_bytes
+                    g.shape.workgroup_size[0],
+                    g.blocks_per_workgroup,
+                    g.pairs_per_invocation,
+                    g.shuffle_transitions,
+                    g.shape.workgroup_memory_bytes
                 );
             }
         }
@@ -810,7 +784,10 @@ mod tests {
             }
         }
         let tiny = LimitProfile::Tiny.reference_limits().unwrap();
-        assert_eq!((tiny.max_invocations_per_workgroup, tiny.max_workgroup_storage_bytes, tiny.max_workgroups_per_dimension), (64, 4096, 64));
+        assert_eq!(
+            (tiny.max_invocations_per_workgroup, tiny.max_workgroup_storage_bytes, tiny.max_workgroups_per_dimension),
+            (64, 4096, 64)
+        );
         assert!(!tiny.subgroups);
     }
 

@@ -10,8 +10,14 @@ pub const NAME: &str = "bandwidth_probe";
 pub(crate) const KERNEL: Elementwise = Elementwise { kernel: BANDWIDTH_PROBE };
 
 /// Records `reps` copies of `src` into `dst` (lengths multiples of 4 words).
-pub fn record_copies(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, src: &GpuBuffer<u32>, dst: &GpuBuffer<u32>, reps: usize) -> GpuResult<()> {
-    require(NAME, src.len() == dst.len() && src.len() % 4 == 0, || "buffers must match and hold a multiple of 4 words".into())?;
+pub fn record_copies(
+    ctx: &GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
+    src: &GpuBuffer<u32>,
+    dst: &GpuBuffer<u32>,
+    reps: usize,
+) -> GpuResult<()> {
+    require(NAME, src.len() == dst.len() && src.len().is_multiple_of(4), || "buffers must match and hold a multiple of 4 words".into())?;
     let count = (src.len() / 4) as u64;
     for _ in 0..reps {
         KERNEL.record(ctx, encoder, count, &[&src.buffer, &dst.buffer], |base| vec![count as u32, base, 0, 0])?;

@@ -1,7 +1,10 @@
 //! `batch_ntt_small`: in-place NTTs of size 2^l (0 <= l <= 10) over consecutive blocks of a
 //! buffer, natural order in and out, the inverse scaled by 1/n — upstream's conventions.
 
-use openvm_wgpu_common::{limits::{GeometryError, SmallBlockGeometry}, DeviceLimits, GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{
+    limits::{GeometryError, SmallBlockGeometry},
+    DeviceLimits, GpuBuffer, GpuContext, GpuResult,
+};
 use p3_field::{Field, PrimeCharacteristicRing};
 
 use super::{twiddles::ntt_twiddles, SmallBlockKernel};
@@ -28,7 +31,7 @@ pub fn record(
 ) -> GpuResult<()> {
     let tw = ntt_twiddles(ctx, log_n.min(openvm_wgpu_common::limits::MAX_SMALL_NTT_LOG))?;
     let scale = if inverse { F::from_u32(1 << log_n.min(30)).inverse() } else { F::ONE };
-    KERNEL.record(ctx, encoder, buffer, log_n, blocks, &[&tw.table(inverse).buffer], |base| {
+    KERNEL.record(ctx, encoder, super::Blocks { data: buffer, log_n, count: blocks }, &[&tw.table(inverse).buffer], |base| {
         vec![blocks as u32, base, word(scale), inverse as u32]
     })
 }

@@ -45,9 +45,7 @@ pub fn apply(ctx: &GpuContext, op: FieldOp, count: usize, lhs: &[u32], rhs: &[u3
     let b = GpuBuffer::from_slice(ctx, NAME, rhs)?;
     let out = GpuBuffer::<u32>::zeroed(ctx, NAME, count * wo)?;
     let mut enc = ctx.encoder(NAME);
-    KERNEL.record(ctx, &mut enc, count as u64, &[&a.buffer, &b.buffer, &out.buffer], |base| {
-        vec![op as u32, count as u32, base, 0]
-    })?;
+    KERNEL.record(ctx, &mut enc, count as u64, &[&a.buffer, &b.buffer, &out.buffer], |base| vec![op as u32, count as u32, base, 0])?;
     ctx.submit_and_wait(NAME, enc)?;
     out.read(ctx)
 }

@@ -19,10 +19,8 @@ pub fn record(
     stride: usize,
 ) -> GpuResult<()> {
     let count = next.len() / DIGEST;
-    require(NAME, prev.len() == 2 * next.len() && stride >= 1 && count % stride == 0, || {
+    require(NAME, prev.len() == 2 * next.len() && stride >= 1 && count.is_multiple_of(stride), || {
         format!("layer of {} words into {} with stride {stride}", prev.len(), next.len())
     })?;
-    KERNEL.record(ctx, encoder, count as u64, &[&prev.buffer, &next.buffer], |base| {
-        vec![count as u32, stride as u32, base, 0]
-    })
+    KERNEL.record(ctx, encoder, count as u64, &[&prev.buffer, &next.buffer], |base| vec![count as u32, stride as u32, base, 0])
 }

@@ -89,6 +89,13 @@ impl Elementwise {
     }
 }
 
+/// `count` consecutive blocks of 2^log_n words at the start of `data`.
+pub(crate) struct Blocks<'a> {
+    pub data: &'a GpuBuffer<u32>,
+    pub log_n: u32,
+    pub count: usize,
+}
+
 /// Kernels over independent blocks of 2^l words (l <= 10) sharing `batch_ntt_small`'s geometry.
 pub(crate) struct SmallBlockKernel {
     pub kernel: KernelSource,
@@ -125,16 +132,14 @@ impl SmallBlockKernel {
             .collect()
     }
 
-    /// Records the kernel over `blocks` blocks of 2^log_n words at the start of `data`, with
-    /// `extra` buffers bound after it and a uniform of `params(workgroup_base)`. Size 1 blocks
-    /// and empty batches record nothing.
+    /// Records the kernel over `blocks.count` blocks of 2^log_n words at the start of
+    /// `blocks.data`, with `extra` buffers bound after it and a uniform of
+    /// `params(workgroup_base)`. Size 1 blocks and empty batches record nothing.
     pub fn record(
         &self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
-        data: &GpuBuffer<u32>,
-        log_n: u32,
-        blocks: usize,
+        Blocks { data, log_n, count: blocks }: Blocks<'_>,
         extra: &[&wgpu::Buffer],
         params: impl Fn(u32) -> Vec<u32>,
     ) -> GpuResult<()> {

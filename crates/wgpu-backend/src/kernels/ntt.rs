@@ -27,9 +27,7 @@ pub fn geometry(limits: &DeviceLimits, log_n: u32) -> Result<LargeNttGeometry, G
 }
 
 fn pass_key(g: &LargeNttGeometry) -> PipelineKey {
-    PipelineKey::new(PASS, "main")
-        .constant("WORKGROUP_SIZE", g.shape.workgroup_size[0])
-        .constant("TILE_WORDS", 1 << g.tile_log)
+    PipelineKey::new(PASS, "main").constant("WORKGROUP_SIZE", g.shape.workgroup_size[0]).constant("TILE_WORDS", 1 << g.tile_log)
 }
 
 const GATHER_KERNEL: Elementwise = Elementwise { kernel: NTT_BITREV_GATHER };
@@ -67,7 +65,7 @@ pub fn record_bitrev_gather(
     require(GATHER, src.width == dst.width && src.height <= dst.height, || {
         format!("gather {}x{} into {}x{}", src.height, src.width, dst.height, dst.width)
     })?;
-    let low_bits = (src.height.max(1).trailing_zeros() + 1) / 2;
+    let low_bits = src.height.max(1).trailing_zeros().div_ceil(2);
     let powers = GpuBuffer::from_slice(ctx, GATHER, as_words(&shift_power_table(shift, src.height, low_bits)))?;
     let mut column = 0;
     while column < dst.width {
@@ -175,4 +173,3 @@ pub fn coset_lde_columns(ctx: &GpuContext, m: &ColumnMatrix, added_bits: u32, sh
     ctx.submit_and_wait("coset_lde", enc)?;
     Ok(out)
 }
-

@@ -11,7 +11,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: POSEIDON2_PERMUTE }
 
 /// Permutes each 16-word state of `states` (Montgomery words).
 pub fn permute(ctx: &GpuContext, states: &[u32]) -> GpuResult<Vec<u32>> {
-    require(NAME, states.len() % 16 == 0, || format!("{} words is not a whole number of states", states.len()))?;
+    require(NAME, states.len().is_multiple_of(16), || format!("{} words is not a whole number of states", states.len()))?;
     let count = (states.len() / 16) as u64;
     let buf = GpuBuffer::from_slice(ctx, NAME, states)?;
     let mut enc = ctx.encoder(NAME);
