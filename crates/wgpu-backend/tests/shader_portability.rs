@@ -64,7 +64,7 @@ fn kernels_without_subgroups_need_no_subgroup_capability() {
     }
 }
 
-/// Launch geometry reaches WGSL only through override constants (DESIGN.md rule 1).
+/// Launch geometry reaches WGSL only through override constants (docs/ARCHITECTURE.md rule 1).
 #[test]
 fn no_literal_workgroup_sizes_or_workgroup_memory_sizes() {
     for src in KERNELS.iter().chain(shared()) {

@@ -50,7 +50,7 @@ impl DeviceLimits {
 }
 
 /// A named set of limits lower than (or equal to) an adapter's, so tests on one device stand in
-/// for others (DESIGN.md rule 3).
+/// for others (docs/ARCHITECTURE.md rule 3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum LimitProfile {
     /// The adapter's own limits.

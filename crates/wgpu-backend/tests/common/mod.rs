@@ -14,7 +14,7 @@ pub fn ctx(profile: LimitProfile) -> Arc<GpuContext> {
     })
 }
 
-/// Every limit profile of DESIGN.md, each on its own device.
+/// Every limit profile of docs/ARCHITECTURE.md (rule 3), each on its own device.
 pub fn profiles() -> Vec<(LimitProfile, Arc<GpuContext>)> {
     LimitProfile::ALL.into_iter().map(|p| (p, ctx(p))).collect()
 }
