@@ -14,6 +14,7 @@ macro_rules! wgsl {
 pub const SHARED_FILES: &[KernelSource] = &[
     wgsl!("babybear", "shared/babybear.wgsl"),
     wgsl!("babybear_ext4", "shared/babybear_ext4.wgsl"),
+    wgsl!("ext_reduce", "shared/ext_reduce.wgsl"),
     wgsl!("grid", "shared/grid.wgsl"),
     wgsl!("subgroup_exchange", "shared/subgroup_exchange.wgsl"),
     wgsl!("subgroup_exchange_unavailable", "shared/subgroup_exchange_unavailable.wgsl"),
@@ -42,6 +43,13 @@ pub const MERKLE_COMPRESS_LAYER: KernelSource = wgsl!("merkle_compress_layer", "
 pub const MERKLE_OPEN_ROWS: KernelSource = wgsl!("merkle_open_rows", "merkle_open_rows.wgsl");
 pub const MERKLE_OPEN_PATHS: KernelSource = wgsl!("merkle_open_paths", "merkle_open_paths.wgsl");
 pub const TRANSPOSE: KernelSource = wgsl!("transpose", "transpose.wgsl");
+pub const EQ_TABLE: KernelSource = wgsl!("eq_table", "eq_table.wgsl");
+pub const EXT_FOLD: KernelSource = wgsl!("ext_fold", "ext_fold.wgsl");
+pub const EXT_COLUMN_SUMS: KernelSource = wgsl!("ext_column_sums", "ext_column_sums.wgsl");
+pub const STACKED_REDUCTION_ROUND0: KernelSource = wgsl!("stacked_reduction_round0", "stacked_reduction_round0.wgsl");
+pub const STACKED_REDUCTION_FOLD_PLE: KernelSource = wgsl!("stacked_reduction_fold_ple", "stacked_reduction_fold_ple.wgsl");
+pub const STACKED_REDUCTION_ROTATION: KernelSource = wgsl!("stacked_reduction_rotation", "stacked_reduction_rotation.wgsl");
+pub const STACKED_REDUCTION_MLE_ROUND: KernelSource = wgsl!("stacked_reduction_mle_round", "stacked_reduction_mle_round.wgsl");
 
 /// Every kernel (one per file).
 pub const KERNELS: &[KernelSource] = &[
@@ -57,6 +65,13 @@ pub const KERNELS: &[KernelSource] = &[
     MERKLE_OPEN_ROWS,
     MERKLE_OPEN_PATHS,
     TRANSPOSE,
+    EQ_TABLE,
+    EXT_FOLD,
+    EXT_COLUMN_SUMS,
+    STACKED_REDUCTION_ROUND0,
+    STACKED_REDUCTION_FOLD_PLE,
+    STACKED_REDUCTION_ROTATION,
+    STACKED_REDUCTION_MLE_ROUND,
 ];
 
 pub fn library() -> ShaderLibrary {

@@ -382,6 +382,30 @@ pub fn elementwise(l: &DeviceLimits) -> LaunchShape {
     LaunchShape { workgroup_size: [preferred_invocations(l), 1, 1], workgroup_memory_bytes: 0, items_per_invocation: 1 }
 }
 
+/// Reductions (docs/ARCHITECTURE.md rule 10): WGSL has no 64-bit atomics, so a sum over many
+/// items is taken in two passes. In the first, each workgroup adds its items in workgroup memory
+/// (one accumulator of `accumulator_bytes` per invocation) and writes one partial per output
+/// lane; the second adds the partials. The workgroup is the preferred size, shrunk until the
+/// accumulators fit the device's workgroup memory.
+pub fn reduction(l: &DeviceLimits, accumulator_bytes: u32) -> LaunchShape {
+    let by_memory = floor_pow2(l.max_workgroup_storage_bytes / accumulator_bytes.max(1)).max(1);
+    let wg = preferred_invocations(l).min(by_memory);
+    LaunchShape { workgroup_size: [wg, 1, 1], workgroup_memory_bytes: wg * accumulator_bytes, items_per_invocation: 1 }
+}
+
+/// How many items of a loop an invocation of a reduction takes on, so that `items` spread over
+/// about as many invocations as the device keeps busy (`resident_invocations`); at least one.
+pub fn items_per_invocation(l: &DeviceLimits, items: u64) -> u32 {
+    let resident = resident_invocations(l);
+    items.div_ceil(resident).clamp(1, u32::MAX as u64) as u32
+}
+
+/// Invocations worth launching at once to fill a large device: a few hundred workgroups of the
+/// preferred size. Small devices are merely oversubscribed, which costs nothing.
+pub fn resident_invocations(l: &DeviceLimits) -> u64 {
+    512 * preferred_invocations(l) as u64
+}
+
 /// Butterfly pairs an invocation of a small-block kernel aims to own.
 const SMALL_BLOCK_PAIRS_PER_INVOCATION: u32 = 4;
 
@@ -653,6 +677,27 @@ mod tests {
 
     fn all_devices() -> Vec<(&'static str, DeviceLimits)> {
         reference::all()
+    }
+
+    #[test]
+    fn reduction_rule_fits_every_device() {
+        for (name, l) in all_devices() {
+            for bytes in [4u32, 16, 32, 48] {
+                let s = reduction(&l, bytes);
+                assert!(s.fits(&l), "{name} {bytes}: {s:?}");
+                assert!(s.workgroup_size[0].is_power_of_two());
+                assert!(s.workgroup_memory_bytes <= l.max_workgroup_storage_bytes);
+            }
+            assert_eq!(items_per_invocation(&l, 0), 1);
+            assert_eq!(items_per_invocation(&l, 1), 1);
+            let many = resident_invocations(&l) * 7 + 1;
+            assert_eq!(items_per_invocation(&l, many), 8);
+        }
+        // A 4 KiB device with 16-byte accumulators gets at most 256 invocations.
+        let mut tiny = reference::lavapipe();
+        tiny.max_workgroup_storage_bytes = 4096;
+        tiny.max_invocations_per_workgroup = 1024;
+        assert!(reduction(&tiny, 16).workgroup_size[0] <= 256);
     }
 
     #[test]

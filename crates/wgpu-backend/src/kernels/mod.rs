@@ -3,6 +3,9 @@
 
 pub mod bandwidth_probe;
 pub mod batch_ntt_small;
+pub mod eq_table;
+pub mod ext_column_sums;
+pub mod ext_fold;
 pub mod field_ops;
 pub mod merkle_compress_layer;
 pub mod merkle_open_paths;
@@ -11,6 +14,10 @@ pub mod merkle_row_hash;
 pub mod mle_coeffs_to_evals;
 pub mod ntt;
 pub mod poseidon2_permute;
+pub mod stacked_reduction_fold_ple;
+pub mod stacked_reduction_mle_round;
+pub mod stacked_reduction_rotation;
+pub mod stacked_reduction_round0;
 pub mod transpose;
 pub mod twiddles;
 
@@ -18,7 +25,7 @@ use std::sync::Arc;
 
 use openvm_wgpu_common::{
     kernel::{record_dispatch, require},
-    limits::{elementwise, small_block_tuned, split_grid, GeometryError, SmallBlockGeometry, MAX_SMALL_NTT_LOG},
+    limits::{elementwise, reduction, small_block_tuned, split_grid, GeometryError, SmallBlockGeometry, MAX_SMALL_NTT_LOG},
     DeviceLimits, GpuBuffer, GpuContext, GpuResult, GridPart, KernelSource, LaunchShape, PipelineKey,
 };
 
@@ -85,6 +92,44 @@ impl Elementwise {
     ) -> GpuResult<()> {
         let pipeline = self.pipeline(ctx)?;
         let parts = self.parts(ctx, items)?;
+        dispatch(ctx, encoder, self.kernel.name, &pipeline, &parts, buffers, params)
+    }
+}
+
+/// Bytes of one extension element, the accumulator of every reduction kernel.
+pub(crate) const EXT_BYTES: u32 = 16;
+
+/// Kernels that add extension elements across a workgroup (shared/ext_reduce.wgsl) share this
+/// geometry: the reduction rule's workgroup, a grid of as many workgroups as the caller needs.
+pub(crate) struct ReductionKernel {
+    pub kernel: KernelSource,
+}
+
+impl ReductionKernel {
+    pub fn workgroup_size(&self, limits: &DeviceLimits) -> u32 {
+        reduction(limits, EXT_BYTES).workgroup_size[0]
+    }
+
+    pub fn key(&self, limits: &DeviceLimits) -> PipelineKey {
+        PipelineKey::new(self.kernel.name, "main").constant("WORKGROUP_SIZE", self.workgroup_size(limits))
+    }
+
+    pub fn plan(&self, limits: &DeviceLimits) -> KernelPlan {
+        KernelPlan { kernel: self.kernel, variant: String::new(), key: self.key(limits), shape: reduction(limits, EXT_BYTES) }
+    }
+
+    /// Records `workgroups` workgroups of the kernel, split over dispatches as the device's grid
+    /// limit requires; `params` receives each dispatch's first workgroup index.
+    pub fn record(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        workgroups: u64,
+        buffers: &[&wgpu::Buffer],
+        params: impl Fn(u32) -> Vec<u32>,
+    ) -> GpuResult<()> {
+        let pipeline = pipeline(ctx, &self.kernel, &self.key(&ctx.limits))?;
+        let parts = split_grid(self.kernel.name, workgroups, ctx.limits.max_workgroups_per_dimension)?;
         dispatch(ctx, encoder, self.kernel.name, &pipeline, &parts, buffers, params)
     }
 }
@@ -176,7 +221,14 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
     out.extend(mle_coeffs_to_evals::KERNEL.plans(limits)?);
     out.extend(ntt::plans(limits)?);
     out.push(transpose::plan(limits)?);
+    for k in [&ext_column_sums::KERNEL, &stacked_reduction_round0::KERNEL, &stacked_reduction_mle_round::KERNEL] {
+        out.push(k.plan(limits));
+    }
     for k in [
+        &eq_table::KERNEL,
+        &ext_fold::KERNEL,
+        &stacked_reduction_fold_ple::KERNEL,
+        &stacked_reduction_rotation::KERNEL,
         &field_ops::KERNEL,
         &bandwidth_probe::KERNEL,
         &poseidon2_permute::KERNEL,
