@@ -9,7 +9,7 @@ use openvm_wgpu_backend::{
     common::GpuBuffer,
     field::F,
     kernels::{merkle_compress_layer, merkle_row_hash},
-    stacked_pcs::{rs_code_matrix, stacked_commit_row_major, stacked_matrix, HostTraces},
+    stacked_pcs::{rs_code_matrix, stacked_commit_row_major, stacked_matrix, Traces},
     GpuContext, GpuError,
 };
 use p3_matrix::{dense::RowMajorMatrix, Matrix};
@@ -69,7 +69,7 @@ pub fn run(args: &Args) -> Result<(), String> {
 
         // Sub-steps, each its own submission, on the same data.
         let stacked = &data.matrix;
-        let t_stack = best(|| stacked_matrix(&ctx, l_skip, n_stack, HostTraces::RowMajor(&[&trace])).map(|_| ()).map_err(err))?;
+        let t_stack = best(|| stacked_matrix(&ctx, l_skip, n_stack, Traces::RowMajor(&[&trace])).map(|_| ()).map_err(err))?;
         let t_encode = best(|| rs_code_matrix(&ctx, l_skip as u32, log_blowup as u32, stacked).map(|_| ()).map_err(err))?;
         let codewords = &data.tree.matrix;
         let leaves = GpuBuffer::<u32>::uninit(&ctx, "bench leaves", codewords.height * 8).map_err(err)?;

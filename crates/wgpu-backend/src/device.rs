@@ -22,7 +22,7 @@ use crate::{
     error::WgpuProverError,
     field::{from_words, F},
     kernels::transpose,
-    stacked_pcs::{commit_traces, HostTraces, StackedPcsData},
+    stacked_pcs::{commit_traces, Traces, StackedPcsData},
 };
 
 pub type SC = BabyBearPoseidon2Config;
@@ -55,7 +55,7 @@ impl TraceCommitter<WgpuBackend> for WgpuDevice {
     fn commit(&self, traces: &[&WgpuMatrix]) -> Result<(Digest, WgpuPcsData), WgpuProverError> {
         let p = self.config().params();
         let host: Vec<&ColMajorMatrix<F>> = traces.iter().map(|t| t.host.as_ref()).collect();
-        let (root, data) = commit_traces(&self.ctx, p.l_skip, p.n_stack, p.log_blowup, p.k_whir(), HostTraces::ColMajor(&host))?;
+        let (root, data) = commit_traces(&self.ctx, p.l_skip, p.n_stack, p.log_blowup, p.k_whir(), Traces::ColMajor(&host))?;
         let host = Arc::new(cpu_pcs_data(&self.ctx, &data)?);
         Ok((root, WgpuPcsData { device: Some(data), host }))
     }

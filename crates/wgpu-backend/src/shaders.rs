@@ -43,6 +43,7 @@ pub const MERKLE_COMPRESS_LAYER: KernelSource = wgsl!("merkle_compress_layer", "
 pub const MERKLE_OPEN_ROWS: KernelSource = wgsl!("merkle_open_rows", "merkle_open_rows.wgsl");
 pub const MERKLE_OPEN_PATHS: KernelSource = wgsl!("merkle_open_paths", "merkle_open_paths.wgsl");
 pub const TRANSPOSE: KernelSource = wgsl!("transpose", "transpose.wgsl");
+pub const STRIDED_COPY: KernelSource = wgsl!("strided_copy", "strided_copy.wgsl");
 pub const EQ_TABLE: KernelSource = wgsl!("eq_table", "eq_table.wgsl");
 pub const EXT_FOLD: KernelSource = wgsl!("ext_fold", "ext_fold.wgsl");
 pub const EXT_COLUMN_SUMS: KernelSource = wgsl!("ext_column_sums", "ext_column_sums.wgsl");
@@ -65,6 +66,7 @@ pub const KERNELS: &[KernelSource] = &[
     MERKLE_OPEN_ROWS,
     MERKLE_OPEN_PATHS,
     TRANSPOSE,
+    STRIDED_COPY,
     EQ_TABLE,
     EXT_FOLD,
     EXT_COLUMN_SUMS,

@@ -15,7 +15,7 @@ use tracing::info_span;
 
 use crate::{
     field::{as_words, F},
-    kernels::{batch_ntt_small, mle_coeffs_to_evals, ntt, transpose},
+    kernels::{batch_ntt_small, mle_coeffs_to_evals, ntt, strided_copy, transpose},
     merkle_tree::{Digest, MerkleTree},
 };
 
@@ -27,27 +27,31 @@ pub struct StackedPcsData {
     pub tree: MerkleTree,
 }
 
-/// Host traces in either layout: upstream's column-major matrices, or row-major ones (as trace
-/// generators produce them), which are transposed on the GPU.
+/// The traces to commit: on the host in either layout (upstream's column-major matrices, or
+/// row-major ones as trace generators produce them, transposed on the GPU), or already on the
+/// device, column-major (stacked by device copies).
 #[derive(Clone, Copy)]
-pub enum HostTraces<'a> {
+pub enum Traces<'a> {
     ColMajor(&'a [&'a ColMajorMatrix<F>]),
     RowMajor(&'a [&'a RowMajorMatrix<F>]),
+    Device(&'a [&'a ColumnMatrix]),
 }
 
-impl HostTraces<'_> {
+impl Traces<'_> {
     fn len(&self) -> usize {
         match self {
-            HostTraces::ColMajor(t) => t.len(),
-            HostTraces::RowMajor(t) => t.len(),
+            Traces::ColMajor(t) => t.len(),
+            Traces::RowMajor(t) => t.len(),
+            Traces::Device(t) => t.len(),
         }
     }
 
     /// (height, width) of trace `i`.
     fn dims(&self, i: usize) -> (usize, usize) {
         match self {
-            HostTraces::ColMajor(t) => (t[i].height(), t[i].width()),
-            HostTraces::RowMajor(t) => (t[i].height(), t[i].width()),
+            Traces::ColMajor(t) => (t[i].height(), t[i].width()),
+            Traces::RowMajor(t) => (t[i].height(), t[i].width()),
+            Traces::Device(t) => (t[i].height, t[i].width),
         }
     }
 }
@@ -63,7 +67,7 @@ pub fn stacked_commit(
     k_whir: usize,
     traces: &[&ColMajorMatrix<F>],
 ) -> GpuResult<(Digest, StackedPcsData)> {
-    commit_traces(ctx, l_skip, n_stack, log_blowup, k_whir, HostTraces::ColMajor(traces))
+    commit_traces(ctx, l_skip, n_stack, log_blowup, k_whir, Traces::ColMajor(traces))
 }
 
 /// [`stacked_commit`] for row-major traces.
@@ -75,7 +79,7 @@ pub fn stacked_commit_row_major(
     k_whir: usize,
     traces: &[&RowMajorMatrix<F>],
 ) -> GpuResult<(Digest, StackedPcsData)> {
-    commit_traces(ctx, l_skip, n_stack, log_blowup, k_whir, HostTraces::RowMajor(traces))
+    commit_traces(ctx, l_skip, n_stack, log_blowup, k_whir, Traces::RowMajor(traces))
 }
 
 pub fn commit_traces(
@@ -84,7 +88,7 @@ pub fn commit_traces(
     n_stack: usize,
     log_blowup: usize,
     k_whir: usize,
-    traces: HostTraces<'_>,
+    traces: Traces<'_>,
 ) -> GpuResult<(Digest, StackedPcsData)> {
     let _span = info_span!("stacked_commit").entered();
     let run = || -> GpuResult<(Digest, StackedPcsData)> {
@@ -113,7 +117,7 @@ fn preflight(ctx: &GpuContext, l_skip: usize, n_stack: usize, log_blowup: usize)
 
 /// GPU memory a commitment holds at its peak: the stacked matrix, its coefficient copy, the
 /// codewords, and the leaf digests with the tree above them.
-fn commit_bytes(l_skip: usize, n_stack: usize, log_blowup: usize, traces: HostTraces<'_>) -> u64 {
+fn commit_bytes(l_skip: usize, n_stack: usize, log_blowup: usize, traces: Traces<'_>) -> u64 {
     let height = 1u64 << (l_skip + n_stack);
     let cells: u64 = (0..traces.len()).map(|i| traces.dims(i)).map(|(h, w)| (h as u64).max(1 << l_skip) * w as u64).sum();
     let width = cells.div_ceil(height);
@@ -125,7 +129,7 @@ fn commit_bytes(l_skip: usize, n_stack: usize, log_blowup: usize, traces: HostTr
 
 /// The stacked matrix of `traces` (sorted tallest first) in device memory, and its layout
 /// (upstream's `stacked_matrix`).
-pub fn stacked_matrix(ctx: &GpuContext, l_skip: usize, n_stack: usize, traces: HostTraces<'_>) -> GpuResult<(ColumnMatrix, StackedLayout)> {
+pub fn stacked_matrix(ctx: &GpuContext, l_skip: usize, n_stack: usize, traces: Traces<'_>) -> GpuResult<(ColumnMatrix, StackedLayout)> {
     const OP: &str = "stacked_matrix";
     // Bad traces are refused before any GPU work.
     for i in 0..traces.len() {
@@ -142,31 +146,57 @@ pub fn stacked_matrix(ctx: &GpuContext, l_skip: usize, n_stack: usize, traces: H
     Ok((matrix, layout))
 }
 
+/// Stacks traces already on the device: every column is copied to its place, columns shorter
+/// than 2^l_skip spread with their stride; one submission.
+fn stack_device_traces(ctx: &GpuContext, layout: &StackedLayout, m: &ColumnMatrix, traces: &[&ColumnMatrix]) -> GpuResult<()> {
+    const OP: &str = "stacked_matrix";
+    let l_skip = layout.l_skip();
+    let chunk_words = m.columns_per_chunk * m.height;
+    let mut enc = ctx.encoder(OP);
+    for (mat_idx, j, slice) in &layout.sorted_cols {
+        let t = traces[*mat_idx];
+        let source = &t.chunks[j / t.columns_per_chunk];
+        let from = (j % t.columns_per_chunk) * t.height;
+        let flat = slice.col_idx * m.height + slice.row_idx;
+        let (target, at) = (&m.chunks[flat / chunk_words], flat % chunk_words);
+        match slice.stride(l_skip) {
+            1 => ctx.scoped(OP, || enc.copy_buffer_to_buffer(&source.buffer, 4 * from as u64, &target.buffer, 4 * at as u64, 4 * t.height as u64))?,
+            stride => strided_copy::record(ctx, &mut enc, (source, from), (target, at), t.height, stride)?,
+        }
+    }
+    ctx.submit_and_wait(OP, enc)
+}
+
 /// Rows of a row-major trace uploaded per step: at most one binding, and at most this many bytes
 /// of staging memory at a time.
 const UPLOAD_SLICE_BYTES: u64 = 256 << 20;
 
 /// Writes every trace column to its place in the stacked matrix in device memory. A column
 /// shorter than 2^l_skip is spread with stride 2^l_skip / height, zeros between.
-fn stack_traces(ctx: &GpuContext, layout: &StackedLayout, traces: HostTraces<'_>) -> GpuResult<ColumnMatrix> {
+fn stack_traces(ctx: &GpuContext, layout: &StackedLayout, traces: Traces<'_>) -> GpuResult<ColumnMatrix> {
     let _span = info_span!("stacked_matrix").entered();
     let l_skip = layout.l_skip();
     let m = ColumnMatrix::zeroed(ctx, "stacked matrix", layout.height(), layout.width())?;
     let chunk_words = m.columns_per_chunk * m.height;
+    if let Traces::Device(t) = traces {
+        stack_device_traces(ctx, layout, &m, t)?;
+        return Ok(m);
+    }
     for (mat_idx, j, slice) in &layout.sorted_cols {
         let flat = slice.col_idx * m.height + slice.row_idx;
         let chunk = &m.chunks[flat / chunk_words];
         let at = flat % chunk_words;
         let stride = slice.stride(l_skip);
         match traces {
-            HostTraces::ColMajor(t) if stride == 1 => chunk.write(ctx, at, as_words(t[*mat_idx].column(*j)))?,
+            Traces::ColMajor(t) if stride == 1 => chunk.write(ctx, at, as_words(t[*mat_idx].column(*j)))?,
             // Row-major traces at least 2^l_skip high are transposed on the GPU below.
-            HostTraces::RowMajor(_) if stride == 1 => {}
+            Traces::RowMajor(_) if stride == 1 => {}
             _ => {
                 let (h, w) = traces.dims(*mat_idx);
                 let value = |i: usize| match traces {
-                    HostTraces::ColMajor(t) => t[*mat_idx].column(*j)[i],
-                    HostTraces::RowMajor(t) => t[*mat_idx].values[i * w + *j],
+                    Traces::ColMajor(t) => t[*mat_idx].column(*j)[i],
+                    Traces::RowMajor(t) => t[*mat_idx].values[i * w + *j],
+                    Traces::Device(_) => F::ZERO,
                 };
                 let mut spread = vec![F::ZERO; slice.len(l_skip)];
                 for i in 0..h {
@@ -176,7 +206,7 @@ fn stack_traces(ctx: &GpuContext, layout: &StackedLayout, traces: HostTraces<'_>
             }
         }
     }
-    if let HostTraces::RowMajor(t) = traces {
+    if let Traces::RowMajor(t) = traces {
         for (mat_idx, trace) in t.iter().enumerate() {
             let (h, w) = (trace.height(), trace.width());
             if w == 0 || h < 1 << l_skip {

@@ -18,6 +18,7 @@ pub mod stacked_reduction_fold_ple;
 pub mod stacked_reduction_mle_round;
 pub mod stacked_reduction_rotation;
 pub mod stacked_reduction_round0;
+pub mod strided_copy;
 pub mod transpose;
 pub mod twiddles;
 
@@ -229,6 +230,7 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
         &ext_fold::KERNEL,
         &stacked_reduction_fold_ple::KERNEL,
         &stacked_reduction_rotation::KERNEL,
+        &strided_copy::KERNEL,
         &field_ops::KERNEL,
         &bandwidth_probe::KERNEL,
         &poseidon2_permute::KERNEL,
