@@ -14,6 +14,7 @@ pub mod openings;
 pub mod poseidon2;
 pub mod shaders;
 pub mod stacked_pcs;
+pub mod whir;
 
 pub use openvm_wgpu_common::{self as common, GpuContext, GpuError, GpuResult, LimitProfile};
 

@@ -42,6 +42,12 @@ pub const MERKLE_COMPRESS_LAYER: KernelSource = wgsl!("merkle_compress_layer", "
 pub const MERKLE_OPEN_ROWS: KernelSource = wgsl!("merkle_open_rows", "merkle_open_rows.wgsl");
 pub const MERKLE_OPEN_PATHS: KernelSource = wgsl!("merkle_open_paths", "merkle_open_paths.wgsl");
 pub const TRANSPOSE: KernelSource = wgsl!("transpose", "transpose.wgsl");
+pub const WHIR_MU_BATCH: KernelSource = wgsl!("whir_mu_batch", "whir_mu_batch.wgsl");
+pub const MLE_BUTTERFLY: KernelSource = wgsl!("mle_butterfly", "mle_butterfly.wgsl");
+pub const WHIR_FOLD: KernelSource = wgsl!("whir_fold", "whir_fold.wgsl");
+pub const EQ_FACTORS: KernelSource = wgsl!("eq_factors", "eq_factors.wgsl");
+pub const EQ_ACCUMULATE: KernelSource = wgsl!("eq_accumulate", "eq_accumulate.wgsl");
+pub const WHIR_REDUCE: KernelSource = wgsl!("whir_reduce", "whir_reduce.wgsl");
 
 /// Every kernel (one per file).
 pub const KERNELS: &[KernelSource] = &[
@@ -57,6 +63,12 @@ pub const KERNELS: &[KernelSource] = &[
     MERKLE_OPEN_ROWS,
     MERKLE_OPEN_PATHS,
     TRANSPOSE,
+    WHIR_MU_BATCH,
+    MLE_BUTTERFLY,
+    WHIR_FOLD,
+    EQ_FACTORS,
+    EQ_ACCUMULATE,
+    WHIR_REDUCE,
 ];
 
 pub fn library() -> ShaderLibrary {

@@ -3,16 +3,21 @@
 
 pub mod bandwidth_probe;
 pub mod batch_ntt_small;
+pub mod eq_table;
 pub mod field_ops;
 pub mod merkle_compress_layer;
 pub mod merkle_open_paths;
 pub mod merkle_open_rows;
 pub mod merkle_row_hash;
+pub mod mle_butterfly;
 pub mod mle_coeffs_to_evals;
 pub mod ntt;
 pub mod poseidon2_permute;
 pub mod transpose;
 pub mod twiddles;
+pub mod whir_fold;
+pub mod whir_mu_batch;
+pub mod whir_reduce;
 
 use std::sync::Arc;
 
@@ -176,6 +181,7 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
     out.extend(mle_coeffs_to_evals::KERNEL.plans(limits)?);
     out.extend(ntt::plans(limits)?);
     out.push(transpose::plan(limits)?);
+    out.push(whir_reduce::plan(limits)?);
     for k in [
         &field_ops::KERNEL,
         &bandwidth_probe::KERNEL,
@@ -184,6 +190,11 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
         &merkle_compress_layer::KERNEL,
         &merkle_open_rows::KERNEL,
         &merkle_open_paths::KERNEL,
+        &whir_mu_batch::KERNEL,
+        &mle_butterfly::KERNEL,
+        &whir_fold::KERNEL,
+        &eq_table::FACTORS_KERNEL,
+        &eq_table::ACCUMULATE_KERNEL,
     ] {
         out.push(k.plan(limits));
     }
