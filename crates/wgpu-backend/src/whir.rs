@@ -182,6 +182,26 @@ pub fn sumcheck_round(ctx: &GpuContext, f: &ExtVec, w: &ExtVec) -> GpuResult<[EF
     read_pair(ctx, &partials)
 }
 
+/// One sumcheck round in one submission (ARCHITECTURE.md rule 9): the previous round's folds
+/// of `f` and `w` at `alpha` (if any), then this round's (s(1), s(2)), the only read-back.
+pub fn fold_and_sumcheck_round(ctx: &GpuContext, f: ExtVec, w: ExtVec, alpha: Option<EF>) -> GpuResult<(ExtVec, ExtVec, [EF; 2])> {
+    const OP: &str = "whir_sumcheck";
+    let Some(alpha) = alpha else {
+        let s = sumcheck_round(ctx, &f, &w)?;
+        return Ok((f, w, s));
+    };
+    require(OP, f.len == w.len && f.len >= 4, || format!("fold and sumcheck over {} and {} elements", f.len, w.len))?;
+    let half = f.len / 2;
+    let (nf, nw) = (ExtVec::uninit(ctx, OP, half)?, ExtVec::uninit(ctx, OP, half)?);
+    let partials = one_submission(ctx, OP, |enc| {
+        whir_fold::record(ctx, enc, &f.buffer, &nf.buffer, half, alpha)?;
+        whir_fold::record(ctx, enc, &w.buffer, &nw.buffer, half, alpha)?;
+        whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &nf.buffer, &nw.buffer, half)
+    })?;
+    let s = read_pair(ctx, &partials)?;
+    Ok((nf, nw, s))
+}
+
 /// Σ_x a(x) b(x).
 pub fn inner_product(ctx: &GpuContext, a: &ExtVec, b: &ExtVec) -> GpuResult<EF> {
     require(whir_reduce::NAME, a.len == b.len, || format!("inner product of {} and {} elements", a.len, b.len))?;
@@ -311,14 +331,19 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC>>(
 
     for (whir_round, round_params) in whir.rounds.iter().enumerate() {
         let is_last = whir_round == num_rounds - 1;
+        // Each round's fold is recorded with the next round's reduction; the last one alone.
+        let mut alpha = None;
         for _ in 0..k {
-            let s = sumcheck_round(ctx, &f, &w)?;
+            let (nf, nw, s) = fold_and_sumcheck_round(ctx, f, w, alpha)?;
+            (f, w) = (nf, nw);
             for &e in &s {
                 transcript.observe_ext(e);
             }
             whir_sumcheck_polys.push(s);
             folding_pow_witnesses.push(grind_pow(transcript, whir.folding_pow_bits));
-            let alpha: EF = transcript.sample_ext();
+            alpha = Some(transcript.sample_ext());
+        }
+        if let Some(alpha) = alpha {
             f = fold(ctx, &f, alpha)?;
             w = fold(ctx, &w, alpha)?;
         }

@@ -16,12 +16,13 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{default_duplex_sponge, BabyBearPoseidon2Config};
 use openvm_wgpu_backend::{
+    common::{ColumnMatrix, GpuBuffer},
     error::WgpuProverError,
-    field::{EF, F},
+    field::{as_words, EF, F},
     stacked_pcs::{stacked_commit, StackedPcsData},
     whir::{
-        add_terms, coeffs_to_evals, eq_term, evals_to_coeffs, fold, inner_product, mle_eval, mobius_eq_table, mu_batch, prove_whir_opening,
-        sumcheck_round, ExtVec,
+        add_terms, coeffs_to_evals, eq_term, evals_to_coeffs, fold, fold_and_sumcheck_round, inner_product, mle_eval, mobius_eq_table,
+        mu_batch, prove_whir_opening, sumcheck_round, ExtVec,
     },
     GpuContext, LimitProfile,
 };
@@ -124,7 +125,17 @@ fn sumcheck_round_fold_and_inner_product_match_upstream() {
             assert_eq!(sumcheck_round(&ctx, &df, &dw).unwrap().to_vec(), want, "sumcheck 2^{log} under {profile}");
             let alpha = random_ext(&mut rng, 1)[0];
             let want_fold: Vec<EF> = (0..n / 2).map(|y| f[2 * y] + alpha * (f[2 * y + 1] - f[2 * y])).collect();
-            assert_eq!(fold(&ctx, &df, alpha).unwrap().download(&ctx).unwrap(), want_fold, "fold 2^{log} under {profile}");
+            let folded = fold(&ctx, &df, alpha).unwrap();
+            assert_eq!(folded.download(&ctx).unwrap(), want_fold, "fold 2^{log} under {profile}");
+            if n >= 4 {
+                // The fused form (both folds and the next round in one submission) agrees.
+                let folded_w = fold(&ctx, &dw, alpha).unwrap();
+                let want_next = sumcheck_round(&ctx, &folded, &folded_w).unwrap();
+                let (nf, nw, s) = fold_and_sumcheck_round(&ctx, df, dw, Some(alpha)).unwrap();
+                assert_eq!(s, want_next, "fused round 2^{log} under {profile}");
+                assert_eq!(nf.download(&ctx).unwrap(), want_fold);
+                assert_eq!(nw.download(&ctx).unwrap(), folded_w.download(&ctx).unwrap());
+            }
         }
     }
 }
@@ -141,6 +152,54 @@ fn ood_evaluation_matches_upstream() {
             let got = mle_eval(&ctx, &ExtVec::upload(&ctx, &evals).unwrap(), &point).unwrap();
             assert_eq!(got, want, "OOD 2^{log} under {profile}");
         }
+    }
+}
+
+/// μ-batching of matrices split over several buffers (two or three columns per chunk), against
+/// upstream's per-column `eval_to_coeff_rs_message` + `Mle::coeffs_to_evals_inplace`.
+#[test]
+fn mu_batch_of_split_matrices_matches_upstream() {
+    let mut rng = common::rng(7);
+    for (profile, ctx) in common::profiles() {
+        for &(l_skip, log_h) in &[(0usize, 0usize), (2, 2), (3, 7), (4, 6)] {
+            let h = 1usize << log_h;
+            let widths = [5usize, 1, 2];
+            let per_chunk = [2usize, 3, 2];
+            let cols: Vec<Vec<Vec<F>>> = widths.iter().map(|&w| (0..w).map(|_| common::random_field(&mut rng, h)).collect()).collect();
+            let mats: Vec<ColumnMatrix> = cols
+                .iter()
+                .zip(per_chunk)
+                .map(|(m, cpc)| {
+                    let chunks = m
+                        .chunks(cpc)
+                        .map(|c| {
+                            let flat: Vec<F> = c.concat();
+                            GpuBuffer::from_slice(&ctx, "test", as_words(&flat)).unwrap()
+                        })
+                        .collect();
+                    ColumnMatrix { height: h, width: m.len(), columns_per_chunk: cpc, chunks }
+                })
+                .collect();
+            let width: usize = widths.iter().sum();
+            let powers: Vec<EF> = random_ext(&mut rng, 1)[0].powers().take(width).collect();
+            let mut want = vec![EF::ZERO; h];
+            for (col, p) in cols.iter().flatten().zip(&powers) {
+                let mut x = eval_to_coeff_rs_message(l_skip, col);
+                Mle::coeffs_to_evals_inplace(&mut x);
+                for (acc, v) in want.iter_mut().zip(x) {
+                    *acc += *p * v;
+                }
+            }
+            let refs: Vec<&ColumnMatrix> = mats.iter().collect();
+            let got = mu_batch(&ctx, l_skip, &refs, &powers).unwrap().download(&ctx).unwrap();
+            assert_eq!(got, want, "l_skip={l_skip} height 2^{log_h} under {profile}");
+        }
+        // Wrong μ count, mismatched heights and heights below 2^l_skip are refused.
+        let a = ColumnMatrix::zeroed(&ctx, "test", 8, 2).unwrap();
+        let b = ColumnMatrix::zeroed(&ctx, "test", 4, 1).unwrap();
+        assert!(mu_batch(&ctx, 1, &[&a], &[EF::ONE]).is_err());
+        assert!(mu_batch(&ctx, 1, &[&a, &b], &[EF::ONE; 3]).is_err());
+        assert!(mu_batch(&ctx, 4, &[&a], &[EF::ONE; 2]).is_err());
     }
 }
 
