@@ -22,7 +22,7 @@ use crate::{
     error::WgpuProverError,
     field::{from_words, F},
     kernels::transpose,
-    stacked_pcs::{commit_traces, Traces, StackedPcsData},
+    stacked_pcs::{commit_traces, StackedPcsData, Traces},
 };
 
 pub type SC = BabyBearPoseidon2Config;

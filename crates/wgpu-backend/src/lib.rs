@@ -15,6 +15,7 @@ pub mod poseidon2;
 pub mod shaders;
 pub mod stacked_pcs;
 pub mod stacked_reduction;
+pub mod whir;
 
 pub use openvm_wgpu_common::{self as common, GpuContext, GpuError, GpuResult, LimitProfile};
 

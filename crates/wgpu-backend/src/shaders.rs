@@ -51,6 +51,12 @@ pub const STACKED_REDUCTION_ROUND0: KernelSource = wgsl!("stacked_reduction_roun
 pub const STACKED_REDUCTION_FOLD_PLE: KernelSource = wgsl!("stacked_reduction_fold_ple", "stacked_reduction_fold_ple.wgsl");
 pub const STACKED_REDUCTION_ROTATION: KernelSource = wgsl!("stacked_reduction_rotation", "stacked_reduction_rotation.wgsl");
 pub const STACKED_REDUCTION_MLE_ROUND: KernelSource = wgsl!("stacked_reduction_mle_round", "stacked_reduction_mle_round.wgsl");
+pub const WHIR_MU_BATCH: KernelSource = wgsl!("whir_mu_batch", "whir_mu_batch.wgsl");
+pub const MLE_BUTTERFLY: KernelSource = wgsl!("mle_butterfly", "mle_butterfly.wgsl");
+pub const WHIR_FOLD: KernelSource = wgsl!("whir_fold", "whir_fold.wgsl");
+pub const EQ_FACTORS: KernelSource = wgsl!("eq_factors", "eq_factors.wgsl");
+pub const EQ_ACCUMULATE: KernelSource = wgsl!("eq_accumulate", "eq_accumulate.wgsl");
+pub const WHIR_REDUCE: KernelSource = wgsl!("whir_reduce", "whir_reduce.wgsl");
 
 /// Every kernel (one per file).
 pub const KERNELS: &[KernelSource] = &[
@@ -74,6 +80,12 @@ pub const KERNELS: &[KernelSource] = &[
     STACKED_REDUCTION_FOLD_PLE,
     STACKED_REDUCTION_ROTATION,
     STACKED_REDUCTION_MLE_ROUND,
+    WHIR_MU_BATCH,
+    MLE_BUTTERFLY,
+    WHIR_FOLD,
+    EQ_FACTORS,
+    EQ_ACCUMULATE,
+    WHIR_REDUCE,
 ];
 
 pub fn library() -> ShaderLibrary {

@@ -160,7 +160,9 @@ fn stack_device_traces(ctx: &GpuContext, layout: &StackedLayout, m: &ColumnMatri
         let flat = slice.col_idx * m.height + slice.row_idx;
         let (target, at) = (&m.chunks[flat / chunk_words], flat % chunk_words);
         match slice.stride(l_skip) {
-            1 => ctx.scoped(OP, || enc.copy_buffer_to_buffer(&source.buffer, 4 * from as u64, &target.buffer, 4 * at as u64, 4 * t.height as u64))?,
+            1 => ctx.scoped(OP, || {
+                enc.copy_buffer_to_buffer(&source.buffer, 4 * from as u64, &target.buffer, 4 * at as u64, 4 * t.height as u64)
+            })?,
             stride => strided_copy::record(ctx, &mut enc, (source, from), (target, at), t.height, stride)?,
         }
     }

@@ -236,7 +236,7 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
                 eq_base: t.base,
                 partial_row_base: next_row,
             };
-            let rows = stacked_reduction_round0::split(ctx, l_skip, x_count * n_slabs).2;
+            let rows = stacked_reduction_round0::split(ctx, l_skip, x_count * n_slabs)?.2;
             if i == 0 || units[i - 1].table != u.table {
                 rows_of_table[u.table].0 = next_row;
             }
@@ -351,7 +351,7 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
                     table_base: t.base,
                     partial_base: next,
                 };
-                next += stacked_reduction_mle_round::workgroups(ctx, &unit);
+                next += stacked_reduction_mle_round::workgroups(ctx, &unit)?;
                 plan.push((u, unit, t.current));
             }
             let partials = GpuBuffer::<u32>::uninit(ctx, OP, 8 * next.max(1))?;

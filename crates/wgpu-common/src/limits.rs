@@ -382,17 +382,6 @@ pub fn elementwise(l: &DeviceLimits) -> LaunchShape {
     LaunchShape { workgroup_size: [preferred_invocations(l), 1, 1], workgroup_memory_bytes: 0, items_per_invocation: 1 }
 }
 
-/// Reductions (docs/ARCHITECTURE.md rule 10): WGSL has no 64-bit atomics, so a sum over many
-/// items is taken in two passes. In the first, each workgroup adds its items in workgroup memory
-/// (one accumulator of `accumulator_bytes` per invocation) and writes one partial per output
-/// lane; the second adds the partials. The workgroup is the preferred size, shrunk until the
-/// accumulators fit the device's workgroup memory.
-pub fn reduction(l: &DeviceLimits, accumulator_bytes: u32) -> LaunchShape {
-    let by_memory = floor_pow2(l.max_workgroup_storage_bytes / accumulator_bytes.max(1)).max(1);
-    let wg = preferred_invocations(l).min(by_memory);
-    LaunchShape { workgroup_size: [wg, 1, 1], workgroup_memory_bytes: wg * accumulator_bytes, items_per_invocation: 1 }
-}
-
 /// How many items of a loop an invocation of a reduction takes on, so that `items` spread over
 /// about as many invocations as the device keeps busy (`resident_invocations`); at least one.
 pub fn items_per_invocation(l: &DeviceLimits, items: u64) -> u32 {
@@ -664,6 +653,55 @@ pub fn transpose(kernel: &'static str, l: &DeviceLimits) -> Result<TransposeGeom
     })
 }
 
+/// Items (pairs, products, partials) each invocation of a reduction accumulates before the
+/// workgroup combines its invocations' sums.
+pub const REDUCTION_ITEMS_PER_INVOCATION: u32 = 8;
+
+/// Geometry of a reduction (ARCHITECTURE.md rule 10): every invocation accumulates up to
+/// `items_per_invocation` items in registers, the workgroup sums its invocations' partials in
+/// workgroup memory (`partial_bytes` per invocation) and writes one partial; a second pass
+/// (the same rule) sums the partials until one is left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReductionGeometry {
+    pub shape: LaunchShape,
+    /// Bytes of one invocation's (and one workgroup's) partial.
+    pub partial_bytes: u32,
+}
+
+impl ReductionGeometry {
+    /// Items one workgroup reduces.
+    pub fn items_per_workgroup(&self) -> u64 {
+        self.shape.invocations() as u64 * self.shape.items_per_invocation as u64
+    }
+
+    /// Workgroups (and so partials) a pass over `items` items produces.
+    pub fn workgroups(&self, items: u64) -> u64 {
+        items.div_ceil(self.items_per_workgroup())
+    }
+}
+
+/// The reduction rule: the preferred workgroup size, halved until the partials fit the device's
+/// workgroup memory; refused when not even one invocation's partial fits.
+pub fn reduction(kernel: &'static str, l: &DeviceLimits, partial_bytes: u32) -> Result<ReductionGeometry, GeometryError> {
+    let by_memory = floor_pow2(l.max_workgroup_storage_bytes / partial_bytes.max(1));
+    if by_memory == 0 {
+        return Err(GeometryError::WorkgroupMemory {
+            kernel,
+            needed: partial_bytes as u64,
+            available: l.max_workgroup_storage_bytes as u64,
+        });
+    }
+    let wg = preferred_invocations(l).min(by_memory);
+    Ok(ReductionGeometry {
+        shape: LaunchShape {
+            workgroup_size: [wg, 1, 1],
+            workgroup_memory_bytes: wg * partial_bytes,
+            items_per_invocation: REDUCTION_ITEMS_PER_INVOCATION,
+        },
+        partial_bytes,
+    })
+}
+
 /// How `total` equal items of `item_bytes` each are split over buffers that one binding can see:
 /// items per chunk (at least one item must fit).
 pub fn items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
@@ -680,24 +718,13 @@ mod tests {
     }
 
     #[test]
-    fn reduction_rule_fits_every_device() {
-        for (name, l) in all_devices() {
-            for bytes in [4u32, 16, 32, 48] {
-                let s = reduction(&l, bytes);
-                assert!(s.fits(&l), "{name} {bytes}: {s:?}");
-                assert!(s.workgroup_size[0].is_power_of_two());
-                assert!(s.workgroup_memory_bytes <= l.max_workgroup_storage_bytes);
-            }
+    fn items_per_invocation_spreads_over_resident_invocations() {
+        for (_, l) in all_devices() {
             assert_eq!(items_per_invocation(&l, 0), 1);
             assert_eq!(items_per_invocation(&l, 1), 1);
             let many = resident_invocations(&l) * 7 + 1;
             assert_eq!(items_per_invocation(&l, many), 8);
         }
-        // A 4 KiB device with 16-byte accumulators gets at most 256 invocations.
-        let mut tiny = reference::lavapipe();
-        tiny.max_workgroup_storage_bytes = 4096;
-        tiny.max_invocations_per_workgroup = 1024;
-        assert!(reduction(&tiny, 16).workgroup_size[0] <= 256);
     }
 
     #[test]
@@ -844,5 +871,28 @@ mod tests {
         let lvp = reference::lavapipe();
         assert_eq!(items_per_binding(4 << 20, &lvp), Some(32));
         assert_eq!(items_per_binding(256 << 20, &lvp), None);
+    }
+
+    #[test]
+    fn reduction_rule_on_real_devices() {
+        for (name, l) in all_devices() {
+            for partial in [4u32, 16, 32] {
+                let g = reduction("r", &l, partial).unwrap();
+                assert!(g.shape.fits(&l), "{name} partial={partial}: {g:?}");
+                assert!(g.shape.workgroup_size[0].is_power_of_two());
+                assert_eq!(g.shape.workgroup_memory_bytes, g.shape.workgroup_size[0] * partial);
+                assert_eq!(g.workgroups(0), 0);
+                assert_eq!(g.workgroups(1), 1);
+                assert_eq!(g.workgroups(g.items_per_workgroup() + 1), 2);
+            }
+        }
+        // Two extension elements per invocation: tiny's 4 KiB hold 128 of them, it allows 64.
+        let tiny = reduction("r", &LimitProfile::Tiny.reference_limits().unwrap(), 32).unwrap();
+        assert_eq!(tiny.shape.workgroup_size[0], 64);
+        let mut l = reference::lavapipe();
+        l.max_workgroup_storage_bytes = 1024;
+        assert_eq!(reduction("r", &l, 32).unwrap().shape.workgroup_size[0], 32);
+        l.max_workgroup_storage_bytes = 16;
+        assert!(matches!(reduction("r", &l, 32), Err(GeometryError::WorkgroupMemory { .. })));
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod bandwidth_probe;
 pub mod batch_ntt_small;
+pub mod eq_product;
 pub mod eq_table;
 pub mod ext_column_sums;
 pub mod ext_fold;
@@ -11,6 +12,7 @@ pub mod merkle_compress_layer;
 pub mod merkle_open_paths;
 pub mod merkle_open_rows;
 pub mod merkle_row_hash;
+pub mod mle_butterfly;
 pub mod mle_coeffs_to_evals;
 pub mod ntt;
 pub mod poseidon2_permute;
@@ -21,6 +23,9 @@ pub mod stacked_reduction_round0;
 pub mod strided_copy;
 pub mod transpose;
 pub mod twiddles;
+pub mod whir_fold;
+pub mod whir_mu_batch;
+pub mod whir_reduce;
 
 use std::sync::Arc;
 
@@ -107,16 +112,20 @@ pub(crate) struct ReductionKernel {
 }
 
 impl ReductionKernel {
-    pub fn workgroup_size(&self, limits: &DeviceLimits) -> u32 {
-        reduction(limits, EXT_BYTES).workgroup_size[0]
+    pub fn shape(&self, limits: &DeviceLimits) -> Result<LaunchShape, GeometryError> {
+        Ok(reduction(self.kernel.name, limits, EXT_BYTES)?.shape)
     }
 
-    pub fn key(&self, limits: &DeviceLimits) -> PipelineKey {
-        PipelineKey::new(self.kernel.name, "main").constant("WORKGROUP_SIZE", self.workgroup_size(limits))
+    pub fn workgroup_size(&self, limits: &DeviceLimits) -> Result<u32, GeometryError> {
+        Ok(self.shape(limits)?.workgroup_size[0])
     }
 
-    pub fn plan(&self, limits: &DeviceLimits) -> KernelPlan {
-        KernelPlan { kernel: self.kernel, variant: String::new(), key: self.key(limits), shape: reduction(limits, EXT_BYTES) }
+    pub fn key(&self, limits: &DeviceLimits) -> Result<PipelineKey, GeometryError> {
+        Ok(PipelineKey::new(self.kernel.name, "main").constant("WORKGROUP_SIZE", self.workgroup_size(limits)?))
+    }
+
+    pub fn plan(&self, limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
+        Ok(KernelPlan { kernel: self.kernel, variant: String::new(), key: self.key(limits)?, shape: self.shape(limits)? })
     }
 
     /// Records `workgroups` workgroups of the kernel, split over dispatches as the device's grid
@@ -129,7 +138,7 @@ impl ReductionKernel {
         buffers: &[&wgpu::Buffer],
         params: impl Fn(u32) -> Vec<u32>,
     ) -> GpuResult<()> {
-        let pipeline = pipeline(ctx, &self.kernel, &self.key(&ctx.limits))?;
+        let pipeline = pipeline(ctx, &self.kernel, &self.key(&ctx.limits)?)?;
         let parts = split_grid(self.kernel.name, workgroups, ctx.limits.max_workgroups_per_dimension)?;
         dispatch(ctx, encoder, self.kernel.name, &pipeline, &parts, buffers, params)
     }
@@ -223,8 +232,9 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
     out.extend(ntt::plans(limits)?);
     out.push(transpose::plan(limits)?);
     for k in [&ext_column_sums::KERNEL, &stacked_reduction_round0::KERNEL, &stacked_reduction_mle_round::KERNEL] {
-        out.push(k.plan(limits));
+        out.push(k.plan(limits)?);
     }
+    out.push(whir_reduce::plan(limits)?);
     for k in [
         &eq_table::KERNEL,
         &ext_fold::KERNEL,
@@ -238,6 +248,11 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
         &merkle_compress_layer::KERNEL,
         &merkle_open_rows::KERNEL,
         &merkle_open_paths::KERNEL,
+        &whir_mu_batch::KERNEL,
+        &mle_butterfly::KERNEL,
+        &whir_fold::KERNEL,
+        &eq_product::FACTORS_KERNEL,
+        &eq_product::ACCUMULATE_KERNEL,
     ] {
         out.push(k.plan(limits));
     }

@@ -37,8 +37,8 @@ pub struct MleRoundBuffers<'a> {
 }
 
 /// Workgroups (and so partial pairs) the unit writes.
-pub fn workgroups(ctx: &GpuContext, unit: &MleRoundUnit) -> usize {
-    (unit.y_count * unit.slabs).div_ceil(KERNEL.workgroup_size(&ctx.limits) as usize)
+pub fn workgroups(ctx: &GpuContext, unit: &MleRoundUnit) -> GpuResult<usize> {
+    Ok((unit.y_count * unit.slabs).div_ceil(KERNEL.workgroup_size(&ctx.limits)? as usize))
 }
 
 pub fn record(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, unit: &MleRoundUnit, b: &MleRoundBuffers<'_>) -> GpuResult<()> {
@@ -59,5 +59,5 @@ pub fn record(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, unit: &MleRo
     ]
     .map(|v| v as u32);
     let buffers = [&b.q_chunk.buffer, &b.views.buffer, &b.eq.buffer, &b.rot.buffer, &b.challenges.buffer, &b.partials.buffer];
-    KERNEL.record(ctx, encoder, workgroups(ctx, unit) as u64, &buffers, |base| [&head[..], &[base, 0, 0]].concat())
+    KERNEL.record(ctx, encoder, workgroups(ctx, unit)? as u64, &buffers, |base| [&head[..], &[base, 0, 0]].concat())
 }

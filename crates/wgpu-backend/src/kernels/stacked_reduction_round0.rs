@@ -22,11 +22,11 @@ pub struct Round0Unit {
 }
 
 /// The workgroup split of a unit on this device: (lanes, lane blocks, row blocks).
-pub fn split(ctx: &GpuContext, log_skip: usize, rows: usize) -> (usize, usize, usize) {
-    let wg = KERNEL.workgroup_size(&ctx.limits) as usize;
+pub fn split(ctx: &GpuContext, log_skip: usize, rows: usize) -> GpuResult<(usize, usize, usize)> {
+    let wg = KERNEL.workgroup_size(&ctx.limits)? as usize;
     let domain = 1usize << log_skip;
     let lanes = domain.min(wg);
-    (lanes, domain / lanes, rows.div_ceil(wg / lanes))
+    Ok((lanes, domain / lanes, rows.div_ceil(wg / lanes)))
 }
 
 /// Records the unit; it writes `split(..).2` partial rows of 3 * 2^log_skip elements from row
@@ -40,7 +40,7 @@ pub fn record(
     eq: &GpuBuffer<u32>,
     partials: &GpuBuffer<u32>,
 ) -> GpuResult<()> {
-    let (lanes, lane_blocks, row_blocks) = split(ctx, unit.log_skip, unit.x_count * unit.slabs);
+    let (lanes, lane_blocks, row_blocks) = split(ctx, unit.log_skip, unit.x_count * unit.slabs)?;
     let head = [
         unit.view_begin,
         unit.view_end,

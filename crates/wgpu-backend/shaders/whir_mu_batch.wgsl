@@ -1,0 +1,39 @@
+// WHIR's μ-batching: out[i] += Σ_t mu[mu_offset + t] * cols[t * height + i] for every row i of
+// one chunk of a stacked matrix's columns. `out` is an extension vector in column form (its
+// four base components are four columns of `height` words); `mu` holds the powers of μ, four
+// words each. The host records one dispatch per chunk, all accumulating into one zeroed `out`.
+#import babybear_ext4
+#import grid
+
+override WORKGROUP_SIZE: u32;
+
+struct Params {
+    height: u32,
+    columns: u32,
+    mu_offset: u32,
+    workgroup_base: u32,
+}
+
+@group(0) @binding(0) var<storage, read> cols: array<u32>;
+@group(0) @binding(1) var<storage, read> mu: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(inv: Invocation) {
+    let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
+    let h = params.height;
+    if (i >= h) {
+        return;
+    }
+    var acc = vec4<u32>(out[i], out[h + i], out[2u * h + i], out[3u * h + i]);
+    for (var t = 0u; t < params.columns; t++) {
+        let m = 4u * (params.mu_offset + t);
+        let power = vec4<u32>(mu[m], mu[m + 1u], mu[m + 2u], mu[m + 3u]);
+        acc = ext_add(acc, ext_mul_base(power, cols[t * h + i]));
+    }
+    out[i] = acc.x;
+    out[h + i] = acc.y;
+    out[2u * h + i] = acc.z;
+    out[3u * h + i] = acc.w;
+}

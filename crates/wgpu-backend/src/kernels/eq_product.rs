@@ -1,0 +1,64 @@
+//! Product-form hypercube tables on the device: eq(x, z) tables, upstream's Möbius-adjusted eq
+//! table, and sums of many scaled terms in one pass. A family of two shaders: `eq_factors`
+//! builds each term's low and high factor tables, `eq_accumulate` sums their products into an
+//! extension vector (column form).
+
+use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
+
+use super::Elementwise;
+use crate::{
+    field::{ext_as_words, EF},
+    shaders::{EQ_ACCUMULATE, EQ_FACTORS},
+};
+
+pub const FACTORS: &str = "eq_factors";
+pub const ACCUMULATE: &str = "eq_accumulate";
+pub(crate) const FACTORS_KERNEL: Elementwise = Elementwise { kernel: EQ_FACTORS };
+pub(crate) const ACCUMULATE_KERNEL: Elementwise = Elementwise { kernel: EQ_ACCUMULATE };
+
+/// One term: `scale * Π_i (x_i ? one_i : zero_i)` with `pairs[i] = (one_i, zero_i)`.
+pub struct ProductTerm {
+    pub scale: EF,
+    pub pairs: Vec<(EF, EF)>,
+}
+
+/// Records `w[x] = (accumulate ? w[x] : 0) + Σ_t term_t(x)` for x < 2^dim, every term having
+/// `dim` variables; `w` holds 2^dim extension elements in column form. Returns the scratch
+/// buffers, which the caller keeps until the submission completes.
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
+    terms: &[ProductTerm],
+    dim: usize,
+    w: &GpuBuffer<u32>,
+    accumulate: bool,
+) -> GpuResult<Vec<GpuBuffer<u32>>> {
+    require(ACCUMULATE, dim < 32 && w.len() == 4 << dim, || format!("2^{dim} elements in a buffer of {} words", w.len()))?;
+    require(FACTORS, terms.iter().all(|t| t.pairs.len() == dim), || format!("every term needs {dim} variables"))?;
+    let n = 1usize << dim;
+    if terms.is_empty() {
+        if !accumulate {
+            encoder.clear_buffer(&w.buffer, 0, None);
+        }
+        return Ok(Vec::new());
+    }
+    let lo_bits = dim / 2;
+    let hi_bits = dim - lo_bits;
+    let per_term = (1usize << lo_bits) + (1 << hi_bits);
+    let pairs: Vec<EF> = terms.iter().flat_map(|t| t.pairs.iter().flat_map(|&(o, z)| [o, z])).collect();
+    let scales: Vec<EF> = terms.iter().map(|t| t.scale).collect();
+    // A term without variables still needs a buffer to bind.
+    let pair_words = if pairs.is_empty() { vec![0u32; 4] } else { ext_as_words(&pairs).to_vec() };
+    let pairs = GpuBuffer::from_slice(ctx, FACTORS, &pair_words)?;
+    let scales = GpuBuffer::from_slice(ctx, FACTORS, ext_as_words(&scales))?;
+    let entries = terms.len() * per_term;
+    let table = GpuBuffer::<u32>::uninit(ctx, FACTORS, 4 * entries)?;
+    let t = terms.len() as u32;
+    FACTORS_KERNEL.record(ctx, encoder, entries as u64, &[&pairs.buffer, &scales.buffer, &table.buffer], |base| {
+        vec![t, lo_bits as u32, hi_bits as u32, base]
+    })?;
+    ACCUMULATE_KERNEL.record(ctx, encoder, n as u64, &[&table.buffer, &w.buffer], |base| {
+        vec![n as u32, t, lo_bits as u32, hi_bits as u32, accumulate as u32, base, 0, 0]
+    })?;
+    Ok(vec![pairs, scales, table])
+}

@@ -1,0 +1,48 @@
+//! One level of the multilinear (subset-zeta / Möbius) transforms on columns of 2^log_n words,
+//! in place; an extension vector in column form is four such columns.
+
+use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
+
+use super::Elementwise;
+use crate::{
+    field::{word, F},
+    shaders::MLE_BUTTERFLY,
+};
+
+pub const NAME: &str = "mle_butterfly";
+pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MLE_BUTTERFLY };
+
+/// Records `data[p + 2^bit] += coef * data[p]` for every p with bit `bit` clear, in each of the
+/// `columns` columns of 2^log_n words at the start of `data`.
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
+    data: &GpuBuffer<u32>,
+    log_n: u32,
+    columns: usize,
+    bit: u32,
+    coef: F,
+) -> GpuResult<()> {
+    require(NAME, bit < log_n && log_n < 32 && (columns << log_n) <= data.len(), || {
+        format!("level {bit} of {columns} columns of 2^{log_n} in a buffer of {} words", data.len())
+    })?;
+    let pairs = (columns << (log_n - 1)) as u64;
+    require(NAME, pairs <= u32::MAX as u64, || format!("{pairs} pairs exceed one dispatch's u32 index"))?;
+    KERNEL.record(ctx, encoder, pairs, &[&data.buffer], |base| vec![log_n, bit, word(coef), pairs as u32, base, 0, 0, 0])
+}
+
+/// Records the levels `bits` of the transform with `coef` (1: zeta, -1: Möbius), one dispatch each.
+pub fn record_levels(
+    ctx: &GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
+    data: &GpuBuffer<u32>,
+    log_n: u32,
+    columns: usize,
+    bits: std::ops::Range<u32>,
+    coef: F,
+) -> GpuResult<()> {
+    for bit in bits {
+        record(ctx, encoder, data, log_n, columns, bit, coef)?;
+    }
+    Ok(())
+}

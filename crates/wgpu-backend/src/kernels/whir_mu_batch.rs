@@ -1,0 +1,33 @@
+//! WHIR's μ-batching of stacked-matrix columns into one extension vector (column form).
+
+use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
+
+use super::Elementwise;
+use crate::shaders::WHIR_MU_BATCH;
+
+pub const NAME: &str = "whir_mu_batch";
+pub(crate) const KERNEL: Elementwise = Elementwise { kernel: WHIR_MU_BATCH };
+
+/// Records `out[i] += Σ_t mu[mu_offset + t] * chunk[t * height + i]` over the `columns` columns
+/// of `chunk`; `out` holds 4 * height words, `mu` four words per power.
+#[allow(clippy::too_many_arguments)]
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
+    chunk: &GpuBuffer<u32>,
+    height: usize,
+    columns: usize,
+    mu: &GpuBuffer<u32>,
+    mu_offset: usize,
+    out: &GpuBuffer<u32>,
+) -> GpuResult<()> {
+    require(NAME, chunk.len() >= height * columns && out.len() == 4 * height && mu.len() >= 4 * (mu_offset + columns), || {
+        format!("{columns} columns of {height} into {} words with {} μ words from {mu_offset}", out.len(), mu.len())
+    })?;
+    if height == 0 || columns == 0 {
+        return Ok(());
+    }
+    KERNEL.record(ctx, encoder, height as u64, &[&chunk.buffer, &mu.buffer, &out.buffer], |base| {
+        vec![height as u32, columns as u32, mu_offset as u32, base]
+    })
+}

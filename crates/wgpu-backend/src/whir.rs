@@ -1,0 +1,416 @@
+//! WHIR opening on the GPU (upstream's `prover::whir::prove_whir_opening`, span
+//! `prover.openings.whir`).
+//!
+//! The polynomials stay on the device as extension vectors in *column form*: the four base
+//! components of 2^n elements are four consecutive columns of 2^n words ([`ExtVec`]), so the
+//! base-field kernels (small and large NTT, multilinear transforms, Merkle row hashing) apply to
+//! them unchanged. Per sumcheck round only s(1), s(2) are read back; per WHIR round the codeword
+//! root, the out-of-domain value and the opened rows and paths; at the end the final polynomial.
+//!
+//! Formulations differ from upstream where that suits the GPU, with identical values (the field
+//! arithmetic is exact):
+//! - μ-batching first, then the transforms: upstream transforms every column
+//!   (`eval_to_coeff_rs_message`, then `Mle::coeffs_to_evals_inplace`) and batches; all of it is
+//!   base-field linear, so we batch the raw columns and transform the one extension vector. The
+//!   two subset-zeta transforms over the low l_skip bits compose to `a1 += 2 a0` per level.
+//! - Out-of-domain value: `Σ_x g(x) eq(x, z0^(2^i))` over the folded evaluations, equal to
+//!   upstream's evaluation of the coefficient form.
+//! - eq tables are products of a low-bits and a high-bits factor table, and the w update adds
+//!   γ eq(x, z0) and every query's term in one pass.
+
+use openvm_stark_backend::{
+    proof::{MerkleProof, WhirProof},
+    FiatShamirTranscript, WhirConfig,
+};
+use openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;
+use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
+use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, TwoAdicField};
+use tracing::info_span;
+
+use crate::{
+    error::WgpuProverError,
+    field::{ext_as_words, ext_from_words, EF, F},
+    kernels::{
+        batch_ntt_small,
+        eq_product::{self, ProductTerm},
+        mle_butterfly, ntt, whir_fold, whir_mu_batch,
+        whir_reduce::{self, Reduction},
+    },
+    merkle_tree::{Digest, MerkleTree},
+    stacked_pcs::StackedPcsData,
+};
+
+type SC = BabyBearPoseidon2Config;
+
+/// Proof-of-work grinding for WHIR's μ, folding and query phases. Host grinding through the
+/// transcript for now; the GPU search replaces this one function.
+pub fn grind_pow<TS: FiatShamirTranscript<SC>>(transcript: &mut TS, bits: usize) -> F {
+    transcript.grind(bits)
+}
+
+/// An extension vector on the device in column form: component c of element i is word
+/// `c * len + i`. The whole vector lives in one buffer (one binding).
+pub struct ExtVec {
+    pub buffer: GpuBuffer<u32>,
+    pub len: usize,
+}
+
+impl ExtVec {
+    fn check(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<()> {
+        let needed = 16 * len as u64;
+        let available = ctx.limits.max_binding_bytes();
+        if needed > available {
+            return Err(GpuError::BufferTooLarge { op: format!("{op}: an extension vector of {len} elements"), needed, available });
+        }
+        Ok(())
+    }
+
+    pub fn uninit(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
+        Self::check(ctx, op, len)?;
+        Ok(Self { buffer: GpuBuffer::uninit(ctx, op, 4 * len)?, len })
+    }
+
+    pub fn zeroed(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
+        Self::check(ctx, op, len)?;
+        Ok(Self { buffer: GpuBuffer::zeroed(ctx, op, 4 * len)?, len })
+    }
+
+    pub fn upload(ctx: &GpuContext, values: &[EF]) -> GpuResult<Self> {
+        Self::check(ctx, "ExtVec upload", values.len())?;
+        let n = values.len();
+        let words = ext_as_words(values);
+        let mut cols = vec![0u32; 4 * n];
+        for (i, e) in words.chunks_exact(4).enumerate() {
+            for c in 0..4 {
+                cols[c * n + i] = e[c];
+            }
+        }
+        Ok(Self { buffer: GpuBuffer::from_slice(ctx, "ExtVec upload", &cols)?, len: n })
+    }
+
+    /// The whole vector on the host: for final polynomials and tests only.
+    pub fn download(&self, ctx: &GpuContext) -> GpuResult<Vec<EF>> {
+        let cols = self.buffer.read(ctx)?;
+        let n = self.len;
+        let mut words = vec![0u32; 4 * n];
+        for i in 0..n {
+            for c in 0..4 {
+                words[4 * i + c] = cols[c * n + i];
+            }
+        }
+        Ok(ext_from_words(words))
+    }
+
+    fn log_len(&self) -> u32 {
+        self.len.trailing_zeros()
+    }
+}
+
+fn one_submission<T>(ctx: &GpuContext, op: &str, f: impl FnOnce(&mut wgpu::CommandEncoder) -> GpuResult<T>) -> GpuResult<T> {
+    let mut enc = ctx.encoder(op);
+    let out = f(&mut enc)?;
+    ctx.submit_and_wait(op, enc)?;
+    Ok(out)
+}
+
+/// Σ_j μ^j · mle_j for the columns j of `matrices` (in order), where mle_j is the hypercube
+/// evaluation vector of column j's eval-to-coeff RS message (upstream: `eval_to_coeff_rs_message`
+/// then `Mle::coeffs_to_evals_inplace`). Every matrix has the same height 2^m >= 2^l_skip.
+pub fn mu_batch(ctx: &GpuContext, l_skip: usize, matrices: &[&ColumnMatrix], mu_powers: &[EF]) -> GpuResult<ExtVec> {
+    const OP: &str = "whir_mu_batch";
+    let height = matrices.first().map_or(0, |m| m.height);
+    let width: usize = matrices.iter().map(|m| m.width).sum();
+    require(OP, height.is_power_of_two() && height >= 1 << l_skip && matrices.iter().all(|m| m.height == height), || {
+        format!(
+            "matrices of heights {:?} must share one power-of-two height of at least 2^{l_skip}",
+            matrices.iter().map(|m| m.height).collect::<Vec<_>>()
+        )
+    })?;
+    require(OP, mu_powers.len() == width, || format!("{} powers of μ for {width} columns", mu_powers.len()))?;
+    let m = height.trailing_zeros();
+    let out = ExtVec::zeroed(ctx, OP, height)?;
+    let mu = GpuBuffer::from_slice(ctx, OP, if width == 0 { &[0u32; 4] } else { ext_as_words(mu_powers) })?;
+    one_submission(ctx, OP, |enc| {
+        let mut offset = 0;
+        for matrix in matrices {
+            for (i, chunk) in matrix.chunks.iter().enumerate() {
+                let columns = matrix.chunk_columns(i);
+                whir_mu_batch::record(ctx, enc, chunk, height, columns, &mu, offset, &out.buffer)?;
+                offset += columns;
+            }
+        }
+        // eval_to_coeff_rs_message: the inverse DFT of every 2^l_skip chunk, then the subset-zeta
+        // transform over the chunk's bits; Mle::coeffs_to_evals_inplace: zeta over all m bits.
+        batch_ntt_small::record(ctx, enc, &out.buffer, l_skip as u32, (4 * height) >> l_skip, true)?;
+        mle_butterfly::record_levels(ctx, enc, &out.buffer, m, 4, 0..l_skip as u32, F::TWO)?;
+        mle_butterfly::record_levels(ctx, enc, &out.buffer, m, 4, l_skip as u32..m, F::ONE)
+    })?;
+    Ok(out)
+}
+
+/// upstream's `evals_mobius_eq_hypercube(u)` on the device.
+pub fn mobius_eq_table(ctx: &GpuContext, u: &[EF]) -> GpuResult<ExtVec> {
+    let out = ExtVec::uninit(ctx, "mobius_eq_table", 1 << u.len())?;
+    let term = ProductTerm { scale: EF::ONE, pairs: u.iter().map(|&x| (x, EF::ONE - x.double())).collect() };
+    let _scratch = one_submission(ctx, "mobius_eq_table", |enc| eq_product::record(ctx, enc, &[term], u.len(), &out.buffer, false))?;
+    Ok(out)
+}
+
+/// `scale * eq(x, point)` as a product term.
+pub fn eq_term(scale: EF, point: &[EF]) -> ProductTerm {
+    ProductTerm { scale, pairs: point.iter().map(|&z| (z, EF::ONE - z)).collect() }
+}
+
+/// `w[x] += Σ_t term_t(x)` over the hypercube of `w`, in one pass.
+pub fn add_terms(ctx: &GpuContext, w: &ExtVec, terms: &[ProductTerm]) -> GpuResult<()> {
+    let _scratch = one_submission(ctx, "eq_accumulate", |enc| eq_product::record(ctx, enc, terms, w.log_len() as usize, &w.buffer, true))?;
+    Ok(())
+}
+
+fn read_pair(ctx: &GpuContext, partials: &[GpuBuffer<u32>]) -> GpuResult<[EF; 2]> {
+    let last = partials.last().ok_or_else(|| GpuError::invalid(whir_reduce::NAME, "no reduction pass was recorded"))?;
+    let v = ext_from_words(last.read_range(ctx, 0..8)?);
+    Ok([v[0], v[1]])
+}
+
+/// The sumcheck round polynomial's evaluations (s(1), s(2)) of Σ_y f(y, X) w(y, X) (X the
+/// lowest variable), as upstream computes them.
+pub fn sumcheck_round(ctx: &GpuContext, f: &ExtVec, w: &ExtVec) -> GpuResult<[EF; 2]> {
+    require(whir_reduce::NAME, f.len == w.len && f.len >= 2, || format!("sumcheck over {} and {} elements", f.len, w.len))?;
+    let partials =
+        one_submission(ctx, "whir_sumcheck", |enc| whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &f.buffer, &w.buffer, f.len))?;
+    read_pair(ctx, &partials)
+}
+
+/// One sumcheck round in one submission (ARCHITECTURE.md rule 9): the previous round's folds
+/// of `f` and `w` at `alpha` (if any), then this round's (s(1), s(2)), the only read-back.
+pub fn fold_and_sumcheck_round(ctx: &GpuContext, f: ExtVec, w: ExtVec, alpha: Option<EF>) -> GpuResult<(ExtVec, ExtVec, [EF; 2])> {
+    const OP: &str = "whir_sumcheck";
+    let Some(alpha) = alpha else {
+        let s = sumcheck_round(ctx, &f, &w)?;
+        return Ok((f, w, s));
+    };
+    require(OP, f.len == w.len && f.len >= 4, || format!("fold and sumcheck over {} and {} elements", f.len, w.len))?;
+    let half = f.len / 2;
+    let (nf, nw) = (ExtVec::uninit(ctx, OP, half)?, ExtVec::uninit(ctx, OP, half)?);
+    let partials = one_submission(ctx, OP, |enc| {
+        whir_fold::record(ctx, enc, &f.buffer, &nf.buffer, half, alpha)?;
+        whir_fold::record(ctx, enc, &w.buffer, &nw.buffer, half, alpha)?;
+        whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &nf.buffer, &nw.buffer, half)
+    })?;
+    let s = read_pair(ctx, &partials)?;
+    Ok((nf, nw, s))
+}
+
+/// Σ_x a(x) b(x).
+pub fn inner_product(ctx: &GpuContext, a: &ExtVec, b: &ExtVec) -> GpuResult<EF> {
+    require(whir_reduce::NAME, a.len == b.len, || format!("inner product of {} and {} elements", a.len, b.len))?;
+    let partials =
+        one_submission(ctx, "inner_product", |enc| whir_reduce::record(ctx, enc, Reduction::InnerProduct, &a.buffer, &b.buffer, a.len))?;
+    Ok(read_pair(ctx, &partials)?[0])
+}
+
+/// The fold of `v` in its lowest variable at `alpha`.
+pub fn fold(ctx: &GpuContext, v: &ExtVec, alpha: EF) -> GpuResult<ExtVec> {
+    let half = v.len / 2;
+    let out = ExtVec::uninit(ctx, whir_fold::NAME, half)?;
+    one_submission(ctx, whir_fold::NAME, |enc| whir_fold::record(ctx, enc, &v.buffer, &out.buffer, half, alpha))?;
+    Ok(out)
+}
+
+fn transformed(ctx: &GpuContext, v: &ExtVec, coef: F) -> GpuResult<ExtVec> {
+    let out = ExtVec::uninit(ctx, mle_butterfly::NAME, v.len)?;
+    let m = v.log_len();
+    require(mle_butterfly::NAME, v.len.is_power_of_two(), || format!("length {} is not a power of two", v.len))?;
+    one_submission(ctx, mle_butterfly::NAME, |enc| {
+        ctx.scoped(mle_butterfly::NAME, || enc.copy_buffer_to_buffer(&v.buffer.buffer, 0, &out.buffer.buffer, 0, 16 * v.len as u64))?;
+        mle_butterfly::record_levels(ctx, enc, &out.buffer, m, 4, 0..m, coef)
+    })?;
+    Ok(out)
+}
+
+/// Multilinear coefficients from hypercube evaluations (upstream's `Mle::from_evaluations`).
+pub fn evals_to_coeffs(ctx: &GpuContext, evals: &ExtVec) -> GpuResult<ExtVec> {
+    transformed(ctx, evals, F::NEG_ONE)
+}
+
+/// Hypercube evaluations from multilinear coefficients (`Mle::coeffs_to_evals_inplace`).
+pub fn coeffs_to_evals(ctx: &GpuContext, coeffs: &ExtVec) -> GpuResult<ExtVec> {
+    transformed(ctx, coeffs, F::ONE)
+}
+
+/// The multilinear extension of `evals` at `point`: Σ_x evals(x) eq(x, point).
+pub fn mle_eval(ctx: &GpuContext, evals: &ExtVec, point: &[EF]) -> GpuResult<EF> {
+    require("mle_eval", evals.len == 1 << point.len(), || format!("{} evaluations at a point of {} coordinates", evals.len, point.len()))?;
+    let eq = ExtVec::uninit(ctx, "mle_eval", evals.len)?;
+    let _scratch =
+        one_submission(ctx, "mle_eval", |enc| eq_product::record(ctx, enc, &[eq_term(EF::ONE, point)], point.len(), &eq.buffer, false))?;
+    inner_product(ctx, evals, &eq)
+}
+
+/// The Reed–Solomon codeword of `coeffs` (zero-padded) on the subgroup of 2^log_height points,
+/// as a 4-column base matrix (the extension elements' components).
+pub fn rs_codeword(ctx: &GpuContext, coeffs: ExtVec, log_height: usize) -> GpuResult<ColumnMatrix> {
+    const OP: &str = "whir_codeword";
+    require(OP, log_height <= 27 && coeffs.len <= 1 << log_height, || {
+        format!("{} coefficients on 2^{log_height} points (at most 2^27)", coeffs.len)
+    })?;
+    let src = ColumnMatrix { height: coeffs.len, width: 4, columns_per_chunk: 4, chunks: vec![coeffs.buffer] };
+    let dst = ColumnMatrix::uninit(ctx, OP, 1 << log_height, 4)?;
+    one_submission(ctx, OP, |enc| {
+        ntt::record_bitrev_gather(ctx, enc, &src, &dst, F::ONE, None)?;
+        ntt::record_dit_passes(ctx, enc, &dst, false)
+    })?;
+    Ok(dst)
+}
+
+fn exp_powers_of_2<T: Field>(x: T, count: usize) -> Vec<T> {
+    std::iter::successors(Some(x), |p| Some(p.square())).take(count).collect()
+}
+
+fn invalid(msg: String) -> WgpuProverError {
+    WgpuProverError::InvalidInput(format!("prove_whir_opening: {msg}"))
+}
+
+/// WHIR for the μ-batch of every column of `committed` at `u`, bit for bit what upstream's
+/// `prove_whir_opening` produces with the same transcript interaction.
+pub fn prove_whir_opening<TS: FiatShamirTranscript<SC>>(
+    ctx: &GpuContext,
+    transcript: &mut TS,
+    l_skip: usize,
+    log_blowup: usize,
+    whir: &WhirConfig,
+    committed: &[&StackedPcsData],
+    u: &[EF],
+) -> Result<WhirProof<SC>, WgpuProverError> {
+    let _span = info_span!("prover.openings.whir").entered();
+    let k = whir.k;
+    let num_rounds = whir.num_whir_rounds();
+    let height = committed.first().map(|d| d.matrix.height).ok_or_else(|| invalid("no committed matrices".into()))?;
+    if !height.is_power_of_two() || committed.iter().any(|d| d.matrix.height != height) {
+        return Err(invalid("the committed matrices must share one power-of-two height".into()));
+    }
+    let mut m = height.trailing_zeros() as usize;
+    if u.len() != m {
+        return Err(invalid(format!("u has {} coordinates, the matrices 2^{m} rows", u.len())));
+    }
+    if num_rounds == 0 || k == 0 || k * num_rounds > m || log_blowup == 0 {
+        return Err(invalid(format!("{num_rounds} rounds of k = {k} (log_blowup {log_blowup}) do not fit 2^{m} rows")));
+    }
+    let mut log_rs = m + log_blowup;
+    for (i, d) in committed.iter().enumerate() {
+        let (h, rpq) = (d.tree.matrix.height, d.tree.rows_per_query);
+        if h != 1 << log_rs || rpq != 1 << k {
+            return Err(invalid(format!(
+                "commitment {i}: tree of {h} rows, {rpq} per query; expected {} and {}",
+                1u64 << log_rs,
+                1u64 << k
+            )));
+        }
+    }
+
+    let mu_pow_witness = grind_pow(transcript, whir.mu_pow_bits);
+    let mu: EF = transcript.sample_ext();
+    let total_width: usize = committed.iter().map(|d| d.matrix.width).sum();
+    let mu_powers: Vec<EF> = mu.powers().take(total_width).collect();
+    let matrices: Vec<&ColumnMatrix> = committed.iter().map(|d| &d.matrix).collect();
+    let mut f = mu_batch(ctx, l_skip, &matrices, &mu_powers)?;
+    let mut w = mobius_eq_table(ctx, u)?;
+
+    let mut whir_sumcheck_polys = Vec::with_capacity(num_rounds * k);
+    let mut codeword_commits = vec![];
+    let mut ood_values = vec![];
+    let mut initial_round_opened_rows: Vec<Vec<Vec<Vec<F>>>> = vec![vec![]; committed.len()];
+    let mut initial_round_merkle_proofs: Vec<Vec<MerkleProof<Digest>>> = vec![vec![]; committed.len()];
+    let mut codeword_opened_values: Vec<Vec<Vec<EF>>> = Vec::with_capacity(num_rounds - 1);
+    let mut codeword_merkle_proofs: Vec<Vec<MerkleProof<Digest>>> = Vec::with_capacity(num_rounds - 1);
+    let mut folding_pow_witnesses = Vec::with_capacity(num_rounds * k);
+    let mut query_phase_pow_witnesses = Vec::with_capacity(num_rounds);
+    let mut rs_tree: Option<MerkleTree> = None;
+    let mut final_poly = None;
+
+    for (whir_round, round_params) in whir.rounds.iter().enumerate() {
+        let is_last = whir_round == num_rounds - 1;
+        // Each round's fold is recorded with the next round's reduction; the last one alone.
+        let mut alpha = None;
+        for _ in 0..k {
+            let (nf, nw, s) = fold_and_sumcheck_round(ctx, f, w, alpha)?;
+            (f, w) = (nf, nw);
+            for &e in &s {
+                transcript.observe_ext(e);
+            }
+            whir_sumcheck_polys.push(s);
+            folding_pow_witnesses.push(grind_pow(transcript, whir.folding_pow_bits));
+            alpha = Some(transcript.sample_ext());
+        }
+        if let Some(alpha) = alpha {
+            f = fold(ctx, &f, alpha)?;
+            w = fold(ctx, &w, alpha)?;
+        }
+        let coeffs = evals_to_coeffs(ctx, &f)?;
+        let (g_tree, z0) = if !is_last {
+            let codeword = rs_codeword(ctx, coeffs, log_rs - 1)?;
+            let tree = MerkleTree::new(ctx, codeword, 1 << k)?;
+            let root = tree.root(ctx)?;
+            transcript.observe_commit(root);
+            codeword_commits.push(root);
+            let z0: EF = transcript.sample_ext();
+            let ood = mle_eval(ctx, &f, &exp_powers_of_2(z0, m - k))?;
+            transcript.observe_ext(ood);
+            ood_values.push(ood);
+            (Some(tree), Some(z0))
+        } else {
+            let coeffs = coeffs.download(ctx)?;
+            for &c in &coeffs {
+                transcript.observe_ext(c);
+            }
+            final_poly = Some(coeffs);
+            (None, None)
+        };
+
+        let omega = F::two_adic_generator(log_rs - k);
+        query_phase_pow_witnesses.push(grind_pow(transcript, whir.query_phase_pow_bits));
+        let indices: Vec<usize> = (0..round_params.num_queries).map(|_| transcript.sample_bits(log_rs - k) as usize).collect();
+        if whir_round == 0 {
+            for (c, d) in committed.iter().enumerate() {
+                initial_round_opened_rows[c] = d.tree.open_rows(ctx, &indices)?;
+                initial_round_merkle_proofs[c] = d.tree.open_paths(ctx, &indices)?;
+            }
+        } else {
+            let tree = rs_tree.as_ref().ok_or_else(|| invalid("no codeword tree from the previous round".into()))?;
+            let rows = tree.open_rows(ctx, &indices)?;
+            let values = rows.into_iter().map(|q| q.into_iter().map(|row| EF::from_basis_coefficients_fn(|i| row[i])).collect()).collect();
+            codeword_opened_values.push(values);
+            codeword_merkle_proofs.push(tree.open_paths(ctx, &indices)?);
+        }
+        rs_tree = g_tree;
+
+        let gamma: EF = transcript.sample_ext();
+        if let Some(z0) = z0 {
+            let dim = m - k;
+            let mut terms = vec![eq_term(gamma, &exp_powers_of_2(z0, dim))];
+            for (&index, gamma_pow) in indices.iter().zip(gamma.powers().skip(2)) {
+                let z = omega.exp_u64(index as u64);
+                let point: Vec<EF> = exp_powers_of_2(z, dim).into_iter().map(EF::from).collect();
+                terms.push(eq_term(gamma_pow, &point));
+            }
+            add_terms(ctx, &w, &terms)?;
+        }
+        m -= k;
+        log_rs -= 1;
+    }
+
+    Ok(WhirProof {
+        mu_pow_witness,
+        whir_sumcheck_polys,
+        codeword_commits,
+        ood_values,
+        folding_pow_witnesses,
+        query_phase_pow_witnesses,
+        initial_round_opened_rows,
+        initial_round_merkle_proofs,
+        codeword_opened_values,
+        codeword_merkle_proofs,
+        final_poly: final_poly.ok_or_else(|| invalid("no final round".into()))?,
+    })
+}
