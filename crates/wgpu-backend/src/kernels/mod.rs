@@ -33,7 +33,7 @@ pub(crate) fn pipeline(ctx: &GpuContext, kernel: &KernelSource, key: &PipelineKe
 /// uniform of `params(part.base)`.
 pub(crate) fn dispatch(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     label: &str,
     pipeline: &wgpu::ComputePipeline,
     parts: &[GridPart],
@@ -42,7 +42,7 @@ pub(crate) fn dispatch(
 ) -> GpuResult<()> {
     ctx.scoped(label, || {
         for part in parts {
-            let uniform = ctx.params(&params(part.base));
+            let uniform = ctx.params(encoder, &params(part.base));
             let mut bindings: Vec<_> = buffers.iter().map(|b| b.as_entire_binding()).collect();
             bindings.push(uniform.as_entire_binding());
             record_dispatch(ctx, encoder, label, pipeline, &bindings, part.grid);
@@ -78,7 +78,7 @@ impl Elementwise {
     pub fn record(
         &self,
         ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
+        encoder: &mut openvm_wgpu_common::GpuEncoder,
         items: u64,
         buffers: &[&wgpu::Buffer],
         params: impl Fn(u32) -> Vec<u32>,
@@ -138,7 +138,7 @@ impl SmallBlockKernel {
     pub fn record(
         &self,
         ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
+        encoder: &mut openvm_wgpu_common::GpuEncoder,
         Blocks { data, log_n, count: blocks }: Blocks<'_>,
         extra: &[&wgpu::Buffer],
         params: impl Fn(u32) -> Vec<u32>,
