@@ -42,6 +42,7 @@ pub const MERKLE_COMPRESS_LAYER: KernelSource = wgsl!("merkle_compress_layer", "
 pub const MERKLE_OPEN_ROWS: KernelSource = wgsl!("merkle_open_rows", "merkle_open_rows.wgsl");
 pub const MERKLE_OPEN_PATHS: KernelSource = wgsl!("merkle_open_paths", "merkle_open_paths.wgsl");
 pub const TRANSPOSE: KernelSource = wgsl!("transpose", "transpose.wgsl");
+pub const POW_GRIND: KernelSource = wgsl!("pow_grind", "pow_grind.wgsl");
 
 /// Every kernel (one per file).
 pub const KERNELS: &[KernelSource] = &[
@@ -57,6 +58,7 @@ pub const KERNELS: &[KernelSource] = &[
     MERKLE_OPEN_ROWS,
     MERKLE_OPEN_PATHS,
     TRANSPOSE,
+    POW_GRIND,
 ];
 
 pub fn library() -> ShaderLibrary {

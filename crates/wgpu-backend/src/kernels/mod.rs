@@ -11,6 +11,7 @@ pub mod merkle_row_hash;
 pub mod mle_coeffs_to_evals;
 pub mod ntt;
 pub mod poseidon2_permute;
+pub mod pow_grind;
 pub mod transpose;
 pub mod twiddles;
 
@@ -176,6 +177,7 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
     out.extend(mle_coeffs_to_evals::KERNEL.plans(limits)?);
     out.extend(ntt::plans(limits)?);
     out.push(transpose::plan(limits)?);
+    out.push(pow_grind::plan(limits));
     for k in [
         &field_ops::KERNEL,
         &bandwidth_probe::KERNEL,
