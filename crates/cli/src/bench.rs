@@ -66,7 +66,7 @@ fn copy_bandwidth(ctx: &GpuContext, bytes: usize) -> Result<f64, String> {
 
 /// Times the steps of `rs_code_matrix` one submission each, to show where the time goes.
 fn rs_code_matrix_breakdown(ctx: &GpuContext, m: &ColumnMatrix, l_skip: u32, log_blowup: u32) -> Result<(), String> {
-    let step = |name: &str, f: &dyn Fn(&mut wgpu::CommandEncoder) -> Result<(), GpuError>| -> Result<(), String> {
+    let step = |name: &str, f: &dyn Fn(&mut openvm_wgpu_common::GpuEncoder) -> Result<(), GpuError>| -> Result<(), String> {
         let mut enc = ctx.encoder(name);
         f(&mut enc).map_err(err)?;
         let (t, r) = seconds(|| ctx.submit_and_wait(name, enc));

@@ -12,4 +12,7 @@ pub enum WgpuProverError {
     Host(#[from] CpuProverError),
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The proof-of-work search found no witness, or its witness failed the transcript's check.
+    #[error("proof-of-work grinding: {0}")]
+    Grinding(String),
 }

@@ -6,6 +6,7 @@ pub mod device;
 pub mod engine;
 pub mod error;
 pub mod field;
+pub mod grinding;
 pub mod keccakf;
 pub mod kernels;
 pub mod logup_zerocheck;

@@ -57,6 +57,7 @@ pub const WHIR_FOLD: KernelSource = wgsl!("whir_fold", "whir_fold.wgsl");
 pub const EQ_FACTORS: KernelSource = wgsl!("eq_factors", "eq_factors.wgsl");
 pub const EQ_ACCUMULATE: KernelSource = wgsl!("eq_accumulate", "eq_accumulate.wgsl");
 pub const WHIR_REDUCE: KernelSource = wgsl!("whir_reduce", "whir_reduce.wgsl");
+pub const POW_GRIND: KernelSource = wgsl!("pow_grind", "pow_grind.wgsl");
 
 /// Every kernel (one per file).
 pub const KERNELS: &[KernelSource] = &[
@@ -86,6 +87,7 @@ pub const KERNELS: &[KernelSource] = &[
     EQ_FACTORS,
     EQ_ACCUMULATE,
     WHIR_REDUCE,
+    POW_GRIND,
 ];
 
 pub fn library() -> ShaderLibrary {

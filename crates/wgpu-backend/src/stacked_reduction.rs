@@ -414,7 +414,7 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
 /// `u`, into the other set, or, for the last fold, into one value per column of `openings`.
 fn record_folds(
     ctx: &GpuContext,
-    enc: &mut wgpu::CommandEncoder,
+    enc: &mut openvm_wgpu_common::GpuEncoder,
     folded: &[Folded],
     current: usize,
     height: usize,

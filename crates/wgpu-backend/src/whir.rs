@@ -106,7 +106,7 @@ impl ExtVec {
     }
 }
 
-fn one_submission<T>(ctx: &GpuContext, op: &str, f: impl FnOnce(&mut wgpu::CommandEncoder) -> GpuResult<T>) -> GpuResult<T> {
+fn one_submission<T>(ctx: &GpuContext, op: &str, f: impl FnOnce(&mut openvm_wgpu_common::GpuEncoder) -> GpuResult<T>) -> GpuResult<T> {
     let mut enc = ctx.encoder(op);
     let out = f(&mut enc)?;
     ctx.submit_and_wait(op, enc)?;

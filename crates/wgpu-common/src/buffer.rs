@@ -10,6 +10,7 @@ use std::{
 use bytemuck::Pod;
 
 use crate::{
+    context::SizedPool,
     error::{GpuError, GpuResult},
     GpuContext,
 };
@@ -49,6 +50,11 @@ impl SendBytes<'_> {
 
 /// Uploads and downloads at least this large are copied through staging memory by several threads.
 const PARALLEL_UPLOAD_BYTES: usize = 16 << 20;
+
+/// Smallest staging buffer of a read-back (classes are powers of two from here).
+const STAGING_MIN_BYTES: u64 = 256;
+/// Staging bytes kept for reuse at most; larger read-backs free their staging buffer afterwards.
+const STAGING_POOL_BYTES: u64 = 1 << 30;
 
 /// Bytes the pool keeps at most; beyond that released buffers are freed. A failed allocation
 /// empties the pool and tries again, so pooled memory never causes an out-of-memory error.
@@ -216,25 +222,37 @@ fn download(ctx: &GpuContext, buffer: &wgpu::Buffer, offset: u64, dst: &mut [u8]
         return Ok(());
     }
     let padded = len.next_multiple_of(4);
-    let staging = ctx.scoped(OP, || {
-        ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("download staging"),
-            size: padded,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
+    let pool = &ctx.staging_pool;
+    let class = SizedPool::class(padded, STAGING_MIN_BYTES);
+    let create = || {
+        ctx.scoped(OP, || {
+            ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("download staging"),
+                size: class,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
         })
-    })?;
+    };
+    let staging = match pool.take_or(class, create) {
+        // Pooled staging memory is never the reason a read-back fails.
+        Err(GpuError::OutOfMemory { .. }) => {
+            pool.clear();
+            pool.take_or(class, create)?
+        }
+        r => r?,
+    };
     let mut enc = ctx.encoder("download");
     enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, padded);
     ctx.submit_and_wait(OP, enc)?;
     let (tx, rx) = std::sync::mpsc::channel();
-    staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+    staging.slice(..padded).map_async(wgpu::MapMode::Read, move |r| {
         let _ = tx.send(r);
     });
     ctx.wait(OP, None)?;
     let internal = |m: String| GpuError::Internal { op: OP.into(), message: m };
     rx.recv().map_err(|e| internal(e.to_string()))?.map_err(|e| internal(e.to_string()))?;
-    let view = staging.slice(..).get_mapped_range().map_err(|e| internal(e.to_string()))?;
+    let view = staging.slice(..padded).get_mapped_range().map_err(|e| internal(e.to_string()))?;
     let src = &view[..dst.len()];
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if dst.len() >= PARALLEL_UPLOAD_BYTES && threads > 1 {
@@ -249,6 +267,8 @@ fn download(ctx: &GpuContext, buffer: &wgpu::Buffer, offset: u64, dst: &mut [u8]
     }
     drop(view);
     staging.unmap();
+    // Mapped, read and unmapped: free for the next read-back (on an error above it is dropped).
+    pool.put([staging], STAGING_POOL_BYTES);
     Ok(())
 }
 

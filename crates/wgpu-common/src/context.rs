@@ -4,7 +4,11 @@
 use std::{
     any::{Any, TypeId},
     collections::HashMap,
-    sync::{Arc, Mutex, OnceLock},
+    ops::{Deref, DerefMut},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex, OnceLock,
+    },
 };
 
 use crate::{
@@ -92,6 +96,143 @@ pub struct GpuContext {
     uncaptured: Arc<Mutex<Vec<String>>>,
     pipelines: Mutex<HashMap<PipelineKey, Arc<wgpu::ComputePipeline>>>,
     resources: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    /// Uniform buffers of kernel parameters, free for the next encoder (ARCHITECTURE.md rule 9).
+    param_pool: Arc<SizedPool>,
+    /// MAP_READ staging buffers for read-backs, free for the next download.
+    pub(crate) staging_pool: SizedPool,
+}
+
+/// Reusable buffers of one usage, kept by size class (a power of two), with allocation counters.
+#[derive(Default)]
+pub(crate) struct SizedPool {
+    free: Mutex<(HashMap<u64, Vec<wgpu::Buffer>>, u64)>,
+    created: AtomicU64,
+    reused: AtomicU64,
+}
+
+impl SizedPool {
+    /// The size class of a request of `bytes`: a power of two of at least `min`.
+    pub(crate) fn class(bytes: u64, min: u64) -> u64 {
+        bytes.max(min).next_power_of_two()
+    }
+
+    /// A free buffer of `class` bytes, or a new one made by `create`.
+    pub(crate) fn take_or<E>(&self, class: u64, create: impl FnOnce() -> Result<wgpu::Buffer, E>) -> Result<wgpu::Buffer, E> {
+        let reused = {
+            let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
+            let (map, bytes) = &mut *guard;
+            let b = map.get_mut(&class).and_then(Vec::pop);
+            if b.is_some() {
+                *bytes -= class;
+            }
+            b
+        };
+        if let Some(b) = reused {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+            return Ok(b);
+        }
+        let b = create()?;
+        self.created.fetch_add(1, Ordering::Relaxed);
+        Ok(b)
+    }
+
+    /// Returns buffers no submission uses any more; past `cap` bytes in all they are freed.
+    pub(crate) fn put(&self, buffers: impl IntoIterator<Item = wgpu::Buffer>, cap: u64) {
+        let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, bytes) = &mut *guard;
+        for b in buffers {
+            let size = b.size();
+            if *bytes + size <= cap {
+                *bytes += size;
+                map.entry(size).or_default().push(b);
+            }
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        *self.free.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
+    }
+
+    fn stats(&self) -> PoolStats {
+        let guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        PoolStats {
+            created: self.created.load(Ordering::Relaxed),
+            reused: self.reused.load(Ordering::Relaxed),
+            free: guard.0.values().map(Vec::len).sum::<usize>() as u64,
+        }
+    }
+}
+
+/// Allocation counters of one pool.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Buffers allocated since the device was opened.
+    pub created: u64,
+    /// Requests served by a buffer already allocated.
+    pub reused: u64,
+    /// Buffers free in the pool now.
+    pub free: u64,
+}
+
+/// How often the per-round resources were allocated and reused (see [`GpuContext::stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ContextStats {
+    /// Uniform buffers of kernel parameters ([`GpuContext::params`]).
+    pub params: PoolStats,
+    /// MAP_READ staging buffers of read-backs.
+    pub staging: PoolStats,
+}
+
+/// Parameter buffers the pool keeps at most (in bytes); they are tiny, so this is a bound on
+/// buffers in flight at once, not a memory budget.
+const PARAM_POOL_BYTES: u64 = 16 << 20;
+/// Smallest parameter buffer (every class is a power of two from here).
+const PARAM_MIN_BYTES: u64 = 64;
+
+/// A command encoder that owns the parameter buffers its dispatches bind
+/// ([`GpuContext::params`]). They go back to the device's pool when its submission has
+/// completed ([`GpuContext::submit_and_wait`]), or at once when it is dropped unsubmitted (its
+/// commands never run). It dereferences to the `wgpu::CommandEncoder` for everything else.
+pub struct GpuEncoder {
+    encoder: Option<wgpu::CommandEncoder>,
+    params: Vec<wgpu::Buffer>,
+    pool: Arc<SizedPool>,
+}
+
+impl GpuEncoder {
+    fn inner(&self) -> &wgpu::CommandEncoder {
+        // Only `submit_and_wait`, which consumes the encoder, takes the inner one out.
+        self.encoder.as_ref().expect("encoder is present until submitted")
+    }
+
+    /// Parameter buffers this encoder holds (for tests).
+    pub fn param_buffers(&self) -> usize {
+        self.params.len()
+    }
+}
+
+impl Deref for GpuEncoder {
+    type Target = wgpu::CommandEncoder;
+    fn deref(&self) -> &wgpu::CommandEncoder {
+        self.inner()
+    }
+}
+
+impl DerefMut for GpuEncoder {
+    fn deref_mut(&mut self) -> &mut wgpu::CommandEncoder {
+        self.encoder.as_mut().expect("encoder is present until submitted")
+    }
+}
+
+impl Drop for GpuEncoder {
+    fn drop(&mut self) {
+        // Dropped without submitting: nothing recorded here will run, so its parameter buffers
+        // are free now. (A pending queue.write_buffer to one is ordered before any later write
+        // by its next owner.)
+        if self.encoder.is_some() {
+            self.pool.put(self.params.drain(..), PARAM_POOL_BYTES);
+        }
+    }
 }
 
 impl std::fmt::Debug for GpuContext {
@@ -168,6 +309,8 @@ impl GpuContext {
             uncaptured,
             pipelines: Mutex::new(HashMap::new()),
             resources: Mutex::new(HashMap::new()),
+            param_pool: Arc::default(),
+            staging_pool: SizedPool::default(),
         })
     }
 
@@ -212,10 +355,19 @@ impl GpuContext {
         Err(GpuError::Internal { op: op.to_string(), message })
     }
 
-    /// Submits the encoder and waits for the GPU to finish it.
-    pub fn submit_and_wait(&self, op: &str, encoder: wgpu::CommandEncoder) -> GpuResult<()> {
-        let index = self.scoped(op, || self.queue.submit([encoder.finish()]))?;
-        self.wait(op, Some(index))
+    /// Submits the encoder and waits for the GPU to finish it; then its parameter buffers are
+    /// free for other encoders. Every submission goes through here (or [`GpuContext::submit`]),
+    /// so a parameter buffer is never handed out while a submission may still read it.
+    pub fn submit_and_wait(&self, op: &str, mut encoder: GpuEncoder) -> GpuResult<()> {
+        let inner = encoder.encoder.take().expect("encoder is present until submitted");
+        let params = std::mem::take(&mut encoder.params);
+        let result = self.scoped(op, || self.queue.submit([inner.finish()])).and_then(|index| self.wait(op, Some(index)));
+        if result.is_ok() {
+            self.param_pool.put(params, PARAM_POOL_BYTES);
+        }
+        // After a failure the buffers are simply freed: whether the GPU still reads them is
+        // unknown.
+        result
     }
 
     pub(crate) fn wait(&self, op: &str, index: Option<wgpu::SubmissionIndex>) -> GpuResult<()> {
@@ -225,8 +377,17 @@ impl GpuContext {
         self.take_uncaptured(op)
     }
 
-    pub fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
-        self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+    pub fn encoder(&self, label: &str) -> GpuEncoder {
+        GpuEncoder {
+            encoder: Some(self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })),
+            params: Vec::new(),
+            pool: self.param_pool.clone(),
+        }
+    }
+
+    /// Allocation counters of the parameter and staging pools.
+    pub fn stats(&self) -> ContextStats {
+        ContextStats { params: self.param_pool.stats(), staging: self.staging_pool.stats() }
     }
 
     /// The compiled pipeline for `key`, compiling `source()` on first use.
@@ -267,16 +428,31 @@ impl GpuContext {
         self.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &layout, entries: &entries })
     }
 
-    /// A small uniform buffer of kernel parameters.
-    pub fn params(&self, words: &[u32]) -> wgpu::Buffer {
-        use wgpu::util::DeviceExt;
+    /// A uniform buffer holding `words` (zero-padded to whole 16-byte rows), for a dispatch
+    /// recorded into `encoder`. The buffer comes from the device's pool and belongs to `encoder`
+    /// until its submission completes (ARCHITECTURE.md rule 9: no allocation per dispatch once
+    /// the pool is warm); the words reach it through `queue.write_buffer`, which wgpu applies
+    /// before the next submission. Call inside [`GpuContext::scoped`] to capture a failed
+    /// allocation.
+    pub fn params(&self, encoder: &mut GpuEncoder, words: &[u32]) -> wgpu::Buffer {
         let mut padded = words.to_vec();
         padded.resize(words.len().div_ceil(4).max(1) * 4, 0);
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("kernel params"),
-            contents: bytemuck::cast_slice(&padded),
-            usage: wgpu::BufferUsages::UNIFORM,
-        })
+        let bytes: &[u8] = bytemuck::cast_slice(&padded);
+        let class = SizedPool::class(bytes.len() as u64, PARAM_MIN_BYTES);
+        let buffer = self
+            .param_pool
+            .take_or(class, || {
+                Ok::<_, std::convert::Infallible>(self.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("kernel params"),
+                    size: class,
+                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                }))
+            })
+            .unwrap_or_else(|never| match never {});
+        self.queue.write_buffer(&buffer, 0, bytes);
+        encoder.params.push(buffer.clone());
+        buffer
     }
 
     /// Per-device state of type `T` (e.g. twiddle tables), created on first use and shared.
@@ -288,5 +464,152 @@ impl GpuContext {
 
     pub fn has_subgroups(&self) -> bool {
         self.limits.subgroups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The per-round resources are reused (ARCHITECTURE.md rule 9), and stay correct when several
+    //! threads record and submit at once. Runs on whatever adapter is present (lavapipe in CI).
+
+    use super::*;
+    use crate::{
+        kernel::record_dispatch,
+        limits::{elementwise, fold_grid},
+        GpuBuffer,
+    };
+
+    /// out[i] = a + i for i < n, with (a, n) from the parameter uniform.
+    const WRITE: &str = "
+override WORKGROUP_SIZE: u32;
+struct Params { a: u32, n: u32, _p0: u32, _p1: u32 }
+@group(0) @binding(0) var<storage, read_write> out: array<u32>;
+@group(0) @binding(1) var<uniform> params: Params;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+    if (g.x < params.n) {
+        out[g.x] = params.a + g.x;
+    }
+}
+";
+
+    fn open() -> GpuContext {
+        GpuContext::new(&ContextOptions::default()).expect("a GPU adapter (run scripts/ensure-vulkan.sh without a GPU)")
+    }
+
+    fn write_pipeline(ctx: &GpuContext) -> Arc<wgpu::ComputePipeline> {
+        let wg = elementwise(&ctx.limits).workgroup_size[0];
+        ctx.pipeline(&PipelineKey::new("pool_test_write", "main").constant("WORKGROUP_SIZE", wg), || WRITE.to_string()).unwrap()
+    }
+
+    /// Records out[..n] = a + i.
+    fn record_write(ctx: &GpuContext, enc: &mut GpuEncoder, pipeline: &wgpu::ComputePipeline, out: &GpuBuffer<u32>, a: u32, n: u32) {
+        let wg = elementwise(&ctx.limits).workgroup_size[0] as u64;
+        let grid = fold_grid("pool_test_write", (n as u64).div_ceil(wg), ctx.limits.max_workgroups_per_dimension).unwrap();
+        assert_eq!(grid.dims[1], 1, "test sizes fit one dimension");
+        ctx.scoped("pool test", || {
+            let uniform = ctx.params(enc, &[a, n]);
+            record_dispatch(ctx, enc, "pool test", pipeline, &[out.binding(), uniform.as_entire_binding()], grid);
+        })
+        .unwrap();
+    }
+
+    fn expected(a: u32, n: usize) -> Vec<u32> {
+        (0..n as u32).map(|i| a + i).collect()
+    }
+
+    #[test]
+    fn params_and_staging_buffers_are_reused_across_rounds() {
+        let ctx = open();
+        let pipeline = write_pipeline(&ctx);
+        let n = 1000usize;
+        let bufs: Vec<_> = (0..4).map(|_| GpuBuffer::<u32>::zeroed(&ctx, "out", n).unwrap()).collect();
+        let mut after_first = None;
+        for round in 0..40u32 {
+            let mut enc = ctx.encoder("round");
+            for (k, b) in bufs.iter().enumerate() {
+                record_write(&ctx, &mut enc, &pipeline, b, round * 10_000 + k as u32, n as u32);
+            }
+            assert_eq!(enc.param_buffers(), 4);
+            ctx.submit_and_wait("round", enc).unwrap();
+            for (k, b) in bufs.iter().enumerate() {
+                assert_eq!(b.read(&ctx).unwrap(), expected(round * 10_000 + k as u32, n), "round {round} buffer {k}");
+                // A partial read of another size class.
+                assert_eq!(b.read_range(&ctx, 3..9).unwrap(), expected(round * 10_000 + k as u32 + 3, 6));
+            }
+            let s = ctx.stats();
+            assert_eq!(s.params.free, 4, "the round's parameter buffers are back in the pool after its submission");
+            if round == 0 {
+                after_first = Some(s);
+            }
+        }
+        let first = after_first.unwrap();
+        let s = ctx.stats();
+        assert_eq!(first.params.created, 4);
+        assert_eq!(s.params.created, 4, "no parameter buffer allocated after the first round: {s:?}");
+        assert_eq!(s.params.reused, 39 * 4);
+        assert_eq!(first.staging.created, 2, "one staging buffer per size class: {first:?}");
+        assert_eq!(s.staging.created, 2, "no staging buffer allocated after the first round: {s:?}");
+        assert_eq!(s.staging.reused, 40 * 8 - 2);
+    }
+
+    #[test]
+    fn an_encoder_dropped_unsubmitted_returns_its_params() {
+        let ctx = open();
+        let pipeline = write_pipeline(&ctx);
+        let out = GpuBuffer::<u32>::zeroed(&ctx, "out", 64).unwrap();
+        let mut enc = ctx.encoder("dropped");
+        for a in 0..3 {
+            record_write(&ctx, &mut enc, &pipeline, &out, 100 + a, 64);
+        }
+        assert_eq!(ctx.stats().params.free, 0);
+        drop(enc);
+        assert_eq!(ctx.stats().params.free, 3);
+        // The buffers serve the next encoder, and its values (written after the dropped ones) win.
+        let mut enc = ctx.encoder("next");
+        record_write(&ctx, &mut enc, &pipeline, &out, 7, 64);
+        ctx.submit_and_wait("next", enc).unwrap();
+        assert_eq!(out.read(&ctx).unwrap(), expected(7, 64));
+        let s = ctx.stats();
+        assert_eq!((s.params.created, s.params.reused), (3, 1));
+    }
+
+    #[test]
+    fn concurrent_threads_get_their_own_params_and_results() {
+        let ctx = open();
+        let pipeline = write_pipeline(&ctx);
+        let threads = 4u32;
+        let rounds = 25u32;
+        let per_round = 3u32;
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let (ctx, pipeline) = (&ctx, &pipeline);
+                s.spawn(move || {
+                    let n = 256 + 64 * t as usize;
+                    let bufs: Vec<_> = (0..per_round).map(|_| GpuBuffer::<u32>::zeroed(ctx, "out", n).unwrap()).collect();
+                    for r in 0..rounds {
+                        let mut enc = ctx.encoder("thread round");
+                        for (k, b) in bufs.iter().enumerate() {
+                            record_write(ctx, &mut enc, pipeline, b, (t << 24) + (r << 8) + k as u32, n as u32);
+                        }
+                        // Every other round, an abandoned encoder in between.
+                        if r % 2 == 0 {
+                            let mut dropped = ctx.encoder("abandoned");
+                            record_write(ctx, &mut dropped, pipeline, &bufs[0], u32::MAX - 5000, n as u32);
+                        }
+                        ctx.submit_and_wait("thread round", enc).unwrap();
+                        for (k, b) in bufs.iter().enumerate() {
+                            assert_eq!(b.read(ctx).unwrap(), expected((t << 24) + (r << 8) + k as u32, n), "thread {t} round {r}");
+                        }
+                    }
+                });
+            }
+        });
+        let s = ctx.stats();
+        // At most per_round + 1 buffers per thread are ever held at once.
+        assert!(s.params.created <= (threads * (per_round + 1)) as u64, "{s:?}");
+        assert_eq!(s.params.created + s.params.reused, (threads * rounds * per_round + threads * rounds.div_ceil(2)) as u64);
+        assert!(s.staging.created <= threads as u64, "{s:?}");
+        assert_eq!(s.staging.created + s.staging.reused, (threads * rounds * per_round) as u64);
     }
 }

@@ -9,7 +9,7 @@ pub mod kernel;
 pub mod limits;
 
 pub use buffer::{ColumnMatrix, GpuBuffer};
-pub use context::{AdapterSummary, ContextOptions, GpuContext};
+pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, PoolStats};
 pub use error::{GpuError, GpuResult};
 pub use kernel::{KernelSource, PipelineKey, ShaderLibrary};
 pub use limits::{DeviceLimits, Grid, GridPart, LaunchShape, LimitProfile};

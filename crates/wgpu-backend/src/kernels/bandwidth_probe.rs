@@ -12,7 +12,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: BANDWIDTH_PROBE };
 /// Records `reps` copies of `src` into `dst` (lengths multiples of 4 words).
 pub fn record_copies(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     src: &GpuBuffer<u32>,
     dst: &GpuBuffer<u32>,
     reps: usize,

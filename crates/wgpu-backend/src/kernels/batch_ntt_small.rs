@@ -23,7 +23,7 @@ pub fn geometry(limits: &DeviceLimits, log_n: u32) -> Result<SmallBlockGeometry,
 /// Records the transform of `blocks` blocks of 2^log_n words at the start of `buffer`.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     buffer: &GpuBuffer<u32>,
     log_n: u32,
     blocks: usize,

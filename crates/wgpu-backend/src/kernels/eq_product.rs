@@ -27,7 +27,7 @@ pub struct ProductTerm {
 /// buffers, which the caller keeps until the submission completes.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     terms: &[ProductTerm],
     dim: usize,
     w: &GpuBuffer<u32>,

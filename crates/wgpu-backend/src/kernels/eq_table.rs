@@ -11,7 +11,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: EQ_TABLE };
 /// (extension elements; bit j of x goes with point j, as upstream's `evals_eq_hypercube`).
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     points: &GpuBuffer<u32>,
     point_base: usize,
     vars: usize,

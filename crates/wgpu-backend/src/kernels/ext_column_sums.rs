@@ -18,7 +18,7 @@ pub struct Partials<'a> {
 /// Records out[out_base + k] = the sum of column k of `partials`.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     partials: &Partials<'_>,
     out: &GpuBuffer<u32>,
     out_base: usize,

@@ -22,7 +22,7 @@ pub struct Columns {
 /// y < `half`.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     input: (&GpuBuffer<u32>, Columns),
     output: (&GpuBuffer<u32>, Columns),
     columns: usize,

@@ -13,7 +13,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_COMPRESS_LAY
 /// `i = x*stride + y < prev/2`.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     prev: &GpuBuffer<u32>,
     next: &GpuBuffer<u32>,
     stride: usize,

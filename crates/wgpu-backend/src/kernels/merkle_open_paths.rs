@@ -12,7 +12,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_OPEN_PATHS }
 /// (`layers.len() - 1` digests per query).
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     layers: &[GpuBuffer<u32>],
     indices: &GpuBuffer<u32>,
     out: &GpuBuffer<u32>,

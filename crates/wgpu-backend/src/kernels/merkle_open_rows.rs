@@ -12,7 +12,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_OPEN_ROWS };
 /// into `out` (row-major, `m.width` words per row).
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     m: &ColumnMatrix,
     indices: &GpuBuffer<u32>,
     rows_per_query: usize,

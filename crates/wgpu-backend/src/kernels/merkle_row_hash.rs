@@ -14,7 +14,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_ROW_HASH };
 /// (a pooled buffer dropped earlier could be handed to other work while still in use).
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     m: &ColumnMatrix,
     digests: &GpuBuffer<u32>,
     scratch: &mut Vec<GpuBuffer<u32>>,

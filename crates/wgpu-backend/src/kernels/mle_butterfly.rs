@@ -16,7 +16,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MLE_BUTTERFLY };
 /// `columns` columns of 2^log_n words at the start of `data`.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     data: &GpuBuffer<u32>,
     log_n: u32,
     columns: usize,
@@ -34,7 +34,7 @@ pub fn record(
 /// Records the levels `bits` of the transform with `coef` (1: zeta, -1: Möbius), one dispatch each.
 pub fn record_levels(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     data: &GpuBuffer<u32>,
     log_n: u32,
     columns: usize,

@@ -9,6 +9,12 @@ use crate::shaders::MLE_COEFFS_TO_EVALS;
 pub const NAME: &str = "mle_coeffs_to_evals";
 pub(crate) const KERNEL: SmallBlockKernel = SmallBlockKernel { kernel: MLE_COEFFS_TO_EVALS, shuffles: false };
 
-pub fn record(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, buffer: &GpuBuffer<u32>, log_n: u32, blocks: usize) -> GpuResult<()> {
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
+    buffer: &GpuBuffer<u32>,
+    log_n: u32,
+    blocks: usize,
+) -> GpuResult<()> {
     KERNEL.record(ctx, encoder, super::Blocks { data: buffer, log_n, count: blocks }, &[], |base| vec![blocks as u32, base, 0, 0])
 }

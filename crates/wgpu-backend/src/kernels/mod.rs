@@ -16,6 +16,7 @@ pub mod mle_butterfly;
 pub mod mle_coeffs_to_evals;
 pub mod ntt;
 pub mod poseidon2_permute;
+pub mod pow_grind;
 pub mod stacked_reduction_fold_ple;
 pub mod stacked_reduction_mle_round;
 pub mod stacked_reduction_rotation;
@@ -46,7 +47,7 @@ pub(crate) fn pipeline(ctx: &GpuContext, kernel: &KernelSource, key: &PipelineKe
 /// uniform of `params(part.base)`.
 pub(crate) fn dispatch(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     label: &str,
     pipeline: &wgpu::ComputePipeline,
     parts: &[GridPart],
@@ -55,7 +56,7 @@ pub(crate) fn dispatch(
 ) -> GpuResult<()> {
     ctx.scoped(label, || {
         for part in parts {
-            let uniform = ctx.params(&params(part.base));
+            let uniform = ctx.params(encoder, &params(part.base));
             let mut bindings: Vec<_> = buffers.iter().map(|b| b.as_entire_binding()).collect();
             bindings.push(uniform.as_entire_binding());
             record_dispatch(ctx, encoder, label, pipeline, &bindings, part.grid);
@@ -91,7 +92,7 @@ impl Elementwise {
     pub fn record(
         &self,
         ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
+        encoder: &mut openvm_wgpu_common::GpuEncoder,
         items: u64,
         buffers: &[&wgpu::Buffer],
         params: impl Fn(u32) -> Vec<u32>,
@@ -133,7 +134,7 @@ impl ReductionKernel {
     pub fn record(
         &self,
         ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
+        encoder: &mut openvm_wgpu_common::GpuEncoder,
         workgroups: u64,
         buffers: &[&wgpu::Buffer],
         params: impl Fn(u32) -> Vec<u32>,
@@ -193,7 +194,7 @@ impl SmallBlockKernel {
     pub fn record(
         &self,
         ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
+        encoder: &mut openvm_wgpu_common::GpuEncoder,
         Blocks { data, log_n, count: blocks }: Blocks<'_>,
         extra: &[&wgpu::Buffer],
         params: impl Fn(u32) -> Vec<u32>,
@@ -235,6 +236,7 @@ pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
         out.push(k.plan(limits)?);
     }
     out.push(whir_reduce::plan(limits)?);
+    out.push(pow_grind::plan(limits));
     for k in [
         &eq_table::KERNEL,
         &ext_fold::KERNEL,

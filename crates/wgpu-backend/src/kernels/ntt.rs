@@ -55,7 +55,7 @@ fn log2_height(op: &str, height: usize) -> GpuResult<u32> {
 /// every column; `dst`'s height is a power of two at least `src`'s.
 pub fn record_bitrev_gather(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     src: &ColumnMatrix,
     dst: &ColumnMatrix,
     scale: F,
@@ -107,7 +107,7 @@ fn shift_power_table(shift: Option<F>, height: usize, low_bits: u32) -> Vec<F> {
 
 /// Records the DIT passes that turn every column of `m`, held in bit-reversed order, into its
 /// transform in natural order.
-pub fn record_dit_passes(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m: &ColumnMatrix, inverse: bool) -> GpuResult<()> {
+pub fn record_dit_passes(ctx: &GpuContext, encoder: &mut openvm_wgpu_common::GpuEncoder, m: &ColumnMatrix, inverse: bool) -> GpuResult<()> {
     let log_n = log2_height(PASS, m.height)?;
     for pass in geometry(&ctx.limits, log_n)?.passes {
         record_dit_pass(ctx, encoder, m, inverse, &pass)?;
@@ -118,7 +118,7 @@ pub fn record_dit_passes(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, m
 /// Records one DIT pass (levels `pass.first_level ..` of the geometry for `m`'s height).
 pub fn record_dit_pass(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     m: &ColumnMatrix,
     inverse: bool,
     pass: &NttPass,

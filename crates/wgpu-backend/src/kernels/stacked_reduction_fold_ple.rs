@@ -24,7 +24,7 @@ pub struct FoldColumns {
 /// height + x * 2^log_skip + i] for c < columns and x < height >> log_skip.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     chunk: &GpuBuffer<u32>,
     weights: &GpuBuffer<u32>,
     out: &GpuBuffer<u32>,

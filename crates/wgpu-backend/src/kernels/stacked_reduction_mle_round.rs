@@ -41,7 +41,12 @@ pub fn workgroups(ctx: &GpuContext, unit: &MleRoundUnit) -> GpuResult<usize> {
     Ok((unit.y_count * unit.slabs).div_ceil(KERNEL.workgroup_size(&ctx.limits)? as usize))
 }
 
-pub fn record(ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder, unit: &MleRoundUnit, b: &MleRoundBuffers<'_>) -> GpuResult<()> {
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
+    unit: &MleRoundUnit,
+    b: &MleRoundBuffers<'_>,
+) -> GpuResult<()> {
     let head = [
         unit.view_begin,
         unit.view_end,

@@ -22,7 +22,7 @@ pub struct RotationScales {
 /// Records the update of the table of `count` elements at `base` (same place in all three).
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     tables: (&GpuBuffer<u32>, &GpuBuffer<u32>, &GpuBuffer<u32>),
     base: usize,
     count: usize,

@@ -33,7 +33,7 @@ pub fn split(ctx: &GpuContext, log_skip: usize, rows: usize) -> GpuResult<(usize
 /// `partial_row_base`.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     unit: &Round0Unit,
     stacked_chunk: &GpuBuffer<u32>,
     views: &GpuBuffer<u32>,

@@ -10,7 +10,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: STRIDED_COPY };
 /// Records out[out_base + i * stride] = values[in_base + i] for i < count.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     values: (&GpuBuffer<u32>, usize),
     out: (&GpuBuffer<u32>, usize),
     count: usize,

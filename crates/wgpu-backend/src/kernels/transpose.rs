@@ -43,7 +43,7 @@ pub struct SliceTarget {
 /// Records the transpose of `rows` (a slice of a row-major trace) into `out`.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     rows: &GpuBuffer<u32>,
     out: &GpuBuffer<u32>,
     t: SliceTarget,

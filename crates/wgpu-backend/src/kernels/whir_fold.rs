@@ -15,7 +15,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: WHIR_FOLD };
 /// 2 * half extension elements, `dst` half, both in column form.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     src: &GpuBuffer<u32>,
     dst: &GpuBuffer<u32>,
     half: usize,

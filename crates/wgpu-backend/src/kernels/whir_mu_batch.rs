@@ -13,7 +13,7 @@ pub(crate) const KERNEL: Elementwise = Elementwise { kernel: WHIR_MU_BATCH };
 #[allow(clippy::too_many_arguments)]
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     chunk: &GpuBuffer<u32>,
     height: usize,
     columns: usize,

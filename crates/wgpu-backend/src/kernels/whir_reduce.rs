@@ -47,7 +47,7 @@ pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
 /// submission completes. The caller keeps the buffers until then.
 pub fn record(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
     what: Reduction,
     a: &GpuBuffer<u32>,
     b: &GpuBuffer<u32>,
