@@ -1,19 +1,23 @@
-//! The backend's types (`ProverBackend`): trace matrices, PCS data and per-AIR data.
+//! The backend's types (`ProverBackend`): trace matrices, PCS data and per-AIR data, all living
+//! in device memory (docs/ARCHITECTURE.md rule 8).
 //!
-//! A committed trace's PCS data lives on the GPU (stacked matrix, codewords, every Merkle layer)
-//! and, while the RAP-constraint and opening phases still run on the host through
-//! openvm-cpu-backend, also in that backend's form, read back once after the commit. Traces
-//! keep their host copy for the same reason (the commit uploads them), with a row-major copy
-//! made on first use by the host phases.
+//! A trace is uploaded once, when it is transported to the device; a commitment (stacked
+//! matrix, codewords, every Merkle layer) stays on the device from the commit to the openings.
+//! While `prover.rap_constraints` still runs on the host, a trace also keeps the host copy it was
+//! transported from, for `host_fallback` only.
+//!
+//! The transport functions of `DeviceDataTransporter` cannot return errors, so a failed upload
+//! is kept in the value and reported, as a typed error, by the first prover call that uses it.
 
 use std::sync::{Arc, OnceLock};
 
-use openvm_cpu_backend::CpuBackend;
 use openvm_stark_backend::prover::{ColMajorMatrix, MatrixDimensions, ProverBackend};
-use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, Digest};
+use openvm_stark_sdk::config::baby_bear_poseidon2::Digest;
+use openvm_wgpu_common::{ColumnMatrix, GpuError};
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::{
+    error::WgpuProverError,
     field::{EF, F},
     stacked_pcs::StackedPcsData,
 };
@@ -31,41 +35,63 @@ impl ProverBackend for WgpuBackend {
     type PcsData = WgpuPcsData;
 }
 
-/// openvm-cpu-backend's PCS data (column-major stacked matrix, row-major codewords).
-pub type CpuPcsData = <CpuBackend<BabyBearPoseidon2Config> as ProverBackend>::PcsData;
+/// Device memory, or why it could not be had (reported when the data is used).
+pub type Resident<T> = Result<Arc<T>, Arc<GpuError>>;
 
-/// A trace matrix handed to the prover.
+fn resident<T>(r: &Resident<T>) -> Result<&T, WgpuProverError> {
+    r.as_deref().map_err(|e| WgpuProverError::Transport(e.clone()))
+}
+
+/// A trace matrix handed to the prover: column-major in device memory.
 #[derive(Clone)]
 pub struct WgpuMatrix {
-    pub host: Arc<ColMajorMatrix<F>>,
+    height: usize,
+    width: usize,
+    device: Resident<ColumnMatrix>,
+    /// The host matrix it was transported from, for the host fallback of
+    /// `prover.rap_constraints` (host_fallback.rs) and nothing else.
+    pub(crate) host: Arc<ColMajorMatrix<F>>,
     row_major: Arc<OnceLock<RowMajorMatrix<F>>>,
 }
 
 impl WgpuMatrix {
-    pub fn new(host: ColMajorMatrix<F>) -> Self {
-        Self { host: Arc::new(host), row_major: Default::default() }
+    pub(crate) fn new(host: Arc<ColMajorMatrix<F>>, device: Resident<ColumnMatrix>) -> Self {
+        Self { height: host.height(), width: host.width(), device, host, row_major: Default::default() }
     }
 
-    /// The row-major copy the host phases use, made once.
-    pub fn row_major(&self, make: impl FnOnce(&ColMajorMatrix<F>) -> RowMajorMatrix<F>) -> &RowMajorMatrix<F> {
+    /// The trace in device memory.
+    pub fn device(&self) -> Result<&ColumnMatrix, WgpuProverError> {
+        resident(&self.device)
+    }
+
+    /// The row-major host copy the host fallback uses, made once.
+    pub(crate) fn row_major(&self, make: impl FnOnce(&ColMajorMatrix<F>) -> RowMajorMatrix<F>) -> &RowMajorMatrix<F> {
         self.row_major.get_or_init(|| make(&self.host))
     }
 }
 
 impl MatrixDimensions for WgpuMatrix {
     fn height(&self) -> usize {
-        self.host.height()
+        self.height
     }
 
     fn width(&self) -> usize {
-        self.host.width()
+        self.width
     }
 }
 
-/// A commitment's data: on the GPU when this backend committed it, and in openvm-cpu-backend's
-/// form for the phases that still run on the host (and for data committed elsewhere, such as
-/// preprocessed traces from keygen).
+/// A commitment's data in device memory: the stacked matrix and the Merkle tree over its
+/// codewords.
 pub struct WgpuPcsData {
-    pub device: Option<StackedPcsData>,
-    pub host: Arc<CpuPcsData>,
+    data: Resident<StackedPcsData>,
+}
+
+impl WgpuPcsData {
+    pub(crate) fn new(data: Result<StackedPcsData, GpuError>) -> Self {
+        Self { data: data.map(Arc::new).map_err(Arc::new) }
+    }
+
+    pub fn device(&self) -> Result<&StackedPcsData, WgpuProverError> {
+        resident(&self.data)
+    }
 }

@@ -89,7 +89,7 @@ impl<TS> BabyBearPoseidon2WgpuEngine<TS> {
 
 impl<TS> StarkEngine for BabyBearPoseidon2WgpuEngine<TS>
 where
-    TS: FiatShamirTranscript<SC> + From<Poseidon2BabyBear<16>>,
+    TS: FiatShamirTranscript<SC> + From<Poseidon2BabyBear<16>> + 'static,
 {
     type SC = SC;
     type PB = WgpuBackend;

@@ -10,6 +10,10 @@ pub enum WgpuProverError {
     /// A phase still run on the host by openvm-cpu-backend failed.
     #[error("host phase: {0}")]
     Host(#[from] CpuProverError),
+    /// Uploading a trace or commitment to the device failed when it was transported; reported
+    /// by the first prover call that needs it.
+    #[error("data transported to the device is unusable: {0}")]
+    Transport(std::sync::Arc<GpuError>),
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// The proof-of-work search found no witness, or its witness failed the transcript's check.

@@ -1,7 +1,8 @@
-//! `prover.rap_constraints`: the LogUp GKR and the batched zerocheck sumcheck. For now openvm-cpu-backend
-//! runs on the host copies of the traces; the GPU version replaces this
-//! module's body.
+//! `prover.rap_constraints`: the LogUp GKR and the batched zerocheck sumcheck. For now
+//! openvm-cpu-backend runs them on the traces' host copies (host_fallback.rs); the GPU version
+//! replaces this module's body.
 
+use openvm_cpu_backend::{logup_zerocheck::prove_zerocheck_and_logup, CpuProverError};
 use openvm_stark_backend::{
     proof::{BatchConstraintProof, GkrProof},
     prover::{DeviceMultiStarkProvingKey, MultiRapProver, ProvingContext},
@@ -10,12 +11,13 @@ use openvm_stark_backend::{
 
 use crate::{
     backend::{WgpuBackend, WgpuPcsData},
-    device::{to_cpu, WgpuDevice, SC},
+    device::{WgpuDevice, SC},
     error::WgpuProverError,
     field::EF,
+    host_fallback,
 };
 
-impl<TS: FiatShamirTranscript<SC>> MultiRapProver<WgpuBackend, TS> for WgpuDevice {
+impl<TS: FiatShamirTranscript<SC> + 'static> MultiRapProver<WgpuBackend, TS> for WgpuDevice {
     type PartialProof = (GkrProof<SC>, BatchConstraintProof<SC>);
     type Artifacts = Vec<EF>;
     type Error = WgpuProverError;
@@ -25,11 +27,11 @@ impl<TS: FiatShamirTranscript<SC>> MultiRapProver<WgpuBackend, TS> for WgpuDevic
         transcript: &mut TS,
         mpk: &DeviceMultiStarkProvingKey<WgpuBackend>,
         ctx: &ProvingContext<WgpuBackend>,
-        common_main_pcs_data: &WgpuPcsData,
+        _common_main_pcs_data: &WgpuPcsData,
     ) -> Result<(Self::PartialProof, Self::Artifacts), WgpuProverError> {
         let _span = tracing::info_span!("prover.rap_constraints", phase = "prover").entered();
-        let mpk = to_cpu::proving_key(self, mpk);
-        let ctx = to_cpu::context(self, ctx);
-        Ok(MultiRapProver::prove_rap_constraints(&self.cpu, transcript, &mpk, &ctx, &common_main_pcs_data.host)?)
+        let (mpk, ctx) = host_fallback::rap_constraints_inputs(self, mpk, ctx)?;
+        let (gkr, batch, r) = prove_zerocheck_and_logup(transcript, &mpk, &ctx).map_err(CpuProverError::from)?;
+        Ok(((gkr, batch), r))
     }
 }

@@ -1,21 +1,25 @@
-//! `prover.openings`: the stacked-reduction sumcheck and WHIR. For now openvm-cpu-backend runs
-//! on host data (the GPU commitment's codewords and Merkle layers, read back
-//! once after the commit); the GPU version replaces this module's body.
+//! `prover.openings` on the GPU: the stacked reduction (stacked_reduction.rs), then WHIR
+//! (whir.rs), over the commitments where the commit left them. Only round messages, roots,
+//! opened rows and paths reach the host.
 
 use openvm_stark_backend::{
+    poly_common::Squarable,
     proof::{StackingProof, WhirProof},
     prover::{DeviceMultiStarkProvingKey, OpeningProver, ProvingContext},
-    FiatShamirTranscript,
+    FiatShamirTranscript, StarkProtocolConfig,
 };
 
 use crate::{
     backend::{WgpuBackend, WgpuPcsData},
-    device::{to_cpu, WgpuDevice, SC},
+    device::{WgpuDevice, SC},
     error::WgpuProverError,
     field::EF,
+    stacked_pcs::StackedPcsData,
+    stacked_reduction::prove_stacked_opening_reduction,
+    whir::prove_whir_opening,
 };
 
-impl<TS: FiatShamirTranscript<SC>> OpeningProver<WgpuBackend, TS> for WgpuDevice {
+impl<TS: FiatShamirTranscript<SC> + 'static> OpeningProver<WgpuBackend, TS> for WgpuDevice {
     type OpeningProof = (StackingProof<SC>, WhirProof<SC>);
     type OpeningPoints = Vec<EF>;
     type Error = WgpuProverError;
@@ -29,9 +33,25 @@ impl<TS: FiatShamirTranscript<SC>> OpeningProver<WgpuBackend, TS> for WgpuDevice
         points: Vec<EF>,
     ) -> Result<Self::OpeningProof, WgpuProverError> {
         let _span = tracing::info_span!("prover.openings", phase = "prover").entered();
-        let mpk = to_cpu::proving_key(self, mpk);
-        let ctx = to_cpu::context(self, &ctx);
-        let host = std::sync::Arc::try_unwrap(common_main_pcs_data.host).unwrap_or_else(|shared| shared.as_ref().clone());
-        Ok(OpeningProver::prove_openings(&self.cpu, transcript, &mpk, ctx, host, points)?)
+        let params = self.config().params();
+        // Commitments in upstream's order: common main, then per trace its preprocessed and
+        // cached commitments; each with the rotation flags of its traces.
+        let mut commits: Vec<&StackedPcsData> = vec![common_main_pcs_data.device()?];
+        let mut need_rot = vec![ctx.per_trace.iter().map(|(air, _)| mpk.per_air[*air].vk.params.need_rot).collect::<Vec<_>>()];
+        for (air, trace) in &ctx.per_trace {
+            let pk = &mpk.per_air[*air];
+            for data in pk.preprocessed_data.iter().chain(&trace.cached_mains) {
+                commits.push(data.data.device()?);
+                need_rot.push(vec![pk.vk.params.need_rot]);
+            }
+        }
+        let (stacking_proof, u) =
+            prove_stacked_opening_reduction(&self.ctx, transcript, params.l_skip, params.n_stack, &commits, &need_rot, &points)?;
+        let Some((&u_0, u_rest)) = u.split_first() else {
+            return Err(WgpuProverError::InvalidInput("the stacked reduction returned no challenges".into()));
+        };
+        let u_cube: Vec<EF> = u_0.exp_powers_of_2().take(params.l_skip).chain(u_rest.iter().copied()).collect();
+        let whir_proof = prove_whir_opening(&self.ctx, transcript, params.l_skip, params.log_blowup, &params.whir, &commits, &u_cube)?;
+        Ok((stacking_proof, whir_proof))
     }
 }

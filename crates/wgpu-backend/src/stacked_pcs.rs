@@ -7,7 +7,10 @@
 //! (`mle_coeffs_to_evals`), and the resulting coefficient vector, zero-padded to
 //! height << log_blowup, is evaluated with the large NTT.
 
-use openvm_stark_backend::prover::{stacked_pcs::StackedLayout, ColMajorMatrix, MatrixDimensions};
+use openvm_stark_backend::prover::{
+    stacked_pcs::{StackedLayout, StackedPcsData as HostStackedPcsData},
+    ColMajorMatrix, MatrixDimensions,
+};
 use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
@@ -100,6 +103,30 @@ pub fn commit_traces(
         Ok((root, StackedPcsData { layout, matrix, tree }))
     };
     run().map_err(|e| e.with_total("this commitment", commit_bytes(l_skip, n_stack, log_blowup, traces)))
+}
+
+/// A commitment made on the host (upstream's `StackedPcsData`, e.g. a preprocessed trace's from
+/// keygen) in device memory: the stacked matrix is uploaded, its codewords and Merkle tree are
+/// rebuilt on the device with the same rate and rows per query, and the root must equal the
+/// host commitment's.
+pub fn upload_committed(ctx: &GpuContext, data: &HostStackedPcsData<F, Digest>) -> GpuResult<StackedPcsData> {
+    const OP: &str = "transport_pcs_data_to_device";
+    let _span = info_span!("transport_pcs_data_to_device").entered();
+    let (height, width) = (data.matrix.height(), data.matrix.width());
+    let codeword_height = data.tree.backing_matrix().height();
+    require(OP, height.is_power_of_two() && codeword_height >= height && codeword_height % height == 0, || {
+        format!("codewords of height {codeword_height} do not encode a stacked matrix of height {height}")
+    })?;
+    let log_blowup = (codeword_height / height).trailing_zeros();
+    let l_skip = data.layout.l_skip() as u32;
+    let rows_per_query = codeword_height.next_power_of_two() / data.tree.query_stride().max(1);
+    let matrix = ColumnMatrix::from_col_major(ctx, OP, height, width, as_words(&data.matrix.values))?;
+    let codewords = rs_code_matrix(ctx, l_skip, log_blowup, &matrix)?;
+    let tree = MerkleTree::new(ctx, codewords, rows_per_query)?;
+    let root = tree.root(ctx)?;
+    let want = data.commit().map_err(|e| GpuError::invalid(OP, e.to_string()))?;
+    require(OP, root == want, || "the commitment rebuilt on the device does not match the host commitment's root".into())?;
+    Ok(StackedPcsData { layout: data.layout.clone(), matrix, tree })
 }
 
 /// Refuses, before any GPU work, a commitment whose codeword column or leaf-digest layer cannot

@@ -30,6 +30,7 @@ use tracing::info_span;
 use crate::{
     error::WgpuProverError,
     field::{ext_as_words, ext_from_words, EF, F},
+    grinding::grind,
     kernels::{
         batch_ntt_small,
         eq_product::{self, ProductTerm},
@@ -41,12 +42,6 @@ use crate::{
 };
 
 type SC = BabyBearPoseidon2Config;
-
-/// Proof-of-work grinding for WHIR's μ, folding and query phases. Host grinding through the
-/// transcript for now; the GPU search replaces this one function.
-pub fn grind_pow<TS: FiatShamirTranscript<SC>>(transcript: &mut TS, bits: usize) -> F {
-    transcript.grind(bits)
-}
 
 /// An extension vector on the device in column form: component c of element i is word
 /// `c * len + i`. The whole vector lives in one buffer (one binding).
@@ -274,7 +269,7 @@ fn invalid(msg: String) -> WgpuProverError {
 
 /// WHIR for the μ-batch of every column of `committed` at `u`, bit for bit what upstream's
 /// `prove_whir_opening` produces with the same transcript interaction.
-pub fn prove_whir_opening<TS: FiatShamirTranscript<SC>>(
+pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
     ctx: &GpuContext,
     transcript: &mut TS,
     l_skip: usize,
@@ -309,7 +304,7 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC>>(
         }
     }
 
-    let mu_pow_witness = grind_pow(transcript, whir.mu_pow_bits);
+    let mu_pow_witness = grind(ctx, transcript, whir.mu_pow_bits)?;
     let mu: EF = transcript.sample_ext();
     let total_width: usize = committed.iter().map(|d| d.matrix.width).sum();
     let mu_powers: Vec<EF> = mu.powers().take(total_width).collect();
@@ -340,7 +335,7 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC>>(
                 transcript.observe_ext(e);
             }
             whir_sumcheck_polys.push(s);
-            folding_pow_witnesses.push(grind_pow(transcript, whir.folding_pow_bits));
+            folding_pow_witnesses.push(grind(ctx, transcript, whir.folding_pow_bits)?);
             alpha = Some(transcript.sample_ext());
         }
         if let Some(alpha) = alpha {
@@ -369,7 +364,7 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC>>(
         };
 
         let omega = F::two_adic_generator(log_rs - k);
-        query_phase_pow_witnesses.push(grind_pow(transcript, whir.query_phase_pow_bits));
+        query_phase_pow_witnesses.push(grind(ctx, transcript, whir.query_phase_pow_bits)?);
         let indices: Vec<usize> = (0..round_params.num_queries).map(|_| transcript.sample_bits(log_rs - k) as usize).collect();
         if whir_round == 0 {
             for (c, d) in committed.iter().enumerate() {
