@@ -27,12 +27,15 @@ use crate::{
 /// openvm-cpu-backend's PCS data type.
 pub type CpuPcsData = <CpuBackend<SC> as openvm_stark_backend::prover::ProverBackend>::PcsData;
 
+/// The proving key and proving context as openvm-cpu-backend takes them.
+pub type CpuInputs = (DeviceMultiStarkProvingKey<CpuBackend<SC>>, ProvingContext<CpuBackend<SC>>);
+
 /// The proving key and context in openvm-cpu-backend's types, for `prove_zerocheck_and_logup`.
 pub fn rap_constraints_inputs(
     device: &WgpuDevice,
     mpk: &DeviceMultiStarkProvingKey<WgpuBackend>,
     ctx: &ProvingContext<WgpuBackend>,
-) -> Result<(DeviceMultiStarkProvingKey<CpuBackend<SC>>, ProvingContext<CpuBackend<SC>>), WgpuProverError> {
+) -> Result<CpuInputs, WgpuProverError> {
     let placeholder = Arc::new(placeholder_pcs_data()?);
     let committed = |c: &CommittedTraceData<WgpuBackend>| CommittedTraceData {
         commitment: c.commitment,

@@ -114,7 +114,7 @@ pub fn upload_committed(ctx: &GpuContext, data: &HostStackedPcsData<F, Digest>) 
     let _span = info_span!("transport_pcs_data_to_device").entered();
     let (height, width) = (data.matrix.height(), data.matrix.width());
     let codeword_height = data.tree.backing_matrix().height();
-    require(OP, height.is_power_of_two() && codeword_height >= height && codeword_height % height == 0, || {
+    require(OP, height.is_power_of_two() && codeword_height >= height && codeword_height.is_multiple_of(height), || {
         format!("codewords of height {codeword_height} do not encode a stacked matrix of height {height}")
     })?;
     let log_blowup = (codeword_height / height).trailing_zeros();
