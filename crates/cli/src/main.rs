@@ -1,6 +1,6 @@
 //! `openvm-wgpu`: device information and self-check, and benchmarks.
 //!
-//!   openvm-wgpu prove keccakf [--perms N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
+//!   openvm-wgpu prove keccakf [--perms N] [--repeat N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
 //!   openvm-wgpu info [--profile NAME] [--no-check]
 //!   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
 //!   openvm-wgpu bench commit [--profile NAME] [--perms N,N,...]
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use openvm_wgpu_backend::{common::ContextOptions, LimitProfile};
 
 const USAGE: &str = "usage:
-  openvm-wgpu prove keccakf [--perms N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
+  openvm-wgpu prove keccakf [--perms N] [--repeat N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
       keygen, prove and verify Keccak-f permutations; prints each prover phase's time under
       upstream's span names (--json writes them too). Without a GPU adapter it proves on the CPU
       backend and says so.

@@ -11,17 +11,24 @@ use tracing_subscriber::{layer::Context, prelude::*, registry::LookupSpan, Layer
 
 /// Spans reported, in the order a proof runs them.
 pub const PHASES: &[&str] = &[
+    "transport_matrix_to_device",
     "stark_prove_excluding_trace",
     "prover.main_trace_commit",
     "stacked_commit",
     "rs_code_matrix",
     "merkle_tree",
-    "pcs_data_to_host",
     "trace_commit_cpu",
     "prover.rap_constraints",
     "prove_zerocheck_and_logup",
     "prover.batch_constraints.mle_rounds",
     "prover.openings",
+    "prover.openings.stacked_reduction",
+    "prover.openings.stacked_reduction.round0",
+    "prover.openings.stacked_reduction.mle_rounds",
+    "prove_stacked_opening_reduction",
+    "prover.openings.whir",
+    "prove_whir_opening_cpu",
+    "grind_pow",
 ];
 
 /// Phases announced on stderr as they finish.
