@@ -51,8 +51,9 @@ fn main(inv: Invocation) {
     var s1 = vec4<u32>(0u);
     var s2 = vec4<u32>(0u);
     if (row < params.y_count * params.slabs) {
-        let y = row / params.slabs;
-        let slab = row % params.slabs;
+        // Neighbouring invocations take neighbouring y of the same slab (contiguous reads).
+        let y = row % params.y_count;
+        let slab = row / params.y_count;
         var eq1: vec4<u32>;
         var eq2: vec4<u32>;
         var rot1: vec4<u32>;

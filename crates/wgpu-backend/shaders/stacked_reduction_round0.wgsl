@@ -49,8 +49,10 @@ fn main(inv: Invocation) {
     var b = vec4<u32>(0u);
     var c = vec4<u32>(0u);
     if (row < params.x_count * params.slabs) {
-        let x = row / params.slabs;
-        let slab = row % params.slabs;
+        // Neighbouring invocations take neighbouring x of the same slab, so their reads of a
+        // view's column are contiguous.
+        let x = row % params.x_count;
+        let slab = row / params.x_count;
         let prev = select(x - 1u, params.x_count - 1u, x == 0u);
         let eq_x = eq[params.eq_base + x];
         let diff = ext_sub(eq[params.eq_base + prev], eq_x);

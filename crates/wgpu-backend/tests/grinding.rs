@@ -141,34 +141,3 @@ fn upstream_grind_and_ours_both_pass_and_out_of_range_bits_are_refused() {
     assert!(matches!(err, WgpuProverError::InvalidInput(ref m) if m.contains("31")), "{err}");
     assert_same_sponge(&t, &ts, "refused input leaves the transcript alone");
 }
-
-/// Throughput of the GPU search, for sizing the `pow_grind` rule (run with
-/// `--ignored --nocapture`); it measures, it does not check.
-#[test]
-#[ignore]
-fn grind_throughput() {
-    let ctx = common::ctx(openvm_wgpu_backend::LimitProfile::Native);
-    println!("adapter: {} ({:?})", ctx.adapter_info.name, ctx.adapter_info.backend);
-    let bits_list: Vec<usize> =
-        std::env::var("GRIND_BITS").ok().map_or(vec![12, 16, 20], |v| v.split(',').map(|b| b.trim().parse().unwrap()).collect());
-    for (i, (name, ts)) in transcripts(11).into_iter().enumerate().take(3) {
-        for &bits in &bits_list {
-            let g = openvm_wgpu_backend::kernels::pow_grind::geometry(&ctx.limits, bits as u32);
-            let mut t = ts.clone();
-            let start = std::time::Instant::now();
-            let w = grind(&ctx, &mut t, bits).unwrap();
-            let secs = start.elapsed().as_secs_f64();
-            // Candidates tested: every batch up to the one holding w.
-            let (mut tested, mut batches) = (0u64, 0u32);
-            while tested <= w.as_canonical_u32() as u64 {
-                tested += g.batch(batches);
-                batches += 1;
-            }
-            println!(
-                "state {i} ({name}) bits {bits}: w = {w}, {batches} batches, {tested} candidates in {:.2} ms = {:.1} M/s",
-                secs * 1e3,
-                tested as f64 / secs / 1e6
-            );
-        }
-    }
-}
