@@ -18,6 +18,12 @@ pub fn ext_as_words(xs: &[EF]) -> &[u32] {
     unsafe { std::slice::from_raw_parts(xs.as_ptr() as *const u32, xs.len() * 4) }
 }
 
+/// The four Montgomery words of one extension element (a WGSL `vec4<u32>`).
+pub fn ext_words(x: EF) -> [u32; 4] {
+    let w = ext_as_words(std::slice::from_ref(&x));
+    [w[0], w[1], w[2], w[3]]
+}
+
 /// Field elements from Montgomery words read back from the GPU.
 ///
 /// Kernels keep every value in `[0, p)`; a word outside it means a kernel bug and is reduced

@@ -8,13 +8,20 @@ use openvm_wgpu_common::{
 use p3_field::{Field, PrimeCharacteristicRing};
 
 use super::{twiddles::ntt_twiddles, SmallBlockKernel};
-use crate::{
-    field::{word, F},
-    shaders::BATCH_NTT_SMALL,
-};
+use crate::field::{word, F};
 
 pub const NAME: &str = "batch_ntt_small";
-pub(crate) const KERNEL: SmallBlockKernel = SmallBlockKernel { kernel: BATCH_NTT_SMALL, shuffles: true };
+pub(crate) const KERNEL: SmallBlockKernel<Params> = SmallBlockKernel::new(wgsl_kernel!("batch_ntt_small"), true);
+
+kernel_params! {
+    pub struct Params {
+        blocks: u32,
+        workgroup_base: u32,
+        /// Montgomery form of 1/n, applied when `inverse` is set.
+        scale: u32,
+        inverse: u32,
+    }
+}
 
 pub fn geometry(limits: &DeviceLimits, log_n: u32) -> Result<SmallBlockGeometry, GeometryError> {
     KERNEL.geometry(limits, log_n)
@@ -31,9 +38,8 @@ pub fn record(
 ) -> GpuResult<()> {
     let tw = ntt_twiddles(ctx, log_n.min(openvm_wgpu_common::limits::MAX_SMALL_NTT_LOG))?;
     let scale = if inverse { F::from_u32(1 << log_n.min(30)).inverse() } else { F::ONE };
-    KERNEL.record(ctx, encoder, super::Blocks { data: buffer, log_n, count: blocks }, &[&tw.table(inverse).buffer], |base| {
-        vec![blocks as u32, base, word(scale), inverse as u32]
-    })
+    let params = Params { blocks: blocks as u32, scale: word(scale), inverse: inverse as u32, ..Default::default() };
+    KERNEL.record(ctx, encoder, super::Blocks { data: buffer, log_n, count: blocks }, &[&tw.table(inverse).buffer], &params)
 }
 
 /// Transforms `blocks` blocks of 2^log_n words in `buffer` and waits for the result.

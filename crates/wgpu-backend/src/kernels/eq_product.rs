@@ -6,15 +6,34 @@
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::{
-    field::{ext_as_words, EF},
-    shaders::{EQ_ACCUMULATE, EQ_FACTORS},
-};
+use crate::field::{ext_as_words, EF};
 
 pub const FACTORS: &str = "eq_factors";
 pub const ACCUMULATE: &str = "eq_accumulate";
-pub(crate) const FACTORS_KERNEL: Elementwise = Elementwise { kernel: EQ_FACTORS };
-pub(crate) const ACCUMULATE_KERNEL: Elementwise = Elementwise { kernel: EQ_ACCUMULATE };
+pub(crate) const FACTORS_KERNEL: Elementwise<FactorsParams> = Elementwise::new(wgsl_kernel!("eq_factors"));
+pub(crate) const ACCUMULATE_KERNEL: Elementwise<AccumulateParams> = Elementwise::new(wgsl_kernel!("eq_accumulate"));
+
+kernel_params! {
+    pub struct FactorsParams {
+        terms: u32,
+        lo_bits: u32,
+        hi_bits: u32,
+        workgroup_base: u32,
+    }
+}
+
+kernel_params! {
+    pub struct AccumulateParams {
+        n: u32,
+        terms: u32,
+        lo_bits: u32,
+        hi_bits: u32,
+        accumulate: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+}
 
 /// One term: `scale * Π_i (x_i ? one_i : zero_i)` with `pairs[i] = (one_i, zero_i)`.
 pub struct ProductTerm {
@@ -54,11 +73,10 @@ pub fn record(
     let entries = terms.len() * per_term;
     let table = GpuBuffer::<u32>::uninit(ctx, FACTORS, 4 * entries)?;
     let t = terms.len() as u32;
-    FACTORS_KERNEL.record(ctx, encoder, entries as u64, &[&pairs.buffer, &scales.buffer, &table.buffer], |base| {
-        vec![t, lo_bits as u32, hi_bits as u32, base]
-    })?;
-    ACCUMULATE_KERNEL.record(ctx, encoder, n as u64, &[&table.buffer, &w.buffer], |base| {
-        vec![n as u32, t, lo_bits as u32, hi_bits as u32, accumulate as u32, base, 0, 0]
-    })?;
+    let (lo_bits, hi_bits) = (lo_bits as u32, hi_bits as u32);
+    let factors = FactorsParams { terms: t, lo_bits, hi_bits, ..Default::default() };
+    FACTORS_KERNEL.record(ctx, encoder, entries as u64, &[&pairs.buffer, &scales.buffer, &table.buffer], &factors)?;
+    let sums = AccumulateParams { n: n as u32, terms: t, lo_bits, hi_bits, accumulate: accumulate as u32, ..Default::default() };
+    ACCUMULATE_KERNEL.record(ctx, encoder, n as u64, &[&table.buffer, &w.buffer], &sums)?;
     Ok(vec![pairs, scales, table])
 }

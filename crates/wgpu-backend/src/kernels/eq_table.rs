@@ -3,9 +3,21 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::shaders::EQ_TABLE;
 
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: EQ_TABLE };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("eq_table"));
+
+kernel_params! {
+    pub struct Params {
+        count: u32,
+        vars: u32,
+        out_base: u32,
+        point_base: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+}
 
 /// Records out[out_base + x] = eq(x, points[point_base..point_base + vars]) for x < 2^vars
 /// (extension elements; bit j of x goes with point j, as upstream's `evals_eq_hypercube`).
@@ -19,6 +31,7 @@ pub fn record(
     out_base: usize,
 ) -> GpuResult<()> {
     let count = 1u64 << vars;
-    let params = [count as u32, vars as u32, out_base as u32, point_base as u32];
-    KERNEL.record(ctx, encoder, count, &[&points.buffer, &out.buffer], |base| [&params[..], &[base, 0, 0, 0]].concat())
+    let params =
+        Params { count: count as u32, vars: vars as u32, out_base: out_base as u32, point_base: point_base as u32, ..Default::default() };
+    KERNEL.record(ctx, encoder, count, &[&points.buffer, &out.buffer], &params)
 }

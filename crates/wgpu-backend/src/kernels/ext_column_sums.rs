@@ -3,9 +3,21 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::ReductionKernel;
-use crate::shaders::EXT_COLUMN_SUMS;
 
-pub(crate) const KERNEL: ReductionKernel = ReductionKernel { kernel: EXT_COLUMN_SUMS };
+pub(crate) const KERNEL: ReductionKernel<Params> = ReductionKernel::new(wgsl_kernel!("ext_column_sums"));
+
+kernel_params! {
+    pub struct Params {
+        columns: u32,
+        rows: u32,
+        in_base: u32,
+        out_base: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+}
 
 /// `rows` rows of `columns` extension elements, row-major, from element `base` of `buffer`.
 pub struct Partials<'a> {
@@ -23,8 +35,12 @@ pub fn record(
     out: &GpuBuffer<u32>,
     out_base: usize,
 ) -> GpuResult<()> {
-    let head = [partials.columns, partials.rows, partials.base, out_base].map(|v| v as u32);
-    KERNEL.record(ctx, encoder, partials.columns as u64, &[&partials.buffer.buffer, &out.buffer], |base| {
-        [&head[..], &[base, 0, 0, 0]].concat()
-    })
+    let params = Params {
+        columns: partials.columns as u32,
+        rows: partials.rows as u32,
+        in_base: partials.base as u32,
+        out_base: out_base as u32,
+        ..Default::default()
+    };
+    KERNEL.record(ctx, encoder, partials.columns as u64, &[&partials.buffer.buffer, &out.buffer], &params)
 }

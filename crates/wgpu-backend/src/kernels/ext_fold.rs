@@ -3,12 +3,23 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::{
-    field::{ext_as_words, EF},
-    shaders::EXT_FOLD,
-};
+use crate::field::{ext_words, EF};
 
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: EXT_FOLD };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("ext_fold"));
+
+kernel_params! {
+    pub struct Params {
+        columns: u32,
+        half: u32,
+        in_stride: u32,
+        out_stride: u32,
+        in_base: u32,
+        out_base: u32,
+        workgroup_base: u32,
+        _pad: u32,
+        u: [u32; 4],
+    }
+}
 
 /// Where the columns of a fold live: `columns` columns starting at element `base`, `stride`
 /// elements apart.
@@ -32,8 +43,15 @@ pub fn record(
     let (src, from) = input;
     let (dst, to) = output;
     let count = (columns * half) as u64;
-    let head = [columns, half, from.stride, to.stride, from.base, to.base].map(|v| v as u32);
-    KERNEL.record(ctx, encoder, count, &[&src.buffer, &dst.buffer], |base| {
-        [&head[..], &[base, 0], ext_as_words(std::slice::from_ref(&u))].concat()
-    })
+    let params = Params {
+        columns: columns as u32,
+        half: half as u32,
+        in_stride: from.stride as u32,
+        out_stride: to.stride as u32,
+        in_base: from.base as u32,
+        out_base: to.base as u32,
+        u: ext_words(u),
+        ..Default::default()
+    };
+    KERNEL.record(ctx, encoder, count, &[&src.buffer, &dst.buffer], &params)
 }

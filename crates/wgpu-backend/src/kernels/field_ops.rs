@@ -4,10 +4,18 @@
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::shaders::FIELD_OPS;
 
 pub const NAME: &str = "field_ops";
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: FIELD_OPS };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("field_ops"));
+
+kernel_params! {
+    pub struct Params {
+        op: u32,
+        count: u32,
+        workgroup_base: u32,
+        _pad: u32,
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
@@ -45,7 +53,13 @@ pub fn apply(ctx: &GpuContext, op: FieldOp, count: usize, lhs: &[u32], rhs: &[u3
     let b = GpuBuffer::from_slice(ctx, NAME, rhs)?;
     let out = GpuBuffer::<u32>::zeroed(ctx, NAME, count * wo)?;
     let mut enc = ctx.encoder(NAME);
-    KERNEL.record(ctx, &mut enc, count as u64, &[&a.buffer, &b.buffer, &out.buffer], |base| vec![op as u32, count as u32, base, 0])?;
+    KERNEL.record(
+        ctx,
+        &mut enc,
+        count as u64,
+        &[&a.buffer, &b.buffer, &out.buffer],
+        &Params { op: op as u32, count: count as u32, ..Default::default() },
+    )?;
     ctx.submit_and_wait(NAME, enc)?;
     out.read(ctx)
 }

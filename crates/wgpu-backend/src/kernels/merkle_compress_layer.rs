@@ -4,10 +4,19 @@
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::{poseidon2::DIGEST, shaders::MERKLE_COMPRESS_LAYER};
+use crate::poseidon2::DIGEST;
 
 pub const NAME: &str = "merkle_compress_layer";
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_COMPRESS_LAYER };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("merkle_compress_layer"));
+
+kernel_params! {
+    pub struct Params {
+        count: u32,
+        stride: u32,
+        workgroup_base: u32,
+        _pad: u32,
+    }
+}
 
 /// Records `next[i] = compress(prev[2x*stride + y], prev[(2x+1)*stride + y])` for
 /// `i = x*stride + y < prev/2`.
@@ -22,5 +31,6 @@ pub fn record(
     require(NAME, prev.len() == 2 * next.len() && stride >= 1 && count.is_multiple_of(stride), || {
         format!("layer of {} words into {} with stride {stride}", prev.len(), next.len())
     })?;
-    KERNEL.record(ctx, encoder, count as u64, &[&prev.buffer, &next.buffer], |base| vec![count as u32, stride as u32, base, 0])
+    let params = Params { count: count as u32, stride: stride as u32, ..Default::default() };
+    KERNEL.record(ctx, encoder, count as u64, &[&prev.buffer, &next.buffer], &params)
 }

@@ -3,10 +3,19 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::{poseidon2::DIGEST, shaders::MERKLE_OPEN_PATHS};
+use crate::poseidon2::DIGEST;
 
 pub const NAME: &str = "merkle_open_paths";
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_OPEN_PATHS };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("merkle_open_paths"));
+
+kernel_params! {
+    pub struct Params {
+        level: u32,
+        depth: u32,
+        count: u32,
+        workgroup_base: u32,
+    }
+}
 
 /// Records the sibling of each query's node in every layer below the root into `out`
 /// (`layers.len() - 1` digests per query).
@@ -20,9 +29,8 @@ pub fn record(
     let depth = layers.len().saturating_sub(1);
     let count = indices.len() * DIGEST;
     for (level, layer) in layers.iter().take(depth).enumerate() {
-        KERNEL.record(ctx, encoder, count as u64, &[&layer.buffer, &indices.buffer, &out.buffer], |base| {
-            vec![level as u32, depth as u32, count as u32, base]
-        })?;
+        let params = Params { level: level as u32, depth: depth as u32, count: count as u32, ..Default::default() };
+        KERNEL.record(ctx, encoder, count as u64, &[&layer.buffer, &indices.buffer, &out.buffer], &params)?;
     }
     Ok(())
 }

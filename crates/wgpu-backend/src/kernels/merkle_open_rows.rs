@@ -3,10 +3,22 @@
 use openvm_wgpu_common::{ColumnMatrix, GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::shaders::MERKLE_OPEN_ROWS;
 
 pub const NAME: &str = "merkle_open_rows";
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_OPEN_ROWS };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("merkle_open_rows"));
+
+kernel_params! {
+    pub struct Params {
+        height: u32,
+        columns: u32,
+        column_offset: u32,
+        width: u32,
+        rows_per_query: u32,
+        query_stride: u32,
+        count: u32,
+        workgroup_base: u32,
+    }
+}
 
 /// Records, for each query index q and t < rows_per_query, row t * query_stride + q of `m`
 /// into `out` (row-major, `m.width` words per row).
@@ -23,11 +35,17 @@ pub fn record(
     for (i, chunk) in m.chunks.iter().enumerate() {
         let columns = m.chunk_columns(i);
         let count = indices.len() * rows_per_query * columns;
-        let params = [m.height, columns, column_offset, m.width, rows_per_query, query_stride, count];
-        let params: Vec<u32> = params.iter().map(|&p| p as u32).collect();
-        KERNEL.record(ctx, encoder, count as u64, &[&chunk.buffer, &indices.buffer, &out.buffer], |base| {
-            [params.as_slice(), &[base]].concat()
-        })?;
+        let params = Params {
+            height: m.height as u32,
+            columns: columns as u32,
+            column_offset: column_offset as u32,
+            width: m.width as u32,
+            rows_per_query: rows_per_query as u32,
+            query_stride: query_stride as u32,
+            count: count as u32,
+            ..Default::default()
+        };
+        KERNEL.record(ctx, encoder, count as u64, &[&chunk.buffer, &indices.buffer, &out.buffer], &params)?;
         column_offset += columns;
     }
     Ok(())

@@ -4,10 +4,25 @@
 use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
 
 use super::Elementwise;
-use crate::{poseidon2::DIGEST, shaders::MERKLE_ROW_HASH};
+use crate::poseidon2::DIGEST;
 
 pub const NAME: &str = "merkle_row_hash";
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MERKLE_ROW_HASH };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("merkle_row_hash"));
+
+kernel_params! {
+    pub struct Params {
+        height: u32,
+        columns: u32,
+        /// Index of this chunk's first column in the whole matrix.
+        column_offset: u32,
+        first_chunk: u32,
+        last_chunk: u32,
+        /// Rows row_base .. row_base + rows are hashed by this dispatch; state row i is row_base + i.
+        row_base: u32,
+        rows: u32,
+        workgroup_base: u32,
+    }
+}
 
 /// Records the hashes of every row of `m` into `digests` (8 words per row). Scratch buffers the
 /// recorded commands use go to `scratch`, which the caller keeps until the submission completes
@@ -43,11 +58,17 @@ pub fn record(
         let rows = slice_rows.min(height - row_base);
         let mut column_offset = 0;
         for (i, &(buffer, columns)) in chunks.iter().enumerate() {
-            let params = [height, columns, column_offset, (i == 0) as usize, (i + 1 == chunks.len()) as usize, row_base, rows];
-            let params: Vec<u32> = params.iter().map(|&p| p as u32).collect();
-            KERNEL.record(ctx, encoder, rows as u64, &[buffer, &state.buffer, &digests.buffer], |base| {
-                [params.as_slice(), &[base]].concat()
-            })?;
+            let params = Params {
+                height: height as u32,
+                columns: columns as u32,
+                column_offset: column_offset as u32,
+                first_chunk: (i == 0) as u32,
+                last_chunk: (i + 1 == chunks.len()) as u32,
+                row_base: row_base as u32,
+                rows: rows as u32,
+                ..Default::default()
+            };
+            KERNEL.record(ctx, encoder, rows as u64, &[buffer, &state.buffer, &digests.buffer], &params)?;
             column_offset += columns;
         }
         row_base += rows;

@@ -4,13 +4,23 @@
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::{
-    field::{word, F},
-    shaders::MLE_BUTTERFLY,
-};
+use crate::field::{word, F};
 
 pub const NAME: &str = "mle_butterfly";
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: MLE_BUTTERFLY };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("mle_butterfly"));
+
+kernel_params! {
+    pub struct Params {
+        log_n: u32,
+        bit: u32,
+        coef: u32,
+        pairs: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+}
 
 /// Records `data[p + 2^bit] += coef * data[p]` for every p with bit `bit` clear, in each of the
 /// `columns` columns of 2^log_n words at the start of `data`.
@@ -28,7 +38,8 @@ pub fn record(
     })?;
     let pairs = (columns << (log_n - 1)) as u64;
     require(NAME, pairs <= u32::MAX as u64, || format!("{pairs} pairs exceed one dispatch's u32 index"))?;
-    KERNEL.record(ctx, encoder, pairs, &[&data.buffer], |base| vec![log_n, bit, word(coef), pairs as u32, base, 0, 0, 0])
+    let params = Params { log_n, bit, coef: word(coef), pairs: pairs as u32, ..Default::default() };
+    KERNEL.record(ctx, encoder, pairs, &[&data.buffer], &params)
 }
 
 /// Records the levels `bits` of the transform with `coef` (1: zeta, -1: Möbius), one dispatch each.

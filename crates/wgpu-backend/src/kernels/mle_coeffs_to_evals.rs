@@ -4,10 +4,18 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::SmallBlockKernel;
-use crate::shaders::MLE_COEFFS_TO_EVALS;
 
 pub const NAME: &str = "mle_coeffs_to_evals";
-pub(crate) const KERNEL: SmallBlockKernel = SmallBlockKernel { kernel: MLE_COEFFS_TO_EVALS, shuffles: false };
+pub(crate) const KERNEL: SmallBlockKernel<Params> = SmallBlockKernel::new(wgsl_kernel!("mle_coeffs_to_evals"), false);
+
+kernel_params! {
+    pub struct Params {
+        blocks: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+}
 
 pub fn record(
     ctx: &GpuContext,
@@ -16,5 +24,11 @@ pub fn record(
     log_n: u32,
     blocks: usize,
 ) -> GpuResult<()> {
-    KERNEL.record(ctx, encoder, super::Blocks { data: buffer, log_n, count: blocks }, &[], |base| vec![blocks as u32, base, 0, 0])
+    KERNEL.record(
+        ctx,
+        encoder,
+        super::Blocks { data: buffer, log_n, count: blocks },
+        &[],
+        &Params { blocks: blocks as u32, ..Default::default() },
+    )
 }

@@ -13,14 +13,43 @@ use openvm_wgpu_common::{
 };
 use p3_field::PrimeCharacteristicRing;
 
-use super::{dispatch, pipeline, twiddles::ntt_twiddles, Elementwise, KernelPlan};
-use crate::{
-    field::{as_words, word, F},
-    shaders::{NTT_BITREV_GATHER, NTT_DIT_PASS},
-};
+use super::{twiddles::ntt_twiddles, Custom, Elementwise, KernelPlan};
+use crate::field::{as_words, word, F};
 
 pub const PASS: &str = "ntt_dit_pass";
 pub const GATHER: &str = "ntt_bitrev_gather";
+pub(crate) const GATHER_KERNEL: Elementwise<GatherParams> = Elementwise::new(wgsl_kernel!("ntt_bitrev_gather"));
+pub(crate) const PASS_KERNEL: Custom<PassParams> = Custom::new(wgsl_kernel!("ntt_dit_pass"), pass_plans);
+
+kernel_params! {
+    pub struct GatherParams {
+        src_height: u32,
+        dst_log: u32,
+        columns: u32,
+        src_column_offset: u32,
+        dst_column_offset: u32,
+        scale: u32,
+        low_bits: u32,
+        use_shift: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+}
+
+kernel_params! {
+    pub struct PassParams {
+        log_n: u32,
+        first_level: u32,
+        levels: u32,
+        coalesce_log: u32,
+        total_tiles: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+}
 
 pub fn geometry(limits: &DeviceLimits, log_n: u32) -> Result<LargeNttGeometry, GeometryError> {
     large_ntt_tuned(PASS, limits, log_n, LargeNttTuning::from_env())
@@ -30,14 +59,20 @@ fn pass_key(g: &LargeNttGeometry) -> PipelineKey {
     PipelineKey::new(PASS, "main").constant("WORKGROUP_SIZE", g.shape.workgroup_size[0]).constant("TILE_WORDS", 1 << g.tile_log)
 }
 
-const GATHER_KERNEL: Elementwise = Elementwise { kernel: NTT_BITREV_GATHER };
-
+/// The pipelines of both kernels on a device.
 pub fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
-    let mut out = vec![GATHER_KERNEL.plan(limits)];
+    let mut out = GATHER_KERNEL.desc.plans(limits)?;
+    out.extend(pass_plans(limits)?);
+    Ok(out)
+}
+
+/// `ntt_dit_pass` at a few sizes.
+fn pass_plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, GeometryError> {
+    let mut out = Vec::new();
     for log_n in [4u32, 16, 24] {
         let g = geometry(limits, log_n)?;
         out.push(KernelPlan {
-            kernel: NTT_DIT_PASS,
+            kernel: PASS_KERNEL.source(),
             variant: format!("log_n={log_n} passes={:?}", g.passes.iter().map(|p| (p.levels, p.coalesce_log)).collect::<Vec<_>>()),
             key: pass_key(&g),
             shape: g.shape,
@@ -74,22 +109,18 @@ pub fn record_bitrev_gather(
         let columns = (src.chunk_columns(si) - so).min(dst.chunk_columns(di) - doff);
         let words = (columns as u64) << dst_log;
         let buffers = [&src.chunks[si].buffer, &dst.chunks[di].buffer, &powers.buffer];
-        GATHER_KERNEL.record(ctx, encoder, words, &buffers, |base| {
-            vec![
-                src.height as u32,
-                dst_log,
-                columns as u32,
-                so as u32,
-                doff as u32,
-                word(scale),
-                low_bits,
-                shift.is_some() as u32,
-                base,
-                0,
-                0,
-                0,
-            ]
-        })?;
+        let params = GatherParams {
+            src_height: src.height as u32,
+            dst_log,
+            columns: columns as u32,
+            src_column_offset: so as u32,
+            dst_column_offset: doff as u32,
+            scale: word(scale),
+            low_bits,
+            use_shift: shift.is_some() as u32,
+            ..Default::default()
+        };
+        GATHER_KERNEL.record(ctx, encoder, words, &buffers, &params)?;
         column += columns;
     }
     Ok(())
@@ -129,14 +160,20 @@ pub fn record_dit_pass(
     }
     let g = geometry(&ctx.limits, log_n)?;
     let tw = ntt_twiddles(ctx, log_n)?;
-    let pipeline = pipeline(ctx, &NTT_DIT_PASS, &pass_key(&g))?;
+    let pipeline = PASS_KERNEL.pipeline(ctx, &pass_key(&g))?;
     for (i, chunk) in m.chunks.iter().enumerate() {
         let columns = m.chunk_columns(i) as u64;
         let parts = g.pass_grid(PASS, pass, columns, &ctx.limits)?;
         let total = g.tiles_per_column(pass) * columns;
-        dispatch(ctx, encoder, PASS, &pipeline, &parts, &[&chunk.buffer, &tw.table(inverse).buffer], |base| {
-            vec![log_n, pass.first_level, pass.levels, pass.coalesce_log, total as u32, base, 0, 0]
-        })?;
+        let params = PassParams {
+            log_n,
+            first_level: pass.first_level,
+            levels: pass.levels,
+            coalesce_log: pass.coalesce_log,
+            total_tiles: total as u32,
+            ..Default::default()
+        };
+        PASS_KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &[&chunk.buffer, &tw.table(inverse).buffer], &params)?;
     }
     Ok(())
 }

@@ -4,10 +4,18 @@
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::shaders::POSEIDON2_PERMUTE;
 
 pub const NAME: &str = "poseidon2_permute";
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: POSEIDON2_PERMUTE };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("poseidon2_permute"));
+
+kernel_params! {
+    pub struct Params {
+        count: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+}
 
 /// Permutes each 16-word state of `states` (Montgomery words).
 pub fn permute(ctx: &GpuContext, states: &[u32]) -> GpuResult<Vec<u32>> {
@@ -15,7 +23,7 @@ pub fn permute(ctx: &GpuContext, states: &[u32]) -> GpuResult<Vec<u32>> {
     let count = (states.len() / 16) as u64;
     let buf = GpuBuffer::from_slice(ctx, NAME, states)?;
     let mut enc = ctx.encoder(NAME);
-    KERNEL.record(ctx, &mut enc, count, &[&buf.buffer], |base| vec![count as u32, base, 0, 0])?;
+    KERNEL.record(ctx, &mut enc, count, &[&buf.buffer], &Params { count: count as u32, ..Default::default() })?;
     ctx.submit_and_wait(NAME, enc)?;
     buf.read(ctx)
 }

@@ -7,10 +7,28 @@ use openvm_wgpu_common::{
     DeviceLimits, GpuBuffer, GpuContext, GpuEncoder, GpuResult, PipelineKey,
 };
 
-use super::{dispatch, pipeline, KernelPlan};
-use crate::{poseidon2::RATE, shaders::POW_GRIND};
+use super::{Custom, KernelPlan};
+use crate::poseidon2::RATE;
 
 pub const NAME: &str = "pow_grind";
+pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("pow_grind"), |limits| Ok(vec![plan(limits)]));
+
+kernel_params! {
+    pub struct Params {
+        /// The sponge state before the witness is absorbed, Montgomery words.
+        state: [[u32; 4]; 4],
+        /// First candidate of the batch (canonical) and the batch's size; start + count <= p.
+        start: u32,
+        count: u32,
+        absorb_idx: u32,
+        /// 2^bits - 1.
+        mask: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+}
 /// BabyBear's modulus: candidates are the canonical values below it.
 pub const P: u64 = 0x7800_0001;
 /// Bits the search supports: upstream requires `2^bits < p`.
@@ -30,7 +48,7 @@ pub fn key(g: &PowGrindGeometry) -> PipelineKey {
 
 pub fn plan(limits: &DeviceLimits) -> KernelPlan {
     let g = geometry(limits, 0);
-    KernelPlan { kernel: POW_GRIND, variant: String::new(), key: key(&g), shape: g.shape }
+    KernelPlan { kernel: KERNEL.source(), variant: String::new(), key: key(&g), shape: g.shape }
 }
 
 /// One batch: candidates `start .. start + count` (canonical values) against a sponge `state`
@@ -57,11 +75,14 @@ pub fn record(ctx: &GpuContext, encoder: &mut GpuEncoder, found: &GpuBuffer<u32>
     // Offsets inside a batch are 32-bit in the shader.
     require(NAME, b.count <= u32::MAX as u64 - g.per_workgroup(), || format!("a batch of {} candidates", b.count))?;
     let parts = g.grid(NAME, b.count, &ctx.limits)?;
-    let pipeline = pipeline(ctx, &POW_GRIND, &key(&g))?;
-    let mask = (1u32 << b.bits) - 1;
-    dispatch(ctx, encoder, NAME, &pipeline, &parts, &[&found.buffer], |base| {
-        let mut words = b.state.to_vec();
-        words.extend([b.start as u32, b.count as u32, b.absorb_idx as u32, mask, base, 0, 0, 0]);
-        words
-    })
+    let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
+    let params = Params {
+        state: bytemuck::cast(*b.state),
+        start: b.start as u32,
+        count: b.count as u32,
+        absorb_idx: b.absorb_idx as u32,
+        mask: (1u32 << b.bits) - 1,
+        ..Default::default()
+    };
+    KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &[&found.buffer], &params)
 }

@@ -4,9 +4,21 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::shaders::STACKED_REDUCTION_FOLD_PLE;
 
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: STACKED_REDUCTION_FOLD_PLE };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("stacked_reduction_fold_ple"));
+
+kernel_params! {
+    pub struct Params {
+        columns: u32,
+        x_count: u32,
+        log_skip: u32,
+        height: u32,
+        out_stride: u32,
+        workgroup_base: u32,
+        in_column: u32,
+        out_column: u32,
+    }
+}
 
 /// The columns one dispatch folds: `columns` columns from column `in_column` of an input chunk
 /// (columns `height` words apart) into an output chunk from column `out_column` (columns
@@ -32,9 +44,15 @@ pub fn record(
     f: FoldColumns,
 ) -> GpuResult<()> {
     let x_count = f.height >> log_skip;
-    let head = [f.columns, x_count, log_skip, f.height, f.out_stride].map(|v| v as u32);
-    let (in_column, out_column) = (f.in_column as u32, f.out_column as u32);
-    KERNEL.record(ctx, encoder, (f.columns * x_count) as u64, &[&chunk.buffer, &weights.buffer, &out.buffer], |base| {
-        [&head[..], &[base, in_column, out_column]].concat()
-    })
+    let params = Params {
+        columns: f.columns as u32,
+        x_count: x_count as u32,
+        log_skip: log_skip as u32,
+        height: f.height as u32,
+        out_stride: f.out_stride as u32,
+        in_column: f.in_column as u32,
+        out_column: f.out_column as u32,
+        ..Default::default()
+    };
+    KERNEL.record(ctx, encoder, (f.columns * x_count) as u64, &[&chunk.buffer, &weights.buffer, &out.buffer], &params)
 }

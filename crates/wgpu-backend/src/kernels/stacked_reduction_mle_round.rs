@@ -3,9 +3,29 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::ReductionKernel;
-use crate::shaders::STACKED_REDUCTION_MLE_ROUND;
 
-pub(crate) const KERNEL: ReductionKernel = ReductionKernel { kernel: STACKED_REDUCTION_MLE_ROUND };
+pub(crate) const KERNEL: ReductionKernel<Params> = ReductionKernel::new(wgsl_kernel!("stacked_reduction_mle_round"));
+
+kernel_params! {
+    pub struct Params {
+        view_begin: u32,
+        view_end: u32,
+        views_per_slab: u32,
+        slabs: u32,
+        y_count: u32,
+        folded: u32,
+        log_skip: u32,
+        round: u32,
+        n_lift: u32,
+        log_height: u32,
+        q_stride: u32,
+        table_base: u32,
+        partial_base: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+}
 
 /// One dispatch: views [view_begin, view_end) of one height in one chunk of the folded matrix.
 #[derive(Clone, Copy, Debug)]
@@ -47,22 +67,22 @@ pub fn record(
     unit: &MleRoundUnit,
     b: &MleRoundBuffers<'_>,
 ) -> GpuResult<()> {
-    let head = [
-        unit.view_begin,
-        unit.view_end,
-        unit.views_per_slab,
-        unit.slabs,
-        unit.y_count,
-        unit.folded as usize,
-        unit.log_skip,
-        unit.round,
-        unit.n_lift,
-        unit.log_height,
-        unit.q_stride,
-        unit.table_base,
-        unit.partial_base,
-    ]
-    .map(|v| v as u32);
+    let params = Params {
+        view_begin: unit.view_begin as u32,
+        view_end: unit.view_end as u32,
+        views_per_slab: unit.views_per_slab as u32,
+        slabs: unit.slabs as u32,
+        y_count: unit.y_count as u32,
+        folded: unit.folded as u32,
+        log_skip: unit.log_skip as u32,
+        round: unit.round as u32,
+        n_lift: unit.n_lift as u32,
+        log_height: unit.log_height as u32,
+        q_stride: unit.q_stride as u32,
+        table_base: unit.table_base as u32,
+        partial_base: unit.partial_base as u32,
+        ..Default::default()
+    };
     let buffers = [&b.q_chunk.buffer, &b.views.buffer, &b.eq.buffer, &b.rot.buffer, &b.challenges.buffer, &b.partials.buffer];
-    KERNEL.record(ctx, encoder, workgroups(ctx, unit)? as u64, &buffers, |base| [&head[..], &[base, 0, 0]].concat())
+    KERNEL.record(ctx, encoder, workgroups(ctx, unit)? as u64, &buffers, &params)
 }

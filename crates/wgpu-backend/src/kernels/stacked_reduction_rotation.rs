@@ -4,12 +4,21 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::{
-    field::{ext_as_words, EF},
-    shaders::STACKED_REDUCTION_ROTATION,
-};
+use crate::field::{ext_words, EF};
 
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: STACKED_REDUCTION_ROTATION };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("stacked_reduction_rotation"));
+
+kernel_params! {
+    pub struct Params {
+        count: u32,
+        base: u32,
+        workgroup_base: u32,
+        _pad: u32,
+        scale_eq: [u32; 4],
+        scale_rot: [u32; 4],
+        scale_wrap: [u32; 4],
+    }
+}
 
 /// The three factors: eq_out = scale_eq eq; rot_out = scale_rot eq + scale_wrap (eq[x-1] - eq[x]).
 #[derive(Clone, Copy, Debug)]
@@ -29,8 +38,13 @@ pub fn record(
     s: RotationScales,
 ) -> GpuResult<()> {
     let (eq, eq_out, rot_out) = tables;
-    let scales = [s.scale_eq, s.scale_rot, s.scale_wrap];
-    KERNEL.record(ctx, encoder, count as u64, &[&eq.buffer, &eq_out.buffer, &rot_out.buffer], |wg| {
-        [&[count as u32, base as u32, wg, 0][..], ext_as_words(&scales)].concat()
-    })
+    let params = Params {
+        count: count as u32,
+        base: base as u32,
+        scale_eq: ext_words(s.scale_eq),
+        scale_rot: ext_words(s.scale_rot),
+        scale_wrap: ext_words(s.scale_wrap),
+        ..Default::default()
+    };
+    KERNEL.record(ctx, encoder, count as u64, &[&eq.buffer, &eq_out.buffer, &rot_out.buffer], &params)
 }

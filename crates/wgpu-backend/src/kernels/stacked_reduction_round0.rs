@@ -3,9 +3,25 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::ReductionKernel;
-use crate::shaders::STACKED_REDUCTION_ROUND0;
 
-pub(crate) const KERNEL: ReductionKernel = ReductionKernel { kernel: STACKED_REDUCTION_ROUND0 };
+pub(crate) const KERNEL: ReductionKernel<Params> = ReductionKernel::new(wgsl_kernel!("stacked_reduction_round0"));
+
+kernel_params! {
+    pub struct Params {
+        view_begin: u32,
+        view_end: u32,
+        views_per_slab: u32,
+        slabs: u32,
+        log_skip: u32,
+        x_count: u32,
+        eq_base: u32,
+        lanes: u32,
+        lane_blocks: u32,
+        partial_row_base: u32,
+        workgroup_base: u32,
+        _pad: u32,
+    }
+}
 
 /// One dispatch: views [view_begin, view_end) of one height, all in one chunk of the stacked
 /// matrix, handled in `slabs` slabs of `views_per_slab`.
@@ -41,19 +57,19 @@ pub fn record(
     partials: &GpuBuffer<u32>,
 ) -> GpuResult<()> {
     let (lanes, lane_blocks, row_blocks) = split(ctx, unit.log_skip, unit.x_count * unit.slabs)?;
-    let head = [
-        unit.view_begin,
-        unit.view_end,
-        unit.views_per_slab,
-        unit.slabs,
-        unit.log_skip,
-        unit.x_count,
-        unit.eq_base,
-        lanes,
-        lane_blocks,
-        unit.partial_row_base,
-    ]
-    .map(|v| v as u32);
+    let params = Params {
+        view_begin: unit.view_begin as u32,
+        view_end: unit.view_end as u32,
+        views_per_slab: unit.views_per_slab as u32,
+        slabs: unit.slabs as u32,
+        log_skip: unit.log_skip as u32,
+        x_count: unit.x_count as u32,
+        eq_base: unit.eq_base as u32,
+        lanes: lanes as u32,
+        lane_blocks: lane_blocks as u32,
+        partial_row_base: unit.partial_row_base as u32,
+        ..Default::default()
+    };
     let buffers = [&stacked_chunk.buffer, &views.buffer, &eq.buffer, &partials.buffer];
-    KERNEL.record(ctx, encoder, (row_blocks * lane_blocks) as u64, &buffers, |base| [&head[..], &[base, 0]].concat())
+    KERNEL.record(ctx, encoder, (row_blocks * lane_blocks) as u64, &buffers, &params)
 }

@@ -3,9 +3,21 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::shaders::STRIDED_COPY;
 
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: STRIDED_COPY };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("strided_copy"));
+
+kernel_params! {
+    pub struct Params {
+        count: u32,
+        stride: u32,
+        in_base: u32,
+        out_base: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+}
 
 /// Records out[out_base + i * stride] = values[in_base + i] for i < count.
 pub fn record(
@@ -16,6 +28,7 @@ pub fn record(
     count: usize,
     stride: usize,
 ) -> GpuResult<()> {
-    let head = [count, stride, values.1, out.1].map(|v| v as u32);
-    KERNEL.record(ctx, encoder, count as u64, &[&values.0.buffer, &out.0.buffer], |base| [&head[..], &[base, 0, 0, 0]].concat())
+    let params =
+        Params { count: count as u32, stride: stride as u32, in_base: values.1 as u32, out_base: out.1 as u32, ..Default::default() };
+    KERNEL.record(ctx, encoder, count as u64, &[&values.0.buffer, &out.0.buffer], &params)
 }

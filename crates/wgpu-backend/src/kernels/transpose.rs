@@ -7,10 +7,25 @@ use openvm_wgpu_common::{
     DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
 };
 
-use super::{dispatch, pipeline, KernelPlan};
-use crate::shaders::TRANSPOSE;
+use super::{Custom, KernelPlan};
 
 pub const NAME: &str = "transpose";
+pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("transpose"), |limits| Ok(vec![plan(limits)?]));
+
+kernel_params! {
+    pub struct Params {
+        /// Rows of the trace uploaded in `rows` (this slice) and their first row index in the trace.
+        slice_rows: u32,
+        slice_first_row: u32,
+        trace_height: u32,
+        trace_width: u32,
+        /// Trace columns first_column .. first_column + columns go to this output chunk.
+        first_column: u32,
+        columns: u32,
+        out_offset: u32,
+        workgroup_base: u32,
+    }
+}
 
 pub fn geometry(limits: &DeviceLimits) -> Result<TransposeGeometry, GeometryError> {
     transpose(NAME, limits)
@@ -25,7 +40,7 @@ fn key(g: &TransposeGeometry) -> PipelineKey {
 
 pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
     let g = geometry(limits)?;
-    Ok(KernelPlan { kernel: TRANSPOSE, variant: format!("tile {0}x{0}", g.tile), key: key(&g), shape: g.shape })
+    Ok(KernelPlan { kernel: KERNEL.source(), variant: format!("tile {0}x{0}", g.tile), key: key(&g), shape: g.shape })
 }
 
 /// Where one dispatch's rows and columns go.
@@ -52,8 +67,16 @@ pub fn record(
     let tile = g.tile as usize;
     let tiles = (t.slice_rows.div_ceil(tile) * t.columns.div_ceil(tile)) as u64;
     let parts = split_grid(NAME, tiles, ctx.limits.max_workgroups_per_dimension)?;
-    let pipeline = pipeline(ctx, &TRANSPOSE, &key(&g))?;
-    let words = [t.slice_rows, t.slice_first_row, t.trace_height, t.trace_width, t.first_column, t.columns, t.out_offset];
-    let words: Vec<u32> = words.iter().map(|&w| w as u32).collect();
-    dispatch(ctx, encoder, NAME, &pipeline, &parts, &[&rows.buffer, &out.buffer], |base| [words.as_slice(), &[base]].concat())
+    let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
+    let params = Params {
+        slice_rows: t.slice_rows as u32,
+        slice_first_row: t.slice_first_row as u32,
+        trace_height: t.trace_height as u32,
+        trace_width: t.trace_width as u32,
+        first_column: t.first_column as u32,
+        columns: t.columns as u32,
+        out_offset: t.out_offset as u32,
+        ..Default::default()
+    };
+    KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &[&rows.buffer, &out.buffer], &params)
 }

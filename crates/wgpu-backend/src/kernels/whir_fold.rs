@@ -3,13 +3,20 @@
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::{
-    field::{ext_as_words, EF},
-    shaders::WHIR_FOLD,
-};
+use crate::field::{ext_words, EF};
 
 pub const NAME: &str = "whir_fold";
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: WHIR_FOLD };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("whir_fold"));
+
+kernel_params! {
+    pub struct Params {
+        half: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+        alpha: [u32; 4],
+    }
+}
 
 /// Records `dst[y] = src[2y] + alpha (src[2y+1] - src[2y])` for y < half; `src` holds
 /// 2 * half extension elements, `dst` half, both in column form.
@@ -24,6 +31,6 @@ pub fn record(
     require(NAME, src.len() == 8 * half && dst.len() == 4 * half && half > 0, || {
         format!("fold {} words into {} words ({half} elements)", src.len(), dst.len())
     })?;
-    let a = ext_as_words(std::slice::from_ref(&alpha)).to_vec();
-    KERNEL.record(ctx, encoder, half as u64, &[&src.buffer, &dst.buffer], |base| [vec![half as u32, base, 0, 0], a.clone()].concat())
+    let params = Params { half: half as u32, alpha: ext_words(alpha), ..Default::default() };
+    KERNEL.record(ctx, encoder, half as u64, &[&src.buffer, &dst.buffer], &params)
 }

@@ -3,10 +3,18 @@
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::shaders::WHIR_MU_BATCH;
 
 pub const NAME: &str = "whir_mu_batch";
-pub(crate) const KERNEL: Elementwise = Elementwise { kernel: WHIR_MU_BATCH };
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("whir_mu_batch"));
+
+kernel_params! {
+    pub struct Params {
+        height: u32,
+        columns: u32,
+        mu_offset: u32,
+        workgroup_base: u32,
+    }
+}
 
 /// Records `out[i] += Σ_t mu[mu_offset + t] * chunk[t * height + i]` over the `columns` columns
 /// of `chunk`; `out` holds 4 * height words, `mu` four words per power.
@@ -27,7 +35,6 @@ pub fn record(
     if height == 0 || columns == 0 {
         return Ok(());
     }
-    KERNEL.record(ctx, encoder, height as u64, &[&chunk.buffer, &mu.buffer, &out.buffer], |base| {
-        vec![height as u32, columns as u32, mu_offset as u32, base]
-    })
+    let params = Params { height: height as u32, columns: columns as u32, mu_offset: mu_offset as u32, ..Default::default() };
+    KERNEL.record(ctx, encoder, height as u64, &[&chunk.buffer, &mu.buffer, &out.buffer], &params)
 }

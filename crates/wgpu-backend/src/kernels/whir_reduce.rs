@@ -8,10 +8,23 @@ use openvm_wgpu_common::{
     DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
 };
 
-use super::{dispatch, pipeline, KernelPlan};
-use crate::shaders::WHIR_REDUCE;
+use super::{Custom, KernelPlan};
 
 pub const NAME: &str = "whir_reduce";
+pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("whir_reduce"), |limits| Ok(vec![plan(limits)?]));
+
+kernel_params! {
+    pub struct Params {
+        mode: u32,
+        items: u32,
+        n: u32,
+        workgroups: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+}
 
 /// Two extension elements per invocation and per partial.
 const PARTIAL_BYTES: u32 = 32;
@@ -39,7 +52,7 @@ fn key(g: &ReductionGeometry) -> PipelineKey {
 
 pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
     let g = geometry(limits)?;
-    Ok(KernelPlan { kernel: WHIR_REDUCE, variant: String::new(), key: key(&g), shape: g.shape })
+    Ok(KernelPlan { kernel: KERNEL.source(), variant: String::new(), key: key(&g), shape: g.shape })
 }
 
 /// Records the reduction of `a` and `b` (extension vectors of n elements in column form) and
@@ -62,7 +75,7 @@ pub fn record(
     };
     require(NAME, items > 0 && items <= u32::MAX as usize / 2, || format!("{items} items"))?;
     let g = geometry(&ctx.limits)?;
-    let pipeline = pipeline(ctx, &WHIR_REDUCE, &key(&g))?;
+    let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
     let mut out: Vec<GpuBuffer<u32>> = Vec::new();
     let (mut mode, mut items) = (what as u32, items as u64);
     loop {
@@ -73,10 +86,8 @@ pub fn record(
             Some(prev) => (&prev.buffer, &prev.buffer),
             None => (&a.buffer, &b.buffer),
         };
-        let (m, it) = (mode, items as u32);
-        dispatch(ctx, encoder, NAME, &pipeline, &parts, &[src_a, src_b, &partials.buffer], |base| {
-            vec![m, it, n as u32, workgroups as u32, base, 0, 0, 0]
-        })?;
+        let params = Params { mode, items: items as u32, n: n as u32, workgroups: workgroups as u32, ..Default::default() };
+        KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &[src_a, src_b, &partials.buffer], &params)?;
         out.push(partials);
         if workgroups == 1 {
             return Ok(out);
