@@ -36,8 +36,10 @@ const PROGRESS: &[&str] = &["prover.main_trace_commit", "prover.rap_constraints"
 
 #[derive(Clone, Default)]
 pub struct PhaseTimes {
-    totals: Arc<Mutex<Vec<(&'static str, Duration)>>>,
+    totals: Arc<Mutex<Vec<(String, Duration, usize)>>>,
     progress: bool,
+    /// Every span, not only `PHASES` (`OPENVM_WGPU_SPANS=all`), for profiling.
+    all: bool,
 }
 
 struct Started(Instant);
@@ -45,23 +47,31 @@ struct Started(Instant);
 impl PhaseTimes {
     /// Installs the collector as the global subscriber (once per process).
     pub fn install(progress: bool) -> Self {
-        let times = PhaseTimes { progress, ..Default::default() };
+        let all = std::env::var("OPENVM_WGPU_SPANS").is_ok_and(|v| v == "all");
+        let times = PhaseTimes { progress, all, ..Default::default() };
         let _ = Registry::default().with(times.clone()).try_init();
         times
     }
 
-    /// Total time per reported phase, in `PHASES` order.
-    pub fn take(&self) -> Vec<(&'static str, Duration)> {
+    /// Total time per reported phase, in `PHASES` order (other spans after them, with their
+    /// count when they ran more than once).
+    pub fn take(&self) -> Vec<(String, Duration)> {
         let mut all = std::mem::take(&mut *self.totals.lock().unwrap_or_else(|p| p.into_inner()));
-        all.sort_by_key(|(name, _)| PHASES.iter().position(|p| p == name));
-        all
+        all.sort_by_key(|(name, _, _)| PHASES.iter().position(|p| p == name).unwrap_or(PHASES.len()));
+        all.into_iter()
+            .map(|(name, d, n)| if n > 1 && !PHASES.contains(&name.as_str()) { (format!("{name} (x{n})"), d) } else { (name, d) })
+            .collect()
+    }
+
+    fn tracked(&self, name: &str) -> bool {
+        self.all || PHASES.contains(&name)
     }
 }
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PhaseTimes {
     fn on_new_span(&self, _attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
-            if PHASES.contains(&span.name()) {
+            if self.tracked(span.name()) {
                 span.extensions_mut().insert(Started(Instant::now()));
             }
         }
@@ -69,15 +79,21 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PhaseTimes {
 
     fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
-        let Some(name) = PHASES.iter().find(|p| **p == span.name()) else { return };
+        let name = span.name();
+        if !self.tracked(name) {
+            return;
+        }
         let Some(elapsed) = span.extensions().get::<Started>().map(|s| s.0.elapsed()) else { return };
-        if self.progress && PROGRESS.contains(name) {
+        if self.progress && PROGRESS.contains(&name) {
             eprintln!("  {name} done in {:.1} ms", elapsed.as_secs_f64() * 1e3);
         }
         let mut totals = self.totals.lock().unwrap_or_else(|p| p.into_inner());
-        match totals.iter_mut().find(|(n, _)| n == name) {
-            Some((_, d)) => *d += elapsed,
-            None => totals.push((name, elapsed)),
+        match totals.iter_mut().find(|(n, _, _)| n == name) {
+            Some((_, d, count)) => {
+                *d += elapsed;
+                *count += 1;
+            }
+            None => totals.push((name.to_string(), elapsed, 1)),
         }
     }
 }

@@ -57,11 +57,12 @@ pub fn gpu_search(ctx: &GpuContext, sponge: &DuplexSponge, bits: u32) -> Result<
     let mut batch = 0;
     while start < P {
         let count = g.batch(batch).min(P - start);
+        // The reset is ordered before the submission that reads it; the batch and its result
+        // are one submission.
         found.write(ctx, 0, &[u32::MAX])?;
         let mut enc = ctx.encoder(pow_grind::NAME);
         pow_grind::record(ctx, &mut enc, &found, PowBatch { state: &state, absorb_idx: sponge.absorb_idx(), bits, start, count })?;
-        ctx.submit_and_wait(pow_grind::NAME, enc)?;
-        let w = found.read(ctx)?[0];
+        let w = found.submit_and_read(ctx, pow_grind::NAME, enc, 0..1)?[0];
         if w != u32::MAX {
             return Ok(F::from_u32(w));
         }

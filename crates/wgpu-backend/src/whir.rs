@@ -162,9 +162,17 @@ pub fn add_terms(ctx: &GpuContext, w: &ExtVec, terms: &[ProductTerm]) -> GpuResu
     Ok(())
 }
 
-fn read_pair(ctx: &GpuContext, partials: &[GpuBuffer<u32>]) -> GpuResult<[EF; 2]> {
+/// Records a reduction with `record`, submits it and reads back the pair of extension elements
+/// its last pass wrote, in one submission.
+fn reduce_pair(
+    ctx: &GpuContext,
+    op: &str,
+    record: impl FnOnce(&mut openvm_wgpu_common::GpuEncoder) -> GpuResult<Vec<GpuBuffer<u32>>>,
+) -> GpuResult<[EF; 2]> {
+    let mut enc = ctx.encoder(op);
+    let partials = record(&mut enc)?;
     let last = partials.last().ok_or_else(|| GpuError::invalid(whir_reduce::NAME, "no reduction pass was recorded"))?;
-    let v = ext_from_words(last.read_range(ctx, 0..8)?);
+    let v = ext_from_words(last.submit_and_read(ctx, op, enc, 0..8)?);
     Ok([v[0], v[1]])
 }
 
@@ -172,9 +180,7 @@ fn read_pair(ctx: &GpuContext, partials: &[GpuBuffer<u32>]) -> GpuResult<[EF; 2]
 /// lowest variable), as upstream computes them.
 pub fn sumcheck_round(ctx: &GpuContext, f: &ExtVec, w: &ExtVec) -> GpuResult<[EF; 2]> {
     require(whir_reduce::NAME, f.len == w.len && f.len >= 2, || format!("sumcheck over {} and {} elements", f.len, w.len))?;
-    let partials =
-        one_submission(ctx, "whir_sumcheck", |enc| whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &f.buffer, &w.buffer, f.len))?;
-    read_pair(ctx, &partials)
+    reduce_pair(ctx, "whir_sumcheck", |enc| whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &f.buffer, &w.buffer, f.len))
 }
 
 /// One sumcheck round in one submission (ARCHITECTURE.md rule 9): the previous round's folds
@@ -188,21 +194,18 @@ pub fn fold_and_sumcheck_round(ctx: &GpuContext, f: ExtVec, w: ExtVec, alpha: Op
     require(OP, f.len == w.len && f.len >= 4, || format!("fold and sumcheck over {} and {} elements", f.len, w.len))?;
     let half = f.len / 2;
     let (nf, nw) = (ExtVec::uninit(ctx, OP, half)?, ExtVec::uninit(ctx, OP, half)?);
-    let partials = one_submission(ctx, OP, |enc| {
+    let s = reduce_pair(ctx, OP, |enc| {
         whir_fold::record(ctx, enc, &f.buffer, &nf.buffer, half, alpha)?;
         whir_fold::record(ctx, enc, &w.buffer, &nw.buffer, half, alpha)?;
         whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &nf.buffer, &nw.buffer, half)
     })?;
-    let s = read_pair(ctx, &partials)?;
     Ok((nf, nw, s))
 }
 
 /// Σ_x a(x) b(x).
 pub fn inner_product(ctx: &GpuContext, a: &ExtVec, b: &ExtVec) -> GpuResult<EF> {
     require(whir_reduce::NAME, a.len == b.len, || format!("inner product of {} and {} elements", a.len, b.len))?;
-    let partials =
-        one_submission(ctx, "inner_product", |enc| whir_reduce::record(ctx, enc, Reduction::InnerProduct, &a.buffer, &b.buffer, a.len))?;
-    Ok(read_pair(ctx, &partials)?[0])
+    Ok(reduce_pair(ctx, "inner_product", |enc| whir_reduce::record(ctx, enc, Reduction::InnerProduct, &a.buffer, &b.buffer, a.len))?[0])
 }
 
 /// The fold of `v` in its lowest variable at `alpha`.
@@ -309,8 +312,8 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
     let total_width: usize = committed.iter().map(|d| d.matrix.width).sum();
     let mu_powers: Vec<EF> = mu.powers().take(total_width).collect();
     let matrices: Vec<&ColumnMatrix> = committed.iter().map(|d| &d.matrix).collect();
-    let mut f = mu_batch(ctx, l_skip, &matrices, &mu_powers)?;
-    let mut w = mobius_eq_table(ctx, u)?;
+    let (mut f, mut w) = info_span!("whir_mu_batch")
+        .in_scope(|| Ok::<_, GpuError>((mu_batch(ctx, l_skip, &matrices, &mu_powers)?, mobius_eq_table(ctx, u)?)))?;
 
     let mut whir_sumcheck_polys = Vec::with_capacity(num_rounds * k);
     let mut codeword_commits = vec![];
@@ -329,7 +332,7 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
         // Each round's fold is recorded with the next round's reduction; the last one alone.
         let mut alpha = None;
         for _ in 0..k {
-            let (nf, nw, s) = fold_and_sumcheck_round(ctx, f, w, alpha)?;
+            let (nf, nw, s) = info_span!("whir_sumcheck_round").in_scope(|| fold_and_sumcheck_round(ctx, f, w, alpha))?;
             (f, w) = (nf, nw);
             for &e in &s {
                 transcript.observe_ext(e);
@@ -344,13 +347,15 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
         }
         let coeffs = evals_to_coeffs(ctx, &f)?;
         let (g_tree, z0) = if !is_last {
-            let codeword = rs_codeword(ctx, coeffs, log_rs - 1)?;
-            let tree = MerkleTree::new(ctx, codeword, 1 << k)?;
-            let root = tree.root(ctx)?;
+            let (tree, root) = info_span!("whir_codeword_commit").in_scope(|| {
+                let tree = MerkleTree::new(ctx, rs_codeword(ctx, coeffs, log_rs - 1)?, 1 << k)?;
+                let root = tree.root(ctx)?;
+                Ok::<_, GpuError>((tree, root))
+            })?;
             transcript.observe_commit(root);
             codeword_commits.push(root);
             let z0: EF = transcript.sample_ext();
-            let ood = mle_eval(ctx, &f, &exp_powers_of_2(z0, m - k))?;
+            let ood = info_span!("whir_ood").in_scope(|| mle_eval(ctx, &f, &exp_powers_of_2(z0, m - k)))?;
             transcript.observe_ext(ood);
             ood_values.push(ood);
             (Some(tree), Some(z0))
@@ -366,6 +371,7 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
         let omega = F::two_adic_generator(log_rs - k);
         query_phase_pow_witnesses.push(grind(ctx, transcript, whir.query_phase_pow_bits)?);
         let indices: Vec<usize> = (0..round_params.num_queries).map(|_| transcript.sample_bits(log_rs - k) as usize).collect();
+        let _queries = info_span!("whir_query_openings").entered();
         if whir_round == 0 {
             for (c, d) in committed.iter().enumerate() {
                 initial_round_opened_rows[c] = d.tree.open_rows(ctx, &indices)?;
@@ -378,6 +384,7 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
             codeword_opened_values.push(values);
             codeword_merkle_proofs.push(tree.open_paths(ctx, &indices)?);
         }
+        drop(_queries);
         rs_tree = g_tree;
 
         let gamma: EF = transcript.sample_ext();
@@ -389,7 +396,7 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
                 let point: Vec<EF> = exp_powers_of_2(z, dim).into_iter().map(EF::from).collect();
                 terms.push(eq_term(gamma_pow, &point));
             }
-            add_terms(ctx, &w, &terms)?;
+            info_span!("whir_w_update").in_scope(|| add_terms(ctx, &w, &terms))?;
         }
         m -= k;
         log_rs -= 1;

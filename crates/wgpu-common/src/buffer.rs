@@ -12,7 +12,7 @@ use bytemuck::Pod;
 use crate::{
     context::SizedPool,
     error::{GpuError, GpuResult},
-    GpuContext,
+    GpuContext, GpuEncoder,
 };
 
 /// Usage of every storage buffer: readable and writable by kernels, copyable both ways.
@@ -209,16 +209,32 @@ impl<T: Pod> GpuBuffer<T> {
         if start + dst.len() > self.len {
             return Err(GpuError::invalid("buffer download", format!("{} elements at {start} exceed length {}", dst.len(), self.len)));
         }
-        download(ctx, &self.buffer, (start * size_of::<T>()) as u64, bytemuck::cast_slice_mut(dst))
+        download(ctx, None, &self.buffer, (start * size_of::<T>()) as u64, bytemuck::cast_slice_mut(dst))
+    }
+
+    /// Submits `encoder` with a copy of elements `range` of this buffer appended, waits, and
+    /// returns them: a sumcheck round's work and its result in one submission (rather than the
+    /// work's submission followed by the read-back's).
+    pub fn submit_and_read(&self, ctx: &GpuContext, op: &str, encoder: GpuEncoder, range: std::ops::Range<usize>) -> GpuResult<Vec<T>> {
+        if range.end > self.len {
+            return Err(GpuError::invalid(op, format!("elements {range:?} exceed length {}", self.len)));
+        }
+        let mut out = bytemuck::zeroed_vec(range.len());
+        download(ctx, Some((op, encoder)), &self.buffer, (range.start * size_of::<T>()) as u64, bytemuck::cast_slice_mut(&mut out))?;
+        Ok(out)
     }
 }
 
-/// Copies `dst.len()` bytes at `offset` of `buffer` into `dst`; large reads are copied out of
-/// the mapped staging memory by several threads.
-fn download(ctx: &GpuContext, buffer: &wgpu::Buffer, offset: u64, dst: &mut [u8]) -> GpuResult<()> {
+/// Copies `dst.len()` bytes at `offset` of `buffer` into `dst`, after the work recorded in
+/// `work` (submitted together with the copy) when given; large reads are copied out of the
+/// mapped staging memory by several threads.
+fn download(ctx: &GpuContext, work: Option<(&str, GpuEncoder)>, buffer: &wgpu::Buffer, offset: u64, dst: &mut [u8]) -> GpuResult<()> {
     const OP: &str = "buffer download";
     let len = dst.len() as u64;
     if len == 0 {
+        if let Some((op, enc)) = work {
+            ctx.submit_and_wait(op, enc)?;
+        }
         return Ok(());
     }
     let padded = len.next_multiple_of(4);
@@ -242,9 +258,9 @@ fn download(ctx: &GpuContext, buffer: &wgpu::Buffer, offset: u64, dst: &mut [u8]
         }
         r => r?,
     };
-    let mut enc = ctx.encoder("download");
+    let (op, mut enc) = work.unwrap_or_else(|| (OP, ctx.encoder("download")));
     enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, padded);
-    ctx.submit_and_wait(OP, enc)?;
+    ctx.submit_and_wait(op, enc)?;
     let (tx, rx) = std::sync::mpsc::channel();
     staging.slice(..padded).map_async(wgpu::MapMode::Read, move |r| {
         let _ = tx.send(r);

@@ -740,16 +740,17 @@ impl PowGrindGeometry {
 
 /// The rule for the proof-of-work search at `bits` (expected 2^bits candidates): the preferred
 /// workgroup size, `POW_CANDIDATES_PER_INVOCATION` (8) consecutive candidates per invocation, a
-/// first batch of about the expected count (so a small search is one short submission, and a
-/// slow software device is not handed millions of permutations for a few bits), each later batch
-/// twice the previous, up to 2^[`POW_MAX_BATCH_LOG`] candidates. Batches are whole workgroups.
+/// first batch of twice the expected count (it holds a witness with probability 1 - e^-2, about
+/// 86%, so most searches are one submission, while a slow software device is still not handed
+/// millions of permutations for a few bits), each later batch twice the previous, up to
+/// 2^[`POW_MAX_BATCH_LOG`] candidates. Batches are whole workgroups.
 pub fn pow_grind(l: &DeviceLimits, bits: u32) -> PowGrindGeometry {
     let invocations = preferred_invocations(l);
     let shape =
         LaunchShape { workgroup_size: [invocations, 1, 1], workgroup_memory_bytes: 0, items_per_invocation: POW_CANDIDATES_PER_INVOCATION };
     let unit = invocations as u64 * POW_CANDIDATES_PER_INVOCATION as u64;
     let max_batch = (1u64 << POW_MAX_BATCH_LOG).next_multiple_of(unit);
-    let first_batch = (1u64 << bits.min(POW_MAX_BATCH_LOG)).next_multiple_of(unit).min(max_batch);
+    let first_batch = (1u64 << (bits + 1).min(POW_MAX_BATCH_LOG)).next_multiple_of(unit).min(max_batch);
     PowGrindGeometry { shape, first_batch, max_batch }
 }
 
@@ -923,7 +924,7 @@ mod tests {
                 assert_eq!(g.shape.workgroup_memory_bytes, 0);
                 let unit = g.per_workgroup();
                 assert!(g.first_batch >= unit && g.first_batch.is_multiple_of(unit), "{name} {bits} {g:?}");
-                assert!(g.first_batch >= (1u64 << bits).min(1 << POW_MAX_BATCH_LOG), "{name} {bits} {g:?}");
+                assert!(g.first_batch >= (2u64 << bits).min(1 << POW_MAX_BATCH_LOG), "{name} {bits} {g:?}");
                 assert!(g.first_batch <= g.max_batch && g.max_batch < (1 << POW_MAX_BATCH_LOG) + unit);
                 let mut prev = 0;
                 for i in 0..64 {
@@ -943,7 +944,7 @@ mod tests {
         assert_eq!((h100.shape.workgroup_size[0], h100.first_batch), (256, 2048));
         assert_eq!(pow_grind(&reference::nvidia_h100(), 26).first_batch, 1 << 22);
         let tiny = pow_grind(&LimitProfile::Tiny.reference_limits().unwrap(), 16);
-        assert_eq!((tiny.shape.workgroup_size[0], tiny.first_batch, tiny.batch(1)), (64, 1 << 16, 1 << 17));
+        assert_eq!((tiny.shape.workgroup_size[0], tiny.first_batch, tiny.batch(1)), (64, 1 << 17, 1 << 18));
     }
 
     #[test]
