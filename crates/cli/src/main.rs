@@ -7,6 +7,7 @@
 
 mod bench;
 mod bench_commit;
+mod bench_rounds;
 mod info;
 mod phases;
 mod prove;
@@ -27,6 +28,7 @@ const USAGE: &str = "usage:
       batch_ntt_small (l = 1..10) and the large LDE against Plonky3's parallel CPU DFT and the
       memory roofline
   openvm-wgpu bench commit [--profile NAME] [--perms 1024,8192]
+  openvm-wgpu bench rounds [--profile NAME] [--bits 5,15,20] [--idle-ms 0] [--codeword-log 21]
       the keccakf trace committed on the GPU and by openvm-cpu-backend, with the GPU's sub-steps
 
 profiles: native (default), apple-m1, webgpu-default, tiny
@@ -104,7 +106,8 @@ fn main() -> ExitCode {
         "bench" => match rest.split_first() {
             Some((what, r)) if what == "ntt" => bench::ntt(&Args { rest: r.to_vec() }),
             Some((what, r)) if what == "commit" => bench_commit::run(&Args { rest: r.to_vec() }),
-            _ => Err(format!("bench: expected `ntt` or `commit`\n{USAGE}")),
+            Some((what, r)) if what == "rounds" => bench_rounds::run(&Args { rest: r.to_vec() }),
+            _ => Err(format!("bench: expected `ntt`, `commit` or `rounds`\n{USAGE}")),
         },
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
