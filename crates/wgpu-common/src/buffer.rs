@@ -260,14 +260,24 @@ fn download(ctx: &GpuContext, work: Option<(&str, GpuEncoder)>, buffer: &wgpu::B
     };
     let (op, mut enc) = work.unwrap_or_else(|| (OP, ctx.encoder("download")));
     enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, padded);
-    ctx.submit_and_wait(op, enc)?;
+    // The map is requested right after the submission, so the one wait for the submission
+    // also completes the map.
     let (tx, rx) = std::sync::mpsc::channel();
-    staging.slice(..padded).map_async(wgpu::MapMode::Read, move |r| {
-        let _ = tx.send(r);
-    });
-    ctx.wait(OP, None)?;
+    ctx.submit_then_wait(op, enc, || {
+        staging.slice(..padded).map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        })
+    })?;
     let internal = |m: String| GpuError::Internal { op: OP.into(), message: m };
-    rx.recv().map_err(|e| internal(e.to_string()))?.map_err(|e| internal(e.to_string()))?;
+    let mapped = match rx.try_recv() {
+        Ok(r) => r,
+        // Not delivered by the submission's wait: wait for the map itself.
+        Err(_) => {
+            ctx.wait(OP, None)?;
+            rx.recv().map_err(|e| internal(e.to_string()))?
+        }
+    };
+    mapped.map_err(|e| internal(e.to_string()))?;
     let view = staging.slice(..padded).get_mapped_range().map_err(|e| internal(e.to_string()))?;
     let src = &view[..dst.len()];
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

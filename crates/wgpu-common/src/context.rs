@@ -358,10 +358,22 @@ impl GpuContext {
     /// Submits the encoder and waits for the GPU to finish it; then its parameter buffers are
     /// free for other encoders. Every submission goes through here (or [`GpuContext::submit`]),
     /// so a parameter buffer is never handed out while a submission may still read it.
-    pub fn submit_and_wait(&self, op: &str, mut encoder: GpuEncoder) -> GpuResult<()> {
+    pub fn submit_and_wait(&self, op: &str, encoder: GpuEncoder) -> GpuResult<()> {
+        self.submit_then_wait(op, encoder, || {})
+    }
+
+    /// [`GpuContext::submit_and_wait`], running `after_submit` between the submission and the
+    /// wait: a read-back requests its staging map there, so one wait covers both.
+    pub(crate) fn submit_then_wait(&self, op: &str, mut encoder: GpuEncoder, after_submit: impl FnOnce()) -> GpuResult<()> {
         let inner = encoder.encoder.take().expect("encoder is present until submitted");
         let params = std::mem::take(&mut encoder.params);
-        let result = self.scoped(op, || self.queue.submit([inner.finish()])).and_then(|index| self.wait(op, Some(index)));
+        let result = self
+            .scoped(op, || {
+                let index = self.queue.submit([inner.finish()]);
+                after_submit();
+                index
+            })
+            .and_then(|index| self.wait(op, Some(index)));
         if result.is_ok() {
             self.param_pool.put(params, PARAM_POOL_BYTES);
         }
