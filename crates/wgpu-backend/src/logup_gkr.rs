@@ -11,10 +11,11 @@
 //! eq(ξ, Y) (p_j(0,Y) q_j(1,Y) + p_j(1,Y) q_j(0,Y) + λ q_j(0,Y) q_j(1,Y)) runs on the device:
 //! layer j read two fractions at a time is already the row-major matrix of the four columns
 //! (p_j0, q_j0, p_j1, q_j1), so round 0 reads the tree layer in place. The eq table is built on
-//! the device (`eq_table`); each round is one submission — the fold of the previous round's
-//! challenge (`gkr_fold` for the four columns, `ext_fold` for eq), the partial sums
-//! (`gkr_sumcheck_round`, then `ext_column_sums`) and the read-back of s(1), s(2), s(3). After
-//! the last round one more submission folds at the last challenge and reads the four layer
+//! the device (`eq_table`, in the layer's first submission); each round is one submission — the
+//! partial sums fused with the fold of the previous round's challenge (`gkr_sumcheck_round`,
+//! folding the four columns and eq into a second set of buffers, the two sets used in turn),
+//! the second pass (`ext_column_sums`) and the read-back of s(1), s(2), s(3). After the last
+//! round one more submission folds at the last challenge (`gkr_fold`) and reads the four layer
 //! claims. Only round messages and layer claims reach the host, which observes and samples.
 
 use openvm_stark_backend::{
@@ -36,8 +37,8 @@ use crate::{
     kernels::{
         eq_table,
         ext_column_sums::{self, Partials},
-        ext_fold::{self, Columns},
-        gkr_fold, gkr_layer, gkr_sumcheck_round,
+        gkr_fold, gkr_layer,
+        gkr_sumcheck_round::{self, RoundBuffers},
     },
 };
 
@@ -173,7 +174,10 @@ pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC>>(
         // Folded copies, used in turn: rows of four extension elements, and eq values.
         let pq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 8 * m)?, GpuBuffer::<u32>::uninit(ctx, OP, 8 * m)?];
         let eq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 2 * m)?, GpuBuffer::<u32>::uninit(ctx, OP, 2 * m)?];
-        let partials = GpuBuffer::<u32>::uninit(ctx, OP, 12 * gkr_sumcheck_round::workgroups(ctx, m / 2)?)?;
+        // The most workgroups any round of the layer writes (not always the first round's: the
+        // items per invocation grow in steps).
+        let most = (0..round).map(|s| gkr_sumcheck_round::workgroups(ctx, (m >> s) / 2)).try_fold(1, |a, w| w.map(|w| a.max(w)))?;
+        let partials = GpuBuffer::<u32>::uninit(ctx, OP, 12 * most)?;
 
         let mut enc = ctx.encoder(OP);
         eq_table::record(ctx, &mut enc, &points, 0, round, &eq, 0)?;
@@ -182,23 +186,16 @@ pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC>>(
         let mut polys = Vec::with_capacity(round);
         let mut rho: Vec<EF> = Vec::with_capacity(round);
         for s in 0..round {
-            let h = m >> s;
-            if let Some(&r) = rho.last() {
-                let (pq_next, eq_next) = (&pq_sets[s % 2], &eq_sets[s % 2]);
-                gkr_fold::record(ctx, &mut enc, pq_cur, pq_next, h, r)?;
-                ext_fold::record(
-                    ctx,
-                    &mut enc,
-                    (eq_cur, Columns { base: 0, stride: 2 * h }),
-                    (eq_next, Columns { base: 0, stride: h }),
-                    1,
-                    h,
-                    r,
-                )?;
-                (pq_cur, eq_cur) = (pq_next, eq_next);
+            let half = (m >> s) / 2;
+            // From the second round on, the round folds the previous one's matrix at its
+            // challenge into the other set of buffers; the first reads the tree layer and eq.
+            let fold = rho.last().copied();
+            let (pq_out, eq_out) = (&pq_sets[s % 2], &eq_sets[s % 2]);
+            let buffers = RoundBuffers { pq_in: pq_cur, eq_in: eq_cur, pq_out, eq_out, partials: &partials };
+            gkr_sumcheck_round::record(ctx, &mut enc, &buffers, half, lambda, fold)?;
+            if fold.is_some() {
+                (pq_cur, eq_cur) = (pq_out, eq_out);
             }
-            let half = h / 2;
-            gkr_sumcheck_round::record(ctx, &mut enc, pq_cur, eq_cur, &partials, half, lambda)?;
             let rows = gkr_sumcheck_round::workgroups(ctx, half)?;
             ext_column_sums::record(ctx, &mut enc, &Partials { buffer: &partials, base: 0, rows, columns: 3 }, &sums, 0)?;
             let evals = ext_from_words(sums.submit_and_read(ctx, OP, std::mem::replace(&mut enc, ctx.encoder(OP)), 0..12)?);

@@ -160,3 +160,13 @@ fn oversize_layer_refused() {
         other => panic!("expected an oversize error, got {:?}", other.map(|_| ())),
     }
 }
+
+/// Under `tiny` a layer of 2^17 rows spreads several row pairs over each invocation
+/// (`items_per_invocation` > 1), and the rounds' workgroup counts rise and fall.
+#[test]
+fn several_pairs_per_invocation() {
+    let ctx = common::ctx(LimitProfile::Tiny);
+    let fracs = random_fracs(300, 18, true);
+    let (proof, xi) = check(&ctx, &fracs, true, "tiny, 2^18");
+    verify(&fracs, proof, &xi, "tiny, 2^18");
+}

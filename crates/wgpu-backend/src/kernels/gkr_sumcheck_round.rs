@@ -1,4 +1,5 @@
-//! Partial sums of a LogUp GKR layer's sumcheck round: s(1), s(2), s(3) per workgroup.
+//! A LogUp GKR layer's sumcheck round, fused with the fold of the previous round's challenge:
+//! partial sums of s(1), s(2), s(3) per workgroup.
 
 use openvm_wgpu_common::{limits::items_per_invocation, GpuBuffer, GpuContext, GpuResult};
 
@@ -11,9 +12,10 @@ kernel_params! {
     pub struct Params {
         half: u32,
         stride: u32,
+        fold: u32,
         workgroup_base: u32,
-        _pad0: u32,
         lambda: [u32; 4],
+        r: [u32; 4],
     }
 }
 
@@ -24,20 +26,38 @@ pub fn workgroups(ctx: &GpuContext, half: usize) -> GpuResult<usize> {
     Ok(half.div_ceil(wg * per).max(1))
 }
 
-/// Records the partial sums over y < `half` of the matrix `pq` (2 `half` rows of four extension
-/// elements) against the eq column `eq` (2 `half` values), batched with `lambda`: the triple of
-/// workgroup w goes to partials[3w..3w + 3) (extension elements).
+/// The buffers of a round: the matrix (rows of four extension elements) and eq column it reads,
+/// where it writes the folded ones (only with a fold; otherwise bound but untouched, and they
+/// must differ from the inputs), and the partials.
+pub struct RoundBuffers<'a> {
+    pub pq_in: &'a GpuBuffer<u32>,
+    pub eq_in: &'a GpuBuffer<u32>,
+    pub pq_out: &'a GpuBuffer<u32>,
+    pub eq_out: &'a GpuBuffer<u32>,
+    pub partials: &'a GpuBuffer<u32>,
+}
+
+/// Records a round over y < `half` (a matrix of 2 `half` rows) batched with `lambda`; with
+/// `fold = Some(r)` the inputs are the previous round's (4 `half` rows), folded at r on the way
+/// (and written out). The triple of workgroup w goes to partials[3w..3w + 3).
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
-    pq: &GpuBuffer<u32>,
-    eq: &GpuBuffer<u32>,
-    partials: &GpuBuffer<u32>,
+    b: &RoundBuffers<'_>,
     half: usize,
     lambda: EF,
+    fold: Option<EF>,
 ) -> GpuResult<()> {
     let workgroups = workgroups(ctx, half)?;
     let stride = workgroups * KERNEL.workgroup_size(&ctx.limits)? as usize;
-    let params = Params { half: half as u32, stride: stride as u32, lambda: ext_words(lambda), ..Default::default() };
-    KERNEL.record(ctx, encoder, workgroups as u64, &[&pq.buffer, &eq.buffer, &partials.buffer], &params)
+    let params = Params {
+        half: half as u32,
+        stride: stride as u32,
+        fold: fold.is_some() as u32,
+        lambda: ext_words(lambda),
+        r: ext_words(fold.unwrap_or_default()),
+        ..Default::default()
+    };
+    let buffers = [&b.pq_in.buffer, &b.eq_in.buffer, &b.pq_out.buffer, &b.eq_out.buffer, &b.partials.buffer];
+    KERNEL.record(ctx, encoder, workgroups as u64, &buffers, &params)
 }
