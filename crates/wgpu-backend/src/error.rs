@@ -19,4 +19,8 @@ pub enum WgpuProverError {
     /// The proof-of-work search found no witness, or its witness failed the transcript's check.
     #[error("proof-of-work grinding: {0}")]
     Grinding(String),
+    /// Upstream's LogUp/zerocheck error, from the same check made on the device's values (for
+    /// instance a nonzero fractional sum where zero is asserted).
+    #[error(transparent)]
+    LogupZerocheck(#[from] openvm_stark_backend::prover::LogupZerocheckError),
 }

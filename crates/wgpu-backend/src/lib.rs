@@ -10,6 +10,7 @@ pub mod grinding;
 pub mod host_fallback;
 pub mod keccakf;
 pub mod kernels;
+pub mod logup_gkr;
 pub mod logup_zerocheck;
 pub mod merkle_tree;
 pub mod openings;

@@ -56,6 +56,9 @@ pub mod eq_table;
 pub mod ext_column_sums;
 pub mod ext_fold;
 pub mod field_ops;
+pub mod gkr_fold;
+pub mod gkr_layer;
+pub mod gkr_sumcheck_round;
 pub mod merkle_compress_layer;
 pub mod merkle_open_paths;
 pub mod merkle_open_rows;
@@ -118,6 +121,9 @@ pub static ALL: &[&KernelDesc] = &[
     &whir_fold::KERNEL.desc,
     &eq_product::FACTORS_KERNEL.desc,
     &eq_product::ACCUMULATE_KERNEL.desc,
+    &gkr_layer::KERNEL.desc,
+    &gkr_fold::KERNEL.desc,
+    &gkr_sumcheck_round::KERNEL.desc,
 ];
 
 /// A kernel's WGSL: its source (named as the file) and the file under shaders/.

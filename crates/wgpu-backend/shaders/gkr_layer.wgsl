@@ -1,0 +1,34 @@
+// One layer of the fractional-sum tree of LogUp's GKR (upstream's fractional_sumcheck): node i
+// of the layer above is the projective sum of nodes 2i and 2i + 1 of this one,
+//   p' = p_{2i} q_{2i+1} + q_{2i} p_{2i+1},   q' = q_{2i} q_{2i+1}.
+// A layer of n fractions is 2n extension elements, (p_i, q_i) at 2i and 2i + 1 (the layout of
+// upstream's `Frac`). One invocation per output node.
+#import grid
+#import babybear_ext4
+
+override WORKGROUP_SIZE: u32;
+
+struct Params {
+    count: u32,
+    workgroup_base: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> layer: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read_write> out: array<vec4<u32>>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(inv: Invocation) {
+    let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
+    if (i >= params.count) {
+        return;
+    }
+    let p0 = layer[4u * i];
+    let q0 = layer[4u * i + 1u];
+    let p1 = layer[4u * i + 2u];
+    let q1 = layer[4u * i + 3u];
+    out[2u * i] = ext_add(ext_mul(p0, q1), ext_mul(q0, p1));
+    out[2u * i + 1u] = ext_mul(q0, q1);
+}

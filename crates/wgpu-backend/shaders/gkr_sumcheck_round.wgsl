@@ -1,0 +1,109 @@
+// One sumcheck round of a LogUp GKR layer (upstream's fractional_sumcheck), fused with the fold
+// of the previous round's challenge. The layer's matrix has rows (p_0, q_0, p_1, q_1) of four
+// extension elements, row x at pq[4x..4x + 4), and an eq column; each column's line through
+// rows 2y and 2y + 1 is t(X) = t[2y] + X (t[2y + 1] - t[2y]), and the round's partial sums are
+//   s(X) = Σ_{y < half} eq(X) (p_0(X) q_1(X) + p_1(X) q_0(X) + lambda q_0(X) q_1(X))
+// at X = 1, 2, 3.
+// - fold == 0: rows 2y, 2y + 1 are read from pq_in and eq_in as they are;
+// - fold != 0: pq_in and eq_in hold the previous round's matrix (twice as many rows), and row k
+//   of this round's is row 2k + r (row 2k + 1 - row 2k) of it (upstream's fold_mle_evals at r);
+//   rows 2y, 2y + 1 are computed so and also written to pq_out, eq_out for the next round.
+// Invocation g of the grid takes y = g, g + stride, g + 2 stride, ...; each workgroup writes
+// its partial (s(1), s(2), s(3)) to partials[3 wg..3 wg + 3).
+#import grid
+#import ext_reduce
+
+struct Params {
+    half: u32,
+    stride: u32,
+    fold: u32,
+    workgroup_base: u32,
+    lambda: vec4<u32>,
+    r: vec4<u32>,
+}
+
+@group(0) @binding(0) var<storage, read> pq_in: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> eq_in: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> pq_out: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read_write> eq_out: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> partials: array<vec4<u32>>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+fn fold_at(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
+    return ext_add(a, ext_mul(params.r, ext_sub(b, a)));
+}
+
+fn term(e: vec4<u32>, p0: vec4<u32>, q0: vec4<u32>, p1: vec4<u32>, q1: vec4<u32>) -> vec4<u32> {
+    let num = ext_add(ext_mul(p0, q1), ext_mul(p1, q0));
+    return ext_mul(e, ext_add(num, ext_mul(params.lambda, ext_mul(q0, q1))));
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(inv: Invocation) {
+    let wg = linear_workgroup(inv, params.workgroup_base);
+    var s1 = vec4<u32>(0u);
+    var s2 = vec4<u32>(0u);
+    var s3 = vec4<u32>(0u);
+    for (var y = wg * WORKGROUP_SIZE + inv.lid; y < params.half; y += params.stride) {
+        // Row 2y (lo) and row 2y + 1 (hi) of this round's matrix, and their eq values.
+        var lo: array<vec4<u32>, 4>;
+        var hi: array<vec4<u32>, 4>;
+        var e0: vec4<u32>;
+        var e1: vec4<u32>;
+        if (params.fold == 0u) {
+            for (var c = 0u; c < 4u; c++) {
+                lo[c] = pq_in[8u * y + c];
+                hi[c] = pq_in[8u * y + 4u + c];
+            }
+            e0 = eq_in[2u * y];
+            e1 = eq_in[2u * y + 1u];
+        } else {
+            for (var c = 0u; c < 4u; c++) {
+                lo[c] = fold_at(pq_in[16u * y + c], pq_in[16u * y + 4u + c]);
+                hi[c] = fold_at(pq_in[16u * y + 8u + c], pq_in[16u * y + 12u + c]);
+                pq_out[8u * y + c] = lo[c];
+                pq_out[8u * y + 4u + c] = hi[c];
+            }
+            e0 = fold_at(eq_in[4u * y], eq_in[4u * y + 1u]);
+            e1 = fold_at(eq_in[4u * y + 2u], eq_in[4u * y + 3u]);
+            eq_out[2u * y] = e0;
+            eq_out[2u * y + 1u] = e1;
+        }
+        // Values at X = 1 (row 2y + 1) and slopes (row 2y + 1 minus row 2y).
+        var p0 = hi[0];
+        var q0 = hi[1];
+        var p1 = hi[2];
+        var q1 = hi[3];
+        var e = e1;
+        let dp0 = ext_sub(p0, lo[0]);
+        let dq0 = ext_sub(q0, lo[1]);
+        let dp1 = ext_sub(p1, lo[2]);
+        let dq1 = ext_sub(q1, lo[3]);
+        let de = ext_sub(e, e0);
+        s1 = ext_add(s1, term(e, p0, q0, p1, q1));
+        p0 = ext_add(p0, dp0);
+        q0 = ext_add(q0, dq0);
+        p1 = ext_add(p1, dp1);
+        q1 = ext_add(q1, dq1);
+        e = ext_add(e, de);
+        s2 = ext_add(s2, term(e, p0, q0, p1, q1));
+        p0 = ext_add(p0, dp0);
+        q0 = ext_add(q0, dq0);
+        p1 = ext_add(p1, dp1);
+        q1 = ext_add(q1, dq1);
+        e = ext_add(e, de);
+        s3 = ext_add(s3, term(e, p0, q0, p1, q1));
+    }
+    let sum1 = reduce_lanes(inv.lid, s1, 1u);
+    if (inv.lid == 0u) {
+        partials[3u * wg] = sum1;
+    }
+    let sum2 = reduce_lanes(inv.lid, s2, 1u);
+    if (inv.lid == 0u) {
+        partials[3u * wg + 1u] = sum2;
+    }
+    let sum3 = reduce_lanes(inv.lid, s3, 1u);
+    if (inv.lid == 0u) {
+        partials[3u * wg + 2u] = sum3;
+    }
+}

@@ -1,0 +1,63 @@
+//! A LogUp GKR layer's sumcheck round, fused with the fold of the previous round's challenge:
+//! partial sums of s(1), s(2), s(3) per workgroup.
+
+use openvm_wgpu_common::{limits::items_per_invocation, GpuBuffer, GpuContext, GpuResult};
+
+use super::ReductionKernel;
+use crate::field::{ext_words, EF};
+
+pub(crate) const KERNEL: ReductionKernel<Params> = ReductionKernel::new(wgsl_kernel!("gkr_sumcheck_round"));
+
+kernel_params! {
+    pub struct Params {
+        half: u32,
+        stride: u32,
+        fold: u32,
+        workgroup_base: u32,
+        lambda: [u32; 4],
+        r: [u32; 4],
+    }
+}
+
+/// Workgroups (and so partial triples) a round over `half` pairs of rows writes.
+pub fn workgroups(ctx: &GpuContext, half: usize) -> GpuResult<usize> {
+    let wg = KERNEL.workgroup_size(&ctx.limits)? as usize;
+    let per = items_per_invocation(&ctx.limits, half as u64) as usize;
+    Ok(half.div_ceil(wg * per).max(1))
+}
+
+/// The buffers of a round: the matrix (rows of four extension elements) and eq column it reads,
+/// where it writes the folded ones (only with a fold; otherwise bound but untouched, and they
+/// must differ from the inputs), and the partials.
+pub struct RoundBuffers<'a> {
+    pub pq_in: &'a GpuBuffer<u32>,
+    pub eq_in: &'a GpuBuffer<u32>,
+    pub pq_out: &'a GpuBuffer<u32>,
+    pub eq_out: &'a GpuBuffer<u32>,
+    pub partials: &'a GpuBuffer<u32>,
+}
+
+/// Records a round over y < `half` (a matrix of 2 `half` rows) batched with `lambda`; with
+/// `fold = Some(r)` the inputs are the previous round's (4 `half` rows), folded at r on the way
+/// (and written out). The triple of workgroup w goes to partials[3w..3w + 3).
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
+    b: &RoundBuffers<'_>,
+    half: usize,
+    lambda: EF,
+    fold: Option<EF>,
+) -> GpuResult<()> {
+    let workgroups = workgroups(ctx, half)?;
+    let stride = workgroups * KERNEL.workgroup_size(&ctx.limits)? as usize;
+    let params = Params {
+        half: half as u32,
+        stride: stride as u32,
+        fold: fold.is_some() as u32,
+        lambda: ext_words(lambda),
+        r: ext_words(fold.unwrap_or_default()),
+        ..Default::default()
+    };
+    let buffers = [&b.pq_in.buffer, &b.eq_in.buffer, &b.pq_out.buffer, &b.eq_out.buffer, &b.partials.buffer];
+    KERNEL.record(ctx, encoder, workgroups as u64, &buffers, &params)
+}

@@ -1,0 +1,229 @@
+//! `prover.rap_constraints.logup_gkr` on the GPU: the fractional-sum GKR of LogUp, matching
+//! upstream's `fractional_sumcheck` (openvm-stark-backend,
+//! prover/logup_zerocheck/fractional_sumcheck_gkr.rs) value for value and transcript interaction
+//! for transcript interaction.
+//!
+//! The input layer (2^n fractions p/q of extension elements, in upstream's `Frac` layout: p then
+//! q, four words each) is already in device memory. One submission builds every layer of the
+//! fractional-sum tree (`gkr_layer`: node i of a layer is the projective sum of nodes 2i, 2i + 1
+//! of the layer below) and reads back only the root and the two nodes of layer 1. Then, for each
+//! layer j = 2..=n from the root down, the batched sumcheck of
+//! eq(ξ, Y) (p_j(0,Y) q_j(1,Y) + p_j(1,Y) q_j(0,Y) + λ q_j(0,Y) q_j(1,Y)) runs on the device:
+//! layer j read two fractions at a time is already the row-major matrix of the four columns
+//! (p_j0, q_j0, p_j1, q_j1), so round 0 reads the tree layer in place. The eq table is built on
+//! the device (`eq_table`, in the layer's first submission); each round is one submission — the
+//! partial sums fused with the fold of the previous round's challenge (`gkr_sumcheck_round`,
+//! folding the four columns and eq into a second set of buffers, the two sets used in turn),
+//! the second pass (`ext_column_sums`) and the read-back of s(1), s(2), s(3). After the last
+//! round one more submission folds at the last challenge (`gkr_fold`) and reads the four layer
+//! claims. Only round messages and layer claims reach the host, which observes and samples.
+
+use openvm_stark_backend::{
+    proof::GkrLayerClaims,
+    prover::{
+        fractional_sumcheck_gkr::{Frac, FracSumcheckProof},
+        LogupZerocheckError,
+    },
+    FiatShamirTranscript,
+};
+use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuError};
+use p3_field::PrimeCharacteristicRing;
+use tracing::info_span;
+
+use crate::{
+    device::SC,
+    error::WgpuProverError,
+    field::{ext_as_words, ext_from_words, EF},
+    kernels::{
+        eq_table,
+        ext_column_sums::{self, Partials},
+        gkr_fold, gkr_layer,
+        gkr_sumcheck_round::{self, RoundBuffers},
+    },
+};
+
+const OP: &str = "logup_gkr";
+/// Words of one fraction (p, q): two extension elements.
+const FRAC_WORDS: usize = 8;
+
+/// The input layer of the fractional sumcheck in device memory: `len` fractions, fraction i at
+/// words 8i..8i + 8 of `buffer` (p_i, then q_i; upstream's `Frac<EF>` layout).
+pub struct FracInput {
+    buffer: GpuBuffer<u32>,
+    len: usize,
+}
+
+impl FracInput {
+    /// The first `len` fractions of `buffer`.
+    pub fn new(buffer: GpuBuffer<u32>, len: usize) -> Result<Self, WgpuProverError> {
+        let words = len.checked_mul(FRAC_WORDS).filter(|&w| w <= buffer.len());
+        if words.is_none() {
+            return Err(WgpuProverError::InvalidInput(format!(
+                "{OP}: {len} fractions need {} words, the buffer has {}",
+                len.saturating_mul(FRAC_WORDS),
+                buffer.len()
+            )));
+        }
+        Ok(FracInput { buffer, len })
+    }
+
+    /// Uploads host fractions.
+    pub fn from_host(ctx: &GpuContext, evals: &[Frac<EF>]) -> Result<Self, WgpuProverError> {
+        let buffer = if evals.is_empty() {
+            GpuBuffer::<u32>::zeroed(ctx, OP, FRAC_WORDS)?
+        } else {
+            let flat: Vec<EF> = evals.iter().flat_map(|f| [f.p, f.q]).collect();
+            GpuBuffer::from_slice(ctx, OP, ext_as_words(&flat))?
+        };
+        FracInput::new(buffer, evals.len())
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn buffer(&self) -> &GpuBuffer<u32> {
+        &self.buffer
+    }
+}
+
+/// Upstream's `fractional_sumcheck` on the device: the proof (root fraction, the four claims of
+/// every layer j >= 1, each layer's sumcheck round polynomials at {1, 2, 3}) and the final
+/// evaluation point ξ, with the same transcript interactions. `assert_zero`: the root's
+/// numerator must be zero (an error otherwise) and is not observed.
+///
+/// An empty input gives upstream's empty proof. A single fraction (2^0) is refused: upstream's
+/// function indexes past its tree there, and the verifier needs at least one layer. A layer
+/// larger than one storage binding is refused with its size (splitting layers over bindings is
+/// not implemented).
+pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC>>(
+    ctx: &GpuContext,
+    transcript: &mut TS,
+    input: &FracInput,
+    assert_zero: bool,
+) -> Result<(FracSumcheckProof<SC>, Vec<EF>), WgpuProverError> {
+    let _span = info_span!("fractional_sumcheck").entered();
+    let len = input.len;
+    if len == 0 {
+        let proof = FracSumcheckProof { fractional_sum: (EF::ZERO, EF::ONE), claims_per_layer: vec![], sumcheck_polys: vec![] };
+        return Ok((proof, vec![]));
+    }
+    if !len.is_power_of_two() {
+        return Err(WgpuProverError::InvalidInput(format!("{OP}: {len} fractions is not a power of two")));
+    }
+    if len == 1 {
+        return Err(WgpuProverError::InvalidInput(format!(
+            "{OP}: a single fraction has no GKR layer (upstream's fractional_sumcheck and verify_gkr need at least 2)"
+        )));
+    }
+    let total_rounds = len.trailing_zeros() as usize;
+    let bytes = (len * FRAC_WORDS * 4) as u64;
+    if bytes > ctx.limits.max_storage_buffer_binding_size {
+        return Err(GpuError::BufferTooLargeIn {
+            op: OP.to_string(),
+            needed: bytes,
+            available: ctx.limits.max_storage_buffer_binding_size,
+            note: " (storage binding); splitting a GKR layer over several bindings is not implemented yet".to_string(),
+        }
+        .into());
+    }
+
+    // The tree: layers[k] holds layer k (2^k fractions) for k < n; layer n is the input.
+    let mut enc = ctx.encoder(OP);
+    let layers: Vec<GpuBuffer<u32>> =
+        (0..total_rounds).map(|k| GpuBuffer::<u32>::uninit(ctx, OP, FRAC_WORDS << k)).collect::<Result<_, _>>()?;
+    let layer = |k: usize| if k == total_rounds { &input.buffer } else { &layers[k] };
+    for k in (0..total_rounds).rev() {
+        gkr_layer::record(ctx, &mut enc, layer(k + 1), &layers[k], 1 << k)?;
+    }
+    // Layer 1's two fractions, then the root.
+    let top = GpuBuffer::<u32>::uninit(ctx, OP, 3 * FRAC_WORDS)?;
+    ctx.scoped(OP, || {
+        enc.copy_buffer_to_buffer(&layer(1).buffer, 0, &top.buffer, 0, (2 * FRAC_WORDS * 4) as u64);
+        enc.copy_buffer_to_buffer(&layers[0].buffer, 0, &top.buffer, (2 * FRAC_WORDS * 4) as u64, (FRAC_WORDS * 4) as u64);
+    })?;
+    let top = ext_from_words(top.submit_and_read(ctx, OP, enc, 0..3 * FRAC_WORDS)?);
+    let frac_sum = (top[4], top[5]);
+    if assert_zero {
+        if frac_sum.0 != EF::ZERO {
+            return Err(LogupZerocheckError::NonZeroRootSum.into());
+        }
+    } else {
+        transcript.observe_ext(frac_sum.0);
+    }
+    transcript.observe_ext(frac_sum.1);
+
+    let mut claims_per_layer = Vec::with_capacity(total_rounds);
+    claims_per_layer.push(observe_claims(transcript, &top[..4]));
+    let mu = transcript.sample_ext();
+    let mut xi_prev = vec![mu];
+    let mut sumcheck_polys = Vec::with_capacity(total_rounds);
+
+    let points = GpuBuffer::<u32>::zeroed(ctx, OP, 4 * total_rounds)?;
+    let sums = GpuBuffer::<u32>::zeroed(ctx, OP, 4 * 4)?;
+    for round in 1..total_rounds {
+        let _layer_span = info_span!("gkr_layer", round).entered();
+        let lambda = transcript.sample_ext();
+        let m = 1usize << round;
+        points.write(ctx, 0, ext_as_words(&xi_prev))?;
+        let eq = GpuBuffer::<u32>::uninit(ctx, OP, 4 * m)?;
+        // Folded copies, used in turn: rows of four extension elements, and eq values.
+        let pq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 8 * m)?, GpuBuffer::<u32>::uninit(ctx, OP, 8 * m)?];
+        let eq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 2 * m)?, GpuBuffer::<u32>::uninit(ctx, OP, 2 * m)?];
+        // The most workgroups any round of the layer writes (not always the first round's: the
+        // items per invocation grow in steps).
+        let most = (0..round).map(|s| gkr_sumcheck_round::workgroups(ctx, (m >> s) / 2)).try_fold(1, |a, w| w.map(|w| a.max(w)))?;
+        let partials = GpuBuffer::<u32>::uninit(ctx, OP, 12 * most)?;
+
+        let mut enc = ctx.encoder(OP);
+        eq_table::record(ctx, &mut enc, &points, 0, round, &eq, 0)?;
+        let mut pq_cur = layer(round + 1);
+        let mut eq_cur = &eq;
+        let mut polys = Vec::with_capacity(round);
+        let mut rho: Vec<EF> = Vec::with_capacity(round);
+        for s in 0..round {
+            let half = (m >> s) / 2;
+            // From the second round on, the round folds the previous one's matrix at its
+            // challenge into the other set of buffers; the first reads the tree layer and eq.
+            let fold = rho.last().copied();
+            let (pq_out, eq_out) = (&pq_sets[s % 2], &eq_sets[s % 2]);
+            let buffers = RoundBuffers { pq_in: pq_cur, eq_in: eq_cur, pq_out, eq_out, partials: &partials };
+            gkr_sumcheck_round::record(ctx, &mut enc, &buffers, half, lambda, fold)?;
+            if fold.is_some() {
+                (pq_cur, eq_cur) = (pq_out, eq_out);
+            }
+            let rows = gkr_sumcheck_round::workgroups(ctx, half)?;
+            ext_column_sums::record(ctx, &mut enc, &Partials { buffer: &partials, base: 0, rows, columns: 3 }, &sums, 0)?;
+            let evals = ext_from_words(sums.submit_and_read(ctx, OP, std::mem::replace(&mut enc, ctx.encoder(OP)), 0..12)?);
+            let evals = [evals[0], evals[1], evals[2]];
+            for &e in &evals {
+                transcript.observe_ext(e);
+            }
+            polys.push(evals);
+            rho.push(transcript.sample_ext());
+        }
+        // The last fold leaves one row: the layer's claims.
+        let r = *rho.last().expect("a layer above the root has at least one round");
+        gkr_fold::record(ctx, &mut enc, pq_cur, &sums, 1, r)?;
+        let claims = ext_from_words(sums.submit_and_read(ctx, OP, enc, 0..16)?);
+        claims_per_layer.push(observe_claims(transcript, &claims));
+        let mu = transcript.sample_ext();
+        xi_prev = std::iter::once(mu).chain(rho).collect();
+        sumcheck_polys.push(polys);
+    }
+
+    let proof = FracSumcheckProof { fractional_sum: frac_sum, claims_per_layer, sumcheck_polys };
+    Ok((proof, xi_prev))
+}
+
+/// The claims (p_0, q_0, p_1, q_1) of a layer, observed in upstream's order.
+fn observe_claims<TS: FiatShamirTranscript<SC>>(transcript: &mut TS, c: &[EF]) -> GkrLayerClaims<SC> {
+    for &e in &c[..4] {
+        transcript.observe_ext(e);
+    }
+    GkrLayerClaims { p_xi_0: c[0], q_xi_0: c[1], p_xi_1: c[2], q_xi_1: c[3] }
+}

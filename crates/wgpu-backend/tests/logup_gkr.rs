@@ -1,0 +1,172 @@
+//! The GPU fractional-sum GKR of LogUp (`logup_gkr::fractional_sumcheck`) against upstream's
+//! `fractional_sumcheck` under every limit profile: proof (root fraction, every layer's claims,
+//! every round polynomial), final point and transcript state equal on random input layers of
+//! 2^1..2^12 and 2^16 fractions, with and without `assert_zero`; upstream's `verify_gkr` accepts
+//! the proof and its final claims are the input MLEs at the point; and the edge cases (empty,
+//! one fraction, nonzero root under `assert_zero`, a layer larger than one storage binding).
+
+mod common;
+
+use openvm_stark_backend::{
+    proof::GkrProof,
+    prover::{
+        fractional_sumcheck_gkr::{fractional_sumcheck as cpu_fractional_sumcheck, Frac, FracSumcheckProof},
+        poly::evals_eq_hypercube,
+        LogupZerocheckError,
+    },
+    verifier::fractional_sumcheck_gkr::verify_gkr,
+    FiatShamirTranscript,
+};
+use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, DuplexSponge};
+use openvm_wgpu_backend::{
+    error::WgpuProverError,
+    field::{EF, F},
+    logup_gkr::{fractional_sumcheck, FracInput},
+    GpuContext, GpuError, LimitProfile,
+};
+use p3_baby_bear::default_babybear_poseidon2_16;
+use p3_field::{Field, PrimeCharacteristicRing};
+use rand::Rng;
+
+type SC = BabyBearPoseidon2Config;
+
+fn transcript() -> DuplexSponge {
+    DuplexSponge::from(default_babybear_poseidon2_16())
+}
+
+/// 2^log random fractions with nonzero denominators; with `zero_sum` the last numerator makes
+/// the fractions sum to zero.
+fn random_fracs(seed: u64, log: usize, zero_sum: bool) -> Vec<Frac<EF>> {
+    let mut rng = common::rng(seed);
+    let mut fracs: Vec<Frac<EF>> = (0..1usize << log)
+        .map(|_| {
+            let p: EF = rng.random();
+            let mut q: EF = rng.random();
+            while q == EF::ZERO {
+                q = rng.random();
+            }
+            Frac { p, q }
+        })
+        .collect();
+    if zero_sum {
+        let (last, rest) = fracs.split_last_mut().unwrap();
+        let sum: EF = rest.iter().map(|f| f.p * f.q.inverse()).sum();
+        last.p = -sum * last.q;
+    }
+    fracs
+}
+
+fn assert_same(gpu: &FracSumcheckProof<SC>, cpu: &FracSumcheckProof<SC>, what: &str) {
+    assert_eq!(gpu.fractional_sum, cpu.fractional_sum, "{what}: root fraction");
+    assert_eq!(gpu.claims_per_layer.len(), cpu.claims_per_layer.len(), "{what}: layers");
+    for (j, (g, c)) in gpu.claims_per_layer.iter().zip(&cpu.claims_per_layer).enumerate() {
+        assert_eq!(g, c, "{what}: claims of layer {}", j + 1);
+    }
+    assert_eq!(gpu.sumcheck_polys, cpu.sumcheck_polys, "{what}: round polynomials");
+}
+
+/// Runs both provers on `fracs` from fresh transcripts and compares everything; returns the
+/// GPU proof and point.
+fn check(ctx: &GpuContext, fracs: &[Frac<EF>], assert_zero: bool, what: &str) -> (FracSumcheckProof<SC>, Vec<EF>) {
+    let mut cpu_ts = transcript();
+    let (cpu_proof, cpu_xi) = cpu_fractional_sumcheck::<SC, _>(&mut cpu_ts, fracs, assert_zero).unwrap();
+    let input = FracInput::from_host(ctx, fracs).unwrap();
+    let mut gpu_ts = transcript();
+    let (gpu_proof, gpu_xi) = fractional_sumcheck(ctx, &mut gpu_ts, &input, assert_zero).unwrap();
+    assert_same(&gpu_proof, &cpu_proof, what);
+    assert_eq!(gpu_xi, cpu_xi, "{what}: point");
+    assert_eq!(
+        FiatShamirTranscript::<SC>::sample_ext(&mut gpu_ts),
+        FiatShamirTranscript::<SC>::sample_ext(&mut cpu_ts),
+        "{what}: transcript state"
+    );
+    (gpu_proof, gpu_xi)
+}
+
+/// Upstream's verifier accepts a zero-sum proof and ends at the input MLEs evaluated at ξ.
+fn verify(fracs: &[Frac<EF>], proof: FracSumcheckProof<SC>, xi: &[EF], what: &str) {
+    let total_rounds = fracs.len().trailing_zeros() as usize;
+    let gkr = GkrProof::<SC> {
+        logup_pow_witness: F::ZERO,
+        q0_claim: proof.fractional_sum.1,
+        claims_per_layer: proof.claims_per_layer,
+        sumcheck_polys: proof.sumcheck_polys,
+    };
+    let (p_claim, q_claim, point) =
+        verify_gkr::<SC, _>(&gkr, &mut transcript(), total_rounds).unwrap_or_else(|e| panic!("{what}: verifier rejects: {e}"));
+    assert_eq!(point, xi, "{what}: verifier's point");
+    let eq = evals_eq_hypercube(xi);
+    let p_mle: EF = eq.iter().zip(fracs).map(|(&e, f)| e * f.p).sum();
+    let q_mle: EF = eq.iter().zip(fracs).map(|(&e, f)| e * f.q).sum();
+    assert_eq!((p_claim, q_claim), (p_mle, q_mle), "{what}: final claims are the input MLEs at the point");
+}
+
+const LOGS: [usize; 13] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 16];
+
+#[test]
+fn matches_upstream_and_verifies() {
+    for (profile, ctx) in common::profiles() {
+        for (i, &log) in LOGS.iter().enumerate() {
+            let what = format!("{profile}, 2^{log}");
+            let fracs = random_fracs(100 + i as u64, log, false);
+            check(&ctx, &fracs, false, &format!("{what}, random"));
+            let fracs = random_fracs(200 + i as u64, log, true);
+            let (proof, xi) = check(&ctx, &fracs, true, &format!("{what}, zero sum"));
+            verify(&fracs, proof, &xi, &what);
+        }
+    }
+}
+
+#[test]
+fn edge_cases() {
+    for (profile, ctx) in common::profiles() {
+        // Empty: upstream's empty proof, nothing observed.
+        let (proof, xi) = check(&ctx, &[], false, &format!("{profile}, empty"));
+        assert!(xi.is_empty() && proof.claims_per_layer.is_empty());
+
+        // One fraction (2^0): upstream indexes past its tree; the GPU refuses it.
+        let one = random_fracs(7, 0, false);
+        let upstream = std::panic::catch_unwind(|| cpu_fractional_sumcheck::<SC, _>(&mut transcript(), &one, false).map(|_| ()));
+        assert!(upstream.is_err(), "upstream's fractional_sumcheck no longer panics on 2^0");
+        let input = FracInput::from_host(&ctx, &one).unwrap();
+        let err = fractional_sumcheck(&ctx, &mut transcript(), &input, false).err().expect("2^0 refused");
+        assert!(matches!(err, WgpuProverError::InvalidInput(_)), "{profile}: {err}");
+
+        // A nonzero root under assert_zero: upstream's error.
+        let fracs = random_fracs(8, 5, false);
+        assert!(matches!(cpu_fractional_sumcheck::<SC, _>(&mut transcript(), &fracs, true), Err(LogupZerocheckError::NonZeroRootSum)));
+        let input = FracInput::from_host(&ctx, &fracs).unwrap();
+        let err = fractional_sumcheck(&ctx, &mut transcript(), &input, true).err().expect("nonzero root refused");
+        assert!(matches!(err, WgpuProverError::LogupZerocheck(LogupZerocheckError::NonZeroRootSum)), "{profile}: {err}");
+
+        // More fractions than the input holds.
+        let small = openvm_wgpu_backend::common::GpuBuffer::<u32>::zeroed(&ctx, "test", 8).unwrap();
+        assert!(matches!(FracInput::new(small, 2), Err(WgpuProverError::InvalidInput(_))));
+    }
+}
+
+/// A layer larger than one storage binding (tiny: 16 MiB, 2^20 fractions take 32 MiB) is refused
+/// with its size.
+#[test]
+fn oversize_layer_refused() {
+    let ctx = common::ctx(LimitProfile::Tiny);
+    let fracs = vec![Frac { p: EF::ONE, q: EF::ONE }; 1 << 20];
+    let input = FracInput::from_host(&ctx, &fracs).unwrap();
+    match fractional_sumcheck(&ctx, &mut transcript(), &input, false) {
+        Err(WgpuProverError::Gpu(GpuError::BufferTooLargeIn { needed, available, .. })) => {
+            assert_eq!(needed, 32 << 20);
+            assert_eq!(available, ctx.limits.max_storage_buffer_binding_size);
+        }
+        other => panic!("expected an oversize error, got {:?}", other.map(|_| ())),
+    }
+}
+
+/// Under `tiny` a layer of 2^17 rows spreads several row pairs over each invocation
+/// (`items_per_invocation` > 1), and the rounds' workgroup counts rise and fall.
+#[test]
+fn several_pairs_per_invocation() {
+    let ctx = common::ctx(LimitProfile::Tiny);
+    let fracs = random_fracs(300, 18, true);
+    let (proof, xi) = check(&ctx, &fracs, true, "tiny, 2^18");
+    verify(&fracs, proof, &xi, "tiny, 2^18");
+}
