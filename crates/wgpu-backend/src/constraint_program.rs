@@ -73,7 +73,11 @@ pub enum Operand {
     Constant(u32),
     /// `partition` 0 is the preprocessed trace, `1 + i` main partition `i`; `next` reads row
     /// `(r + 1) mod h`.
-    Variable { partition: u32, next: bool, column: u32 },
+    Variable {
+        partition: u32,
+        next: bool,
+        column: u32,
+    },
     IsFirstRow,
     IsLastRow,
     IsTransition,
@@ -320,7 +324,11 @@ impl Builder {
                     Entry::Main { part_index, offset } => (1 + part_index, offset),
                     Entry::Public => {
                         if v.index >= MAX_PUBLIC_VALUES {
-                            return Err(ConstraintProgramError::TooLarge { what: "public value index", value: v.index, limit: MAX_PUBLIC_VALUES });
+                            return Err(ConstraintProgramError::TooLarge {
+                                what: "public value index",
+                                value: v.index,
+                                limit: MAX_PUBLIC_VALUES,
+                            });
                         }
                         self.num_public_values = self.num_public_values.max(v.index + 1);
                         return Ok(Some(Operand::Public(v.index as u32)));

@@ -183,7 +183,15 @@ fn expected_outputs(dag: &SymbolicConstraintsDag<F>, tree: Option<&SymbolicConst
 
 /// Evaluates `case` on random traces of `height` over `rows` on `ctx` and compares every output
 /// with upstream's host evaluation.
-fn check(ctx: &GpuContext, profile: LimitProfile, case: &Case, height: usize, rows: std::ops::Range<usize>, options: EvalOptions, seed: u64) {
+fn check(
+    ctx: &GpuContext,
+    profile: LimitProfile,
+    case: &Case,
+    height: usize,
+    rows: std::ops::Range<usize>,
+    options: EvalOptions,
+    seed: u64,
+) {
     let what = format!("{} h={height} rows {rows:?} {options:?} on {profile}", case.name);
     let program = ConstraintProgram::compile(&case.dag).unwrap_or_else(|e| panic!("{what}: {e}"));
     let mut rng = common::rng(seed);
@@ -244,7 +252,15 @@ fn keccakf_and_poseidon2_match_upstream_on_every_profile() {
             .constraints
             .nodes
             .iter()
-            .filter(|n| matches!(n, SymbolicExpressionNode::Add { .. } | SymbolicExpressionNode::Sub { .. } | SymbolicExpressionNode::Mul { .. } | SymbolicExpressionNode::Neg { .. }))
+            .filter(|n| {
+                matches!(
+                    n,
+                    SymbolicExpressionNode::Add { .. }
+                        | SymbolicExpressionNode::Sub { .. }
+                        | SymbolicExpressionNode::Mul { .. }
+                        | SymbolicExpressionNode::Neg { .. }
+                )
+            })
             .count();
         eprintln!(
             "{}: {} columns, {} nodes ({arithmetic} arithmetic), {} constraints, {} instructions, {} slots",
@@ -327,7 +343,9 @@ fn bad_inputs_are_errors() {
     let publics = common::random_field(&mut rng, case.num_public_values);
     let ok = ConstraintTraces { preprocessed: Some(&pre), mains: &refs, public_values: &publics };
     assert!(program.evaluate(&ctx, &ok, 0..h, EvalOptions::default()).is_ok());
-    let err = |t: &ConstraintTraces<'_>, rows: std::ops::Range<usize>| program.evaluate(&ctx, t, rows, EvalOptions::default()).unwrap_err().to_string();
+    let err = |t: &ConstraintTraces<'_>, rows: std::ops::Range<usize>| {
+        program.evaluate(&ctx, t, rows, EvalOptions::default()).unwrap_err().to_string()
+    };
     let missing_pre = ConstraintTraces { preprocessed: None, ..ok };
     assert!(err(&missing_pre, 0..h).contains("preprocessed"), "{}", err(&missing_pre, 0..h));
     let fewer = ConstraintTraces { mains: &refs[..1], ..ok };

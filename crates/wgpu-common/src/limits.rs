@@ -786,7 +786,7 @@ pub fn constraint_eval(l: &DeviceLimits, slots: u32, cap: Option<u32>) -> Constr
     let words = (l.max_workgroup_storage_bytes / 4).max(1);
     let wg = preferred_invocations(l).min(floor_pow2(words)).max(1);
     let capacity = (words / wg).min(CONSTRAINT_FAST_SLOTS_MAX).min(cap.unwrap_or(u32::MAX)).max(1);
-    let fast_slots = slots.max(1).next_power_of_two().min(capacity);
+    let fast_slots = slots.max(1).checked_next_power_of_two().unwrap_or(1 << 31).min(capacity);
     ConstraintEvalGeometry {
         shape: LaunchShape { workgroup_size: [wg, 1, 1], workgroup_memory_bytes: fast_slots * wg * 4, items_per_invocation: 1 },
         fast_slots,
@@ -822,7 +822,7 @@ mod tests {
     #[test]
     fn constraint_eval_keeps_few_slots_in_workgroup_memory_and_spills_the_rest() {
         for (name, l) in all_devices() {
-            for slots in [0u32, 1, 3, 17, 64, 65, 1000] {
+            for slots in [0u32, 1, 3, 17, 64, 65, 1000, u32::MAX] {
                 let g = constraint_eval(&l, slots, None);
                 assert!(g.shape.fits(&l), "{name} {slots}: {g:?}");
                 assert!(g.fast_slots >= 1 && g.fast_slots <= CONSTRAINT_FAST_SLOTS_MAX, "{name} {slots}: {g:?}");
@@ -831,7 +831,10 @@ mod tests {
                 // Every slot lives somewhere, and nothing spills while fast memory has room.
                 assert!(g.fast_slots + g.spill_slots >= slots);
                 if g.spill_slots > 0 {
-                    assert_eq!(g.fast_slots, ((l.max_workgroup_storage_bytes / 4) / g.shape.workgroup_size[0]).min(CONSTRAINT_FAST_SLOTS_MAX));
+                    assert_eq!(
+                        g.fast_slots,
+                        ((l.max_workgroup_storage_bytes / 4) / g.shape.workgroup_size[0]).min(CONSTRAINT_FAST_SLOTS_MAX)
+                    );
                 }
             }
             // A cap forces spilling; the cap is respected.
@@ -841,7 +844,12 @@ mod tests {
             assert_eq!((g.fast_slots, g.spill_slots), (1, 9), "{name}");
         }
         // 4 KiB of workgroup memory and 64 invocations: 16 words each.
-        let tiny = DeviceLimits { max_invocations_per_workgroup: 64, max_workgroup_size_x: 64, max_workgroup_storage_bytes: 4096, ..reference::webgpu_default() };
+        let tiny = DeviceLimits {
+            max_invocations_per_workgroup: 64,
+            max_workgroup_size_x: 64,
+            max_workgroup_storage_bytes: 4096,
+            ..reference::webgpu_default()
+        };
         let g = constraint_eval(&tiny, 40, None);
         assert_eq!((g.shape.workgroup_size[0], g.fast_slots, g.spill_slots), (64, 16, 24));
         assert_eq!(constraint_eval(&tiny, 5, None).fast_slots, 8);

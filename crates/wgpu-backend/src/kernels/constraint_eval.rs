@@ -84,7 +84,11 @@ pub(crate) fn evaluate(
     let parts: Vec<Option<&openvm_wgpu_common::ColumnMatrix>> =
         std::iter::once(traces.preprocessed).chain(traces.mains.iter().map(|m| Some(*m))).collect();
     require(NAME, program.partition_columns.len() <= parts.len(), || {
-        format!("the program reads main partition {}, but {} main partitions were given", program.partition_columns.len() - 2, traces.mains.len())
+        format!(
+            "the program reads main partition {}, but {} main partitions were given",
+            program.partition_columns.len() - 2,
+            traces.mains.len()
+        )
     })?;
     let height = parts.iter().flatten().map(|m| m.height).next().unwrap_or(0);
     require(NAME, height > 0, || "no trace partition given, or traces of height 0".into())?;
