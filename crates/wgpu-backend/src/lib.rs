@@ -2,6 +2,7 @@
 //! Metal, Vulkan and DX12, with launch geometry derived from each device's limits.
 
 pub mod backend;
+pub mod constraint_program;
 pub mod device;
 pub mod engine;
 pub mod error;

@@ -754,6 +754,46 @@ pub fn pow_grind(l: &DeviceLimits, bits: u32) -> PowGrindGeometry {
     PowGrindGeometry { shape, first_batch, max_batch }
 }
 
+/// Most intermediate slots one invocation of the constraint interpreter keeps in fast memory
+/// (its own column of a workgroup-memory table); a program that needs more spills the rest to
+/// a global scratch buffer.
+pub const CONSTRAINT_FAST_SLOTS_MAX: u32 = 64;
+
+/// Geometry of the constraint-program interpreter (`constraint_eval`): one row per invocation,
+/// `fast_slots` intermediates per invocation in workgroup memory (slot-major: slot `s` of
+/// invocation `i` at `s * workgroup_size + i`) and `spill_slots` more in a global scratch buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConstraintEvalGeometry {
+    pub shape: LaunchShape,
+    /// Slots in workgroup memory (at least 1: WGSL arrays are never empty).
+    pub fast_slots: u32,
+    /// Slots past `fast_slots`, in global scratch memory.
+    pub spill_slots: u32,
+}
+
+impl ConstraintEvalGeometry {
+    /// Fast slots one workgroup-memory word count holds (`fast_slots * workgroup_size`).
+    pub fn fast_words(&self) -> u32 {
+        self.fast_slots * self.shape.workgroup_size[0]
+    }
+}
+
+/// The constraint interpreter's rule: the preferred workgroup size (halved while not even one
+/// slot per invocation fits workgroup memory); fast slots are the program's need rounded up to
+/// a power of two (few pipeline variants), capped by the workgroup memory each invocation gets,
+/// by [`CONSTRAINT_FAST_SLOTS_MAX`] and by `cap` (a test or tuning cap); the rest spill.
+pub fn constraint_eval(l: &DeviceLimits, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
+    let words = (l.max_workgroup_storage_bytes / 4).max(1);
+    let wg = preferred_invocations(l).min(floor_pow2(words)).max(1);
+    let capacity = (words / wg).min(CONSTRAINT_FAST_SLOTS_MAX).min(cap.unwrap_or(u32::MAX)).max(1);
+    let fast_slots = slots.max(1).checked_next_power_of_two().unwrap_or(1 << 31).min(capacity);
+    ConstraintEvalGeometry {
+        shape: LaunchShape { workgroup_size: [wg, 1, 1], workgroup_memory_bytes: fast_slots * wg * 4, items_per_invocation: 1 },
+        fast_slots,
+        spill_slots: slots.saturating_sub(fast_slots),
+    }
+}
+
 /// How `total` equal items of `item_bytes` each are split over buffers that one binding can see:
 /// items per chunk (at least one item must fit).
 pub fn items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
@@ -777,6 +817,42 @@ mod tests {
             let many = resident_invocations(&l) * 7 + 1;
             assert_eq!(items_per_invocation(&l, many), 8);
         }
+    }
+
+    #[test]
+    fn constraint_eval_keeps_few_slots_in_workgroup_memory_and_spills_the_rest() {
+        for (name, l) in all_devices() {
+            for slots in [0u32, 1, 3, 17, 64, 65, 1000, u32::MAX] {
+                let g = constraint_eval(&l, slots, None);
+                assert!(g.shape.fits(&l), "{name} {slots}: {g:?}");
+                assert!(g.fast_slots >= 1 && g.fast_slots <= CONSTRAINT_FAST_SLOTS_MAX, "{name} {slots}: {g:?}");
+                assert_eq!(g.fast_slots + g.spill_slots, slots.max(g.fast_slots), "{name} {slots}: {g:?}");
+                assert_eq!(g.fast_words() * 4, g.shape.workgroup_memory_bytes);
+                // Every slot lives somewhere, and nothing spills while fast memory has room.
+                assert!(g.fast_slots + g.spill_slots >= slots);
+                if g.spill_slots > 0 {
+                    assert_eq!(
+                        g.fast_slots,
+                        ((l.max_workgroup_storage_bytes / 4) / g.shape.workgroup_size[0]).min(CONSTRAINT_FAST_SLOTS_MAX)
+                    );
+                }
+            }
+            // A cap forces spilling; the cap is respected.
+            let g = constraint_eval(&l, 10, Some(2));
+            assert_eq!((g.fast_slots, g.spill_slots), (2, 8), "{name}");
+            let g = constraint_eval(&l, 10, Some(0));
+            assert_eq!((g.fast_slots, g.spill_slots), (1, 9), "{name}");
+        }
+        // 4 KiB of workgroup memory and 64 invocations: 16 words each.
+        let tiny = DeviceLimits {
+            max_invocations_per_workgroup: 64,
+            max_workgroup_size_x: 64,
+            max_workgroup_storage_bytes: 4096,
+            ..reference::webgpu_default()
+        };
+        let g = constraint_eval(&tiny, 40, None);
+        assert_eq!((g.shape.workgroup_size[0], g.fast_slots, g.spill_slots), (64, 16, 24));
+        assert_eq!(constraint_eval(&tiny, 5, None).fast_slots, 8);
     }
 
     #[test]

@@ -51,6 +51,7 @@ macro_rules! kernel_params {
 
 pub mod bandwidth_probe;
 pub mod batch_ntt_small;
+pub mod constraint_eval;
 pub mod eq_product;
 pub mod eq_table;
 pub mod ext_column_sums;
@@ -124,6 +125,7 @@ pub static ALL: &[&KernelDesc] = &[
     &gkr_layer::KERNEL.desc,
     &gkr_fold::KERNEL.desc,
     &gkr_sumcheck_round::KERNEL.desc,
+    &constraint_eval::KERNEL.desc,
 ];
 
 /// A kernel's WGSL: its source (named as the file) and the file under shaders/.

@@ -1,0 +1,143 @@
+// The constraint-program interpreter (src/constraint_program.rs describes the encoding): one
+// invocation per row runs every instruction of an AIR's compiled program and writes each output
+// (constraints, interaction counts and message fields) of its row to out[o * row_count + i].
+//
+// Slots below FAST_SLOTS live in this invocation's column of a workgroup-memory table
+// (slot-major); the rest spill to `scratch`, slot-major across the whole grid. Trace columns
+// come from up to four column-major chunk buffers; values[2p], values[2p + 1] give partition p's
+// first chunk binding and columns per chunk.
+#import babybear
+#import grid
+
+override WORKGROUP_SIZE: u32;
+// Slots per invocation in workgroup memory, and FAST_SLOTS * WORKGROUP_SIZE.
+override FAST_SLOTS: u32;
+override FAST_WORDS: u32;
+
+const OP_ADD: u32 = 0u;
+const OP_SUB: u32 = 1u;
+const OP_MUL: u32 = 2u;
+const OP_NEG: u32 = 3u;
+const OP_OUT: u32 = 4u;
+
+const TAG_SLOT: u32 = 0u;
+const TAG_CONST: u32 = 1u;
+const TAG_VAR: u32 = 2u;
+
+const SPECIAL_IS_FIRST_ROW: u32 = 0u;
+const SPECIAL_IS_LAST_ROW: u32 = 1u;
+const SPECIAL_IS_TRANSITION: u32 = 2u;
+
+struct Params {
+    row_start: u32,
+    row_count: u32,
+    height: u32,
+    num_instructions: u32,
+    const_base: u32,
+    public_base: u32,
+    scratch_stride: u32,
+    workgroup_base: u32,
+}
+
+@group(0) @binding(0) var<storage, read> program: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> values: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;
+@group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
+@group(0) @binding(4) var<storage, read> trace0: array<u32>;
+@group(0) @binding(5) var<storage, read> trace1: array<u32>;
+@group(0) @binding(6) var<storage, read> trace2: array<u32>;
+@group(0) @binding(7) var<storage, read> trace3: array<u32>;
+@group(0) @binding(8) var<uniform> params: Params;
+
+var<workgroup> fast: array<u32, FAST_WORDS>;
+
+fn trace_word(chunk: u32, index: u32) -> u32 {
+    switch chunk {
+        case 0u: { return trace0[index]; }
+        case 1u: { return trace1[index]; }
+        case 2u: { return trace2[index]; }
+        default: { return trace3[index]; }
+    }
+}
+
+fn slot_load(slot: u32, lid: u32, gid: u32) -> u32 {
+    if (slot < FAST_SLOTS) {
+        return fast[slot * WORKGROUP_SIZE + lid];
+    }
+    return scratch[(slot - FAST_SLOTS) * params.scratch_stride + gid];
+}
+
+fn slot_store(slot: u32, lid: u32, gid: u32, v: u32) {
+    if (slot < FAST_SLOTS) {
+        fast[slot * WORKGROUP_SIZE + lid] = v;
+    } else {
+        scratch[(slot - FAST_SLOTS) * params.scratch_stride + gid] = v;
+    }
+}
+
+fn operand(word: u32, row: u32, lid: u32, gid: u32) -> u32 {
+    let tag = word >> 30u;
+    switch tag {
+        case TAG_SLOT: {
+            return slot_load(word & 0x3fffffffu, lid, gid);
+        }
+        case TAG_CONST: {
+            return values[params.const_base + (word & 0x3fffffffu)];
+        }
+        case TAG_VAR: {
+            let part = (word >> 24u) & 0x1fu;
+            let column = word & 0xffffffu;
+            var r = row;
+            if (((word >> 29u) & 1u) == 1u) {
+                r = select(row + 1u, 0u, row + 1u == params.height);
+            }
+            let first_chunk = values[2u * part];
+            let per_chunk = values[2u * part + 1u];
+            return trace_word(first_chunk + column / per_chunk, (column % per_chunk) * params.height + r);
+        }
+        default: {
+            let kind = (word >> 28u) & 3u;
+            if (kind == SPECIAL_IS_FIRST_ROW) {
+                return select(0u, BB_ONE, row == 0u);
+            }
+            if (kind == SPECIAL_IS_LAST_ROW) {
+                return select(0u, BB_ONE, row + 1u == params.height);
+            }
+            if (kind == SPECIAL_IS_TRANSITION) {
+                return select(BB_ONE, 0u, row + 1u == params.height);
+            }
+            return values[params.public_base + (word & 0x0fffffffu)];
+        }
+    }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(inv: Invocation) {
+    let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
+    if (i >= params.row_count) {
+        return;
+    }
+    let row = params.row_start + i;
+    let lid = inv.lid;
+    for (var pc = 0u; pc < params.num_instructions; pc++) {
+        let ins = program[pc];
+        let a = operand(ins.z, row, lid, i);
+        switch ins.x {
+            case OP_ADD: {
+                slot_store(ins.y, lid, i, bb_add(a, operand(ins.w, row, lid, i)));
+            }
+            case OP_SUB: {
+                slot_store(ins.y, lid, i, bb_sub(a, operand(ins.w, row, lid, i)));
+            }
+            case OP_MUL: {
+                slot_store(ins.y, lid, i, bb_mul(a, operand(ins.w, row, lid, i)));
+            }
+            case OP_NEG: {
+                slot_store(ins.y, lid, i, bb_neg(a));
+            }
+            default: {
+                out[ins.y * params.row_count + i] = a;
+            }
+        }
+    }
+}

@@ -1,0 +1,446 @@
+//! Constraint programs (docs/ARCHITECTURE.md rule 11): an AIR's symbolic constraints and
+//! interactions (`vk.symbolic_constraints`, upstream's `SymbolicConstraintsDag`) compiled once
+//! into a compact three-address program that one GPU interpreter (`shaders/constraint_eval.wgsl`)
+//! evaluates on every row.
+//!
+//! **Instructions** are `[u32; 4]` (a WGSL `vec4<u32>`): `(opcode, destination, a, b)`. The
+//! destination is an intermediate slot, except for [`OP_OUT`], where it is an output index.
+//! Operands `a` and `b` are tagged words (the top two bits):
+//! - `00` slot `s` (bits 0..30);
+//! - `01` constant `c`, an index into [`ConstraintProgram::constants`];
+//! - `10` trace variable: bit 29 the row offset (0 this row, 1 the next row, `(r + 1) mod h`),
+//!   bits 24..29 the partition (0 preprocessed, `1 + i` main partition `i` in upstream's order,
+//!   cached partitions first, the common main last), bits 0..24 the column;
+//! - `11` special: bits 28..30 the kind (0 `is_first_row`, 1 `is_last_row`, 2 `is_transition`,
+//!   3 public value), bits 0..28 the public value's index.
+//!
+//! Leaves of the DAG (variables, selectors, constants, public values) are operands, never
+//! instructions. Arithmetic nodes become instructions in the DAG's topological order, after
+//! dead nodes are dropped; each result takes the lowest free slot, and a slot is freed right
+//! after its node's last use (a linear scan), so the slot count is the DAG's peak number of
+//! live intermediates, not its node count.
+//!
+//! **Outputs**, in order: every constraint (`constraint_idx` order), then per interaction its
+//! count followed by its message fields ([`InteractionOutputs`]).
+
+use std::{cmp::Reverse, collections::BinaryHeap, collections::HashMap};
+
+use openvm_stark_backend::{
+    air_builders::symbolic::{symbolic_variable::Entry, SymbolicConstraintsDag, SymbolicExpressionNode},
+    interaction::BusIndex,
+};
+use openvm_wgpu_common::{ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
+use p3_field::PrimeField32;
+
+use crate::{
+    field::{as_words, F},
+    kernels::constraint_eval,
+};
+
+/// `dst = a + b`.
+pub const OP_ADD: u32 = 0;
+/// `dst = a - b`.
+pub const OP_SUB: u32 = 1;
+/// `dst = a * b`.
+pub const OP_MUL: u32 = 2;
+/// `dst = -a`.
+pub const OP_NEG: u32 = 3;
+/// Output `dst` of this row is `a`.
+pub const OP_OUT: u32 = 4;
+
+pub const TAG_SLOT: u32 = 0;
+pub const TAG_CONST: u32 = 1;
+pub const TAG_VAR: u32 = 2;
+pub const TAG_SPECIAL: u32 = 3;
+pub const SPECIAL_IS_FIRST_ROW: u32 = 0;
+pub const SPECIAL_IS_LAST_ROW: u32 = 1;
+pub const SPECIAL_IS_TRANSITION: u32 = 2;
+pub const SPECIAL_PUBLIC: u32 = 3;
+
+/// Largest column a variable operand can name (24 bits).
+pub const MAX_COLUMNS: usize = 1 << 24;
+/// Most partitions (preprocessed and main) an operand can name (5 bits).
+pub const MAX_PARTITIONS: usize = 32;
+/// Most public values an operand can name (28 bits).
+pub const MAX_PUBLIC_VALUES: usize = 1 << 28;
+/// Most slots (30 bits).
+pub const MAX_SLOTS: usize = 1 << 30;
+
+/// An operand of an instruction, decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operand {
+    Slot(u32),
+    Constant(u32),
+    /// `partition` 0 is the preprocessed trace, `1 + i` main partition `i`; `next` reads row
+    /// `(r + 1) mod h`.
+    Variable {
+        partition: u32,
+        next: bool,
+        column: u32,
+    },
+    IsFirstRow,
+    IsLastRow,
+    IsTransition,
+    Public(u32),
+}
+
+impl Operand {
+    pub fn encode(self) -> u32 {
+        match self {
+            Operand::Slot(s) => s,
+            Operand::Constant(c) => (TAG_CONST << 30) | c,
+            Operand::Variable { partition, next, column } => (TAG_VAR << 30) | ((next as u32) << 29) | (partition << 24) | column,
+            Operand::IsFirstRow => (TAG_SPECIAL << 30) | (SPECIAL_IS_FIRST_ROW << 28),
+            Operand::IsLastRow => (TAG_SPECIAL << 30) | (SPECIAL_IS_LAST_ROW << 28),
+            Operand::IsTransition => (TAG_SPECIAL << 30) | (SPECIAL_IS_TRANSITION << 28),
+            Operand::Public(i) => (TAG_SPECIAL << 30) | (SPECIAL_PUBLIC << 28) | i,
+        }
+    }
+
+    pub fn decode(word: u32) -> Self {
+        match word >> 30 {
+            TAG_SLOT => Operand::Slot(word & 0x3fff_ffff),
+            TAG_CONST => Operand::Constant(word & 0x3fff_ffff),
+            TAG_VAR => Operand::Variable { partition: (word >> 24) & 0x1f, next: (word >> 29) & 1 == 1, column: word & 0xff_ffff },
+            _ => match (word >> 28) & 3 {
+                SPECIAL_IS_FIRST_ROW => Operand::IsFirstRow,
+                SPECIAL_IS_LAST_ROW => Operand::IsLastRow,
+                SPECIAL_IS_TRANSITION => Operand::IsTransition,
+                _ => Operand::Public(word & 0x0fff_ffff),
+            },
+        }
+    }
+}
+
+/// Why a DAG cannot be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConstraintProgramError {
+    #[error("constraint program: challenge variables are not supported (upstream's prover refuses them too)")]
+    Challenge,
+    #[error("constraint program: row offset {0} is not supported (only this row and the next)")]
+    RowOffset(usize),
+    #[error("constraint program: {what} {value} exceeds the encoding's limit {limit}")]
+    TooLarge { what: &'static str, value: usize, limit: usize },
+    #[error("constraint program: node {node} refers to node {child}, which does not precede it (the DAG is not topologically ordered)")]
+    NotTopological { node: usize, child: usize },
+    #[error("constraint program: output refers to node {node}, past the DAG's {nodes} nodes")]
+    NoSuchNode { node: usize, nodes: usize },
+}
+
+/// Where an interaction's values are among a program's outputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InteractionOutputs {
+    /// Output index of the count.
+    pub count: usize,
+    /// Output indices of the message fields, in order.
+    pub message: std::ops::Range<usize>,
+    pub bus_index: BusIndex,
+    pub count_weight: u32,
+}
+
+/// A compiled constraint program (see the module documentation for the encoding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConstraintProgram {
+    pub instructions: Vec<[u32; 4]>,
+    /// The constant table, referenced by constant operands.
+    pub constants: Vec<F>,
+    /// Intermediate slots the program needs per row.
+    pub num_slots: u32,
+    /// Outputs `0..num_constraints` are the constraints, in `constraint_idx` order.
+    pub num_constraints: usize,
+    pub interactions: Vec<InteractionOutputs>,
+    pub num_outputs: usize,
+    /// Per partition (0 preprocessed, `1 + i` main partition `i`): columns the program reads
+    /// (the largest column read plus one; 0 when the partition is not read). Its length is one
+    /// more than the largest main partition read.
+    pub partition_columns: Vec<usize>,
+    /// Public values the program reads (the largest index plus one).
+    pub num_public_values: usize,
+    /// Whether any variable reads the next row.
+    pub needs_next: bool,
+}
+
+impl ConstraintProgram {
+    /// Compiles upstream's DAG of constraints and interactions.
+    pub fn compile(dag: &SymbolicConstraintsDag<F>) -> Result<Self, ConstraintProgramError> {
+        let nodes = &dag.constraints.nodes;
+        let n = nodes.len();
+        // Outputs: constraints, then per interaction its count and message fields.
+        let mut outputs: Vec<usize> = dag.constraints.constraint_idx.clone();
+        let num_constraints = outputs.len();
+        let mut interactions = Vec::with_capacity(dag.interactions.len());
+        for i in &dag.interactions {
+            let count = outputs.len();
+            outputs.push(i.count);
+            outputs.extend(&i.message);
+            interactions.push(InteractionOutputs {
+                count,
+                message: count + 1..outputs.len(),
+                bus_index: i.bus_index,
+                count_weight: i.count_weight,
+            });
+        }
+        if let Some(&node) = outputs.iter().find(|&&o| o >= n) {
+            return Err(ConstraintProgramError::NoSuchNode { node, nodes: n });
+        }
+
+        let children = |node: &SymbolicExpressionNode<F>| -> [Option<usize>; 2] {
+            match *node {
+                SymbolicExpressionNode::Add { left_idx, right_idx, .. }
+                | SymbolicExpressionNode::Sub { left_idx, right_idx, .. }
+                | SymbolicExpressionNode::Mul { left_idx, right_idx, .. } => [Some(left_idx), Some(right_idx)],
+                SymbolicExpressionNode::Neg { idx, .. } => [Some(idx), None],
+                _ => [None, None],
+            }
+        };
+        // Liveness: the nodes some output depends on, and how many times each is read
+        // (by instructions and outputs), for freeing slots.
+        let mut needed = vec![false; n];
+        for &o in &outputs {
+            needed[o] = true;
+        }
+        let mut uses = vec![0u32; n];
+        for &o in &outputs {
+            uses[o] += 1;
+        }
+        for idx in (0..n).rev() {
+            if !needed[idx] {
+                continue;
+            }
+            for c in children(&nodes[idx]).into_iter().flatten() {
+                if c >= idx {
+                    return Err(ConstraintProgramError::NotTopological { node: idx, child: c });
+                }
+                needed[c] = true;
+                uses[c] += 1;
+            }
+        }
+
+        let mut b = Builder::default();
+        // Leaf operands; arithmetic nodes get theirs (a slot) when computed.
+        let mut operand: Vec<Option<Operand>> = vec![None; n];
+        for idx in 0..n {
+            if needed[idx] {
+                operand[idx] = b.leaf(&nodes[idx])?;
+            }
+        }
+        let mut outputs_of: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (out, &node) in outputs.iter().enumerate() {
+            outputs_of.entry(node).or_default().push(out);
+        }
+        // Outputs that are leaves come first.
+        for (out, &node) in outputs.iter().enumerate() {
+            if let Some(op) = operand[node].filter(|op| !matches!(op, Operand::Slot(_))) {
+                b.instructions.push([OP_OUT, out as u32, op.encode(), 0]);
+            }
+        }
+        let mut free: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
+        let mut num_slots = 0u32;
+        // One read of `node` done: its slot is free after its last read.
+        fn release(node: usize, uses: &mut [u32], operand: &[Option<Operand>], free: &mut BinaryHeap<Reverse<u32>>) {
+            uses[node] -= 1;
+            if uses[node] == 0 {
+                if let Some(Operand::Slot(s)) = operand[node] {
+                    free.push(Reverse(s));
+                }
+            }
+        }
+        for idx in 0..n {
+            if !needed[idx] || operand[idx].is_some() {
+                continue;
+            }
+            let (op, [l, r]) = match nodes[idx] {
+                SymbolicExpressionNode::Add { .. } => (OP_ADD, children(&nodes[idx])),
+                SymbolicExpressionNode::Sub { .. } => (OP_SUB, children(&nodes[idx])),
+                SymbolicExpressionNode::Mul { .. } => (OP_MUL, children(&nodes[idx])),
+                SymbolicExpressionNode::Neg { .. } => (OP_NEG, children(&nodes[idx])),
+                _ => unreachable!("leaves have operands"),
+            };
+            let l = l.expect("arithmetic nodes have a left operand");
+            let a = operand[l].expect("children precede their parents").encode();
+            let bw = r.map(|r| operand[r].expect("children precede their parents").encode()).unwrap_or(0);
+            // Operands are read before the destination is written, so a child's slot freed
+            // here may be the destination.
+            release(l, &mut uses, &operand, &mut free);
+            if let Some(r) = r {
+                release(r, &mut uses, &operand, &mut free);
+            }
+            let dst = match free.pop() {
+                Some(Reverse(s)) => s,
+                None => {
+                    num_slots += 1;
+                    num_slots - 1
+                }
+            };
+            if dst as usize >= MAX_SLOTS {
+                return Err(ConstraintProgramError::TooLarge { what: "slot count", value: dst as usize + 1, limit: MAX_SLOTS });
+            }
+            operand[idx] = Some(Operand::Slot(dst));
+            b.instructions.push([op, dst, a, bw]);
+            for &out in outputs_of.get(&idx).map(Vec::as_slice).unwrap_or(&[]) {
+                b.instructions.push([OP_OUT, out as u32, Operand::Slot(dst).encode(), 0]);
+                release(idx, &mut uses, &operand, &mut free);
+            }
+        }
+        Ok(ConstraintProgram {
+            instructions: b.instructions,
+            constants: b.constants,
+            num_slots,
+            num_constraints,
+            interactions,
+            num_outputs: outputs.len(),
+            partition_columns: b.partition_columns,
+            num_public_values: b.num_public_values,
+            needs_next: b.needs_next,
+        })
+    }
+
+    /// Uploads the instructions.
+    pub fn upload(&self, ctx: &GpuContext) -> GpuResult<DeviceConstraintProgram> {
+        // A buffer is never empty: a program without instructions uploads one unused word set.
+        let words: Vec<u32> = if self.instructions.is_empty() { vec![0; 4] } else { self.instructions.iter().flatten().copied().collect() };
+        let instructions = GpuBuffer::from_slice(ctx, "constraint program", &words)?;
+        Ok(DeviceConstraintProgram { program: self.clone(), instructions })
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    instructions: Vec<[u32; 4]>,
+    constants: Vec<F>,
+    constant_index: HashMap<F, u32>,
+    partition_columns: Vec<usize>,
+    num_public_values: usize,
+    needs_next: bool,
+}
+
+impl Builder {
+    /// The operand of a leaf node; `None` for arithmetic nodes.
+    fn leaf(&mut self, node: &SymbolicExpressionNode<F>) -> Result<Option<Operand>, ConstraintProgramError> {
+        Ok(Some(match *node {
+            SymbolicExpressionNode::Variable(v) => {
+                let (partition, offset) = match v.entry {
+                    Entry::Preprocessed { offset } => (0, offset),
+                    Entry::Main { part_index, offset } => (1 + part_index, offset),
+                    Entry::Public => {
+                        if v.index >= MAX_PUBLIC_VALUES {
+                            return Err(ConstraintProgramError::TooLarge {
+                                what: "public value index",
+                                value: v.index,
+                                limit: MAX_PUBLIC_VALUES,
+                            });
+                        }
+                        self.num_public_values = self.num_public_values.max(v.index + 1);
+                        return Ok(Some(Operand::Public(v.index as u32)));
+                    }
+                    Entry::Challenge => return Err(ConstraintProgramError::Challenge),
+                };
+                if offset > 1 {
+                    return Err(ConstraintProgramError::RowOffset(offset));
+                }
+                if partition >= MAX_PARTITIONS {
+                    return Err(ConstraintProgramError::TooLarge { what: "partition", value: partition, limit: MAX_PARTITIONS });
+                }
+                if v.index >= MAX_COLUMNS {
+                    return Err(ConstraintProgramError::TooLarge { what: "column", value: v.index, limit: MAX_COLUMNS });
+                }
+                if self.partition_columns.len() <= partition {
+                    self.partition_columns.resize(partition + 1, 0);
+                }
+                self.partition_columns[partition] = self.partition_columns[partition].max(v.index + 1);
+                self.needs_next |= offset == 1;
+                Operand::Variable { partition: partition as u32, next: offset == 1, column: v.index as u32 }
+            }
+            SymbolicExpressionNode::IsFirstRow => Operand::IsFirstRow,
+            SymbolicExpressionNode::IsLastRow => Operand::IsLastRow,
+            SymbolicExpressionNode::IsTransition => Operand::IsTransition,
+            SymbolicExpressionNode::Constant(c) => {
+                let next = self.constants.len() as u32;
+                let i = *self.constant_index.entry(c).or_insert(next);
+                if i == next {
+                    self.constants.push(c);
+                }
+                Operand::Constant(i)
+            }
+            _ => return Ok(None),
+        }))
+    }
+}
+
+/// A program with its instructions on the device.
+pub struct DeviceConstraintProgram {
+    pub program: ConstraintProgram,
+    instructions: GpuBuffer<u32>,
+}
+
+/// The traces one AIR's program reads, all of the same height, column-major on the device.
+pub struct ConstraintTraces<'a> {
+    pub preprocessed: Option<&'a ColumnMatrix>,
+    /// Upstream's order: cached partitions first, the common main last.
+    pub mains: &'a [&'a ColumnMatrix],
+    pub public_values: &'a [F],
+}
+
+/// Tuning of one evaluation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EvalOptions {
+    /// Caps the slots kept in workgroup memory (the rest spill to global scratch); `None` leaves
+    /// the choice to the limits rule (`limits::constraint_eval`).
+    pub fast_slot_cap: Option<u32>,
+}
+
+/// Every output of a program on rows `row_start .. row_start + rows`: `values[o * rows + i]` is
+/// output `o` on row `row_start + i` (output-major).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConstraintValues {
+    pub row_start: usize,
+    pub rows: usize,
+    pub values: Vec<F>,
+}
+
+impl ConstraintValues {
+    /// Output `output` on row `row` (an absolute row index).
+    pub fn get(&self, output: usize, row: usize) -> F {
+        self.values[output * self.rows + (row - self.row_start)]
+    }
+}
+
+impl DeviceConstraintProgram {
+    /// Evaluates every output on rows `rows` (a range of the traces' rows) into `out`
+    /// (output-major, see [`ConstraintValues`]), and waits for the GPU.
+    pub fn evaluate_into(
+        &self,
+        ctx: &GpuContext,
+        traces: &ConstraintTraces<'_>,
+        rows: std::ops::Range<usize>,
+        out: &GpuBuffer<u32>,
+        options: EvalOptions,
+    ) -> GpuResult<()> {
+        constraint_eval::evaluate(ctx, &self.instructions, &self.program, traces, rows, out, options)
+    }
+
+    /// Evaluates every output on rows `rows` and reads the values back.
+    pub fn evaluate(
+        &self,
+        ctx: &GpuContext,
+        traces: &ConstraintTraces<'_>,
+        rows: std::ops::Range<usize>,
+        options: EvalOptions,
+    ) -> GpuResult<ConstraintValues> {
+        let count = rows.len();
+        let len = (self.program.num_outputs * count).max(1);
+        let out = GpuBuffer::<u32>::uninit(ctx, "constraint values", len)?;
+        self.evaluate_into(ctx, traces, rows.clone(), &out, options)?;
+        let words = out.read(ctx)?;
+        let words = &words[..self.program.num_outputs * count];
+        if let Some(bad) = words.iter().find(|&&w| w >= F::ORDER_U32) {
+            return Err(GpuError::invalid("constraint values", format!("non-canonical word {bad:#x} from the GPU")));
+        }
+        Ok(ConstraintValues { row_start: rows.start, rows: count, values: crate::field::from_words(words.to_vec()) })
+    }
+}
+
+/// The program's constants, as the words the kernel reads.
+pub(crate) fn constant_words(program: &ConstraintProgram) -> &[u32] {
+    as_words(&program.constants)
+}

@@ -1,0 +1,191 @@
+//! Host side of shaders/constraint_eval.wgsl: the constraint-program interpreter
+//! (src/constraint_program.rs compiles the programs).
+//!
+//! One invocation per row. Intermediate slots below the geometry's `fast_slots` live in the
+//! invocation's column of a workgroup-memory table (WGSL allows override-sized arrays only in
+//! workgroup memory, so function-local arrays cannot be sized by the limits rule); the rest
+//! spill to a global scratch buffer, slot-major, so neighbouring invocations touch neighbouring
+//! words. The traces' column chunks (`ColumnMatrix` buffers) bind to [`TRACE_BINDINGS`] storage
+//! bindings; the values buffer holds the partition table, the constants and the public values.
+
+use openvm_wgpu_common::{
+    kernel::require,
+    limits::{constraint_eval, split_grid, ConstraintEvalGeometry},
+    DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
+};
+
+use super::{Custom, KernelPlan};
+use crate::{
+    constraint_program::{constant_words, ConstraintProgram, ConstraintTraces, EvalOptions},
+    field::as_words,
+};
+
+pub const NAME: &str = "constraint_eval";
+pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("constraint_eval"), plans);
+
+/// Storage bindings for trace column chunks (with the program, values, outputs and scratch,
+/// eight storage bindings: WebGPU's default per-stage limit).
+pub const TRACE_BINDINGS: usize = 4;
+
+kernel_params! {
+    pub struct Params {
+        /// First row evaluated and the number of rows (one invocation each).
+        row_start: u32,
+        row_count: u32,
+        /// The traces' height h: next row is (r + 1) mod h.
+        height: u32,
+        num_instructions: u32,
+        /// Where the constants and public values start in the values buffer (the partition
+        /// table, two words per partition, is at 0).
+        const_base: u32,
+        public_base: u32,
+        /// Words between one spilled slot and the next in the scratch buffer (the invocations
+        /// of the whole grid).
+        scratch_stride: u32,
+        workgroup_base: u32,
+    }
+}
+
+/// The geometry for a program needing `slots` slots.
+pub fn geometry(limits: &DeviceLimits, slots: u32, options: EvalOptions) -> ConstraintEvalGeometry {
+    let cap = options.fast_slot_cap.or_else(|| std::env::var("OPENVM_WGPU_CONSTRAINT_FAST_SLOTS").ok().and_then(|v| v.parse().ok()));
+    constraint_eval(limits, slots, cap)
+}
+
+pub fn key(g: &ConstraintEvalGeometry) -> PipelineKey {
+    PipelineKey::new(NAME, "main")
+        .constant("WORKGROUP_SIZE", g.shape.workgroup_size[0])
+        .constant("FAST_SLOTS", g.fast_slots)
+        .constant("FAST_WORDS", g.fast_words())
+}
+
+/// The pipelines with the most and the fewest fast slots.
+fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::limits::GeometryError> {
+    let most = constraint_eval(limits, u32::MAX, None);
+    let fewest = constraint_eval(limits, 1, None);
+    Ok([("most fast slots", most), ("one fast slot", fewest)]
+        .into_iter()
+        .map(|(variant, g)| KernelPlan { kernel: KERNEL.source(), variant: variant.into(), key: key(&g), shape: g.shape })
+        .collect())
+}
+
+/// Evaluates `program` (its instructions in `instructions`) on rows `rows` of `traces` into `out`
+/// and waits for the GPU.
+pub(crate) fn evaluate(
+    ctx: &GpuContext,
+    instructions: &GpuBuffer<u32>,
+    program: &ConstraintProgram,
+    traces: &ConstraintTraces<'_>,
+    rows: std::ops::Range<usize>,
+    out: &GpuBuffer<u32>,
+    options: EvalOptions,
+) -> GpuResult<()> {
+    // Partitions: 0 preprocessed, 1 + i main partition i.
+    let parts: Vec<Option<&openvm_wgpu_common::ColumnMatrix>> =
+        std::iter::once(traces.preprocessed).chain(traces.mains.iter().map(|m| Some(*m))).collect();
+    require(NAME, program.partition_columns.len() <= parts.len(), || {
+        format!(
+            "the program reads main partition {}, but {} main partitions were given",
+            program.partition_columns.len() - 2,
+            traces.mains.len()
+        )
+    })?;
+    let height = parts.iter().flatten().map(|m| m.height).next().unwrap_or(0);
+    require(NAME, height > 0, || "no trace partition given, or traces of height 0".into())?;
+    require(NAME, height <= u32::MAX as usize, || format!("height {height} exceeds 32 bits"))?;
+    for (p, m) in parts.iter().enumerate() {
+        let read = program.partition_columns.get(p).copied().unwrap_or(0);
+        let what = if p == 0 { "the preprocessed trace".to_string() } else { format!("main partition {}", p - 1) };
+        match m {
+            Some(m) => {
+                require(NAME, m.height == height, || format!("{what} has height {}, another partition {height}", m.height))?;
+                require(NAME, m.width >= read, || format!("{what} has {} columns, the program reads column {}", m.width, read - 1))?;
+            }
+            None => require(NAME, read == 0, || format!("the program reads {what}, which was not given"))?,
+        }
+    }
+    require(NAME, traces.public_values.len() >= program.num_public_values, || {
+        format!("{} public values given, the program reads {}", traces.public_values.len(), program.num_public_values)
+    })?;
+    require(NAME, rows.start <= rows.end && rows.end <= height, || format!("rows {rows:?} outside a trace of height {height}"))?;
+    let count = rows.len();
+    let out_words = program.num_outputs as u64 * count as u64;
+    require(NAME, out_words <= out.len() as u64, || format!("{out_words} output words exceed the output buffer's {}", out.len()))?;
+    require(NAME, out_words * 4 <= ctx.limits.max_binding_bytes(), || {
+        format!(
+            "{} outputs x {count} rows need {} bytes, one binding holds {}; evaluate fewer rows at a time",
+            program.num_outputs,
+            out_words * 4,
+            ctx.limits.max_binding_bytes()
+        )
+    })?;
+    if count == 0 || program.num_outputs == 0 {
+        return Ok(());
+    }
+
+    // Trace chunks onto the bindings; the partition table gives each partition's first binding
+    // and columns per chunk.
+    let mut chunks: Vec<&wgpu::Buffer> = Vec::new();
+    let mut values: Vec<u32> = Vec::new();
+    for m in &parts {
+        match m {
+            Some(m) if m.width > 0 => {
+                values.extend([chunks.len() as u32, m.columns_per_chunk as u32]);
+                chunks.extend(m.chunks.iter().map(|c| &c.buffer));
+            }
+            _ => values.extend([0, 1]),
+        }
+    }
+    require(NAME, chunks.len() <= TRACE_BINDINGS, || {
+        format!(
+            "the traces span {} buffers (partitions split to fit a {}-byte binding), the kernel binds at most {TRACE_BINDINGS}",
+            chunks.len(),
+            ctx.limits.max_binding_bytes()
+        )
+    })?;
+    let const_base = values.len() as u32;
+    values.extend_from_slice(constant_words(program));
+    let public_base = values.len() as u32;
+    values.extend_from_slice(as_words(traces.public_values));
+    let values = GpuBuffer::from_slice(ctx, "constraint values table", &values)?;
+
+    let g = geometry(&ctx.limits, program.num_slots, options);
+    let wg = g.shape.workgroup_size[0] as u64;
+    let workgroups = (count as u64).div_ceil(wg);
+    let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
+    let stride = workgroups * wg;
+    let scratch_words = g.spill_slots as u64 * stride;
+    require(NAME, scratch_words * 4 <= ctx.limits.max_binding_bytes() && stride <= u32::MAX as u64, || {
+        format!(
+            "{} spilled slots x {stride} rows need {} bytes of scratch, one binding holds {}; evaluate fewer rows at a time",
+            g.spill_slots,
+            scratch_words * 4,
+            ctx.limits.max_binding_bytes()
+        )
+    })?;
+    let scratch = GpuBuffer::<u32>::uninit(ctx, "constraint scratch", scratch_words.max(1) as usize)?;
+    let placeholder;
+    if chunks.is_empty() {
+        placeholder = GpuBuffer::<u32>::zeroed(ctx, "constraint trace placeholder", 1)?;
+        chunks.push(&placeholder.buffer);
+    }
+    while chunks.len() < TRACE_BINDINGS {
+        chunks.push(chunks[0]);
+    }
+    let params = Params {
+        row_start: rows.start as u32,
+        row_count: count as u32,
+        height: height as u32,
+        num_instructions: program.instructions.len() as u32,
+        const_base,
+        public_base,
+        scratch_stride: stride as u32,
+        workgroup_base: 0,
+    };
+    let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
+    let mut buffers = vec![&instructions.buffer, &values.buffer, &out.buffer, &scratch.buffer];
+    buffers.extend(chunks);
+    let mut encoder = ctx.encoder(NAME);
+    KERNEL.dispatch(ctx, &mut encoder, &pipeline, &parts, &buffers, &params)?;
+    ctx.submit_and_wait(NAME, encoder)
+}

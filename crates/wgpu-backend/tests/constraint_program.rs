@@ -1,0 +1,359 @@
+//! Constraint programs (docs/ARCHITECTURE.md rule 11): every AIR of upstream's test fixtures,
+//! the keccakf AIR and Plonky3's Poseidon2 AIR are compiled from `vk.symbolic_constraints` and
+//! interpreted on the GPU over random (invalid, so nonzero) traces under every limit profile;
+//! every constraint value, interaction count and message field equals upstream's own evaluation
+//! of the same DAG on the host (`SymbolicEvaluator::eval_nodes`, and for the small AIRs also
+//! `eval_expr` over upstream's expression trees).
+
+mod common;
+
+use std::sync::Arc;
+
+use openvm_stark_backend::{
+    air_builders::symbolic::{
+        symbolic_expression::SymbolicEvaluator,
+        symbolic_variable::{Entry, SymbolicVariable},
+        SymbolicConstraints, SymbolicConstraintsDag, SymbolicExpressionNode,
+    },
+    keygen::types::TraceWidth,
+    test_utils::{
+        test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture, PreprocessedAndCachedFixture,
+        PreprocessedFibFixture, TestFixture,
+    },
+    AirRef, PartitionedBaseAir, StarkEngine,
+};
+use openvm_stark_sdk::config::{
+    app_params_with_100_bits_security,
+    baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine},
+};
+use openvm_wgpu_backend::{
+    common::ColumnMatrix,
+    constraint_program::{ConstraintProgram, ConstraintTraces, EvalOptions, Operand, OP_OUT},
+    field::{as_words, F},
+    keccakf::KeccakfAir,
+    kernels::constraint_eval,
+    GpuContext, LimitProfile,
+};
+use p3_air::{Air, AirBuilder, BaseAir, BaseAirWithPublicValues};
+use p3_baby_bear::GenericPoseidon2LinearLayersBabyBear;
+use p3_field::PrimeCharacteristicRing;
+use p3_poseidon2_air::{Poseidon2Air, RoundConstants};
+
+type SC = BabyBearPoseidon2Config;
+
+/// Plonky3's Poseidon2 AIR for BabyBear, width 16, x^7 with one register (the parameters of
+/// Plonky3's BabyBear example), as an upstream AIR.
+type P2 = Poseidon2Air<F, GenericPoseidon2LinearLayersBabyBear, 16, 7, 1, 4, 13>;
+struct Poseidon2TestAir(P2);
+
+impl BaseAir<F> for Poseidon2TestAir {
+    fn width(&self) -> usize {
+        BaseAir::<F>::width(&self.0)
+    }
+}
+impl BaseAirWithPublicValues<F> for Poseidon2TestAir {}
+impl PartitionedBaseAir<F> for Poseidon2TestAir {}
+impl<AB: AirBuilder<F = F>> Air<AB> for Poseidon2TestAir {
+    fn eval(&self, builder: &mut AB) {
+        self.0.eval(builder);
+    }
+}
+
+/// One AIR: its DAG and trace shape.
+struct Case {
+    name: String,
+    dag: SymbolicConstraintsDag<F>,
+    width: TraceWidth,
+    num_public_values: usize,
+}
+
+fn keygen_cases(name: &str, airs: Vec<AirRef<SC>>, engine: &BabyBearPoseidon2RefEngine) -> Vec<Case> {
+    let pk = engine.keygen(&airs).0;
+    pk.per_air
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Case {
+            name: format!("{name}[{i}] {}", p.air_name),
+            dag: p.vk.symbolic_constraints.clone(),
+            width: p.vk.params.width.clone(),
+            num_public_values: p.vk.params.num_public_values,
+        })
+        .collect()
+}
+
+fn fixture_cases() -> Vec<Case> {
+    let params = test_system_params_small(2, 8, 3);
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params.clone());
+    let config = || BabyBearPoseidon2Config::default_from_params(params.clone());
+    let sels = vec![true, false, true, true];
+    let mut cases = Vec::new();
+    cases.extend(keygen_cases("fib", TestFixture::<SC>::airs(&FibFixture::new(0, 1, 8)), &engine));
+    cases.extend(keygen_cases("interactions", TestFixture::<SC>::airs(&InteractionsFixture11), &engine));
+    cases.extend(keygen_cases("cached", CachedFixture11::new(config()).airs(), &engine));
+    cases.extend(keygen_cases("preprocessed fib", TestFixture::<SC>::airs(&PreprocessedFibFixture::new(0, 1, sels.clone())), &engine));
+    cases.extend(keygen_cases("preprocessed and cached", PreprocessedAndCachedFixture::new(sels, config(), 2).airs(), &engine));
+    cases.extend(keygen_cases("mixture", MixtureFixture::standard(3, config()).airs(), &engine));
+    cases
+}
+
+fn big_cases() -> Vec<Case> {
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(app_params_with_100_bits_security(14));
+    let mut cases = keygen_cases("keccakf", vec![Arc::new(KeccakfAir::default())], &engine);
+    let constants = RoundConstants::from_rng(&mut common::rng(7));
+    cases.extend(keygen_cases("poseidon2", vec![Arc::new(Poseidon2TestAir(P2::new(constants)))], &engine));
+    cases
+}
+
+/// A random column-major matrix on the host.
+struct HostMatrix {
+    height: usize,
+    width: usize,
+    values: Vec<F>,
+}
+
+impl HostMatrix {
+    fn random(rng: &mut rand::rngs::StdRng, height: usize, width: usize) -> Self {
+        HostMatrix { height, width, values: common::random_field(rng, height * width) }
+    }
+
+    fn get(&self, row: usize, col: usize) -> F {
+        self.values[col * self.height + row]
+    }
+
+    fn upload(&self, ctx: &GpuContext) -> ColumnMatrix {
+        ColumnMatrix::from_col_major(ctx, "test trace", self.height, self.width, as_words(&self.values)).unwrap()
+    }
+}
+
+/// Upstream's evaluator interface over one row of host traces: selectors and next-row
+/// indexing for a trace of height h (is_first_row at 0, is_last_row at h - 1, is_transition
+/// elsewhere, next row (r + 1) mod h).
+struct HostRow<'a> {
+    preprocessed: Option<&'a HostMatrix>,
+    mains: &'a [HostMatrix],
+    public_values: &'a [F],
+    height: usize,
+    row: usize,
+}
+
+impl SymbolicEvaluator<F, F> for HostRow<'_> {
+    fn eval_const(&self, c: F) -> F {
+        c
+    }
+    fn eval_var(&self, v: SymbolicVariable<F>) -> F {
+        let r = |offset: usize| (self.row + offset) % self.height;
+        match v.entry {
+            Entry::Preprocessed { offset } => self.preprocessed.unwrap().get(r(offset), v.index),
+            Entry::Main { part_index, offset } => self.mains[part_index].get(r(offset), v.index),
+            Entry::Public => self.public_values[v.index],
+            Entry::Challenge => unreachable!("no fixture uses challenges"),
+        }
+    }
+    fn eval_is_first_row(&self) -> F {
+        F::from_bool(self.row == 0)
+    }
+    fn eval_is_last_row(&self) -> F {
+        F::from_bool(self.row + 1 == self.height)
+    }
+    fn eval_is_transition(&self) -> F {
+        F::from_bool(self.row + 1 != self.height)
+    }
+}
+
+/// Upstream's values of every output of `dag` on `row`, in the program's output order
+/// (constraints, then per interaction its count and message).
+fn expected_outputs(dag: &SymbolicConstraintsDag<F>, tree: Option<&SymbolicConstraints<F>>, ev: &HostRow<'_>) -> Vec<F> {
+    let nodes = ev.eval_nodes(&dag.constraints.nodes);
+    let mut out: Vec<F> = dag.constraints.constraint_idx.iter().map(|&i| nodes[i]).collect();
+    for i in &dag.interactions {
+        out.push(nodes[i.count]);
+        out.extend(i.message.iter().map(|&m| nodes[m]));
+    }
+    if let Some(tree) = tree {
+        // The same values from upstream's expression trees.
+        let mut from_tree: Vec<F> = tree.constraints.iter().map(|e| ev.eval_expr(e)).collect();
+        for i in &tree.interactions {
+            from_tree.push(ev.eval_expr(&i.count));
+            from_tree.extend(i.message.iter().map(|e| ev.eval_expr(e)));
+        }
+        assert_eq!(out, from_tree, "upstream's DAG and tree evaluations disagree");
+    }
+    out
+}
+
+/// Evaluates `case` on random traces of `height` over `rows` on `ctx` and compares every output
+/// with upstream's host evaluation.
+fn check(
+    ctx: &GpuContext,
+    profile: LimitProfile,
+    case: &Case,
+    height: usize,
+    rows: std::ops::Range<usize>,
+    options: EvalOptions,
+    seed: u64,
+) {
+    let what = format!("{} h={height} rows {rows:?} {options:?} on {profile}", case.name);
+    let program = ConstraintProgram::compile(&case.dag).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut rng = common::rng(seed);
+    let preprocessed = case.width.preprocessed.map(|w| HostMatrix::random(&mut rng, height, w));
+    let mains: Vec<HostMatrix> = case
+        .width
+        .cached_mains
+        .iter()
+        .chain(std::iter::once(&case.width.common_main))
+        .map(|&w| HostMatrix::random(&mut rng, height, w))
+        .collect();
+    let public_values = common::random_field(&mut rng, case.num_public_values);
+
+    let d_pre = preprocessed.as_ref().map(|m| m.upload(ctx));
+    let d_mains: Vec<ColumnMatrix> = mains.iter().map(|m| m.upload(ctx)).collect();
+    let d_main_refs: Vec<&ColumnMatrix> = d_mains.iter().collect();
+    let traces = ConstraintTraces { preprocessed: d_pre.as_ref(), mains: &d_main_refs, public_values: &public_values };
+    let device = program.upload(ctx).unwrap();
+    let got = device.evaluate(ctx, &traces, rows.clone(), options).unwrap_or_else(|e| panic!("{what}: {e}"));
+
+    let tree = (case.dag.constraints.nodes.len() < 2000).then(|| SymbolicConstraints::from(&case.dag));
+    for row in rows {
+        let ev = HostRow { preprocessed: preprocessed.as_ref(), mains: &mains, public_values: &public_values, height, row };
+        let want = expected_outputs(&case.dag, tree.as_ref(), &ev);
+        assert_eq!(want.len(), program.num_outputs, "{what}");
+        for (o, w) in want.iter().enumerate() {
+            let g = got.get(o, row);
+            assert_eq!(g, *w, "{what}: output {o} (of {} constraints) on row {row}", program.num_constraints);
+        }
+    }
+}
+
+#[test]
+fn fixture_airs_match_upstream_on_every_profile() {
+    let cases = fixture_cases();
+    assert!(cases.iter().any(|c| !c.dag.interactions.is_empty()));
+    assert!(cases.iter().any(|c| c.width.preprocessed.is_some() && !c.width.cached_mains.is_empty()));
+    assert!(cases.iter().any(|c| c.num_public_values > 0));
+    for (profile, ctx) in common::profiles() {
+        for (k, case) in cases.iter().enumerate() {
+            let seed = k as u64;
+            for (height, rows) in [(1usize, 0..1usize), (2, 0..2), (16, 0..16), (64, 59..64), (37, 3..37)] {
+                check(&ctx, profile, case, height, rows.clone(), EvalOptions::default(), seed);
+            }
+            // One fast slot: every other intermediate spills to global scratch.
+            check(&ctx, profile, case, 16, 0..16, EvalOptions { fast_slot_cap: Some(1) }, seed + 100);
+        }
+    }
+}
+
+#[test]
+fn keccakf_and_poseidon2_match_upstream_on_every_profile() {
+    let cases = big_cases();
+    for case in &cases {
+        let program = ConstraintProgram::compile(&case.dag).unwrap();
+        let arithmetic = case
+            .dag
+            .constraints
+            .nodes
+            .iter()
+            .filter(|n| {
+                matches!(
+                    n,
+                    SymbolicExpressionNode::Add { .. }
+                        | SymbolicExpressionNode::Sub { .. }
+                        | SymbolicExpressionNode::Mul { .. }
+                        | SymbolicExpressionNode::Neg { .. }
+                )
+            })
+            .count();
+        eprintln!(
+            "{}: {} columns, {} nodes ({arithmetic} arithmetic), {} constraints, {} instructions, {} slots",
+            case.name,
+            case.width.common_main,
+            case.dag.constraints.nodes.len(),
+            program.num_constraints,
+            program.instructions.len(),
+            program.num_slots
+        );
+        // Slots are reused: far fewer than one per arithmetic node.
+        assert!((program.num_slots as usize) < arithmetic / 4, "{}: {} slots for {arithmetic} nodes", case.name, program.num_slots);
+    }
+    assert!(cases[0].width.common_main == 2633 && cases[0].dag.constraints.constraint_idx.len() > 1000);
+    for (profile, ctx) in common::profiles() {
+        for (k, case) in cases.iter().enumerate() {
+            let seed = 1000 + k as u64;
+            check(&ctx, profile, case, 8, 0..8, EvalOptions::default(), seed);
+            check(&ctx, profile, case, 64, 60..64, EvalOptions { fast_slot_cap: Some(2) }, seed + 1);
+        }
+    }
+}
+
+/// A keccakf trace too wide for one binding under the tiny profile (16 MiB): its columns are
+/// split over two buffers, and the rows near the end (the next row wraps to 0) are checked.
+#[test]
+fn keccakf_trace_split_over_bindings() {
+    let case = big_cases().remove(0);
+    let (profile, ctx) = (LimitProfile::Tiny, common::ctx(LimitProfile::Tiny));
+    let height = 2048;
+    let m = ColumnMatrix::zeroed(&ctx, "probe", height, case.width.common_main).unwrap();
+    assert!(m.chunks.len() > 1, "the test trace should need several bindings on {profile}");
+    drop(m);
+    check(&ctx, profile, &case, height, height - 16..height, EvalOptions::default(), 5);
+}
+
+#[test]
+fn programs_spill_and_reuse_slots() {
+    let cases = big_cases();
+    for (profile, ctx) in common::profiles() {
+        // keccakf needs more slots than any profile keeps in workgroup memory.
+        let program = ConstraintProgram::compile(&cases[0].dag).unwrap();
+        let g = constraint_eval::geometry(&ctx.limits, program.num_slots, EvalOptions::default());
+        assert!(g.spill_slots > 0, "{} on {profile} should spill: {} slots, {g:?}", cases[0].name, program.num_slots);
+    }
+    // Operands round-trip through their encoding; every output is written exactly once.
+    for case in fixture_cases().iter().chain(&cases) {
+        let program = ConstraintProgram::compile(&case.dag).unwrap();
+        let mut written = vec![0; program.num_outputs];
+        for ins in &program.instructions {
+            for &w in &ins[2..] {
+                assert_eq!(Operand::decode(w).encode(), w);
+            }
+            if ins[0] == OP_OUT {
+                written[ins[1] as usize] += 1;
+            } else {
+                assert!(ins[1] < program.num_slots);
+            }
+        }
+        assert!(written.iter().all(|&c| c == 1), "{}", case.name);
+    }
+}
+
+#[test]
+fn bad_inputs_are_errors() {
+    let case = fixture_cases().into_iter().find(|c| c.width.preprocessed.is_some() && !c.width.cached_mains.is_empty()).unwrap();
+    let ctx = common::ctx(LimitProfile::Native);
+    let program = ConstraintProgram::compile(&case.dag).unwrap().upload(&ctx).unwrap();
+    let mut rng = common::rng(3);
+    let h = 8;
+    let pre = HostMatrix::random(&mut rng, h, case.width.preprocessed.unwrap()).upload(&ctx);
+    let mains: Vec<ColumnMatrix> = case
+        .width
+        .cached_mains
+        .iter()
+        .chain(std::iter::once(&case.width.common_main))
+        .map(|&w| HostMatrix::random(&mut rng, h, w).upload(&ctx))
+        .collect();
+    let refs: Vec<&ColumnMatrix> = mains.iter().collect();
+    let publics = common::random_field(&mut rng, case.num_public_values);
+    let ok = ConstraintTraces { preprocessed: Some(&pre), mains: &refs, public_values: &publics };
+    assert!(program.evaluate(&ctx, &ok, 0..h, EvalOptions::default()).is_ok());
+    let err = |t: &ConstraintTraces<'_>, rows: std::ops::Range<usize>| {
+        program.evaluate(&ctx, t, rows, EvalOptions::default()).unwrap_err().to_string()
+    };
+    let missing_pre = ConstraintTraces { preprocessed: None, ..ok };
+    assert!(err(&missing_pre, 0..h).contains("preprocessed"), "{}", err(&missing_pre, 0..h));
+    let fewer = ConstraintTraces { mains: &refs[..1], ..ok };
+    assert!(err(&fewer, 0..h).contains("main partition"), "{}", err(&fewer, 0..h));
+    assert!(err(&ok, 4..h + 1).contains("outside"));
+    let short = HostMatrix::random(&mut rng, h / 2, case.width.common_main).upload(&ctx);
+    let mut mixed = refs.clone();
+    *mixed.last_mut().unwrap() = &short;
+    let mixed_heights = ConstraintTraces { mains: &mixed, ..ok };
+    assert!(err(&mixed_heights, 0..4).contains("height"));
+}
