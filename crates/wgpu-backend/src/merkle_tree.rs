@@ -17,6 +17,10 @@ use crate::{
 
 pub type Digest = [F; DIGEST];
 
+/// Per query, the opened rows (each `rows_per_query` rows of the matrix's width), and per query
+/// the authentication path.
+pub type Openings = (Vec<Vec<Vec<F>>>, Vec<Vec<Digest>>);
+
 pub struct MerkleTree {
     pub matrix: ColumnMatrix,
     pub rows_per_query: usize,
@@ -83,6 +87,37 @@ impl MerkleTree {
         })?;
         let words: Vec<u32> = indices.iter().map(|&i| i as u32).collect();
         GpuBuffer::from_slice(ctx, "merkle query indices", &words)
+    }
+
+    /// The rows (as [`MerkleTree::open_rows`]) and authentication paths (as
+    /// [`MerkleTree::open_paths`]) of the queries, gathered and read back in one submission.
+    pub fn open(&self, ctx: &GpuContext, indices: &[usize]) -> GpuResult<Openings> {
+        const OP: &str = "merkle_open";
+        let (rpq, width, depth) = (self.rows_per_query, self.matrix.width, self.proof_depth());
+        let idx = self.upload_indices(ctx, indices)?;
+        let row_words = indices.len() * rpq * width;
+        let path_words = indices.len() * depth * DIGEST;
+        // Rows first, then the paths copied behind them, so one read-back brings both.
+        let out = GpuBuffer::<u32>::uninit(ctx, OP, (row_words + path_words).max(1))?;
+        let paths = GpuBuffer::<u32>::uninit(ctx, OP, path_words.max(1))?;
+        let mut enc = ctx.encoder(OP);
+        merkle_open_rows::record(ctx, &mut enc, &self.matrix, &idx, rpq, self.query_stride(), &out)?;
+        if path_words > 0 {
+            merkle_open_paths::record(ctx, &mut enc, &self.layers, &idx, &paths)?;
+            ctx.scoped(OP, || enc.copy_buffer_to_buffer(&paths.buffer, 0, &out.buffer, 4 * row_words as u64, 4 * path_words as u64))?;
+        }
+        let words = out.submit_and_read(ctx, OP, enc, 0..row_words + path_words)?;
+        let (row_part, path_part) = words.split_at(row_words);
+        let values = from_words(row_part.to_vec());
+        let rows = (0..indices.len())
+            .map(|q| (0..rpq).map(|t| values[(q * rpq + t) * width..(q * rpq + t + 1) * width].to_vec()).collect())
+            .collect();
+        let paths = if depth == 0 {
+            vec![Vec::new(); indices.len()]
+        } else {
+            digests(path_part.to_vec()).chunks(depth).map(|c| c.to_vec()).collect()
+        };
+        Ok((rows, paths))
     }
 
     /// The rows each query opens: `rows_per_query` rows of `matrix.width` values per query, in

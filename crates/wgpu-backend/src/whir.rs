@@ -374,15 +374,14 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
         let _queries = info_span!("whir_query_openings").entered();
         if whir_round == 0 {
             for (c, d) in committed.iter().enumerate() {
-                initial_round_opened_rows[c] = d.tree.open_rows(ctx, &indices)?;
-                initial_round_merkle_proofs[c] = d.tree.open_paths(ctx, &indices)?;
+                (initial_round_opened_rows[c], initial_round_merkle_proofs[c]) = d.tree.open(ctx, &indices)?;
             }
         } else {
             let tree = rs_tree.as_ref().ok_or_else(|| invalid("no codeword tree from the previous round".into()))?;
-            let rows = tree.open_rows(ctx, &indices)?;
+            let (rows, paths) = tree.open(ctx, &indices)?;
             let values = rows.into_iter().map(|q| q.into_iter().map(|row| EF::from_basis_coefficients_fn(|i| row[i])).collect()).collect();
             codeword_opened_values.push(values);
-            codeword_merkle_proofs.push(tree.open_paths(ctx, &indices)?);
+            codeword_merkle_proofs.push(paths);
         }
         drop(_queries);
         rs_tree = g_tree;

@@ -112,6 +112,9 @@ fn check_against_upstream(params: &SystemParams, traces: &[ColMajorMatrix<F>], w
         queries.extend([0, stride - 1]);
         let rows = data.tree.open_rows(&ctx, &queries).unwrap();
         let paths = data.tree.open_paths(&ctx, &queries).unwrap();
+        // Both in one submission give the same.
+        let (rows_once, paths_once) = data.tree.open(&ctx, &queries).unwrap();
+        assert!(rows_once == rows && paths_once == paths, "{what}: open differs from open_rows/open_paths under {profile}");
         for (k, &q) in queries.iter().enumerate() {
             assert_eq!(rows[k], want.tree.get_opened_rows(q).unwrap(), "{what}: rows of query {q} under {profile}");
             assert_eq!(paths[k], want.tree.query_merkle_proof(q).unwrap(), "{what}: path of query {q} under {profile}");
