@@ -12,6 +12,7 @@ pub mod host_fallback;
 pub mod keccakf;
 pub mod kernels;
 pub mod logup_gkr;
+pub mod logup_input;
 pub mod logup_zerocheck;
 pub mod merkle_tree;
 pub mod openings;

@@ -60,6 +60,7 @@ pub mod field_ops;
 pub mod gkr_fold;
 pub mod gkr_layer;
 pub mod gkr_sumcheck_round;
+pub mod logup_fractions;
 pub mod merkle_compress_layer;
 pub mod merkle_open_paths;
 pub mod merkle_open_rows;
@@ -126,6 +127,7 @@ pub static ALL: &[&KernelDesc] = &[
     &gkr_fold::KERNEL.desc,
     &gkr_sumcheck_round::KERNEL.desc,
     &constraint_eval::KERNEL.desc,
+    &logup_fractions::KERNEL.desc,
 ];
 
 /// A kernel's WGSL: its source (named as the file) and the file under shaders/.

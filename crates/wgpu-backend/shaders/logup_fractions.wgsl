@@ -1,0 +1,66 @@
+// LogUp's GKR input layer (upstream's prove_zerocheck_and_logup): the constraint_eval outputs of
+// one AIR's interactions, on a chunk of rows, become fractions (p, q) of extension elements in
+// upstream's `Frac` layout (p at 2f, q at 2f + 1):
+//   p = count * norm,   q = (beta^len (bus + 1) + alpha) + sum_m beta^m message_m,
+// where norm = 1 / reps undoes the lifting of a trace shorter than 2^l_skip (its fractions are
+// repeated reps times). Fraction (interaction k, copy c, row r) lands at
+//   start_k + c * height + r, where start_k is the interaction's slice in upstream's layout.
+// Invocations past `num_fracs` write the padding (0, alpha) at out_base + (j - num_fracs).
+//
+// `values` is the constraint program's output-major values on rows row_start .. row_start + rows
+// (`values[o * rows + i]`). `table` holds alpha at 0, beta^m at 1 + m, and per interaction two
+// entries from table_base + 2k: (count output, first message output, message length, start_k) and the
+// constant beta^len (bus + 1) + alpha.
+#import grid
+#import babybear_ext4
+
+override WORKGROUP_SIZE: u32;
+
+struct Params {
+    count: u32,
+    num_fracs: u32,
+    rows: u32,
+    row_start: u32,
+    height: u32,
+    lifted: u32,
+    out_base: u32,
+    table_base: u32,
+    norm: u32,
+    workgroup_base: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> values: array<u32>;
+@group(0) @binding(1) var<storage, read> table: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<u32>>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(inv: Invocation) {
+    let j = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
+    if (j >= params.count) {
+        return;
+    }
+    if (j >= params.num_fracs) {
+        let f = params.out_base + (j - params.num_fracs);
+        out[2u * f] = vec4<u32>(0u, 0u, 0u, 0u);
+        out[2u * f + 1u] = table[0];
+        return;
+    }
+    // j = (k * reps + c) * rows + i, reps = lifted / height copies of each row.
+    let i = j % params.rows;
+    let kc = j / params.rows;
+    let reps = params.lifted / params.height;
+    let c = kc % reps;
+    let k = kc / reps;
+    let rec = table[params.table_base + 2u * k];
+    let p = ext_from_base(bb_mul(values[rec.x * params.rows + i], params.norm));
+    var q = table[params.table_base + 2u * k + 1u];
+    for (var m = 0u; m < rec.z; m = m + 1u) {
+        q = ext_add(q, ext_mul_base(table[1u + m], values[(rec.y + m) * params.rows + i]));
+    }
+    let f = rec.w + c * params.height + params.row_start + i;
+    out[2u * f] = p;
+    out[2u * f + 1u] = q;
+}

@@ -1,0 +1,44 @@
+//! Host side of shaders/logup_fractions.wgsl: LogUp's GKR input fractions from the
+//! constraint_eval interaction outputs (src/logup_input.rs drives it).
+
+use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuEncoder, GpuResult};
+
+use super::Elementwise;
+
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("logup_fractions"));
+
+kernel_params! {
+    pub struct Params {
+        /// Invocations: `num_fracs` interaction fractions, then padding.
+        count: u32,
+        num_fracs: u32,
+        /// Rows in the values chunk, and the chunk's first row.
+        rows: u32,
+        row_start: u32,
+        /// The trace height and its lifted height (a power of two, a multiple of the height).
+        height: u32,
+        lifted: u32,
+        /// First fraction of the padding (the interactions' slices start where the table says).
+        out_base: u32,
+        /// First interaction record in the table.
+        table_base: u32,
+        /// 1 / (lifted / height), Montgomery form.
+        norm: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+}
+
+/// Records the kernel: `params.count` invocations reading `values` and `table`, writing `out`
+/// (fractions, eight words each).
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut GpuEncoder,
+    values: &GpuBuffer<u32>,
+    table: &GpuBuffer<u32>,
+    out: &GpuBuffer<u32>,
+    params: &Params,
+) -> GpuResult<()> {
+    KERNEL.record(ctx, encoder, params.count as u64, &[&values.buffer, &table.buffer, &out.buffer], params)
+}

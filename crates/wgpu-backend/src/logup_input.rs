@@ -1,0 +1,255 @@
+//! LogUp's GKR input layer on the GPU: for every AIR, interaction and row, the fraction
+//! (count, α-shifted fingerprint of the message with the bus index), laid out exactly as
+//! upstream's `prove_zerocheck_and_logup` (openvm-stark-backend,
+//! prover/logup_zerocheck/mod.rs) builds the input it hands to `fractional_sumcheck`.
+//!
+//! Upstream's construction, which this module reproduces:
+//! - The AIRs are taken in the proving context's order (sorted by height, tallest first). AIR
+//!   `t` of height `h_t` is lifted to `2^{max(log h_t, l_skip)}` rows; it contributes one slice
+//!   of that length per interaction, in `vk.symbolic_constraints.interactions` order.
+//! - `n_logup = calculate_n_logup(l_skip, Σ_t interactions_t · lifted_t)`, and the slices are
+//!   placed one after another by `StackedLayout::new(0, l_skip + n_logup, ..)` (width one) in a
+//!   table of `2^{l_skip + n_logup}` fractions; the sum is below that, so there is always padding.
+//! - On row `i` of AIR `t`, interaction `k` (bus `b`, message `m_0 .. m_{L-1}`, count `c`) gives
+//!   `p = c / (lifted_t / h_t)` and `q = β^L (b + 1) + Σ_j β^j m_j + α` (`EvalHelper::
+//!   eval_interactions`, then `q += α`); a lifted trace repeats its `h_t` fractions cyclically.
+//! - The rest of the table is padding `(0, α)` (upstream's `Frac::default()` plus α).
+//!
+//! Before the layer is built upstream grinds `params.logup.pow_bits` and samples α then β from
+//! the transcript (`transcript.grind`, `sample_ext`, `sample_ext`); the caller does that and
+//! passes α and β here. With no interaction at all upstream's input is empty, and so is this one.
+//!
+//! On the device: per AIR with interactions, the `constraint_eval` interpreter evaluates the
+//! AIR's program (constraints, then per interaction count and message fields) on chunks of rows
+//! sized to one storage binding, and the `logup_fractions` kernel turns each chunk's interaction
+//! outputs into fractions written straight into the input buffer; one more `logup_fractions`
+//! dispatch writes the padding. Nothing is read back.
+
+use openvm_stark_backend::{calculate_n_logup, prover::stacked_pcs::StackedLayout};
+use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuError};
+use p3_field::{Field, PrimeCharacteristicRing};
+use tracing::info_span;
+
+use crate::{
+    constraint_program::{ConstraintTraces, DeviceConstraintProgram, EvalOptions},
+    error::WgpuProverError,
+    field::{ext_words, word, EF, F},
+    kernels::{constraint_eval, logup_fractions},
+    logup_gkr::FracInput,
+};
+
+const OP: &str = "logup_input";
+/// Words of one fraction (p, q): two extension elements.
+const FRAC_WORDS: usize = 8;
+
+/// One AIR of the proving context: its compiled program on the device and its traces (with its
+/// public values), all of one height.
+pub struct LogupAir<'a> {
+    pub program: &'a DeviceConstraintProgram,
+    pub traces: ConstraintTraces<'a>,
+}
+
+impl LogupAir<'_> {
+    /// The AIR's trace height (its common main trace's, upstream's `common_main.height()`).
+    pub fn height(&self) -> Result<usize, WgpuProverError> {
+        self.traces
+            .mains
+            .last()
+            .map(|m| m.height)
+            .or(self.traces.preprocessed.map(|m| m.height))
+            .ok_or_else(|| WgpuProverError::InvalidInput(format!("{OP}: an AIR was given without traces")))
+    }
+}
+
+/// Where the fractions go: upstream's `n_logup` and its `interactions_layout`.
+#[derive(Clone, Debug)]
+pub struct InteractionsLayout {
+    pub n_logup: usize,
+    /// `sorted_cols[j] = (air, interaction, slice)`: the slice's `row_idx` is where the
+    /// interaction's `2^{slice.log_height()}` fractions start.
+    pub layout: StackedLayout,
+}
+
+impl InteractionsLayout {
+    /// Fractions in the input layer: `2^{l_skip + n_logup}`, or 0 without interactions.
+    pub fn len(&self) -> usize {
+        if self.layout.sorted_cols.is_empty() {
+            0
+        } else {
+            self.layout.height()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Upstream's interactions layout for AIRs with `(number of interactions, height)`, in the
+/// proving context's order (heights must not increase).
+pub fn interactions_layout(l_skip: usize, airs: &[(usize, usize)]) -> Result<InteractionsLayout, WgpuProverError> {
+    let mut meta = Vec::with_capacity(airs.len());
+    let mut total: u64 = 0;
+    for (t, &(num_interactions, height)) in airs.iter().enumerate() {
+        if !height.is_power_of_two() {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: AIR {t} has height {height}, not a power of two")));
+        }
+        let log_lifted = (height.trailing_zeros() as usize).max(l_skip);
+        if let Some(&(_, prev)) = meta.last() {
+            if log_lifted > prev {
+                return Err(WgpuProverError::InvalidInput(format!(
+                    "{OP}: AIR {t} is taller than the AIR before it; upstream sorts the proving context by height, tallest first"
+                )));
+            }
+        }
+        total = (num_interactions as u64)
+            .checked_shl(log_lifted as u32)
+            .and_then(|n| total.checked_add(n))
+            .ok_or_else(|| WgpuProverError::InvalidInput(format!("{OP}: the number of interaction rows overflows 64 bits")))?;
+        meta.push((num_interactions, log_lifted));
+    }
+    let n_logup = calculate_n_logup(l_skip, total);
+    let layout = StackedLayout::new(0, l_skip + n_logup, meta)
+        .map_err(|e| WgpuProverError::InvalidInput(format!("{OP}: interactions layout: {e}")))?;
+    Ok(InteractionsLayout { n_logup, layout })
+}
+
+/// Tuning of [`logup_input_layer`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LogupInputOptions {
+    /// The constraint interpreter's options.
+    pub eval: EvalOptions,
+    /// Caps the rows evaluated per chunk (otherwise as many as one storage binding holds).
+    pub max_chunk_rows: Option<usize>,
+}
+
+/// Builds LogUp's GKR input layer on the device from the AIRs (in the proving context's order),
+/// the skip length `l_skip` and the challenges α, β (sampled as upstream does, after the LogUp
+/// grind). Returns the input, ready for [`crate::logup_gkr::fractional_sumcheck`], and the layout.
+///
+/// Errors (before any GPU work) when heights are not powers of two or not sorted, when the
+/// programs' reads do not match the traces, or when the input layer does not fit one storage
+/// binding.
+pub fn logup_input_layer(
+    ctx: &GpuContext,
+    airs: &[LogupAir<'_>],
+    l_skip: usize,
+    alpha: EF,
+    beta: EF,
+    options: LogupInputOptions,
+) -> Result<(FracInput, InteractionsLayout), WgpuProverError> {
+    let LogupInputOptions { eval: options, max_chunk_rows } = options;
+    let _span = info_span!("logup_input_layer").entered();
+    let heights: Vec<usize> = airs.iter().map(LogupAir::height).collect::<Result<_, _>>()?;
+    let shape: Vec<(usize, usize)> = airs.iter().zip(&heights).map(|(a, &h)| (a.program.program.interactions.len(), h)).collect();
+    let layout = interactions_layout(l_skip, &shape)?;
+    let len = layout.len();
+    if len == 0 {
+        let input = FracInput::new(GpuBuffer::<u32>::zeroed(ctx, OP, FRAC_WORDS)?, 0)?;
+        return Ok((input, layout));
+    }
+    let bytes = len as u64 * FRAC_WORDS as u64 * 4;
+    if bytes > ctx.limits.max_binding_bytes() {
+        return Err(GpuError::BufferTooLargeIn {
+            op: OP.to_string(),
+            needed: bytes,
+            available: ctx.limits.max_binding_bytes(),
+            note: " (storage binding); splitting the GKR input layer over several bindings is not implemented yet".to_string(),
+        }
+        .into());
+    }
+
+    // The table: alpha, the powers of beta, then two entries per interaction of every AIR.
+    let max_len = airs.iter().flat_map(|a| a.program.program.interactions.iter().map(|i| i.message.len())).max().unwrap_or(0);
+    let beta_pows: Vec<EF> = beta.powers().take(max_len + 1).collect();
+    let mut table: Vec<[u32; 4]> = vec![ext_words(alpha)];
+    table.extend(beta_pows.iter().map(|&b| ext_words(b)));
+    let mut table_bases = Vec::with_capacity(airs.len());
+    for (t, air) in airs.iter().enumerate() {
+        table_bases.push(table.len());
+        let slices = &layout.layout.sorted_cols[layout.layout.mat_starts[t]..];
+        for (k, i) in air.program.program.interactions.iter().enumerate() {
+            let (_, _, slice) = slices[k];
+            let len = i.message.len();
+            table.push([i.count as u32, i.message.start as u32, len as u32, slice.row_idx as u32]);
+            let b = F::from_u32(i.bus_index as u32 + 1);
+            table.push(ext_words(beta_pows[len] * b + alpha));
+        }
+    }
+    let table_words: Vec<u32> = table.into_iter().flatten().collect();
+    let table = GpuBuffer::from_slice(ctx, "logup fraction table", &table_words)?;
+    let out = GpuBuffer::<u32>::uninit(ctx, OP, len * FRAC_WORDS)?;
+
+    // The slices fill the layer from its start; the rest is padding.
+    let used = layout.layout.sorted_cols.iter().map(|(_, _, s)| s.row_idx + (1usize << s.log_height())).max().unwrap_or(0);
+    let max_words = ctx.limits.max_binding_bytes() / 4;
+    for (t, air) in airs.iter().enumerate() {
+        let program = &air.program.program;
+        let num_interactions = program.interactions.len();
+        if num_interactions == 0 {
+            continue;
+        }
+        let height = heights[t];
+        let lifted = 1usize << (height.trailing_zeros() as usize).max(l_skip);
+        let norm = F::from_usize(lifted / height).inverse();
+
+        // Rows per chunk: the outputs of a chunk fit one binding, and so does the interpreter's
+        // scratch for its spilled slots (one slot per invocation, rounded up to workgroups).
+        let g = constraint_eval::geometry(&ctx.limits, program.num_slots, options);
+        let wg = g.shape.workgroup_size[0] as u64;
+        let mut chunk = (max_words / program.num_outputs.max(1) as u64).min(height as u64);
+        if let Some(cap) = max_chunk_rows {
+            chunk = chunk.min(cap as u64);
+        }
+        if g.spill_slots > 0 {
+            let scratch_rows = (max_words / g.spill_slots as u64) / wg * wg;
+            chunk = chunk.min(scratch_rows);
+        }
+        // The invocations of one fraction dispatch stay within 32 bits.
+        chunk = chunk.min((u32::MAX as u64) / (num_interactions * (lifted / height)) as u64);
+        require(OP, chunk > 0, || {
+            format!("AIR {t}: one row's {} outputs or spilled slots do not fit one storage binding", program.num_outputs)
+        })?;
+        let chunk = chunk as usize;
+        let values = GpuBuffer::<u32>::uninit(ctx, "logup interaction values", (program.num_outputs * chunk).max(1))?;
+        let mut row = 0;
+        while row < height {
+            let rows = chunk.min(height - row);
+            air.program.evaluate_into(ctx, &air.traces, row..row + rows, &values, options)?;
+            let num_fracs = num_interactions * (lifted / height) * rows;
+            let params = logup_fractions::Params {
+                count: num_fracs as u32,
+                num_fracs: num_fracs as u32,
+                rows: rows as u32,
+                row_start: row as u32,
+                height: height as u32,
+                lifted: lifted as u32,
+                table_base: table_bases[t] as u32,
+                norm: word(norm),
+                ..Default::default()
+            };
+            let mut enc = ctx.encoder(OP);
+            logup_fractions::record(ctx, &mut enc, &values, &table, &out, &params)?;
+            // The values buffer is reused by the next chunk.
+            ctx.submit_and_wait(OP, enc)?;
+            row += rows;
+        }
+    }
+    // Padding (0, alpha) after the last slice.
+    let padding = len - used;
+    if padding > 0 {
+        let params = logup_fractions::Params {
+            count: padding as u32,
+            num_fracs: 0,
+            rows: 1,
+            height: 1,
+            lifted: 1,
+            out_base: used as u32,
+            ..Default::default()
+        };
+        let mut enc = ctx.encoder(OP);
+        logup_fractions::record(ctx, &mut enc, &table, &table, &out, &params)?;
+        ctx.submit_and_wait(OP, enc)?;
+    }
+    Ok((FracInput::new(out, len)?, layout))
+}
