@@ -125,6 +125,8 @@ pub enum ConstraintProgramError {
     NotTopological { node: usize, child: usize },
     #[error("constraint program: output refers to node {node}, past the DAG's {nodes} nodes")]
     NoSuchNode { node: usize, nodes: usize },
+    #[error("constraint program: node {node} has an operand that was never computed")]
+    Malformed { node: usize },
 }
 
 /// Where an interaction's values are among a program's outputs.
@@ -254,11 +256,17 @@ impl ConstraintProgram {
                 SymbolicExpressionNode::Sub { .. } => (OP_SUB, children(&nodes[idx])),
                 SymbolicExpressionNode::Mul { .. } => (OP_MUL, children(&nodes[idx])),
                 SymbolicExpressionNode::Neg { .. } => (OP_NEG, children(&nodes[idx])),
-                _ => unreachable!("leaves have operands"),
+                // Leaves got their operand above.
+                _ => return Err(ConstraintProgramError::Malformed { node: idx }),
             };
-            let l = l.expect("arithmetic nodes have a left operand");
-            let a = operand[l].expect("children precede their parents").encode();
-            let bw = r.map(|r| operand[r].expect("children precede their parents").encode()).unwrap_or(0);
+            let child =
+                |c: Option<usize>| c.and_then(|c| operand[c].map(|o| (c, o))).ok_or(ConstraintProgramError::Malformed { node: idx });
+            let (l, a) = child(l)?;
+            let a = a.encode();
+            let bw = match r {
+                Some(_) => child(r)?.1.encode(),
+                None => 0,
+            };
             // Operands are read before the destination is written, so a child's slot freed
             // here may be the destination.
             release(l, &mut uses, &operand, &mut free);

@@ -15,7 +15,7 @@
 //! partial sums fused with the fold of the previous round's challenge (`gkr_sumcheck_round`,
 //! folding the four columns and eq into a second set of buffers, the two sets used in turn),
 //! the second pass (`ext_column_sums`) and the read-back of s(1), s(2), s(3). After the last
-//! round one more submission folds at the last challenge (`gkr_fold`) and reads the four layer
+//! round one more submission folds at the last challenge (`ext_fold` on the rows) and reads the four layer
 //! claims. Only round messages and layer claims reach the host, which observes and samples.
 
 use openvm_stark_backend::{
@@ -37,7 +37,8 @@ use crate::{
     kernels::{
         eq_table,
         ext_column_sums::{self, Partials},
-        gkr_fold, gkr_layer,
+        ext_fold::{self, Columns},
+        gkr_layer,
         gkr_sumcheck_round::{self, RoundBuffers},
     },
 };
@@ -207,8 +208,12 @@ pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC>>(
             rho.push(transcript.sample_ext());
         }
         // The last fold leaves one row: the layer's claims.
-        let r = *rho.last().expect("a layer above the root has at least one round");
-        gkr_fold::record(ctx, &mut enc, pq_cur, &sums, 1, r)?;
+        let Some(&r) = rho.last() else {
+            return Err(WgpuProverError::InvalidInput("fractional_sumcheck: a layer above the root ran no sumcheck round".into()));
+        };
+        // The matrix's rows are (p_0, q_0, p_1, q_1): four row-major columns.
+        let rows = (pq_cur, Columns::row_major(0, 4));
+        ext_fold::record(ctx, &mut enc, rows, (&sums, Columns::row_major(0, 4)), 4, 1, r)?;
         let claims = ext_from_words(sums.submit_and_read(ctx, OP, enc, 0..16)?);
         claims_per_layer.push(observe_claims(transcript, &claims));
         let mu = transcript.sample_ext();

@@ -320,8 +320,8 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
                     let size = 1usize << t.n_lift.saturating_sub(round - 2);
                     if size > 1 {
                         for buf in [&eq, &rot] {
-                            let from = (&buf[t.current], Columns { base: t.base, stride: 0 });
-                            let to = (&buf[1 - t.current], Columns { base: t.base, stride: 0 });
+                            let from = (&buf[t.current], Columns::col_major(t.base, 0));
+                            let to = (&buf[1 - t.current], Columns::col_major(t.base, 0));
                             ext_fold::record(ctx, &mut enc, from, to, 1, size / 2, u)?;
                         }
                         t.current = 1 - t.current;
@@ -421,10 +421,10 @@ fn record_folds(
 ) -> GpuResult<()> {
     for (c, f) in folded.iter().enumerate() {
         for (qk, &cols) in f.chunk_columns.iter().enumerate() {
-            let from = (&f.sets[current][qk], Columns { base: 0, stride: f.strides[current] });
+            let from = (&f.sets[current][qk], Columns::col_major(0, f.strides[current]));
             let to = match openings {
-                Some(out) => (&out[c], Columns { base: qk * f.columns_per_chunk, stride: 1 }),
-                None => (&f.sets[1 - current][qk], Columns { base: 0, stride: f.strides[1 - current] }),
+                Some(out) => (&out[c], Columns::col_major(qk * f.columns_per_chunk, 1)),
+                None => (&f.sets[1 - current][qk], Columns::col_major(0, f.strides[1 - current])),
             };
             ext_fold::record(ctx, enc, from, to, cols, height / 2, u)?;
         }

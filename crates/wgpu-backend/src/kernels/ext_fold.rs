@@ -16,17 +16,34 @@ kernel_params! {
         in_base: u32,
         out_base: u32,
         workgroup_base: u32,
-        _pad: u32,
+        in_row_stride: u32,
+        out_row_stride: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
         u: [u32; 4],
     }
 }
 
-/// Where the columns of a fold live: `columns` columns starting at element `base`, `stride`
-/// elements apart.
+/// Where the columns of a fold live: column c's entry x is element `base + c * stride + x *
+/// row_stride`.
 #[derive(Clone, Copy, Debug)]
 pub struct Columns {
     pub base: usize,
     pub stride: usize,
+    pub row_stride: usize,
+}
+
+impl Columns {
+    /// Columns `stride` elements apart, each contiguous.
+    pub fn col_major(base: usize, stride: usize) -> Self {
+        Self { base, stride, row_stride: 1 }
+    }
+
+    /// Rows of `width` elements, each contiguous.
+    pub fn row_major(base: usize, width: usize) -> Self {
+        Self { base, stride: 1, row_stride: width }
+    }
 }
 
 /// Records out[c][y] = in[c][2y] + u (in[c][2y + 1] - in[c][2y]) for `columns` columns and
@@ -50,6 +67,8 @@ pub fn record(
         out_stride: to.stride as u32,
         in_base: from.base as u32,
         out_base: to.base as u32,
+        in_row_stride: from.row_stride as u32,
+        out_row_stride: to.row_stride as u32,
         u: ext_words(u),
         ..Default::default()
     };

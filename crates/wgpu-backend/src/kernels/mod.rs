@@ -57,7 +57,6 @@ pub mod eq_table;
 pub mod ext_column_sums;
 pub mod ext_fold;
 pub mod field_ops;
-pub mod gkr_fold;
 pub mod gkr_layer;
 pub mod gkr_sumcheck_round;
 pub mod logup_fractions;
@@ -124,7 +123,6 @@ pub static ALL: &[&KernelDesc] = &[
     &eq_product::FACTORS_KERNEL.desc,
     &eq_product::ACCUMULATE_KERNEL.desc,
     &gkr_layer::KERNEL.desc,
-    &gkr_fold::KERNEL.desc,
     &gkr_sumcheck_round::KERNEL.desc,
     &constraint_eval::KERNEL.desc,
     &logup_fractions::KERNEL.desc,
