@@ -6,7 +6,7 @@
 //! neighbours. `layers[0]` is the query-leaf layer (upstream's `digest_layers[0]`), the last
 //! holds the root; every layer stays on the device for openings.
 
-use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuEncoder, GpuResult};
 use tracing::info_span;
 
 use crate::{
@@ -16,6 +16,8 @@ use crate::{
 };
 
 pub type Digest = [F; DIGEST];
+
+const OP: &str = "merkle_tree";
 
 /// Per query, the opened rows (each `rows_per_query` rows of the matrix's width), and per query
 /// the authentication path.
@@ -35,35 +37,64 @@ impl MerkleTree {
     /// Builds the tree over the rows of `matrix` (height a power of two).
     pub fn new(ctx: &GpuContext, matrix: ColumnMatrix, rows_per_query: usize) -> GpuResult<Self> {
         let _span = info_span!("merkle_tree").entered();
-        const OP: &str = "merkle_tree";
+        let mut enc = ctx.encoder(OP);
+        // Buffers only this submission uses stay alive until it completes.
+        let mut scratch = Vec::new();
+        let tree = Self::record(ctx, &mut enc, matrix, rows_per_query, &mut scratch)?;
+        ctx.submit_and_wait(OP, enc)?;
+        drop(scratch);
+        Ok(tree)
+    }
+
+    /// Builds the tree and reads its root back, in one submission.
+    pub fn new_with_root(ctx: &GpuContext, matrix: ColumnMatrix, rows_per_query: usize) -> GpuResult<(Self, Digest)> {
+        let _span = info_span!("merkle_tree").entered();
+        let mut enc = ctx.encoder(OP);
+        let mut scratch = Vec::new();
+        let tree = Self::record(ctx, &mut enc, matrix, rows_per_query, &mut scratch)?;
+        let root = tree.root_after(ctx, enc)?;
+        drop(scratch);
+        Ok((tree, root))
+    }
+
+    /// Records the tree's construction into `enc`. Buffers the recorded commands use but the
+    /// tree does not keep go to `scratch`, which must outlive the submission.
+    pub(crate) fn record(
+        ctx: &GpuContext,
+        enc: &mut GpuEncoder,
+        matrix: ColumnMatrix,
+        rows_per_query: usize,
+        scratch: &mut Vec<GpuBuffer<u32>>,
+    ) -> GpuResult<Self> {
         let height = matrix.height;
         require(OP, height.is_power_of_two(), || format!("matrix height {height} is not a power of two"))?;
         require(OP, rows_per_query.is_power_of_two() && rows_per_query <= height, || {
             format!("rows_per_query {rows_per_query} must be a power of two at most the height {height}")
         })?;
         let query_stride = height / rows_per_query;
-        let mut enc = ctx.encoder(OP);
-        // Buffers only this submission uses stay alive until it completes.
-        let mut scratch = Vec::new();
         let mut current = GpuBuffer::<u32>::uninit(ctx, "merkle leaves", height * DIGEST)?;
-        merkle_row_hash::record(ctx, &mut enc, &matrix, &current, &mut scratch)?;
+        merkle_row_hash::record(ctx, enc, &matrix, &current, scratch)?;
         let mut len = height;
         for _ in 0..rows_per_query.trailing_zeros() {
             len /= 2;
             let next = GpuBuffer::<u32>::uninit(ctx, "merkle layer", len * DIGEST)?;
-            merkle_compress_layer::record(ctx, &mut enc, &current, &next, query_stride)?;
+            merkle_compress_layer::record(ctx, enc, &current, &next, query_stride)?;
             scratch.push(std::mem::replace(&mut current, next));
         }
         let mut layers = vec![current];
         while len > 1 {
             len /= 2;
             let next = GpuBuffer::<u32>::uninit(ctx, "merkle layer", len * DIGEST)?;
-            merkle_compress_layer::record(ctx, &mut enc, &layers[layers.len() - 1], &next, 1)?;
+            merkle_compress_layer::record(ctx, enc, &layers[layers.len() - 1], &next, 1)?;
             layers.push(next);
         }
-        ctx.submit_and_wait(OP, enc)?;
-        drop(scratch);
         Ok(Self { matrix, rows_per_query, layers })
+    }
+
+    /// Submits `enc` (which builds this tree) and reads the root, in one submission.
+    pub(crate) fn root_after(&self, ctx: &GpuContext, enc: GpuEncoder) -> GpuResult<Digest> {
+        let root = self.layers[self.layers.len() - 1].submit_and_read(ctx, OP, enc, 0..DIGEST)?;
+        Ok(digests(root)[0])
     }
 
     pub fn query_stride(&self) -> usize {

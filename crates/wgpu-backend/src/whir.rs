@@ -23,7 +23,7 @@ use openvm_stark_backend::{
     FiatShamirTranscript, WhirConfig,
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;
-use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
+use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuEncoder, GpuError, GpuResult};
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, TwoAdicField};
 use tracing::info_span;
 
@@ -210,20 +210,29 @@ pub fn inner_product(ctx: &GpuContext, a: &ExtVec, b: &ExtVec) -> GpuResult<EF> 
 
 /// The fold of `v` in its lowest variable at `alpha`.
 pub fn fold(ctx: &GpuContext, v: &ExtVec, alpha: EF) -> GpuResult<ExtVec> {
+    one_submission(ctx, whir_fold::NAME, |enc| record_fold(ctx, enc, v, alpha))
+}
+
+/// Records [`fold`] into `enc`; `v` must outlive the submission.
+fn record_fold(ctx: &GpuContext, enc: &mut GpuEncoder, v: &ExtVec, alpha: EF) -> GpuResult<ExtVec> {
     let half = v.len / 2;
     let out = ExtVec::uninit(ctx, whir_fold::NAME, half)?;
-    one_submission(ctx, whir_fold::NAME, |enc| whir_fold::record(ctx, enc, &v.buffer, &out.buffer, half, alpha))?;
+    whir_fold::record(ctx, enc, &v.buffer, &out.buffer, half, alpha)?;
     Ok(out)
 }
 
 fn transformed(ctx: &GpuContext, v: &ExtVec, coef: F) -> GpuResult<ExtVec> {
+    one_submission(ctx, mle_butterfly::NAME, |enc| record_transformed(ctx, enc, v, coef))
+}
+
+/// Records the coefficient/evaluation transform of `v` into a new vector; `v` must outlive the
+/// submission.
+fn record_transformed(ctx: &GpuContext, enc: &mut GpuEncoder, v: &ExtVec, coef: F) -> GpuResult<ExtVec> {
     let out = ExtVec::uninit(ctx, mle_butterfly::NAME, v.len)?;
     let m = v.log_len();
     require(mle_butterfly::NAME, v.len.is_power_of_two(), || format!("length {} is not a power of two", v.len))?;
-    one_submission(ctx, mle_butterfly::NAME, |enc| {
-        ctx.scoped(mle_butterfly::NAME, || enc.copy_buffer_to_buffer(&v.buffer.buffer, 0, &out.buffer.buffer, 0, 16 * v.len as u64))?;
-        mle_butterfly::record_levels(ctx, enc, &out.buffer, m, 4, 0..m, coef)
-    })?;
+    ctx.scoped(mle_butterfly::NAME, || enc.copy_buffer_to_buffer(&v.buffer.buffer, 0, &out.buffer.buffer, 0, 16 * v.len as u64))?;
+    mle_butterfly::record_levels(ctx, enc, &out.buffer, m, 4, 0..m, coef)?;
     Ok(out)
 }
 
@@ -249,17 +258,25 @@ pub fn mle_eval(ctx: &GpuContext, evals: &ExtVec, point: &[EF]) -> GpuResult<EF>
 /// The Reed–Solomon codeword of `coeffs` (zero-padded) on the subgroup of 2^log_height points,
 /// as a 4-column base matrix (the extension elements' components).
 pub fn rs_codeword(ctx: &GpuContext, coeffs: ExtVec, log_height: usize) -> GpuResult<ColumnMatrix> {
+    one_submission(ctx, "whir_codeword", |enc| Ok(record_rs_codeword(ctx, enc, coeffs, log_height)?.0))
+}
+
+/// Records [`rs_codeword`]; the second matrix holds `coeffs` and must outlive the submission.
+fn record_rs_codeword(
+    ctx: &GpuContext,
+    enc: &mut GpuEncoder,
+    coeffs: ExtVec,
+    log_height: usize,
+) -> GpuResult<(ColumnMatrix, ColumnMatrix)> {
     const OP: &str = "whir_codeword";
     require(OP, log_height <= 27 && coeffs.len <= 1 << log_height, || {
         format!("{} coefficients on 2^{log_height} points (at most 2^27)", coeffs.len)
     })?;
     let src = ColumnMatrix { height: coeffs.len, width: 4, columns_per_chunk: 4, chunks: vec![coeffs.buffer] };
     let dst = ColumnMatrix::uninit(ctx, OP, 1 << log_height, 4)?;
-    one_submission(ctx, OP, |enc| {
-        ntt::record_bitrev_gather(ctx, enc, &src, &dst, F::ONE, None)?;
-        ntt::record_dit_passes(ctx, enc, &dst, false)
-    })?;
-    Ok(dst)
+    ntt::record_bitrev_gather(ctx, enc, &src, &dst, F::ONE, None)?;
+    ntt::record_dit_passes(ctx, enc, &dst, false)?;
+    Ok((dst, src))
 }
 
 fn exp_powers_of_2<T: Field>(x: T, count: usize) -> Vec<T> {
@@ -341,17 +358,27 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
             folding_pow_witnesses.push(grind(ctx, transcript, whir.folding_pow_bits)?);
             alpha = Some(transcript.sample_ext());
         }
+        // The last fold, the coefficients of g and (but in the last round) its codeword, Merkle
+        // tree and root: one submission. Inputs of the recorded commands stay alive in `keep`
+        // until it completes.
+        let mut enc = ctx.encoder("whir_round");
+        let mut keep: Vec<ExtVec> = Vec::new();
         if let Some(alpha) = alpha {
-            f = fold(ctx, &f, alpha)?;
-            w = fold(ctx, &w, alpha)?;
+            let (nf, nw) = (record_fold(ctx, &mut enc, &f, alpha)?, record_fold(ctx, &mut enc, &w, alpha)?);
+            keep.push(std::mem::replace(&mut f, nf));
+            keep.push(std::mem::replace(&mut w, nw));
         }
-        let coeffs = evals_to_coeffs(ctx, &f)?;
+        let coeffs = record_transformed(ctx, &mut enc, &f, F::NEG_ONE)?;
         let (g_tree, z0) = if !is_last {
             let (tree, root) = info_span!("whir_codeword_commit").in_scope(|| {
-                let tree = MerkleTree::new(ctx, rs_codeword(ctx, coeffs, log_rs - 1)?, 1 << k)?;
-                let root = tree.root(ctx)?;
+                let (codeword, source) = record_rs_codeword(ctx, &mut enc, coeffs, log_rs - 1)?;
+                let mut scratch = Vec::new();
+                let tree = MerkleTree::record(ctx, &mut enc, codeword, 1 << k, &mut scratch)?;
+                let root = tree.root_after(ctx, std::mem::replace(&mut enc, ctx.encoder("whir_round")))?;
+                drop((scratch, source));
                 Ok::<_, GpuError>((tree, root))
             })?;
+            drop(keep);
             transcript.observe_commit(root);
             codeword_commits.push(root);
             let z0: EF = transcript.sample_ext();
@@ -360,6 +387,8 @@ pub fn prove_whir_opening<TS: FiatShamirTranscript<SC> + 'static>(
             ood_values.push(ood);
             (Some(tree), Some(z0))
         } else {
+            ctx.submit_and_wait("whir_round", enc)?;
+            drop(keep);
             let coeffs = coeffs.download(ctx)?;
             for &c in &coeffs {
                 transcript.observe_ext(c);
