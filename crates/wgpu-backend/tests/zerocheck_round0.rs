@@ -221,3 +221,18 @@ fn short_xi_is_an_error() {
         zerocheck_round0_polys(&gpu, &[air], 2, &[EF::default(); 3], EF::default(), Round0Options::default()).unwrap_err().to_string();
     assert!(err.contains("xi"), "{err}");
 }
+
+/// keccakf with 2048 rows under the tiny profile: the trace spans two storage bindings and the
+/// virtual columns of all blocks do not fit one, so the blocks go in chunks sized by the limits.
+#[test]
+fn keccakf_trace_split_over_bindings() {
+    let params = app_params_with_100_bits_security(14);
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params);
+    let case = case(&engine, "keccakf 2048 rows", KeccakfFixture { perms: 85 });
+    assert_eq!(case.ctx.per_trace[0].1.common_main.height(), 2048);
+    let (profile, gpu) = (LimitProfile::Tiny, common::ctx(LimitProfile::Tiny));
+    let m = ColumnMatrix::zeroed(&gpu, "probe", 2048, case.ctx.per_trace[0].1.common_main.width()).unwrap();
+    assert!(m.chunks.len() > 1, "the test trace should need several bindings on {profile}");
+    drop(m);
+    check(&gpu, profile, &case, Round0Options::default(), 400);
+}
