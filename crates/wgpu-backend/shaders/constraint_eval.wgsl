@@ -2,6 +2,11 @@
 // invocation per row runs every instruction of an AIR's compiled program and writes each output
 // (constraints, interaction counts and message fields) of its row to out[o * row_count + i].
 //
+// Virtual-row mode (entry point main_virtual, zerocheck round 0): the rows are not trace rows
+// but points of cosets of the skip domain, whose interpolated trace columns and selectors
+// zerocheck_round0_expand wrote to a buffer bound as trace0 (see virtual_operand). A separate
+// entry point, so that the row interpreter's pipeline stays as it was.
+//
 // Slots below FAST_SLOTS live in this invocation's column of a workgroup-memory table
 // (slot-major); the rest spill to `scratch`, slot-major across the whole grid. Trace columns
 // come from up to four column-major chunk buffers; values[2p], values[2p + 1] give partition p's
@@ -27,6 +32,7 @@ const TAG_VAR: u32 = 2u;
 const SPECIAL_IS_FIRST_ROW: u32 = 0u;
 const SPECIAL_IS_LAST_ROW: u32 = 1u;
 const SPECIAL_IS_TRANSITION: u32 = 2u;
+const SPECIAL_PUBLIC: u32 = 3u;
 
 struct Params {
     row_start: u32,
@@ -37,6 +43,10 @@ struct Params {
     public_base: u32,
     scratch_stride: u32,
     workgroup_base: u32,
+    vmap_base: u32,
+    next_stride: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> program: array<vec4<u32>>;
@@ -131,6 +141,63 @@ fn main(inv: Invocation) {
             }
             case OP_MUL: {
                 slot_store(ins.y, lid, i, bb_mul(a, operand(ins.w, row, lid, i)));
+            }
+            case OP_NEG: {
+                slot_store(ins.y, lid, i, bb_neg(a));
+            }
+            default: {
+                out[ins.y * params.row_count + i] = a;
+            }
+        }
+    }
+}
+
+// Virtual-row mode: an operand at virtual row i. Trace variables and selectors are read from the
+// virtual columns bound as trace0 (column-major, row_count rows each): selectors at columns
+// 0 (is_first_row), 1 (is_last_row), 2 (is_transition); variable (partition p, column c, row
+// offset o) at column values[vmap_base + p] + c * next_stride + o.
+fn virtual_operand(word: u32, i: u32, lid: u32) -> u32 {
+    let tag = word >> 30u;
+    if (tag == TAG_SLOT) {
+        return slot_load(word & 0x3fffffffu, lid, i);
+    }
+    if (tag == TAG_CONST) {
+        return values[params.const_base + (word & 0x3fffffffu)];
+    }
+    if (tag == TAG_VAR) {
+        let part = (word >> 24u) & 0x1fu;
+        let column = word & 0xffffffu;
+        let offset = (word >> 29u) & 1u;
+        let vcol = values[params.vmap_base + part] + column * params.next_stride + offset;
+        return trace_word(0u, vcol * params.row_count + i);
+    }
+    let kind = (word >> 28u) & 3u;
+    if (kind == SPECIAL_PUBLIC) {
+        return values[params.public_base + (word & 0x0fffffffu)];
+    }
+    // (Through trace_word, so that the entry point binds the same buffers as main.)
+    return trace_word(0u, kind * params.row_count + i);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main_virtual(inv: Invocation) {
+    let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
+    if (i >= params.row_count) {
+        return;
+    }
+    let lid = inv.lid;
+    for (var pc = 0u; pc < params.num_instructions; pc++) {
+        let ins = program[pc];
+        let a = virtual_operand(ins.z, i, lid);
+        switch ins.x {
+            case OP_ADD: {
+                slot_store(ins.y, lid, i, bb_add(a, virtual_operand(ins.w, i, lid)));
+            }
+            case OP_SUB: {
+                slot_store(ins.y, lid, i, bb_sub(a, virtual_operand(ins.w, i, lid)));
+            }
+            case OP_MUL: {
+                slot_store(ins.y, lid, i, bb_mul(a, virtual_operand(ins.w, i, lid)));
             }
             case OP_NEG: {
                 slot_store(ins.y, lid, i, bb_neg(a));

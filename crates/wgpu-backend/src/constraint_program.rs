@@ -427,6 +427,28 @@ impl DeviceConstraintProgram {
         constraint_eval::evaluate(ctx, &self.instructions, &self.program, traces, rows, out, options)
     }
 
+    /// Evaluates every output on virtual rows (zerocheck round 0: points of the skip domain's
+    /// cosets, see [`constraint_eval::VirtualRows`]) into `out`, output-major over the rows, and
+    /// waits for the GPU.
+    pub fn evaluate_virtual_into(
+        &self,
+        ctx: &GpuContext,
+        traces: &ConstraintTraces<'_>,
+        rows: constraint_eval::VirtualRows<'_>,
+        out: &GpuBuffer<u32>,
+        options: EvalOptions,
+    ) -> GpuResult<()> {
+        constraint_eval::evaluate_mode(
+            ctx,
+            &self.instructions,
+            &self.program,
+            traces,
+            constraint_eval::EvalRows::Virtual(rows),
+            out,
+            options,
+        )
+    }
+
     /// Evaluates every output on rows `rows` and reads the values back.
     pub fn evaluate(
         &self,

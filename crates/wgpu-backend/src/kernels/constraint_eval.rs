@@ -43,7 +43,35 @@ kernel_params! {
         /// of the whole grid).
         scratch_stride: u32,
         workgroup_base: u32,
+        /// Virtual-row mode (entry point `main_virtual`): where the partitions' first virtual
+        /// columns are in the values buffer, and virtual columns per trace column (2 when next
+        /// rows are read).
+        vmap_base: u32,
+        next_stride: u32,
+        _pad0: u32,
+        _pad1: u32,
     }
+}
+
+/// Virtual-row mode (zerocheck round 0): `rows` rows whose trace variables and selectors are
+/// read from `buffer`, column-major with `rows` rows per column, as
+/// `kernels::zerocheck_round0_expand` writes it: selectors at columns 0, 1, 2 (is_first_row,
+/// is_last_row, is_transition), variable (partition `p`, column `c`, row offset `o`) at
+/// `partition_bases[p] + c * next_stride + o`. The traces are still given, for their checks.
+#[derive(Clone)]
+pub struct VirtualRows<'a> {
+    pub buffer: &'a GpuBuffer<u32>,
+    pub rows: usize,
+    pub partition_bases: &'a [u32],
+    pub next_stride: u32,
+}
+
+/// Which rows [`evaluate_mode`] evaluates.
+#[derive(Clone)]
+pub enum EvalRows<'a> {
+    /// Trace rows.
+    Trace(std::ops::Range<usize>),
+    Virtual(VirtualRows<'a>),
 }
 
 /// The geometry for a program needing `slots` slots.
@@ -53,7 +81,12 @@ pub fn geometry(limits: &DeviceLimits, slots: u32, options: EvalOptions) -> Cons
 }
 
 pub fn key(g: &ConstraintEvalGeometry) -> PipelineKey {
-    PipelineKey::new(NAME, "main")
+    key_for(g, "main")
+}
+
+/// The pipeline of entry point `entry` (`main`: trace rows; `main_virtual`: virtual rows).
+fn key_for(g: &ConstraintEvalGeometry, entry: &'static str) -> PipelineKey {
+    PipelineKey::new(NAME, entry)
         .constant("WORKGROUP_SIZE", g.shape.workgroup_size[0])
         .constant("FAST_SLOTS", g.fast_slots)
         .constant("FAST_WORDS", g.fast_words())
@@ -65,7 +98,14 @@ fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::l
     let fewest = constraint_eval(limits, 1, None);
     Ok([("most fast slots", most), ("one fast slot", fewest)]
         .into_iter()
-        .map(|(variant, g)| KernelPlan { kernel: KERNEL.source(), variant: variant.into(), key: key(&g), shape: g.shape })
+        .flat_map(|(variant, g)| {
+            [("main", ""), ("main_virtual", ", virtual rows")].map(|(entry, mode)| KernelPlan {
+                kernel: KERNEL.source(),
+                variant: format!("{variant}{mode}"),
+                key: key_for(&g, entry),
+                shape: g.shape,
+            })
+        })
         .collect())
 }
 
@@ -77,6 +117,20 @@ pub(crate) fn evaluate(
     program: &ConstraintProgram,
     traces: &ConstraintTraces<'_>,
     rows: std::ops::Range<usize>,
+    out: &GpuBuffer<u32>,
+    options: EvalOptions,
+) -> GpuResult<()> {
+    evaluate_mode(ctx, instructions, program, traces, EvalRows::Trace(rows), out, options)
+}
+
+/// [`evaluate`] on trace rows or on skip-domain points ([`EvalRows`]); the outputs are
+/// output-major over the evaluated (virtual) rows.
+pub(crate) fn evaluate_mode(
+    ctx: &GpuContext,
+    instructions: &GpuBuffer<u32>,
+    program: &ConstraintProgram,
+    traces: &ConstraintTraces<'_>,
+    mode: EvalRows<'_>,
     out: &GpuBuffer<u32>,
     options: EvalOptions,
 ) -> GpuResult<()> {
@@ -107,8 +161,26 @@ pub(crate) fn evaluate(
     require(NAME, traces.public_values.len() >= program.num_public_values, || {
         format!("{} public values given, the program reads {}", traces.public_values.len(), program.num_public_values)
     })?;
-    require(NAME, rows.start <= rows.end && rows.end <= height, || format!("rows {rows:?} outside a trace of height {height}"))?;
-    let count = rows.len();
+    let (row_start, count) = match &mode {
+        EvalRows::Trace(rows) => {
+            require(NAME, rows.start <= rows.end && rows.end <= height, || format!("rows {rows:?} outside a trace of height {height}"))?;
+            (rows.start, rows.len())
+        }
+        EvalRows::Virtual(v) => {
+            let columns = (0..program.partition_columns.len())
+                .map(|p| v.partition_bases.get(p).map(|&b| b as u64 + program.partition_columns[p] as u64 * v.next_stride as u64))
+                .try_fold(3u64, |acc, c| c.map(|c| acc.max(c)));
+            require(NAME, columns.is_some(), || "a partition the program reads has no virtual columns".to_string())?;
+            require(NAME, !program.needs_next || v.next_stride == 2, || {
+                "the program reads next rows; the virtual columns have none".into()
+            })?;
+            let words = columns.unwrap_or(0) * v.rows as u64;
+            require(NAME, words <= v.buffer.len() as u64 && v.rows <= u32::MAX as usize, || {
+                format!("{words} virtual words exceed the buffer's {}", v.buffer.len())
+            })?;
+            (0, v.rows)
+        }
+    };
     let out_words = program.num_outputs as u64 * count as u64;
     require(NAME, out_words <= out.len() as u64, || format!("{out_words} output words exceed the output buffer's {}", out.len()))?;
     require(NAME, out_words * 4 <= ctx.limits.max_binding_bytes(), || {
@@ -136,7 +208,7 @@ pub(crate) fn evaluate(
             _ => values.extend([0, 1]),
         }
     }
-    require(NAME, chunks.len() <= TRACE_BINDINGS, || {
+    require(NAME, matches!(mode, EvalRows::Virtual(_)) || chunks.len() <= TRACE_BINDINGS, || {
         format!(
             "the traces span {} buffers (partitions split to fit a {}-byte binding), the kernel binds at most {TRACE_BINDINGS}",
             chunks.len(),
@@ -147,6 +219,14 @@ pub(crate) fn evaluate(
     values.extend_from_slice(constant_words(program));
     let public_base = values.len() as u32;
     values.extend_from_slice(as_words(traces.public_values));
+    let vmap_base = values.len() as u32;
+    let next_stride = match &mode {
+        EvalRows::Trace(_) => 1,
+        EvalRows::Virtual(v) => {
+            values.extend_from_slice(v.partition_bases);
+            v.next_stride
+        }
+    };
     let values = GpuBuffer::from_slice(ctx, "constraint values table", &values)?;
 
     let g = geometry(&ctx.limits, program.num_slots, options);
@@ -173,7 +253,7 @@ pub(crate) fn evaluate(
         chunks.push(chunks[0]);
     }
     let params = Params {
-        row_start: rows.start as u32,
+        row_start: row_start as u32,
         row_count: count as u32,
         height: height as u32,
         num_instructions: program.instructions.len() as u32,
@@ -181,8 +261,17 @@ pub(crate) fn evaluate(
         public_base,
         scratch_stride: stride as u32,
         workgroup_base: 0,
+        vmap_base,
+        next_stride,
+        _pad0: 0,
+        _pad1: 0,
     };
-    let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
+    if let EvalRows::Virtual(v) = &mode {
+        // The interpreter reads the virtual columns, not the traces.
+        chunks = vec![&v.buffer.buffer; TRACE_BINDINGS];
+    }
+    let entry = if matches!(mode, EvalRows::Virtual(_)) { "main_virtual" } else { "main" };
+    let pipeline = KERNEL.pipeline(ctx, &key_for(&g, entry))?;
     let mut buffers = vec![&instructions.buffer, &values.buffer, &out.buffer, &scratch.buffer];
     buffers.extend(chunks);
     let mut encoder = ctx.encoder(NAME);

@@ -79,6 +79,8 @@ pub mod twiddles;
 pub mod whir_fold;
 pub mod whir_mu_batch;
 pub mod whir_reduce;
+pub mod zerocheck_round0_batch;
+pub mod zerocheck_round0_expand;
 
 use std::{marker::PhantomData, sync::Arc};
 
@@ -126,6 +128,8 @@ pub static ALL: &[&KernelDesc] = &[
     &gkr_sumcheck_round::KERNEL.desc,
     &constraint_eval::KERNEL.desc,
     &logup_fractions::KERNEL.desc,
+    &zerocheck_round0_batch::KERNEL.desc,
+    &zerocheck_round0_expand::KERNEL.desc,
 ];
 
 /// A kernel's WGSL: its source (named as the file) and the file under shaders/.

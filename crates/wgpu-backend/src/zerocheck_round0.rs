@@ -1,0 +1,416 @@
+//! Round 0 of the batched zerocheck on the GPU (upstream's
+//! `LogupZerocheckCpu::sumcheck_uni_round0_polys`, openvm-stark-backend
+//! prover/logup_zerocheck/cpu.rs, span `prover.rap_constraints.round0`).
+//!
+//! Upstream, per AIR `T` of height `h` (lifted to `2^{l_skip + ñ}` rows, `ñ = max(log h - l_skip,
+//! 0)`) and of constraint degree `d`: for every block `x` of `2^l_skip` rows, every column's
+//! values on the skip domain `D = <ω>` are interpolated and evaluated on the `d - 1` cosets
+//! `g^{c+1} D` (`g` the field's generator), so are the selectors of its lifted selector matrix
+//! and the next-row columns; the constraints are evaluated there, batched with the powers of λ,
+//! weighted by `eq(ξ[l_skip..l_skip + ñ], x)` and summed over the blocks; divided by the
+//! vanishing polynomial `Z^{2^l_skip} - 1` they are the evaluations of `q` on the cosets, which
+//! `UnivariatePoly::from_geometric_cosets_evals_idft` interpolates; `s'_0 = (Z^{2^l_skip} - 1) q`.
+//!
+//! On the device, in chunks of blocks: `zerocheck_round0_expand` writes the virtual columns,
+//! every trace variable (this row and next) and selector the AIR's program reads, on the virtual
+//! rows (block, point), each the block's column interpolated on the skip domain and evaluated
+//! at the point through a Lagrange table (algebraically the inverse NTT then coset NTT upstream
+//! does, so the values are identical); the `constraint_eval` interpreter's virtual-row entry
+//! point runs the program on them; `zerocheck_round0_batch` batches
+//! the constraint values with λ's powers and eq per group of blocks and `ext_column_sums` adds
+//! the groups (a two-pass reduction), in chunks of blocks sized to one storage binding. The host
+//! adds the chunks' sums (one extension element per point and chunk), divides by the vanishing
+//! polynomial (constant on each coset) and interpolates as upstream does.
+//!
+//! LogUp's input-layer polynomials (numerator and denominator per AIR with interactions, on
+//! `d` cosets, no vanishing polynomial) come from the same evaluation: their sums weight the
+//! interaction counts, and the message fields, with `eq(ξ_3, b_{T,σ})` and the powers of β; the
+//! denominators' constant part `β^{len} (bus + 1)` is added on the host, times the sum of the
+//! eq weights. [`sumcheck_uni_round0_polys`] returns upstream's whole output,
+//! [`zerocheck_round0_polys`] only the zerocheck part.
+
+use openvm_stark_backend::{
+    poly_common::{eval_eq_mle, UnivariatePoly},
+    prover::{poly::evals_eq_hypercubes, sumcheck::sumcheck_round0_deg},
+};
+use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuError};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32, TwoAdicField};
+use p3_matrix::dense::RowMajorMatrix;
+use tracing::info_span;
+
+use crate::{
+    constraint_program::{ConstraintTraces, DeviceConstraintProgram, EvalOptions},
+    error::WgpuProverError,
+    field::{ext_as_words, ext_from_words, EF, F},
+    kernels::{
+        constraint_eval::{self, VirtualRows},
+        ext_column_sums, zerocheck_round0_batch,
+        zerocheck_round0_expand::{self, ExpandRows, VirtualLayout},
+    },
+    logup_input::InteractionsLayout,
+};
+
+const OP: &str = "zerocheck_round0";
+
+/// One AIR of the proving context (in its order): its compiled program on the device, its
+/// traces with public values, and upstream's `vk.max_constraint_degree`.
+pub struct Round0Air<'a> {
+    pub program: &'a DeviceConstraintProgram,
+    pub traces: ConstraintTraces<'a>,
+    pub constraint_degree: usize,
+}
+
+impl Round0Air<'_> {
+    /// The AIR's trace height (its common main trace's).
+    pub fn height(&self) -> Result<usize, WgpuProverError> {
+        self.traces
+            .mains
+            .last()
+            .map(|m| m.height)
+            .or(self.traces.preprocessed.map(|m| m.height))
+            .ok_or_else(|| WgpuProverError::InvalidInput(format!("{OP}: an AIR was given without traces")))
+    }
+}
+
+/// Tuning of round 0.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Round0Options {
+    /// The constraint interpreter's options.
+    pub eval: EvalOptions,
+    /// Caps the blocks of 2^l_skip rows evaluated per chunk (otherwise as many as one storage
+    /// binding holds).
+    pub max_chunk_blocks: Option<usize>,
+}
+
+/// LogUp's inputs to round 0: upstream's interactions layout
+/// ([`crate::logup_input::interactions_layout`], as `logup_input_layer` returns it, with
+/// `n_logup`) and LogUp's β (the denominators here exclude α, as upstream's).
+#[derive(Clone, Copy, Debug)]
+pub struct LogupRound0<'a> {
+    pub layout: &'a InteractionsLayout,
+    pub beta: EF,
+}
+
+/// Upstream's `sumcheck_uni_round0_polys`: per AIR the LogUp numerator and denominator
+/// polynomials (empty for an AIR without interactions), then per AIR the zerocheck polynomial
+/// (`3 * airs.len()` polynomials), in coefficient form. `xi` is upstream's full ξ
+/// (`l_skip + max(n_max, n_logup)` elements) and `lambda` the batching challenge.
+pub fn sumcheck_uni_round0_polys(
+    ctx: &GpuContext,
+    airs: &[Round0Air<'_>],
+    l_skip: usize,
+    logup: LogupRound0<'_>,
+    xi: &[EF],
+    lambda: EF,
+    options: Round0Options,
+) -> Result<Vec<UnivariatePoly<EF>>, WgpuProverError> {
+    let _span = info_span!("zerocheck_round0").entered();
+    let max_len = airs.iter().flat_map(|a| a.program.program.interactions.iter().map(|i| i.message.len())).max().unwrap_or(0);
+    let beta_pows: Vec<EF> = logup.beta.powers().take(max_len + 1).collect();
+    let lambda_pows = lambda_powers(airs, lambda);
+    let mut logups = Vec::with_capacity(2 * airs.len());
+    let mut zerochecks = Vec::with_capacity(airs.len());
+    for (t, air) in airs.iter().enumerate() {
+        let (logup, zerocheck) = air_polys(ctx, t, air, l_skip, xi, &lambda_pows, Some((logup.layout, &beta_pows)), options)?;
+        logups.extend(logup.unwrap_or_else(|| [UnivariatePoly::new(vec![]), UnivariatePoly::new(vec![])]));
+        zerochecks.push(zerocheck);
+    }
+    logups.extend(zerochecks);
+    Ok(logups)
+}
+
+/// The zerocheck part of upstream's `sumcheck_uni_round0_polys`: per AIR, `s'_0` in coefficient
+/// form (upstream's last `airs.len()` polynomials).
+pub fn zerocheck_round0_polys(
+    ctx: &GpuContext,
+    airs: &[Round0Air<'_>],
+    l_skip: usize,
+    xi: &[EF],
+    lambda: EF,
+    options: Round0Options,
+) -> Result<Vec<UnivariatePoly<EF>>, WgpuProverError> {
+    let _span = info_span!("zerocheck_round0").entered();
+    let lambda_pows = lambda_powers(airs, lambda);
+    airs.iter().enumerate().map(|(t, air)| Ok(air_polys(ctx, t, air, l_skip, xi, &lambda_pows, None, options)?.1)).collect()
+}
+
+fn lambda_powers(airs: &[Round0Air<'_>], lambda: EF) -> Vec<EF> {
+    let max_constraints = airs.iter().map(|a| a.program.program.num_constraints).max().unwrap_or(0);
+    lambda.powers().take(max_constraints).collect()
+}
+
+/// The points of the `cosets` cosets `g^{c+1} D` (point `c * 2^l + i` is `g^{c+1} ω^i`) and the
+/// Lagrange table of `D` at them: `table[p * 2^l + k] = L_k(z_p) = ω^k (z_p^{2^l} - 1) /
+/// (2^l (z_p - ω^k))`.
+fn lagrange_table(l_skip: usize, cosets: usize) -> Vec<F> {
+    let n = 1usize << l_skip;
+    let omega = F::two_adic_generator(l_skip);
+    let omega_pows: Vec<F> = omega.powers().take(n).collect();
+    let n_inv = F::from_usize(n).inverse();
+    let mut table = Vec::with_capacity(cosets * n * n);
+    let mut shift = F::GENERATOR;
+    for _ in 0..cosets {
+        let vanishing = shift.exp_power_of_2(l_skip) - F::ONE;
+        for &w in &omega_pows {
+            let z = shift * w;
+            for &wk in &omega_pows {
+                table.push(wk * vanishing * n_inv * (z - wk).inverse());
+            }
+        }
+        shift *= F::GENERATOR;
+    }
+    table
+}
+
+/// One weighted sum of a program's outputs over the first `points` points (see
+/// `zerocheck_round0_batch`), plus `constant` times eq at every point.
+struct WeightedSum {
+    points: usize,
+    terms: Vec<(u32, EF)>,
+    constant: EF,
+}
+
+/// Interpolates per-point sums (point `c * 2^l + i` on coset `c`) on `cosets` cosets, as
+/// upstream's `sumcheck_uni_round0_poly` does.
+fn interpolate(l_skip: usize, cosets: usize, sums: &[EF]) -> UnivariatePoly<EF> {
+    let n = 1usize << l_skip;
+    if cosets == 0 {
+        return UnivariatePoly::new(vec![]);
+    }
+    let mut evals = vec![EF::ZERO; cosets * n];
+    for c in 0..cosets {
+        for i in 0..n {
+            evals[i * cosets + c] = sums[c * n + i];
+        }
+    }
+    UnivariatePoly::from_geometric_cosets_evals_idft(RowMajorMatrix::new(evals, cosets), F::GENERATOR, F::GENERATOR)
+}
+
+/// One AIR's LogUp polynomials (when `logup` is given and the AIR has interactions) and its
+/// zerocheck polynomial.
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn air_polys(
+    ctx: &GpuContext,
+    t: usize,
+    air: &Round0Air<'_>,
+    l_skip: usize,
+    xi: &[EF],
+    lambda_pows: &[EF],
+    logup: Option<(&InteractionsLayout, &[EF])>,
+    options: Round0Options,
+) -> Result<(Option<[UnivariatePoly<EF>; 2]>, UnivariatePoly<EF>), WgpuProverError> {
+    let height = air.height()?;
+    if !height.is_power_of_two() {
+        return Err(WgpuProverError::InvalidInput(format!("{OP}: AIR {t} has height {height}, not a power of two")));
+    }
+    if l_skip > F::TWO_ADICITY || l_skip > 20 {
+        return Err(WgpuProverError::InvalidInput(format!("{OP}: l_skip = {l_skip} is too large")));
+    }
+    let program = &air.program.program;
+    let deg = air.constraint_degree;
+    let n = 1usize << l_skip;
+    let log_height = height.trailing_zeros() as usize;
+    let n_lift = log_height.saturating_sub(l_skip);
+    if xi.len() < l_skip + n_lift {
+        return Err(WgpuProverError::InvalidInput(format!(
+            "{OP}: AIR {t} needs {} elements of xi, {} were given",
+            l_skip + n_lift,
+            xi.len()
+        )));
+    }
+    // The sums: the zerocheck on deg - 1 cosets, LogUp's numerator and denominator on deg.
+    let zc_cosets = deg.saturating_sub(1);
+    let mut sums = vec![WeightedSum {
+        points: zc_cosets * n,
+        terms: (0..program.num_constraints).map(|k| (k as u32, lambda_pows[k])).collect(),
+        constant: EF::ZERO,
+    }];
+    let logup = logup.filter(|_| !program.interactions.is_empty());
+    let lu_cosets = if logup.is_some() { deg } else { 0 };
+    if let Some((layout, beta_pows)) = logup {
+        // eq(ξ_3, b) per interaction: the bits of its slice's position above l_skip + ñ.
+        let n_logup = layout.n_logup;
+        if xi.len() < l_skip + n_logup || n_logup < n_lift {
+            return Err(WgpuProverError::InvalidInput(format!(
+                "{OP}: AIR {t}: xi has {} elements, n_logup = {n_logup}, the AIR's n = {n_lift}",
+                xi.len()
+            )));
+        }
+        let mut numer = Vec::new();
+        let mut denom = Vec::new();
+        let mut constant = EF::ZERO;
+        for (i, inter) in program.interactions.iter().enumerate() {
+            let slice = layout.layout.get(t, i).ok_or_else(|| {
+                WgpuProverError::InvalidInput(format!("{OP}: the interactions layout has no slice for AIR {t}, interaction {i}"))
+            })?;
+            let mut b_int = slice.row_idx >> (l_skip + n_lift);
+            let b: Vec<F> = (0..n_logup - n_lift)
+                .map(|_| {
+                    let bit = F::from_bool(b_int & 1 == 1);
+                    b_int >>= 1;
+                    bit
+                })
+                .collect();
+            let eq_3b: EF = eval_eq_mle(&xi[l_skip + n_lift..l_skip + n_logup], &b);
+            let len = inter.message.len();
+            if beta_pows.len() <= len {
+                return Err(WgpuProverError::InvalidInput(format!("{OP}: {} powers of beta for a message of {len}", beta_pows.len())));
+            }
+            numer.push((inter.count as u32, eq_3b));
+            for (j, o) in inter.message.clone().enumerate() {
+                denom.push((o as u32, eq_3b * beta_pows[j]));
+            }
+            constant += eq_3b * beta_pows[len] * F::from_u32(inter.bus_index as u32 + 1);
+        }
+        sums.push(WeightedSum { points: lu_cosets * n, terms: numer, constant: EF::ZERO });
+        sums.push(WeightedSum { points: lu_cosets * n, terms: denom, constant });
+    }
+    let eval_cosets = zc_cosets.max(lu_cosets);
+    let points = eval_cosets * n;
+    let mut totals: Vec<Vec<EF>> = sums.iter().map(|s| vec![EF::ZERO; s.points]).collect();
+    if points > 0 && deg > 0 {
+        let blocks = 1usize << n_lift;
+        let lagrange = lagrange_table(l_skip, eval_cosets);
+        let eq_tree = evals_eq_hypercubes(n_lift, xi[l_skip..l_skip + n_lift].iter().rev());
+        let eq = &eq_tree[(1 << n_lift) - 1..];
+        let eq_sum: EF = eq.iter().copied().sum();
+        for (s, total) in sums.iter().zip(&mut totals) {
+            for v in total.iter_mut() {
+                *v = s.constant * eq_sum;
+            }
+        }
+        let eq_buf = GpuBuffer::from_slice(ctx, "round0 eq", ext_as_words(eq))?;
+        // Blocks per chunk: the outputs and the interpreter's spilled slots fit one binding.
+        let max_words = ctx.limits.max_binding_bytes() / 4;
+        let g = constraint_eval::geometry(&ctx.limits, program.num_slots, options.eval);
+        let wg = g.shape.workgroup_size[0] as u64;
+        let mut rows = max_words / program.num_outputs.max(1) as u64;
+        if g.spill_slots > 0 {
+            rows = rows.min((max_words / g.spill_slots as u64) / wg * wg);
+        }
+        let layout = VirtualLayout::of(program);
+        rows = rows.min(max_words / layout.columns() as u64).min(u32::MAX as u64);
+        let mut chunk = ((rows / points as u64) as usize).min(blocks);
+        if let Some(cap) = options.max_chunk_blocks {
+            chunk = chunk.min(cap);
+        }
+        if chunk == 0 {
+            return Err(WgpuProverError::InvalidInput(format!(
+                "{OP}: AIR {t}: the {} outputs or spilled slots of one block's {points} points do not fit one storage binding",
+                program.num_outputs
+            )));
+        }
+        let num_chunks = blocks.div_ceil(chunk);
+        let active: Vec<usize> = (0..sums.len()).filter(|&s| sums[s].points > 0 && !sums[s].terms.is_empty()).collect();
+        if program.num_outputs > 0 && !active.is_empty() {
+            let values = GpuBuffer::<u32>::uninit(ctx, "round0 program values", program.num_outputs * chunk * points)?;
+            let virtual_rows = GpuBuffer::<u32>::uninit(ctx, "round0 virtual columns", layout.columns() * chunk * points)?;
+            let descs = GpuBuffer::from_slice(ctx, "round0 virtual column descriptors", &layout.descs)?;
+            let groups = zerocheck_round0_batch::groups(ctx, chunk)?;
+            let mut term_bufs = Vec::new();
+            let mut partials = Vec::new();
+            let mut sum_bases = Vec::new();
+            let mut sum_words = 0;
+            for &s in &active {
+                let outputs: Vec<u32> = sums[s].terms.iter().map(|&(o, _)| o).collect();
+                let coeffs: Vec<EF> = sums[s].terms.iter().map(|&(_, c)| c).collect();
+                term_bufs.push((
+                    GpuBuffer::from_slice(ctx, "round0 term outputs", &outputs)?,
+                    GpuBuffer::from_slice(ctx, "round0 term coefficients", ext_as_words(&coeffs))?,
+                ));
+                partials.push(GpuBuffer::<u32>::uninit(ctx, "round0 partials", groups * sums[s].points * 4)?);
+                sum_bases.push(sum_words);
+                sum_words += num_chunks * sums[s].points;
+            }
+            let chunk_sums = GpuBuffer::<u32>::uninit(ctx, "round0 sums", sum_words * 4)?;
+            for c in 0..num_chunks {
+                let start = c * chunk;
+                let count = chunk.min(blocks - start);
+                let expand = ExpandRows { blocks: start..start + count, log_skip: l_skip as u32, points, lagrange: &lagrange };
+                let mut enc = ctx.encoder(OP);
+                zerocheck_round0_expand::record(ctx, &mut enc, &air.traces, &layout, &descs, &expand, &virtual_rows)?;
+                ctx.submit_and_wait(OP, enc)?;
+                let rows = VirtualRows {
+                    buffer: &virtual_rows,
+                    rows: count * points,
+                    partition_bases: &layout.partition_bases,
+                    next_stride: layout.next_stride,
+                };
+                air.program.evaluate_virtual_into(ctx, &air.traces, rows, &values, options.eval)?;
+                let mut enc = ctx.encoder(OP);
+                for (a, &s) in active.iter().enumerate() {
+                    let batch = zerocheck_round0_batch::Batch {
+                        points: sums[s].points,
+                        stride_points: points,
+                        blocks: count,
+                        block_start: start,
+                        num_terms: sums[s].terms.len(),
+                    };
+                    let terms = zerocheck_round0_batch::Terms { outputs: &term_bufs[a].0, coeffs: &term_bufs[a].1 };
+                    zerocheck_round0_batch::record(ctx, &mut enc, &batch, &values, &terms, &eq_buf, &partials[a])?;
+                    let p = ext_column_sums::Partials {
+                        buffer: &partials[a],
+                        base: 0,
+                        rows: zerocheck_round0_batch::groups(ctx, count)?,
+                        columns: sums[s].points,
+                    };
+                    ext_column_sums::record(ctx, &mut enc, &p, &chunk_sums, sum_bases[a] + c * sums[s].points)?;
+                }
+                // The virtual columns, `values` and the partials are reused by the next chunk.
+                ctx.submit_and_wait(OP, enc)?;
+            }
+            let words = chunk_sums.read(ctx)?;
+            if let Some(bad) = words.iter().find(|&&w| w >= F::ORDER_U32) {
+                return Err(GpuError::invalid(OP, format!("non-canonical word {bad:#x} from the GPU")).into());
+            }
+            let all = ext_from_words(words);
+            for (a, &s) in active.iter().enumerate() {
+                let pts = sums[s].points;
+                for row in all[sum_bases[a]..sum_bases[a] + num_chunks * pts].chunks_exact(pts) {
+                    for (v, &x) in totals[s].iter_mut().zip(row) {
+                        *v += x;
+                    }
+                }
+            }
+        }
+    }
+
+    // Zerocheck: q on the cosets is the sum divided by the vanishing polynomial (constant on a
+    // coset); s'_0 = (Z^{2^l_skip} - 1) q, as upstream.
+    let zerocheck = if deg == 0 {
+        UnivariatePoly::new(vec![])
+    } else {
+        let mut zc = std::mem::take(&mut totals[0]);
+        let mut shift = F::GENERATOR;
+        for c in 0..zc_cosets {
+            let inv = (shift.exp_power_of_2(l_skip) - F::ONE).inverse();
+            for v in &mut zc[c * n..(c + 1) * n] {
+                *v *= inv;
+            }
+            shift *= F::GENERATOR;
+        }
+        let q = interpolate(l_skip, zc_cosets, &zc);
+        let sp_0_deg = sumcheck_round0_deg(l_skip, deg);
+        let coeffs = (0..=sp_0_deg)
+            .map(|i| {
+                let mut c = -*q.coeffs().get(i).unwrap_or(&EF::ZERO);
+                if i >= n {
+                    c += q.coeffs()[i - n];
+                }
+                c
+            })
+            .collect();
+        UnivariatePoly::new(coeffs)
+    };
+    let logup = logup.map(|_| {
+        let mut numer = interpolate(l_skip, lu_cosets, &totals[1]);
+        let denom = interpolate(l_skip, lu_cosets, &totals[2]);
+        // Lifted traces: counts divided by the repetition, as upstream.
+        let norm = F::from_usize(1 << l_skip.saturating_sub(log_height)).inverse();
+        for c in numer.coeffs_mut() {
+            *c *= norm;
+        }
+        [numer, denom]
+    });
+    Ok((logup, zerocheck))
+}

@@ -1,0 +1,238 @@
+//! Zerocheck round 0 on the GPU (src/zerocheck_round0.rs) against upstream's
+//! `LogupZerocheckCpu::sumcheck_uni_round0_polys`, under every limit profile: upstream's prover
+//! is built with `LogupZerocheckCpu::new` on the same proving key and context, given the same ξ
+//! (random, of upstream's length `l_skip + max(n_max, n_logup)`), α, β and λ, and its
+//! polynomials are compared coefficient for coefficient with the device's:
+//! - `zerocheck_round0_polys` against upstream's last `num_airs` polynomials (the zerocheck's);
+//! - `sumcheck_uni_round0_polys` against upstream's whole output (LogUp's numerator and
+//!   denominator per AIR, then the zerocheck's).
+//!
+//! The fixtures: FibFixture, PreprocessedFibFixture, CachedFixture11, PreprocessedAndCachedFixture,
+//! InteractionsFixture11, MixtureFixture and the keccakf AIR (src/keccakf.rs) with a small trace;
+//! also with l_skip above some traces' log heights (lifted traces), with every slot spilled to
+//! global scratch, and with chunks of one or three blocks (several chunks summed).
+
+mod common;
+
+use std::sync::Arc;
+
+use openvm_stark_backend::{
+    keygen::types::MultiStarkProvingKey,
+    prover::{
+        AirProvingContext, ColMajorMatrix, CpuColMajorBackend, DeviceDataTransporter, DeviceMultiStarkProvingKey, LogupZerocheckCpu,
+        MatrixDimensions, ProvingContext,
+    },
+    test_utils::{
+        test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture, PreprocessedAndCachedFixture,
+        PreprocessedFibFixture, TestFixture,
+    },
+    AirRef, StarkEngine, SystemParams,
+};
+use openvm_stark_sdk::config::{
+    app_params_with_100_bits_security,
+    baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine},
+};
+use openvm_wgpu_backend::{
+    common::ColumnMatrix,
+    constraint_program::{ConstraintProgram, ConstraintTraces, DeviceConstraintProgram, EvalOptions},
+    field::{as_words, EF, F},
+    keccakf::{keccakf_trace, KeccakfAir},
+    logup_input::interactions_layout,
+    zerocheck_round0::{sumcheck_uni_round0_polys, zerocheck_round0_polys, LogupRound0, Round0Air, Round0Options},
+    GpuContext, LimitProfile,
+};
+use p3_util::log2_strict_usize;
+use rand::Rng;
+
+type SC = BabyBearPoseidon2Config;
+type Pk = DeviceMultiStarkProvingKey<CpuColMajorBackend<SC>>;
+type Ctx = ProvingContext<CpuColMajorBackend<SC>>;
+
+struct Case {
+    name: &'static str,
+    pk: Pk,
+    ctx: Ctx,
+}
+
+fn case(engine: &BabyBearPoseidon2RefEngine, name: &'static str, fx: impl TestFixture<SC>) -> Case {
+    let pk: MultiStarkProvingKey<SC> = engine.keygen(&fx.airs()).0;
+    Case { name, pk: engine.device().transport_pk_to_device(&pk), ctx: fx.generate_proving_ctx().into_sorted() }
+}
+
+fn fixture_cases(params: &SystemParams) -> Vec<Case> {
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params.clone());
+    let config = || BabyBearPoseidon2Config::default_from_params(params.clone());
+    let sels = vec![true, false, true, true];
+    vec![
+        case(&engine, "FibFixture", FibFixture::new(0, 1, 16)),
+        case(&engine, "PreprocessedFibFixture", PreprocessedFibFixture::new(0, 1, sels.clone())),
+        case(&engine, "CachedFixture11", CachedFixture11::new(config())),
+        case(&engine, "PreprocessedAndCachedFixture", PreprocessedAndCachedFixture::new(sels, config(), 2)),
+        case(&engine, "InteractionsFixture11", InteractionsFixture11),
+        case(&engine, "MixtureFixture", MixtureFixture::standard(3, config())),
+    ]
+}
+
+struct KeccakfFixture {
+    perms: usize,
+}
+
+impl TestFixture<SC> for KeccakfFixture {
+    fn airs(&self) -> Vec<AirRef<SC>> {
+        vec![Arc::new(KeccakfAir::default())]
+    }
+
+    fn generate_proving_ctx(&self) -> Ctx {
+        let trace = keccakf_trace(self.perms, 42);
+        ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(ColMajorMatrix::from_row_major(&trace)))])
+    }
+}
+
+fn upload(ctx: &GpuContext, m: &ColMajorMatrix<F>) -> ColumnMatrix {
+    ColumnMatrix::from_col_major(ctx, "test trace", m.height(), m.width(), as_words(&m.values)).unwrap()
+}
+
+fn check(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: Round0Options, seed: u64) {
+    let what = format!("{} on {profile} ({options:?})", case.name);
+    let (pk, ctx) = (&case.pk, &case.ctx);
+    let l_skip = pk.params.l_skip;
+    let mut rng = common::rng(seed);
+
+    // Upstream's prover, as prove_zerocheck_and_logup builds it, with random challenges.
+    let shape: Vec<(usize, usize)> =
+        ctx.per_trace.iter().map(|(a, t)| (pk.per_air[*a].vk.symbolic_constraints.interactions.len(), t.common_main.height())).collect();
+    let layout = interactions_layout(l_skip, &shape).unwrap();
+    let (alpha, beta, lambda): (EF, EF, EF) = (rng.random(), rng.random(), rng.random());
+    let mut prover = LogupZerocheckCpu::new(pk, ctx, layout.n_logup, layout.layout.clone(), alpha, beta).unwrap();
+    let n_max = log2_strict_usize(ctx.per_trace[0].1.common_main.height()).saturating_sub(l_skip);
+    let xi: Vec<EF> = (0..l_skip + n_max.max(layout.n_logup)).map(|_| rng.random()).collect();
+    prover.xi = xi.clone();
+    let expected = prover.sumcheck_uni_round0_polys(ctx, lambda).unwrap();
+    let num_airs = ctx.per_trace.len();
+    assert_eq!(expected.len(), 3 * num_airs, "{what}: upstream's polynomial count");
+
+    // The device: programs and traces.
+    let programs: Vec<DeviceConstraintProgram> = ctx
+        .per_trace
+        .iter()
+        .map(|(a, _)| ConstraintProgram::compile(&pk.per_air[*a].vk.symbolic_constraints).unwrap().upload(gpu).unwrap())
+        .collect();
+    let preprocessed: Vec<Option<ColumnMatrix>> =
+        ctx.per_trace.iter().map(|(a, _)| pk.per_air[*a].preprocessed_data.as_ref().map(|cd| upload(gpu, &cd.trace))).collect();
+    let mains: Vec<Vec<ColumnMatrix>> = ctx
+        .per_trace
+        .iter()
+        .map(|(_, t)| t.cached_mains.iter().map(|cd| upload(gpu, &cd.trace)).chain([upload(gpu, &t.common_main)]).collect())
+        .collect();
+    let main_refs: Vec<Vec<&ColumnMatrix>> = mains.iter().map(|m| m.iter().collect()).collect();
+    let airs: Vec<Round0Air<'_>> = ctx
+        .per_trace
+        .iter()
+        .enumerate()
+        .map(|(t, (a, trace_ctx))| Round0Air {
+            program: &programs[t],
+            traces: ConstraintTraces {
+                preprocessed: preprocessed[t].as_ref(),
+                mains: &main_refs[t],
+                public_values: &trace_ctx.public_values,
+            },
+            constraint_degree: pk.per_air[*a].vk.max_constraint_degree as usize,
+        })
+        .collect();
+
+    let got = zerocheck_round0_polys(gpu, &airs, l_skip, &xi, lambda, options).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(got.len(), num_airs, "{what}: zerocheck polynomial count");
+    for (t, (g, e)) in got.iter().zip(&expected[2 * num_airs..]).enumerate() {
+        assert!(!e.coeffs().is_empty() || g.coeffs().is_empty(), "{what}: AIR {t}");
+        assert_eq!(g.coeffs(), e.coeffs(), "{what}: zerocheck polynomial of AIR {t} (height {})", ctx.per_trace[t].1.common_main.height());
+    }
+
+    let full = sumcheck_uni_round0_polys(gpu, &airs, l_skip, LogupRound0 { layout: &layout, beta }, &xi, lambda, options)
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(full.len(), expected.len(), "{what}: polynomial count");
+    for (i, (g, e)) in full.iter().zip(&expected).enumerate() {
+        assert_eq!(g.coeffs(), e.coeffs(), "{what}: polynomial {i} of {} (LogUp p, q per AIR, then zerocheck per AIR)", expected.len());
+    }
+    let with_interactions = airs.iter().filter(|a| !a.program.program.interactions.is_empty()).count();
+    assert_eq!(
+        expected[..2 * num_airs].iter().filter(|p| !p.coeffs().is_empty()).count(),
+        2 * with_interactions,
+        "{what}: LogUp polynomials are nonempty exactly for AIRs with interactions"
+    );
+}
+
+fn spilled_one_block() -> Round0Options {
+    Round0Options { eval: EvalOptions { fast_slot_cap: Some(0) }, max_chunk_blocks: Some(1) }
+}
+
+#[test]
+fn fixtures_match_upstream() {
+    let cases = fixture_cases(&test_system_params_small(2, 8, 3));
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check(&gpu, profile, case, Round0Options::default(), i as u64);
+            check(&gpu, profile, case, spilled_one_block(), 100 + i as u64);
+        }
+    }
+}
+
+/// l_skip above some traces' log heights: those AIRs are lifted (upstream's cyclic repetition,
+/// selectors of the lifted selector matrix).
+#[test]
+fn lifted_traces_match_upstream() {
+    let cases = fixture_cases(&test_system_params_small(5, 6, 3));
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check(&gpu, profile, case, Round0Options::default(), 200 + i as u64);
+        }
+    }
+}
+
+#[test]
+fn keccakf_matches_upstream() {
+    // The keccakf example's l_skip = 4; two permutations give 64 rows (four blocks).
+    let params = app_params_with_100_bits_security(14);
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params);
+    let case = case(&engine, "keccakf", KeccakfFixture { perms: 2 });
+    for (profile, gpu) in common::profiles() {
+        check(&gpu, profile, &case, Round0Options::default(), 300);
+        check(&gpu, profile, &case, Round0Options { max_chunk_blocks: Some(3), ..Default::default() }, 301);
+    }
+}
+
+/// Bad input is refused with an error, not a panic: ξ shorter than an AIR needs.
+#[test]
+fn short_xi_is_an_error() {
+    let params = test_system_params_small(2, 8, 3);
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params);
+    let case = case(&engine, "FibFixture", FibFixture::new(0, 1, 16));
+    let gpu = common::ctx(LimitProfile::Tiny);
+    let (pk, ctx) = (&case.pk, &case.ctx);
+    let program = ConstraintProgram::compile(&pk.per_air[0].vk.symbolic_constraints).unwrap().upload(&gpu).unwrap();
+    let main = upload(&gpu, &ctx.per_trace[0].1.common_main);
+    let mains = [&main];
+    let air = Round0Air {
+        program: &program,
+        traces: ConstraintTraces { preprocessed: None, mains: &mains, public_values: &ctx.per_trace[0].1.public_values },
+        constraint_degree: pk.per_air[0].vk.max_constraint_degree as usize,
+    };
+    // Height 16 with l_skip = 2 needs 2 + 2 elements of xi.
+    let err =
+        zerocheck_round0_polys(&gpu, &[air], 2, &[EF::default(); 3], EF::default(), Round0Options::default()).unwrap_err().to_string();
+    assert!(err.contains("xi"), "{err}");
+}
+
+/// keccakf with 2048 rows under the tiny profile: the trace spans two storage bindings and the
+/// virtual columns of all blocks do not fit one, so the blocks go in chunks sized by the limits.
+#[test]
+fn keccakf_trace_split_over_bindings() {
+    let params = app_params_with_100_bits_security(14);
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params);
+    let case = case(&engine, "keccakf 2048 rows", KeccakfFixture { perms: 85 });
+    assert_eq!(case.ctx.per_trace[0].1.common_main.height(), 2048);
+    let (profile, gpu) = (LimitProfile::Tiny, common::ctx(LimitProfile::Tiny));
+    let m = ColumnMatrix::zeroed(&gpu, "probe", 2048, case.ctx.per_trace[0].1.common_main.width()).unwrap();
+    assert!(m.chunks.len() > 1, "the test trace should need several bindings on {profile}");
+    drop(m);
+    check(&gpu, profile, &case, Round0Options::default(), 400);
+}
