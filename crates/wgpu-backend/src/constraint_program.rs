@@ -389,6 +389,19 @@ pub struct ConstraintTraces<'a> {
     pub public_values: &'a [F],
 }
 
+impl ConstraintTraces<'_> {
+    /// The AIR's trace height: its common main trace's (upstream's `common_main.height()`), or
+    /// the preprocessed trace's for an AIR without main partitions. `op` names the caller in
+    /// the error for an AIR given without traces.
+    pub fn height(&self, op: &str) -> Result<usize, crate::error::WgpuProverError> {
+        self.mains
+            .last()
+            .map(|m| m.height)
+            .or(self.preprocessed.map(|m| m.height))
+            .ok_or_else(|| crate::error::WgpuProverError::InvalidInput(format!("{op}: an AIR was given without traces")))
+    }
+}
+
 /// Tuning of one evaluation.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EvalOptions {

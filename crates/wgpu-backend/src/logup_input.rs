@@ -52,12 +52,7 @@ pub struct LogupAir<'a> {
 impl LogupAir<'_> {
     /// The AIR's trace height (its common main trace's, upstream's `common_main.height()`).
     pub fn height(&self) -> Result<usize, WgpuProverError> {
-        self.traces
-            .mains
-            .last()
-            .map(|m| m.height)
-            .or(self.traces.preprocessed.map(|m| m.height))
-            .ok_or_else(|| WgpuProverError::InvalidInput(format!("{OP}: an AIR was given without traces")))
+        self.traces.height(OP)
     }
 }
 

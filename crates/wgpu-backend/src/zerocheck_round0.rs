@@ -63,12 +63,7 @@ pub struct Round0Air<'a> {
 impl Round0Air<'_> {
     /// The AIR's trace height (its common main trace's).
     pub fn height(&self) -> Result<usize, WgpuProverError> {
-        self.traces
-            .mains
-            .last()
-            .map(|m| m.height)
-            .or(self.traces.preprocessed.map(|m| m.height))
-            .ok_or_else(|| WgpuProverError::InvalidInput(format!("{OP}: an AIR was given without traces")))
+        self.traces.height(OP)
     }
 }
 

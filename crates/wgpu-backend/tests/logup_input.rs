@@ -25,8 +25,8 @@ use openvm_stark_backend::{
         fractional_sumcheck_gkr::{fractional_sumcheck as cpu_fractional_sumcheck, Frac},
         prove_zerocheck_and_logup,
         stacked_pcs::StackedLayout,
-        ColMajorMatrix, CpuColMajorBackend, DeviceDataTransporter, DeviceMultiStarkProvingKey, EvalHelper, MatrixDimensions, MatrixView,
-        ProvingContext, StridedColMajorMatrixView,
+        CpuColMajorBackend, DeviceDataTransporter, DeviceMultiStarkProvingKey, EvalHelper, MatrixDimensions, MatrixView, ProvingContext,
+        StridedColMajorMatrixView,
     },
     test_utils::{
         test_system_params_small, CachedFixture11, InteractionsFixture11, MixtureFixture, PreprocessedAndCachedFixture, TestFixture,
@@ -35,9 +35,8 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine, DuplexSponge};
 use openvm_wgpu_backend::{
-    common::ColumnMatrix,
-    constraint_program::{ConstraintProgram, ConstraintTraces, DeviceConstraintProgram, EvalOptions},
-    field::{as_words, ext_from_words, EF, F},
+    constraint_program::EvalOptions,
+    field::{ext_from_words, EF, F},
     logup_gkr::fractional_sumcheck,
     logup_input::{interactions_layout, logup_input_layer, LogupAir, LogupInputOptions},
     GpuContext, LimitProfile,
@@ -146,10 +145,6 @@ fn upstream_input_layer(pk: &Pk, ctx: &Ctx, alpha: EF, beta: EF) -> Vec<Frac<EF>
     evals
 }
 
-fn upload(ctx: &GpuContext, m: &ColMajorMatrix<F>) -> ColumnMatrix {
-    ColumnMatrix::from_col_major(ctx, "test trace", m.height(), m.width(), as_words(&m.values)).unwrap()
-}
-
 /// The transcript state upstream's prover has before `prove_zerocheck_and_logup` (any state
 /// will do; this one is not the initial one).
 fn transcript(engine: &BabyBearPoseidon2RefEngine, seed: u32) -> DuplexSponge {
@@ -180,32 +175,10 @@ fn check(gpu: &GpuContext, profile: LimitProfile, engine: &BabyBearPoseidon2RefE
     let beta = FiatShamirTranscript::<SC>::sample_ext(&mut ts);
 
     // The device: programs and traces.
-    let programs: Vec<DeviceConstraintProgram> = ctx
-        .per_trace
-        .iter()
-        .map(|(a, _)| ConstraintProgram::compile(&pk.per_air[*a].vk.symbolic_constraints).unwrap().upload(gpu).unwrap())
-        .collect();
-    let preprocessed: Vec<Option<ColumnMatrix>> =
-        ctx.per_trace.iter().map(|(a, _)| pk.per_air[*a].preprocessed_data.as_ref().map(|cd| upload(gpu, &cd.trace))).collect();
-    let mains: Vec<Vec<ColumnMatrix>> = ctx
-        .per_trace
-        .iter()
-        .map(|(_, t)| t.cached_mains.iter().map(|cd| upload(gpu, &cd.trace)).chain([upload(gpu, &t.common_main)]).collect())
-        .collect();
-    let main_refs: Vec<Vec<&ColumnMatrix>> = mains.iter().map(|m| m.iter().collect()).collect();
-    let airs: Vec<LogupAir<'_>> = ctx
-        .per_trace
-        .iter()
-        .enumerate()
-        .map(|(t, (_, trace_ctx))| LogupAir {
-            program: &programs[t],
-            traces: ConstraintTraces {
-                preprocessed: preprocessed[t].as_ref(),
-                mains: &main_refs[t],
-                public_values: &trace_ctx.public_values,
-            },
-        })
-        .collect();
+    let device = common::DeviceAirs::upload(gpu, pk, ctx);
+    let main_refs = device.main_refs();
+    let airs: Vec<LogupAir<'_>> =
+        (0..ctx.per_trace.len()).map(|t| LogupAir { program: &device.programs[t], traces: device.traces(&main_refs, ctx, t) }).collect();
     let (input, layout) = logup_input_layer(gpu, &airs, pk.params.l_skip, alpha, beta, options).unwrap_or_else(|e| panic!("{what}: {e}"));
 
     let expected = upstream_input_layer(pk, ctx, alpha, beta);

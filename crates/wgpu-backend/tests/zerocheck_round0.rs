@@ -34,8 +34,8 @@ use openvm_stark_sdk::config::{
 };
 use openvm_wgpu_backend::{
     common::ColumnMatrix,
-    constraint_program::{ConstraintProgram, ConstraintTraces, DeviceConstraintProgram, EvalOptions},
-    field::{as_words, EF, F},
+    constraint_program::{ConstraintProgram, ConstraintTraces, EvalOptions},
+    field::EF,
     keccakf::{keccakf_trace, KeccakfAir},
     logup_input::interactions_layout,
     zerocheck_round0::{sumcheck_uni_round0_polys, zerocheck_round0_polys, LogupRound0, Round0Air, Round0Options},
@@ -88,10 +88,6 @@ impl TestFixture<SC> for KeccakfFixture {
     }
 }
 
-fn upload(ctx: &GpuContext, m: &ColMajorMatrix<F>) -> ColumnMatrix {
-    ColumnMatrix::from_col_major(ctx, "test trace", m.height(), m.width(), as_words(&m.values)).unwrap()
-}
-
 fn check(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: Round0Options, seed: u64) {
     let what = format!("{} on {profile} ({options:?})", case.name);
     let (pk, ctx) = (&case.pk, &case.ctx);
@@ -112,30 +108,15 @@ fn check(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: Round0Op
     assert_eq!(expected.len(), 3 * num_airs, "{what}: upstream's polynomial count");
 
     // The device: programs and traces.
-    let programs: Vec<DeviceConstraintProgram> = ctx
-        .per_trace
-        .iter()
-        .map(|(a, _)| ConstraintProgram::compile(&pk.per_air[*a].vk.symbolic_constraints).unwrap().upload(gpu).unwrap())
-        .collect();
-    let preprocessed: Vec<Option<ColumnMatrix>> =
-        ctx.per_trace.iter().map(|(a, _)| pk.per_air[*a].preprocessed_data.as_ref().map(|cd| upload(gpu, &cd.trace))).collect();
-    let mains: Vec<Vec<ColumnMatrix>> = ctx
-        .per_trace
-        .iter()
-        .map(|(_, t)| t.cached_mains.iter().map(|cd| upload(gpu, &cd.trace)).chain([upload(gpu, &t.common_main)]).collect())
-        .collect();
-    let main_refs: Vec<Vec<&ColumnMatrix>> = mains.iter().map(|m| m.iter().collect()).collect();
+    let device = common::DeviceAirs::upload(gpu, pk, ctx);
+    let main_refs = device.main_refs();
     let airs: Vec<Round0Air<'_>> = ctx
         .per_trace
         .iter()
         .enumerate()
-        .map(|(t, (a, trace_ctx))| Round0Air {
-            program: &programs[t],
-            traces: ConstraintTraces {
-                preprocessed: preprocessed[t].as_ref(),
-                mains: &main_refs[t],
-                public_values: &trace_ctx.public_values,
-            },
+        .map(|(t, (a, _))| Round0Air {
+            program: &device.programs[t],
+            traces: device.traces(&main_refs, ctx, t),
             constraint_degree: pk.per_air[*a].vk.max_constraint_degree as usize,
         })
         .collect();
@@ -209,7 +190,7 @@ fn short_xi_is_an_error() {
     let gpu = common::ctx(LimitProfile::Tiny);
     let (pk, ctx) = (&case.pk, &case.ctx);
     let program = ConstraintProgram::compile(&pk.per_air[0].vk.symbolic_constraints).unwrap().upload(&gpu).unwrap();
-    let main = upload(&gpu, &ctx.per_trace[0].1.common_main);
+    let main = common::upload(&gpu, &ctx.per_trace[0].1.common_main);
     let mains = [&main];
     let air = Round0Air {
         program: &program,
