@@ -79,6 +79,7 @@ pub mod twiddles;
 pub mod whir_fold;
 pub mod whir_mu_batch;
 pub mod whir_reduce;
+pub mod zerocheck_fold_ple;
 pub mod zerocheck_round0_batch;
 pub mod zerocheck_round0_expand;
 
@@ -130,6 +131,7 @@ pub static ALL: &[&KernelDesc] = &[
     &logup_fractions::KERNEL.desc,
     &zerocheck_round0_batch::KERNEL.desc,
     &zerocheck_round0_expand::KERNEL.desc,
+    &zerocheck_fold_ple::KERNEL.desc,
 ];
 
 /// A kernel's WGSL: its source (named as the file) and the file under shaders/.
