@@ -52,6 +52,7 @@ macro_rules! kernel_params {
 pub mod bandwidth_probe;
 pub mod batch_ntt_small;
 pub mod constraint_eval;
+pub mod constraint_eval_ext;
 pub mod eq_product;
 pub mod eq_table;
 pub mod ext_column_sums;
@@ -132,6 +133,7 @@ pub static ALL: &[&KernelDesc] = &[
     &zerocheck_round0_batch::KERNEL.desc,
     &zerocheck_round0_expand::KERNEL.desc,
     &zerocheck_fold_ple::KERNEL.desc,
+    &constraint_eval_ext::KERNEL.desc,
 ];
 
 /// A kernel's WGSL: its source (named as the file) and the file under shaders/.
