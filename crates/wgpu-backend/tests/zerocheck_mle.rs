@@ -263,3 +263,14 @@ fn rounds_keccakf_match_upstream() {
         check_rounds(&gpu, profile, &case, EvalOptions::default(), 500);
     }
 }
+
+/// l_skip = 1: PreprocessedFibFixture (4 rows) gets multilinear rounds too.
+#[test]
+fn rounds_small_skip_match_upstream() {
+    let cases = zerocheck_cases(&test_system_params_small(1, 8, 3));
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check_rounds(&gpu, profile, case, EvalOptions::default(), 600 + i as u64);
+        }
+    }
+}
