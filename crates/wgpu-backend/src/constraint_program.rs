@@ -381,6 +381,13 @@ pub struct DeviceConstraintProgram {
     instructions: GpuBuffer<u32>,
 }
 
+impl DeviceConstraintProgram {
+    /// The packed instructions on the device.
+    pub(crate) fn instructions(&self) -> &GpuBuffer<u32> {
+        &self.instructions
+    }
+}
+
 /// The traces one AIR's program reads, all of the same height, column-major on the device.
 pub struct ConstraintTraces<'a> {
     pub preprocessed: Option<&'a ColumnMatrix>,

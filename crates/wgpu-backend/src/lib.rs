@@ -21,6 +21,7 @@ pub mod shaders;
 pub mod stacked_pcs;
 pub mod stacked_reduction;
 pub mod whir;
+pub mod zerocheck_mle;
 pub mod zerocheck_round0;
 
 pub use openvm_wgpu_common::{self as common, GpuContext, GpuError, GpuResult, LimitProfile};

@@ -101,7 +101,7 @@ fn slabs(ctx: &GpuContext, views: usize, rows: usize) -> (usize, usize) {
 }
 
 /// The Lagrange basis of the skip domain D = <omega>, |D| = 2^l, at `z`.
-fn lagrange_weights(l: usize, z: EF) -> Vec<EF> {
+pub(crate) fn lagrange_weights(l: usize, z: EF) -> Vec<EF> {
     let n = 1usize << l;
     let omega = F::two_adic_generator(l);
     let points: Vec<F> = omega.powers().take(n).collect();

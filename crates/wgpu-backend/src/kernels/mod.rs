@@ -52,6 +52,7 @@ macro_rules! kernel_params {
 pub mod bandwidth_probe;
 pub mod batch_ntt_small;
 pub mod constraint_eval;
+pub mod constraint_eval_ext;
 pub mod eq_product;
 pub mod eq_table;
 pub mod ext_column_sums;
@@ -79,6 +80,7 @@ pub mod twiddles;
 pub mod whir_fold;
 pub mod whir_mu_batch;
 pub mod whir_reduce;
+pub mod zerocheck_fold_ple;
 pub mod zerocheck_round0_batch;
 pub mod zerocheck_round0_expand;
 
@@ -130,6 +132,8 @@ pub static ALL: &[&KernelDesc] = &[
     &logup_fractions::KERNEL.desc,
     &zerocheck_round0_batch::KERNEL.desc,
     &zerocheck_round0_expand::KERNEL.desc,
+    &zerocheck_fold_ple::KERNEL.desc,
+    &constraint_eval_ext::KERNEL.desc,
 ];
 
 /// A kernel's WGSL: its source (named as the file) and the file under shaders/.

@@ -1,0 +1,158 @@
+// The constraint-program interpreter in the extension field (src/constraint_program.rs
+// describes the encoding; shaders/constraint_eval.wgsl is the base-field form), for the
+// zerocheck's multilinear rounds (src/zerocheck_mle.rs): one invocation per (x, y) with
+// x = x_first + i / num_y, y = i % num_y. Every trace variable and selector is an AIR's folded
+// column (`cols`, column-major, `height` rows, extension elements), read as the multilinear
+// interpolation t(x, y) = t[2y] + x (t[2y + 1] - t[2y]) (or t[0] when height is 1). The
+// constraint outputs are batched with λ's powers and weighted by eq[eq_base + y]; the result
+// goes to out[y * num_x + (x - x_first)], rows that ext_column_sums adds.
+//
+// Slots below FAST_SLOTS live in this invocation's column of a workgroup-memory table of
+// extension elements; the rest spill to `scratch`, slot-major across the whole grid. values
+// holds the partition table (first folded column and width per partition), then the
+// constants and the public values (base field).
+#import babybear_ext4
+#import grid
+
+override WORKGROUP_SIZE: u32;
+// Slots per invocation in workgroup memory, and FAST_SLOTS * WORKGROUP_SIZE.
+override FAST_SLOTS: u32;
+override FAST_WORDS: u32;
+
+const OP_ADD: u32 = 0u;
+const OP_SUB: u32 = 1u;
+const OP_MUL: u32 = 2u;
+const OP_NEG: u32 = 3u;
+
+const TAG_SLOT: u32 = 0u;
+const TAG_CONST: u32 = 1u;
+const TAG_VAR: u32 = 2u;
+
+const SPECIAL_IS_FIRST_ROW: u32 = 0u;
+const SPECIAL_IS_LAST_ROW: u32 = 1u;
+const SPECIAL_IS_TRANSITION: u32 = 2u;
+const SPECIAL_PUBLIC: u32 = 3u;
+
+struct Params {
+    num_instructions: u32,
+    num_constraints: u32,
+    height: u32,
+    num_y: u32,
+    num_x: u32,
+    x_first: u32,
+    eq_base: u32,
+    const_base: u32,
+    public_base: u32,
+    scratch_stride: u32,
+    workgroup_base: u32,
+    _pad0: u32,
+}
+
+@group(0) @binding(0) var<storage, read> program: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> values: array<u32>;
+@group(0) @binding(2) var<storage, read> cols: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> lambda_pows: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> eq: array<vec4<u32>>;
+@group(0) @binding(5) var<storage, read_write> out: array<vec4<u32>>;
+@group(0) @binding(6) var<storage, read_write> scratch: array<vec4<u32>>;
+@group(0) @binding(7) var<uniform> params: Params;
+
+var<workgroup> fast: array<vec4<u32>, FAST_WORDS>;
+
+fn slot_load(slot: u32, lid: u32, gid: u32) -> vec4<u32> {
+    if (slot < FAST_SLOTS) {
+        return fast[slot * WORKGROUP_SIZE + lid];
+    }
+    return scratch[(slot - FAST_SLOTS) * params.scratch_stride + gid];
+}
+
+fn slot_store(slot: u32, lid: u32, gid: u32, v: vec4<u32>) {
+    if (slot < FAST_SLOTS) {
+        fast[slot * WORKGROUP_SIZE + lid] = v;
+    } else {
+        scratch[(slot - FAST_SLOTS) * params.scratch_stride + gid] = v;
+    }
+}
+
+// Folded column `col` at (x, y), x in Montgomery form.
+fn column_at(col: u32, x: u32, y: u32) -> vec4<u32> {
+    if (params.height == 1u) {
+        return cols[col];
+    }
+    let t0 = cols[col * params.height + 2u * y];
+    let t1 = cols[col * params.height + 2u * y + 1u];
+    return ext_add(t0, ext_mul_base(ext_sub(t1, t0), x));
+}
+
+fn operand(word: u32, x: u32, y: u32, lid: u32, gid: u32) -> vec4<u32> {
+    let tag = word >> 30u;
+    if (tag == TAG_SLOT) {
+        return slot_load(word & 0x3fffffffu, lid, gid);
+    }
+    if (tag == TAG_CONST) {
+        return ext_from_base(values[params.const_base + (word & 0x3fffffffu)]);
+    }
+    if (tag == TAG_VAR) {
+        let part = (word >> 24u) & 0x1fu;
+        let column = word & 0xffffffu;
+        let offset = (word >> 29u) & 1u;
+        let col = values[2u * part] + offset * values[2u * part + 1u] + column;
+        return column_at(col, x, y);
+    }
+    let kind = (word >> 28u) & 3u;
+    if (kind == SPECIAL_PUBLIC) {
+        return ext_from_base(values[params.public_base + (word & 0x0fffffffu)]);
+    }
+    // Folded selectors: columns 0 is_first_row, 1 is_transition, 2 is_last_row (upstream's
+    // order).
+    var sel = 0u;
+    if (kind == SPECIAL_IS_LAST_ROW) {
+        sel = 2u;
+    } else if (kind == SPECIAL_IS_TRANSITION) {
+        sel = 1u;
+    }
+    return column_at(sel, x, y);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(inv: Invocation) {
+    let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
+    if (i >= params.num_x * params.num_y) {
+        return;
+    }
+    let lid = inv.lid;
+    let xi = i / params.num_y;
+    let y = i % params.num_y;
+    // x in Montgomery form (x is at most the constraint degree).
+    var x = 0u;
+    for (var k = 0u; k < params.x_first + xi; k++) {
+        x = bb_add(x, BB_ONE);
+    }
+    var acc = vec4<u32>(0u);
+    for (var pc = 0u; pc < params.num_instructions; pc++) {
+        let ins = program[pc];
+        let a = operand(ins.z, x, y, lid, i);
+        switch ins.x {
+            case OP_ADD: {
+                slot_store(ins.y, lid, i, ext_add(a, operand(ins.w, x, y, lid, i)));
+            }
+            case OP_SUB: {
+                slot_store(ins.y, lid, i, ext_sub(a, operand(ins.w, x, y, lid, i)));
+            }
+            case OP_MUL: {
+                slot_store(ins.y, lid, i, ext_mul(a, operand(ins.w, x, y, lid, i)));
+            }
+            case OP_NEG: {
+                slot_store(ins.y, lid, i, ext_sub(vec4<u32>(0u), a));
+            }
+            default: {
+                // An output: constraints (outputs below num_constraints) are batched with λ's
+                // powers; interaction outputs are not the zerocheck's.
+                if (ins.y < params.num_constraints) {
+                    acc = ext_add(acc, ext_mul(lambda_pows[ins.y], a));
+                }
+            }
+        }
+    }
+    out[y * params.num_x + xi] = ext_mul(eq[params.eq_base + y], acc);
+}

@@ -1,0 +1,134 @@
+//! Host side of shaders/constraint_eval_ext.wgsl: the constraint-program interpreter in the
+//! extension field, on an AIR's folded multilinear columns (the zerocheck's rounds after round
+//! 0, src/zerocheck_mle.rs), batching the constraints with λ's powers and eq per (x, y).
+//!
+//! Geometry: the `constraint_eval` rule of limits.rs applied to a quarter of the workgroup
+//! memory, since a slot here is an extension element (four words): fast slots x workgroup size
+//! extension elements then fill the device's workgroup memory as the base-field interpreter's
+//! words do.
+
+use openvm_wgpu_common::{
+    kernel::require,
+    limits::{constraint_eval, split_grid, ConstraintEvalGeometry},
+    DeviceLimits, GpuBuffer, GpuContext, GpuEncoder, GpuResult, PipelineKey,
+};
+
+use super::{Custom, KernelPlan};
+use crate::constraint_program::EvalOptions;
+
+pub const NAME: &str = "constraint_eval_ext";
+pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("constraint_eval_ext"), plans);
+
+kernel_params! {
+    pub struct Params {
+        num_instructions: u32,
+        num_constraints: u32,
+        /// Rows of each folded column (1: read row 0 as is).
+        height: u32,
+        num_y: u32,
+        num_x: u32,
+        x_first: u32,
+        eq_base: u32,
+        const_base: u32,
+        public_base: u32,
+        /// Elements between one spilled slot and the next in the scratch buffer.
+        scratch_stride: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+    }
+}
+
+/// The geometry for a program needing `slots` extension-element slots.
+pub fn geometry(limits: &DeviceLimits, slots: u32, options: EvalOptions) -> ConstraintEvalGeometry {
+    let quarter = DeviceLimits { max_workgroup_storage_bytes: limits.max_workgroup_storage_bytes / 4, ..*limits };
+    let cap = options.fast_slot_cap.or_else(|| std::env::var("OPENVM_WGPU_CONSTRAINT_FAST_SLOTS").ok().and_then(|v| v.parse().ok()));
+    let mut g = constraint_eval(&quarter, slots, cap);
+    g.shape.workgroup_memory_bytes *= 4;
+    g
+}
+
+fn key(g: &ConstraintEvalGeometry) -> PipelineKey {
+    PipelineKey::new(NAME, "main")
+        .constant("WORKGROUP_SIZE", g.shape.workgroup_size[0])
+        .constant("FAST_SLOTS", g.fast_slots)
+        .constant("FAST_WORDS", g.fast_words())
+}
+
+/// The pipelines with the most and the fewest fast slots.
+fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::limits::GeometryError> {
+    Ok([
+        ("most fast slots", geometry(limits, u32::MAX, EvalOptions::default())),
+        ("one fast slot", geometry(limits, 1, EvalOptions::default())),
+    ]
+    .into_iter()
+    .map(|(variant, g)| KernelPlan { kernel: KERNEL.source(), variant: variant.into(), key: key(&g), shape: g.shape })
+    .collect())
+}
+
+/// One evaluation: `num_x` values of x from `x_first`, `num_y` values of y.
+pub struct ExtEval<'a> {
+    pub instructions: &'a GpuBuffer<u32>,
+    pub num_instructions: usize,
+    pub num_slots: u32,
+    pub num_constraints: usize,
+    /// Partition table, constants, public values (words), and where the last two start.
+    pub values: &'a GpuBuffer<u32>,
+    pub const_base: usize,
+    pub public_base: usize,
+    pub cols: &'a GpuBuffer<u32>,
+    pub height: usize,
+    pub lambda_pows: &'a GpuBuffer<u32>,
+    pub eq: &'a GpuBuffer<u32>,
+    pub eq_base: usize,
+    pub num_x: usize,
+    pub x_first: usize,
+    pub num_y: usize,
+}
+
+/// Records out[y * num_x + (x - x_first)] = eq[eq_base + y] * sum_k λ^k C_k(x, y); `scratch`
+/// is kept alive by the caller until the submission completes (returned).
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut GpuEncoder,
+    e: &ExtEval<'_>,
+    out: &GpuBuffer<u32>,
+    options: EvalOptions,
+) -> GpuResult<GpuBuffer<u32>> {
+    let count = (e.num_x * e.num_y) as u64;
+    require(NAME, count > 0 && 4 * count <= out.len() as u64, || format!("{count} outputs for an output buffer of {} words", out.len()))?;
+    require(NAME, e.height == 1 || e.height >= 2 * e.num_y, || format!("{} folded rows for {} values of y", e.height, e.num_y))?;
+    let g = geometry(&ctx.limits, e.num_slots, options);
+    let wg = g.shape.workgroup_size[0] as u64;
+    let workgroups = count.div_ceil(wg);
+    let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
+    let stride = workgroups * wg;
+    let scratch_words = 4 * g.spill_slots as u64 * stride;
+    require(NAME, scratch_words * 4 <= ctx.limits.max_binding_bytes() && stride <= u32::MAX as u64, || {
+        format!(
+            "{} spilled slots x {stride} rows need {} bytes of scratch, one binding holds {}",
+            g.spill_slots,
+            scratch_words * 4,
+            ctx.limits.max_binding_bytes()
+        )
+    })?;
+    let scratch = GpuBuffer::<u32>::uninit(ctx, "constraint scratch (extension)", scratch_words.max(4) as usize)?;
+    let params = Params {
+        num_instructions: e.num_instructions as u32,
+        num_constraints: e.num_constraints as u32,
+        height: e.height as u32,
+        num_y: e.num_y as u32,
+        num_x: e.num_x as u32,
+        x_first: e.x_first as u32,
+        eq_base: e.eq_base as u32,
+        const_base: e.const_base as u32,
+        public_base: e.public_base as u32,
+        scratch_stride: stride as u32,
+        workgroup_base: 0,
+        _pad0: 0,
+    };
+    let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
+    let buffers =
+        [&e.instructions.buffer, &e.values.buffer, &e.cols.buffer, &e.lambda_pows.buffer, &e.eq.buffer, &out.buffer, &scratch.buffer];
+    KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)?;
+    Ok(scratch)
+}

@@ -1,0 +1,58 @@
+//! Folding an AIR's trace columns (and their next-row rotation) at r_0 after zerocheck round 0
+//! into extension-field multilinear evaluations (src/zerocheck_mle.rs).
+
+use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
+
+use super::Elementwise;
+
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("zerocheck_fold_ple"));
+
+kernel_params! {
+    pub struct Params {
+        columns: u32,
+        x_count: u32,
+        log_skip: u32,
+        height: u32,
+        offset: u32,
+        workgroup_base: u32,
+        in_column: u32,
+        out_column: u32,
+    }
+}
+
+/// The columns one dispatch folds: `columns` columns from column `in_column` of a trace chunk
+/// (columns `height` words apart) into column `out_column` on of an output with `x_count` rows;
+/// `rot` reads the next row (upstream's `is_rot`).
+#[derive(Clone, Copy, Debug)]
+pub struct FoldColumns {
+    pub columns: usize,
+    pub height: usize,
+    pub x_count: usize,
+    pub in_column: usize,
+    pub out_column: usize,
+    pub rot: bool,
+}
+
+/// Records out[(out_column + c) * x_count + x] = sum_i weights[i] * chunk[(in_column + c) *
+/// height + ((x << log_skip) + i + rot) % height] for c < columns and x < x_count.
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
+    chunk: &GpuBuffer<u32>,
+    weights: &GpuBuffer<u32>,
+    out: &GpuBuffer<u32>,
+    log_skip: usize,
+    f: FoldColumns,
+) -> GpuResult<()> {
+    let params = Params {
+        columns: f.columns as u32,
+        x_count: f.x_count as u32,
+        log_skip: log_skip as u32,
+        height: f.height as u32,
+        offset: f.rot as u32,
+        in_column: f.in_column as u32,
+        out_column: f.out_column as u32,
+        ..Default::default()
+    };
+    KERNEL.record(ctx, encoder, (f.columns * f.x_count) as u64, &[&chunk.buffer, &weights.buffer, &out.buffer], &params)
+}

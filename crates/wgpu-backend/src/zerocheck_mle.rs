@@ -1,0 +1,389 @@
+//! The batched zerocheck after round 0 on the GPU (upstream's `LogupZerocheckCpu`,
+//! openvm-stark-backend prover/logup_zerocheck/cpu.rs, span `prover.rap_constraints.mle_rounds`).
+//!
+//! [`fold_ple_evals`] is upstream's `fold_ple_evals(ctx, r_0)`: every matrix upstream's
+//! `EvalHelper::view_mats` lists for an AIR (preprocessed, cached partitions, common main, each
+//! followed by its next-row rotation when the AIR reads next rows) is folded at r_0 — each
+//! block of 2^l_skip rows interpolated on the skip domain and evaluated at r_0, rows read mod
+//! the height so that rotation wraps and traces shorter than 2^l_skip are lifted — into
+//! extension-field columns of `max(h, 2^l_skip) >> l_skip` rows, by the `zerocheck_fold_ple`
+//! kernel with the Lagrange basis at r_0 computed on the host. The selectors (upstream's
+//! `sels_per_trace`: is_first_row, is_transition, is_last_row of the lifted trace, folded the
+//! same way) have at most two nonzero Lagrange sums per trace, so the host writes them directly
+//! (three extension elements per block). An AIR's folded columns live in one device buffer,
+//! column-major: the three selectors, then the matrices in upstream's order.
+//!
+//! [`ZerocheckMle`] runs the zerocheck part of upstream's `sumcheck_polys_eval` and
+//! `fold_mle_evals` on those buffers: per AIR still in the sumcheck (round ≤ ñ) the
+//! `constraint_eval_ext` interpreter evaluates the program at (x, y) for x = 1..=d and y over
+//! the remaining hypercube, each variable the multilinear interpolation of its folded column,
+//! batches the constraints with λ's powers and weights them by eq(ξ, y) (upstream's segment
+//! tree `evals_eq_hypercubes`, computed on the host once and uploaded); `ext_column_sums` adds
+//! over y; the round's polynomials of every AIR come back in one submission. An AIR whose
+//! variables are exhausted contributes eq_ns · its batched constraints at the folded point
+//! (evaluated once, on the device, at round ñ + 1) times the later challenges, as upstream's
+//! `zerocheck_tilde_evals`. Folds use `ext_fold` into a new buffer of half the height.
+//! LogUp's part of those rounds is not here yet.
+
+use openvm_stark_backend::{
+    poly_common::{eval_eq_mle, eval_eq_uni},
+    prover::poly::evals_eq_hypercubes,
+};
+use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuError};
+use p3_field::PrimeCharacteristicRing;
+
+use crate::{
+    constraint_program::{constant_words, EvalOptions},
+    error::WgpuProverError,
+    field::{as_words, ext_as_words, ext_from_words, EF},
+    kernels::{
+        constraint_eval_ext::{self, ExtEval},
+        ext_column_sums::{self, Partials},
+        ext_fold::{self, Columns},
+        zerocheck_fold_ple::{self, FoldColumns},
+    },
+    stacked_reduction::lagrange_weights,
+    zerocheck_round0::Round0Air,
+};
+
+const OP: &str = "zerocheck_mle";
+
+/// One AIR's folded columns on the device: upstream's `sels_per_trace[t]` and
+/// `mat_evals_per_trace[t]`, column-major in one buffer (`height` extension elements per
+/// column): three selector columns (is_first_row, is_transition, is_last_row), then each
+/// matrix's columns in upstream's `view_mats` order (preprocessed, cached partitions, common
+/// main, each followed by its rotation when `needs_next`).
+pub struct FoldedAir {
+    pub buffer: GpuBuffer<u32>,
+    pub height: usize,
+    /// Width of each matrix after the selectors.
+    pub widths: Vec<usize>,
+    pub needs_next: bool,
+    /// ñ = max(log h - l_skip, 0): the AIR's multilinear variables.
+    pub n_lift: usize,
+}
+
+impl FoldedAir {
+    /// Columns in all (selectors included).
+    pub fn columns(&self) -> usize {
+        3 + self.widths.iter().sum::<usize>()
+    }
+
+    fn read_columns(&self, ctx: &GpuContext, start: usize, count: usize) -> Result<Vec<EF>, WgpuProverError> {
+        if count * self.height == 0 {
+            return Ok(vec![]);
+        }
+        let range = 4 * start * self.height..4 * (start + count) * self.height;
+        Ok(ext_from_words(self.buffer.read_range(ctx, range)?))
+    }
+
+    /// The selectors, column-major (tests and debugging).
+    pub fn read_sels(&self, ctx: &GpuContext) -> Result<Vec<EF>, WgpuProverError> {
+        self.read_columns(ctx, 0, 3)
+    }
+
+    /// Matrix `i` (upstream's `mat_evals_per_trace[t][i]`), column-major.
+    pub fn read_mat(&self, ctx: &GpuContext, i: usize) -> Result<Vec<EF>, WgpuProverError> {
+        self.read_columns(ctx, 3 + self.widths[..i].iter().sum::<usize>(), self.widths[i])
+    }
+}
+
+fn alloc(ctx: &GpuContext, height: usize, columns: usize) -> Result<GpuBuffer<u32>, WgpuProverError> {
+    let bytes = (height * columns * 16) as u64;
+    let available = ctx.limits.max_binding_bytes();
+    if bytes > available {
+        return Err(
+            GpuError::BufferTooLarge { op: format!("{OP}: folded columns of {height} x {columns}"), needed: bytes, available }.into()
+        );
+    }
+    Ok(GpuBuffer::uninit(ctx, OP, (4 * height * columns).max(4))?)
+}
+
+/// The folded selectors of a trace of `height` rows lifted to at least 2^l_skip rows, at the
+/// Lagrange weights `w` of the skip domain: column-major is_first_row, is_transition,
+/// is_last_row. Each selector column of the lifted trace has a one (a zero for is_transition)
+/// at rows k h (is_first) or k h + h - 1 (the others), so a block's fold is a sum of weights.
+fn folded_selectors(l_skip: usize, height: usize, w: &[EF]) -> Vec<EF> {
+    let n = 1usize << l_skip;
+    let lifted = height.max(n);
+    let x_count = lifted >> l_skip;
+    let mut first = vec![EF::ZERO; x_count];
+    let mut last = vec![EF::ZERO; x_count];
+    for row in (0..lifted).step_by(height) {
+        first[row >> l_skip] += w[row & (n - 1)];
+        let end = row + height - 1;
+        last[end >> l_skip] += w[end & (n - 1)];
+    }
+    let transition = last.iter().map(|&l| EF::ONE - l);
+    first.iter().copied().chain(transition).chain(last.iter().copied()).collect()
+}
+
+/// Upstream's `LogupZerocheckCpu::fold_ple_evals(ctx, r_0)` on the device (the traces' part;
+/// eq's factors are [`ZerocheckMle`]'s), for the AIRs of a proving context in its order: one
+/// submission folds every trace matrix.
+pub fn fold_ple_evals(ctx: &GpuContext, airs: &[Round0Air<'_>], l_skip: usize, r_0: EF) -> Result<Vec<FoldedAir>, WgpuProverError> {
+    let _span = tracing::info_span!("fold_ple_evals").entered();
+    let w = lagrange_weights(l_skip, r_0);
+    let weights = GpuBuffer::from_slice(ctx, OP, ext_as_words(&w))?;
+    let mut enc = ctx.encoder(OP);
+    let mut out = Vec::with_capacity(airs.len());
+    for air in airs {
+        let height = air.height()?;
+        if !height.is_power_of_two() {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: trace height {height} is not a power of two")));
+        }
+        let needs_next = air.program.program.needs_next;
+        let x_count = height.max(1 << l_skip) >> l_skip;
+        let parts: Vec<_> = air.traces.preprocessed.into_iter().chain(air.traces.mains.iter().copied()).collect();
+        let mut widths = Vec::new();
+        for m in &parts {
+            if m.height != height {
+                return Err(WgpuProverError::InvalidInput(format!(
+                    "{OP}: a trace partition has {} rows where the AIR has {height}",
+                    m.height
+                )));
+            }
+            widths.extend(std::iter::repeat_n(m.width, 1 + needs_next as usize));
+        }
+        let buffer = alloc(ctx, x_count, 3 + widths.iter().sum::<usize>())?;
+        buffer.write(ctx, 0, ext_as_words(&folded_selectors(l_skip, height, &w)))?;
+        let mut column = 3;
+        for m in &parts {
+            for rot in [false, true].into_iter().take(1 + needs_next as usize) {
+                for (k, chunk) in m.chunks.iter().enumerate() {
+                    let f = FoldColumns {
+                        columns: m.chunk_columns(k),
+                        height,
+                        x_count,
+                        in_column: 0,
+                        out_column: column + k * m.columns_per_chunk,
+                        rot,
+                    };
+                    zerocheck_fold_ple::record(ctx, &mut enc, chunk, &weights, &buffer, l_skip, f)?;
+                }
+                column += m.width;
+            }
+        }
+        out.push(FoldedAir {
+            buffer,
+            height: x_count,
+            widths,
+            needs_next,
+            n_lift: (height.trailing_zeros() as usize).saturating_sub(l_skip),
+        });
+    }
+    ctx.submit_and_wait(OP, enc)?;
+    Ok(out)
+}
+
+/// What the extension interpreter needs of one AIR, uploaded once.
+struct AirTables {
+    values: GpuBuffer<u32>,
+    const_base: usize,
+    public_base: usize,
+    /// Upstream's `eq_xi_per_trace`: evals_eq_hypercubes(ñ, ξ[l_skip..l_skip + ñ] reversed).
+    eq: GpuBuffer<u32>,
+}
+
+/// Upstream's challenges the rounds after round 0 use: ξ (`LogupZerocheckCpu::xi`), λ (given
+/// to `sumcheck_uni_round0_polys`) and round 0's r_0.
+#[derive(Clone, Copy, Debug)]
+pub struct MleChallenges<'a> {
+    pub xi: &'a [EF],
+    pub lambda: EF,
+    pub r_0: EF,
+}
+
+/// The zerocheck part of upstream's `LogupZerocheckCpu` after round 0, on the device.
+pub struct ZerocheckMle<'a> {
+    airs: Vec<&'a Round0Air<'a>>,
+    tables: Vec<AirTables>,
+    folded: Vec<FoldedAir>,
+    l_skip: usize,
+    xi: Vec<EF>,
+    /// Upstream's `constraint_degree` (the maximum over the proving key): evaluations per round.
+    sp_deg: usize,
+    lambda_pows: GpuBuffer<u32>,
+    eq_ns: Vec<EF>,
+    tilde_evals: Vec<EF>,
+    options: EvalOptions,
+}
+
+impl<'a> ZerocheckMle<'a> {
+    /// After round 0 with challenge r_0: folds the traces ([`fold_ple_evals`]) and prepares the
+    /// rounds, for upstream's ξ, λ and `constraint_degree` (`pk.max_constraint_degree`).
+    pub fn new(
+        ctx: &GpuContext,
+        airs: &'a [Round0Air<'a>],
+        l_skip: usize,
+        challenges: MleChallenges<'_>,
+        constraint_degree: usize,
+        options: EvalOptions,
+    ) -> Result<Self, WgpuProverError> {
+        let MleChallenges { xi, lambda, r_0 } = challenges;
+        let folded = fold_ple_evals(ctx, airs, l_skip, r_0)?;
+        let n_max = folded.iter().map(|f| f.n_lift).max().unwrap_or(0);
+        if xi.len() < l_skip + n_max || xi.is_empty() {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: xi has {} elements, the AIRs need {}", xi.len(), l_skip + n_max)));
+        }
+        let max_constraints = airs.iter().map(|a| a.program.program.num_constraints).max().unwrap_or(0);
+        let lambda_pows: Vec<EF> = lambda.powers().take(max_constraints.max(1)).collect();
+        let mut tables = Vec::with_capacity(airs.len());
+        for (air, f) in airs.iter().zip(&folded) {
+            let p = &air.program.program;
+            // Partition table: partition 0 the preprocessed trace, 1 + i main partition i; each
+            // its first folded column and its width (the rotation follows at + width).
+            let mut values = Vec::new();
+            let mut column = 3usize;
+            let mats_per_part = 1 + f.needs_next as usize;
+            let parts: Vec<Option<usize>> =
+                std::iter::once(air.traces.preprocessed.map(|m| m.width)).chain(air.traces.mains.iter().map(|m| Some(m.width))).collect();
+            for w in parts {
+                match w {
+                    Some(w) => {
+                        values.extend([column as u32, w as u32]);
+                        column += mats_per_part * w;
+                    }
+                    None => values.extend([0, 0]),
+                }
+            }
+            if p.partition_columns.len() > values.len() / 2 {
+                return Err(WgpuProverError::InvalidInput(format!("{OP}: the program reads a partition that was not given")));
+            }
+            let const_base = values.len();
+            values.extend_from_slice(constant_words(p));
+            let public_base = values.len();
+            values.extend_from_slice(as_words(air.traces.public_values));
+            values.push(0);
+            let eq = evals_eq_hypercubes(f.n_lift, xi[l_skip..l_skip + f.n_lift].iter().rev());
+            tables.push(AirTables {
+                values: GpuBuffer::from_slice(ctx, OP, &values)?,
+                const_base,
+                public_base,
+                eq: GpuBuffer::from_slice(ctx, OP, ext_as_words(&eq))?,
+            });
+        }
+        Ok(Self {
+            airs: airs.iter().collect(),
+            tables,
+            folded,
+            l_skip,
+            xi: xi.to_vec(),
+            sp_deg: constraint_degree,
+            lambda_pows: GpuBuffer::from_slice(ctx, OP, ext_as_words(&lambda_pows))?,
+            eq_ns: vec![eval_eq_uni(l_skip, xi[0], r_0)],
+            tilde_evals: vec![EF::ZERO; airs.len()],
+            options,
+        })
+    }
+
+    /// The folded columns of every AIR.
+    pub fn folded(&self) -> &[FoldedAir] {
+        &self.folded
+    }
+
+    /// The zerocheck part of upstream's `sumcheck_polys_eval(round, r_prev)` (its last
+    /// `num_airs` polynomials): per AIR the round polynomial at 1..=d, or one value for an AIR
+    /// whose variables are exhausted. One submission and one read-back.
+    pub fn sumcheck_polys_eval(&mut self, ctx: &GpuContext, round: usize, r_prev: EF) -> Result<Vec<Vec<EF>>, WgpuProverError> {
+        if round == 0 || round > self.eq_ns.len() {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: round {round} after {} folds", self.eq_ns.len() - 1)));
+        }
+        let eq_r_acc = *self.eq_ns.last().expect("eq_ns starts with eq_r0");
+        let d = self.sp_deg;
+        // Per AIR: (x values, where its sums go) or None for a multiplied tilde value.
+        let mut plan: Vec<Option<(usize, usize)>> = Vec::with_capacity(self.airs.len());
+        let mut total = 0;
+        for (t, f) in self.folded.iter().enumerate() {
+            if round <= f.n_lift {
+                plan.push(Some((d, total)));
+                total += d;
+            } else if round == f.n_lift + 1 {
+                plan.push(Some((1, total)));
+                total += 1;
+            } else {
+                self.tilde_evals[t] *= r_prev;
+                plan.push(None);
+            }
+        }
+        let sums = GpuBuffer::<u32>::zeroed(ctx, OP, 4 * total.max(1))?;
+        let mut enc = ctx.encoder(OP);
+        let mut keep = Vec::new();
+        for (t, step) in plan.iter().enumerate() {
+            let Some((num_x, base)) = *step else { continue };
+            let (f, air, tab) = (&self.folded[t], self.airs[t], &self.tables[t]);
+            let exhausted = round > f.n_lift;
+            let num_y = if exhausted { 1 } else { 1usize << (f.n_lift - round) };
+            let p = &air.program.program;
+            let e = ExtEval {
+                instructions: air.program.instructions(),
+                num_instructions: p.instructions.len(),
+                num_slots: p.num_slots,
+                num_constraints: p.num_constraints,
+                values: &tab.values,
+                const_base: tab.const_base,
+                public_base: tab.public_base,
+                cols: &f.buffer,
+                height: f.height,
+                lambda_pows: &self.lambda_pows,
+                eq: &tab.eq,
+                eq_base: num_y - 1,
+                num_x,
+                x_first: if exhausted { 0 } else { 1 },
+                num_y,
+            };
+            let partials = GpuBuffer::<u32>::uninit(ctx, OP, 4 * num_x * num_y)?;
+            keep.push(constraint_eval_ext::record(ctx, &mut enc, &e, &partials, self.options)?);
+            ext_column_sums::record(ctx, &mut enc, &Partials { buffer: &partials, base: 0, rows: num_y, columns: num_x }, &sums, base)?;
+            keep.push(partials);
+        }
+        let values = if total == 0 { vec![] } else { ext_from_words(sums.submit_and_read(ctx, OP, enc, 0..4 * total)?) };
+        drop(keep);
+        Ok(plan
+            .iter()
+            .enumerate()
+            .map(|(t, step)| match *step {
+                Some((num_x, base)) if round <= self.folded[t].n_lift => values[base..base + num_x].to_vec(),
+                Some((_, base)) => {
+                    self.tilde_evals[t] = eq_r_acc * values[base];
+                    vec![self.tilde_evals[t]]
+                }
+                None => vec![self.tilde_evals[t]],
+            })
+            .collect())
+    }
+
+    /// Upstream's `fold_mle_evals(round, r_round)`: folds every AIR's columns of more than one
+    /// row at r_round (one submission) and extends eq's product.
+    pub fn fold_mle_evals(&mut self, ctx: &GpuContext, round: usize, r_round: EF) -> Result<(), WgpuProverError> {
+        if round == 0 || round != self.eq_ns.len() || self.l_skip + round > self.xi.len() {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: fold of round {round} after {} folds", self.eq_ns.len() - 1)));
+        }
+        let mut enc = ctx.encoder(OP);
+        let mut old = Vec::new();
+        for f in &mut self.folded {
+            if f.height <= 1 {
+                continue;
+            }
+            let (columns, half) = (f.columns(), f.height / 2);
+            let next = alloc(ctx, half, columns)?;
+            ext_fold::record(
+                ctx,
+                &mut enc,
+                (&f.buffer, Columns::col_major(0, f.height)),
+                (&next, Columns::col_major(0, half)),
+                columns,
+                half,
+                r_round,
+            )?;
+            old.push(std::mem::replace(&mut f.buffer, next));
+            f.height = half;
+        }
+        ctx.submit_and_wait(OP, enc)?;
+        drop(old);
+        let xi = self.xi[self.l_skip + round - 1];
+        let eq_r = eval_eq_mle(&[xi], &[r_round]);
+        self.eq_ns.push(self.eq_ns[round - 1] * eq_r);
+        Ok(())
+    }
+}

@@ -1,0 +1,276 @@
+//! The zerocheck after round 0 on the GPU (src/zerocheck_mle.rs) against upstream's
+//! `LogupZerocheckCpu`, under every limit profile: upstream's prover is built with
+//! `LogupZerocheckCpu::new` on the same proving key and context, given random ξ, α, β, λ and
+//! r_0, runs `sumcheck_uni_round0_polys` then `fold_ple_evals(ctx, r_0)`, and its public fields
+//! `mat_evals_per_trace` and `sels_per_trace` are compared value for value with the device's
+//! folded matrices.
+
+mod common;
+
+use std::sync::Arc;
+
+use openvm_stark_backend::{
+    keygen::types::MultiStarkProvingKey,
+    prover::{
+        AirProvingContext, ColMajorMatrix, CpuColMajorBackend, DeviceDataTransporter, DeviceMultiStarkProvingKey, LogupZerocheckCpu,
+        MatrixDimensions, ProvingContext,
+    },
+    test_utils::{
+        test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture, PreprocessedAndCachedFixture,
+        PreprocessedFibFixture, TestFixture,
+    },
+    AirRef, StarkEngine, SystemParams,
+};
+use openvm_stark_sdk::config::{
+    app_params_with_100_bits_security,
+    baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine},
+};
+use openvm_wgpu_backend::{
+    constraint_program::EvalOptions,
+    field::EF,
+    keccakf::{keccakf_trace, KeccakfAir},
+    logup_input::interactions_layout,
+    zerocheck_mle::{fold_ple_evals, FoldedAir, MleChallenges, ZerocheckMle},
+    zerocheck_round0::Round0Air,
+    GpuContext, LimitProfile,
+};
+use p3_util::log2_strict_usize;
+use rand::Rng;
+
+type SC = BabyBearPoseidon2Config;
+type Pk = DeviceMultiStarkProvingKey<CpuColMajorBackend<SC>>;
+type Ctx = ProvingContext<CpuColMajorBackend<SC>>;
+
+struct Case {
+    name: &'static str,
+    pk: Pk,
+    ctx: Ctx,
+}
+
+fn case(engine: &BabyBearPoseidon2RefEngine, name: &'static str, fx: impl TestFixture<SC>) -> Case {
+    let pk: MultiStarkProvingKey<SC> = engine.keygen(&fx.airs()).0;
+    Case { name, pk: engine.device().transport_pk_to_device(&pk), ctx: fx.generate_proving_ctx().into_sorted() }
+}
+
+fn fixture_cases(params: &SystemParams) -> Vec<Case> {
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params.clone());
+    let config = || BabyBearPoseidon2Config::default_from_params(params.clone());
+    let sels = vec![true, false, true, true];
+    vec![
+        case(&engine, "FibFixture", FibFixture::new(0, 1, 16)),
+        case(&engine, "PreprocessedFibFixture", PreprocessedFibFixture::new(0, 1, sels.clone())),
+        case(&engine, "CachedFixture11", CachedFixture11::new(config())),
+        case(&engine, "PreprocessedAndCachedFixture", PreprocessedAndCachedFixture::new(sels, config(), 2)),
+        case(&engine, "InteractionsFixture11", InteractionsFixture11),
+        case(&engine, "MixtureFixture", MixtureFixture::standard(3, config())),
+    ]
+}
+
+struct KeccakfFixture {
+    perms: usize,
+}
+
+impl TestFixture<SC> for KeccakfFixture {
+    fn airs(&self) -> Vec<AirRef<SC>> {
+        vec![Arc::new(KeccakfAir::default())]
+    }
+
+    fn generate_proving_ctx(&self) -> Ctx {
+        let trace = keccakf_trace(self.perms, 42);
+        ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(ColMajorMatrix::from_row_major(&trace)))])
+    }
+}
+
+fn keccakf_case() -> Case {
+    // The keccakf example's l_skip = 4; two permutations give 64 rows (four blocks).
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(app_params_with_100_bits_security(14));
+    case(&engine, "keccakf", KeccakfFixture { perms: 2 })
+}
+
+/// Upstream's prover after round 0, as prove_zerocheck_and_logup drives it, with random
+/// challenges; returns it with ξ.
+fn upstream<'a>(case: &'a Case, rng: &mut impl Rng, lambda: EF) -> (LogupZerocheckCpu<'a, SC>, Vec<EF>) {
+    let (pk, ctx) = (&case.pk, &case.ctx);
+    let l_skip = pk.params.l_skip;
+    let shape: Vec<(usize, usize)> =
+        ctx.per_trace.iter().map(|(a, t)| (pk.per_air[*a].vk.symbolic_constraints.interactions.len(), t.common_main.height())).collect();
+    let layout = interactions_layout(l_skip, &shape).unwrap();
+    let (alpha, beta): (EF, EF) = (rng.random(), rng.random());
+    let mut prover = LogupZerocheckCpu::new(pk, ctx, layout.n_logup, layout.layout.clone(), alpha, beta).unwrap();
+    let n_max = log2_strict_usize(ctx.per_trace[0].1.common_main.height()).saturating_sub(l_skip);
+    let xi: Vec<EF> = (0..l_skip + n_max.max(layout.n_logup)).map(|_| rng.random()).collect();
+    prover.xi = xi.clone();
+    prover.sumcheck_uni_round0_polys(ctx, lambda).unwrap();
+    (prover, xi)
+}
+
+fn assert_folded(gpu: &GpuContext, f: &FoldedAir, sels: &ColMajorMatrix<EF>, mats: &[ColMajorMatrix<EF>], what: &str) {
+    assert_eq!((f.height, 3), (sels.height(), sels.width()), "{what}: selector shape");
+    assert_eq!(f.read_sels(gpu).unwrap(), sels.values, "{what}: selectors");
+    assert_eq!(f.widths.len(), mats.len(), "{what}: matrix count");
+    for (i, e) in mats.iter().enumerate() {
+        assert_eq!((f.height, f.widths[i]), (e.height(), e.width()), "{what}: shape of matrix {i}");
+        assert_eq!(f.read_mat(gpu, i).unwrap(), e.values, "{what}: matrix {i}");
+    }
+}
+
+fn device_airs<'a>(
+    case: &'a Case,
+    device: &'a common::DeviceAirs,
+    main_refs: &'a [Vec<&'a openvm_wgpu_backend::common::ColumnMatrix>],
+) -> Vec<Round0Air<'a>> {
+    case.ctx
+        .per_trace
+        .iter()
+        .enumerate()
+        .map(|(t, (a, _))| Round0Air {
+            program: &device.programs[t],
+            traces: device.traces(main_refs, &case.ctx, t),
+            constraint_degree: case.pk.per_air[*a].vk.max_constraint_degree as usize,
+        })
+        .collect()
+}
+
+fn check_fold(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u64) {
+    let what = format!("{} on {profile}", case.name);
+    let (pk, ctx) = (&case.pk, &case.ctx);
+    let l_skip = pk.params.l_skip;
+    let mut rng = common::rng(seed);
+    let lambda: EF = rng.random();
+    let (mut prover, _xi) = upstream(case, &mut rng, lambda);
+    let r_0: EF = rng.random();
+    prover.fold_ple_evals(ctx, r_0);
+
+    let device = common::DeviceAirs::upload(gpu, pk, ctx);
+    let main_refs = device.main_refs();
+    let airs = device_airs(case, &device, &main_refs);
+    let folded = fold_ple_evals(gpu, &airs, l_skip, r_0).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(folded.len(), ctx.per_trace.len(), "{what}: AIR count");
+    for (t, f) in folded.iter().enumerate() {
+        assert_folded(gpu, f, &prover.sels_per_trace[t], &prover.mat_evals_per_trace[t], &format!("{what}: AIR {t}"));
+    }
+}
+
+/// Every round after round 0: the zerocheck polynomials (upstream's last `num_airs` of
+/// `sumcheck_polys_eval`) for the same random challenges, and after the last fold the folded
+/// columns (upstream's `mat_evals_per_trace`, one row each: the column openings).
+fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: EvalOptions, seed: u64) {
+    let what = format!("{} on {profile} ({options:?})", case.name);
+    let (pk, ctx) = (&case.pk, &case.ctx);
+    let l_skip = pk.params.l_skip;
+    let num_airs = ctx.per_trace.len();
+    let mut rng = common::rng(seed);
+    let lambda: EF = rng.random();
+    let (mut prover, xi) = upstream(case, &mut rng, lambda);
+    let r_0: EF = rng.random();
+    prover.fold_ple_evals(ctx, r_0);
+
+    let device = common::DeviceAirs::upload(gpu, pk, ctx);
+    let main_refs = device.main_refs();
+    let airs = device_airs(case, &device, &main_refs);
+    let mut mle = ZerocheckMle::new(gpu, &airs, l_skip, MleChallenges { xi: &xi, lambda, r_0 }, pk.max_constraint_degree, options)
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let n_max = prover.n_per_trace[0].max(0) as usize;
+    let mut tilde_rounds = 0;
+    let mut r_prev = r_0;
+    for round in 1..=n_max {
+        let expected = prover.sumcheck_polys_eval(round, r_prev).unwrap();
+        let got = mle.sumcheck_polys_eval(gpu, round, r_prev).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(got.len(), num_airs, "{what}: round {round} polynomial count");
+        for (t, g) in got.iter().enumerate() {
+            assert!(!g.is_empty(), "{what}: round {round}, AIR {t}: empty");
+            assert_eq!(g, &expected[2 * num_airs + t], "{what}: round {round}, zerocheck polynomial of AIR {t}");
+            tilde_rounds += usize::from(g.len() == 1);
+        }
+        let r: EF = rng.random();
+        prover.fold_mle_evals(round, r);
+        mle.fold_mle_evals(gpu, round, r).unwrap_or_else(|e| panic!("{what}: {e}"));
+        r_prev = r;
+    }
+    eprintln!("{what}: {n_max} rounds, {tilde_rounds} exhausted-AIR values");
+    for (t, f) in mle.folded().iter().enumerate() {
+        assert_folded(gpu, f, &prover.sels_per_trace[t], &prover.mat_evals_per_trace[t], &format!("{what}: AIR {t} after the last fold"));
+    }
+}
+
+#[test]
+fn fold_ple_fixtures_match_upstream() {
+    let cases = fixture_cases(&test_system_params_small(2, 8, 3));
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check_fold(&gpu, profile, case, i as u64);
+        }
+    }
+}
+
+/// l_skip above some traces' log heights: those AIRs are lifted.
+#[test]
+fn fold_ple_lifted_traces_match_upstream() {
+    let cases = fixture_cases(&test_system_params_small(5, 6, 3));
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check_fold(&gpu, profile, case, 100 + i as u64);
+        }
+    }
+}
+
+#[test]
+fn fold_ple_keccakf_matches_upstream() {
+    let case = keccakf_case();
+    for (profile, gpu) in common::profiles() {
+        check_fold(&gpu, profile, &case, 200);
+    }
+}
+
+/// AIRs without interactions (the zerocheck part only is on the device).
+fn zerocheck_cases(params: &SystemParams) -> Vec<Case> {
+    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params.clone());
+    vec![
+        case(&engine, "FibFixture", FibFixture::new(0, 1, 16)),
+        case(&engine, "PreprocessedFibFixture", PreprocessedFibFixture::new(0, 1, vec![true, false, true, true])),
+    ]
+}
+
+/// The zerocheck part on every fixture, those with interactions (whose LogUp part stays on the
+/// host) and several heights included: AIRs whose variables run out early contribute
+/// upstream's tilde values.
+#[test]
+fn rounds_fixtures_match_upstream() {
+    let cases = fixture_cases(&test_system_params_small(2, 8, 3));
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check_rounds(&gpu, profile, case, EvalOptions::default(), 300 + i as u64);
+            check_rounds(&gpu, profile, case, EvalOptions { fast_slot_cap: Some(0) }, 310 + i as u64);
+        }
+    }
+}
+
+/// l_skip above the traces' log heights: lifted AIRs with no multilinear variables.
+#[test]
+fn rounds_lifted_match_upstream() {
+    let cases = zerocheck_cases(&test_system_params_small(5, 6, 3));
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check_rounds(&gpu, profile, case, EvalOptions::default(), 400 + i as u64);
+        }
+    }
+}
+
+#[test]
+fn rounds_keccakf_match_upstream() {
+    let case = keccakf_case();
+    for (profile, gpu) in common::profiles() {
+        check_rounds(&gpu, profile, &case, EvalOptions::default(), 500);
+    }
+}
+
+/// l_skip = 1: PreprocessedFibFixture (4 rows) gets multilinear rounds too.
+#[test]
+fn rounds_small_skip_match_upstream() {
+    let cases = zerocheck_cases(&test_system_params_small(1, 8, 3));
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check_rounds(&gpu, profile, case, EvalOptions::default(), 600 + i as u64);
+        }
+    }
+}
