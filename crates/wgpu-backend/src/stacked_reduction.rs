@@ -29,7 +29,7 @@ use crate::{
         eq_table,
         ext_column_sums::{self, Partials},
         ext_fold::{self, Columns},
-        stacked_reduction_fold_ple::{self, FoldColumns},
+        fold_ple::{self, FoldColumns},
         stacked_reduction_mle_round::{self, MleRoundBuffers, MleRoundUnit},
         stacked_reduction_rotation::{self, RotationScales},
         stacked_reduction_round0::{self, Round0Unit},
@@ -275,14 +275,16 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
             while col < b {
                 let sk = col / m.columns_per_chunk;
                 let end = ((sk + 1) * m.columns_per_chunk).min(b);
+                // Output columns are 2^n_stack = height >> l_skip apart, as set 0 lays them out.
                 let fc = FoldColumns {
                     columns: end - col,
                     height: m.height,
+                    x_count: f.strides[0],
                     in_column: col - sk * m.columns_per_chunk,
                     out_column: col - a,
-                    out_stride: f.strides[0],
+                    rot: false,
                 };
-                stacked_reduction_fold_ple::record(ctx, &mut enc, &m.chunks[sk], &weights, &f.sets[0][qk], l_skip, fc)?;
+                fold_ple::record(ctx, &mut enc, &m.chunks[sk], &weights, &f.sets[0][qk], l_skip, fc)?;
                 col = end;
             }
         }

@@ -6,7 +6,7 @@
 //! followed by its next-row rotation when the AIR reads next rows) is folded at r_0 — each
 //! block of 2^l_skip rows interpolated on the skip domain and evaluated at r_0, rows read mod
 //! the height so that rotation wraps and traces shorter than 2^l_skip are lifted — into
-//! extension-field columns of `max(h, 2^l_skip) >> l_skip` rows, by the `zerocheck_fold_ple`
+//! extension-field columns of `max(h, 2^l_skip) >> l_skip` rows, by the `fold_ple`
 //! kernel with the Lagrange basis at r_0 computed on the host. The selectors (upstream's
 //! `sels_per_trace`: is_first_row, is_transition, is_last_row of the lifted trace, folded the
 //! same way) have at most two nonzero Lagrange sums per trace, so the host writes them directly
@@ -40,7 +40,7 @@ use crate::{
         constraint_eval_ext::{self, ExtEval},
         ext_column_sums::{self, Partials},
         ext_fold::{self, Columns},
-        zerocheck_fold_ple::{self, FoldColumns},
+        fold_ple::{self, FoldColumns},
     },
     stacked_reduction::lagrange_weights,
     zerocheck_round0::Round0Air,
@@ -159,7 +159,7 @@ pub fn fold_ple_evals(ctx: &GpuContext, airs: &[Round0Air<'_>], l_skip: usize, r
                         out_column: column + k * m.columns_per_chunk,
                         rot,
                     };
-                    zerocheck_fold_ple::record(ctx, &mut enc, chunk, &weights, &buffer, l_skip, f)?;
+                    fold_ple::record(ctx, &mut enc, chunk, &weights, &buffer, l_skip, f)?;
                 }
                 column += m.width;
             }

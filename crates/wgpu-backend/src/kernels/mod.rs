@@ -58,6 +58,7 @@ pub mod eq_table;
 pub mod ext_column_sums;
 pub mod ext_fold;
 pub mod field_ops;
+pub mod fold_ple;
 pub mod gkr_layer;
 pub mod gkr_sumcheck_round;
 pub mod logup_fractions;
@@ -70,7 +71,6 @@ pub mod mle_coeffs_to_evals;
 pub mod ntt;
 pub mod poseidon2_permute;
 pub mod pow_grind;
-pub mod stacked_reduction_fold_ple;
 pub mod stacked_reduction_mle_round;
 pub mod stacked_reduction_rotation;
 pub mod stacked_reduction_round0;
@@ -80,7 +80,6 @@ pub mod twiddles;
 pub mod whir_fold;
 pub mod whir_mu_batch;
 pub mod whir_reduce;
-pub mod zerocheck_fold_ple;
 pub mod zerocheck_round0_batch;
 pub mod zerocheck_round0_expand;
 
@@ -111,7 +110,7 @@ pub static ALL: &[&KernelDesc] = &[
     &pow_grind::KERNEL.desc,
     &eq_table::KERNEL.desc,
     &ext_fold::KERNEL.desc,
-    &stacked_reduction_fold_ple::KERNEL.desc,
+    &fold_ple::KERNEL.desc,
     &stacked_reduction_rotation::KERNEL.desc,
     &strided_copy::KERNEL.desc,
     &field_ops::KERNEL.desc,
@@ -132,7 +131,6 @@ pub static ALL: &[&KernelDesc] = &[
     &logup_fractions::KERNEL.desc,
     &zerocheck_round0_batch::KERNEL.desc,
     &zerocheck_round0_expand::KERNEL.desc,
-    &zerocheck_fold_ple::KERNEL.desc,
     &constraint_eval_ext::KERNEL.desc,
 ];
 

@@ -1,11 +1,12 @@
-//! Folding an AIR's trace columns (and their next-row rotation) at r_0 after zerocheck round 0
-//! into extension-field multilinear evaluations (src/zerocheck_mle.rs).
+//! Folding prismalinear columns at a point into extension-field multilinear evaluations: the
+//! stacked matrix at u_0 (src/stacked_reduction.rs) and an AIR's trace columns, with their
+//! next-row rotation, at r_0 (src/zerocheck_mle.rs).
 
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
 
-pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("zerocheck_fold_ple"));
+pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("fold_ple"));
 
 kernel_params! {
     pub struct Params {

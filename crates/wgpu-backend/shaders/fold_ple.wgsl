@@ -1,9 +1,11 @@
-// Folds an AIR's trace columns at r_0 after zerocheck round 0 (upstream's fold_ple_evals in
-// LogupZerocheckCpu::fold_ple_evals): for the columns c < columns and every block x < x_count,
+// Folds prismalinear columns at a point r (upstream's fold_ple_evals: the stacked matrix at u_0
+// in the stacked reduction, an AIR's trace columns at r_0 after zerocheck round 0): for the
+// columns c < columns and every block x < x_count,
 // out[(out_column + c) * x_count + x] = sum_i weights[i] * trace[(in_column + c) * height +
 // ((x << log_skip) + i + offset) % height], where weights are the Lagrange basis of the skip
-// domain at r_0 (computed on the host), offset is 1 for the next-row rotation, and the modulo
-// both wraps the rotation and lifts a trace shorter than 2^log_skip.
+// domain at r (computed on the host), offset is 1 for the next-row rotation, and the modulo
+// both wraps the rotation and lifts a trace shorter than 2^log_skip. Column offsets let one
+// dispatch cover the columns an input chunk and an output chunk share.
 #import grid
 #import babybear_ext4
 
