@@ -2,25 +2,23 @@
 //! keys, traces and parameters (proof-of-work bits set to 0, so no grinding witness can make
 //! transcripts diverge), and verify with the upstream verifier.
 
-use std::sync::Arc;
+mod common;
+
+use common::rap::KeccakfFixture;
 
 use openvm_stark_backend::{
     codec::Encode,
-    prover::{AirProvingContext, ColMajorMatrix, CpuColMajorBackend, ProvingContext},
     test_utils::{
         test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture, PreprocessedAndCachedFixture,
         PreprocessedFibFixture, TestFixture,
     },
-    AirRef, StarkEngine, SystemParams,
+    StarkEngine, SystemParams,
 };
 use openvm_stark_sdk::config::{
     app_params_with_100_bits_security,
     baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine},
 };
-use openvm_wgpu_backend::{
-    keccakf::{keccakf_trace, KeccakfAir},
-    BabyBearPoseidon2WgpuEngine,
-};
+use openvm_wgpu_backend::BabyBearPoseidon2WgpuEngine;
 
 type SC = BabyBearPoseidon2Config;
 
@@ -59,22 +57,6 @@ fn suite_fixtures_prove_identically() {
             &what("preprocessed+cached"),
         );
         assert_same_proof(&MixtureFixture::standard(6, config()), params.clone(), &what("mixture"));
-    }
-}
-
-struct KeccakfFixture {
-    perms: usize,
-}
-
-impl TestFixture<SC> for KeccakfFixture {
-    fn airs(&self) -> Vec<AirRef<SC>> {
-        vec![Arc::new(KeccakfAir::default())]
-    }
-
-    fn generate_proving_ctx(&self) -> ProvingContext<CpuColMajorBackend<SC>> {
-        let trace = keccakf_trace(self.perms, 42);
-        let ctx = AirProvingContext::simple_no_pis(ColMajorMatrix::from_row_major(&trace));
-        ProvingContext::new(vec![(0, ctx)])
     }
 }
 

@@ -7,28 +7,15 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use openvm_stark_backend::{
-    keygen::types::MultiStarkProvingKey,
-    prover::{
-        AirProvingContext, ColMajorMatrix, CpuColMajorBackend, DeviceDataTransporter, DeviceMultiStarkProvingKey, LogupZerocheckCpu,
-        MatrixDimensions, ProvingContext,
-    },
-    test_utils::{
-        test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture, PreprocessedAndCachedFixture,
-        PreprocessedFibFixture, TestFixture,
-    },
-    AirRef, StarkEngine, SystemParams,
+    prover::{ColMajorMatrix, LogupZerocheckCpu, MatrixDimensions},
+    test_utils::{test_system_params_small, FibFixture, PreprocessedFibFixture},
+    StarkEngine, SystemParams,
 };
-use openvm_stark_sdk::config::{
-    app_params_with_100_bits_security,
-    baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine},
-};
+use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_poseidon2::BabyBearPoseidon2RefEngine};
 use openvm_wgpu_backend::{
     constraint_program::EvalOptions,
     field::EF,
-    keccakf::{keccakf_trace, KeccakfAir},
     logup_input::interactions_layout,
     zerocheck_mle::{fold_ple_evals, FoldedAir, MleChallenges, ZerocheckMle},
     zerocheck_round0::Round0Air,
@@ -37,49 +24,7 @@ use openvm_wgpu_backend::{
 use p3_util::log2_strict_usize;
 use rand::Rng;
 
-type SC = BabyBearPoseidon2Config;
-type Pk = DeviceMultiStarkProvingKey<CpuColMajorBackend<SC>>;
-type Ctx = ProvingContext<CpuColMajorBackend<SC>>;
-
-struct Case {
-    name: &'static str,
-    pk: Pk,
-    ctx: Ctx,
-}
-
-fn case(engine: &BabyBearPoseidon2RefEngine, name: &'static str, fx: impl TestFixture<SC>) -> Case {
-    let pk: MultiStarkProvingKey<SC> = engine.keygen(&fx.airs()).0;
-    Case { name, pk: engine.device().transport_pk_to_device(&pk), ctx: fx.generate_proving_ctx().into_sorted() }
-}
-
-fn fixture_cases(params: &SystemParams) -> Vec<Case> {
-    let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params.clone());
-    let config = || BabyBearPoseidon2Config::default_from_params(params.clone());
-    let sels = vec![true, false, true, true];
-    vec![
-        case(&engine, "FibFixture", FibFixture::new(0, 1, 16)),
-        case(&engine, "PreprocessedFibFixture", PreprocessedFibFixture::new(0, 1, sels.clone())),
-        case(&engine, "CachedFixture11", CachedFixture11::new(config())),
-        case(&engine, "PreprocessedAndCachedFixture", PreprocessedAndCachedFixture::new(sels, config(), 2)),
-        case(&engine, "InteractionsFixture11", InteractionsFixture11),
-        case(&engine, "MixtureFixture", MixtureFixture::standard(3, config())),
-    ]
-}
-
-struct KeccakfFixture {
-    perms: usize,
-}
-
-impl TestFixture<SC> for KeccakfFixture {
-    fn airs(&self) -> Vec<AirRef<SC>> {
-        vec![Arc::new(KeccakfAir::default())]
-    }
-
-    fn generate_proving_ctx(&self) -> Ctx {
-        let trace = keccakf_trace(self.perms, 42);
-        ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(ColMajorMatrix::from_row_major(&trace)))])
-    }
-}
+use common::rap::{case, fixture_cases, Case, KeccakfFixture, SC};
 
 fn keccakf_case() -> Case {
     // The keccakf example's l_skip = 4; two permutations give 64 rows (four blocks).

@@ -1,6 +1,8 @@
 //! Shared by the GPU tests: one device per limit profile per test process, and random inputs.
 #![allow(dead_code)]
 
+pub mod rap;
+
 use std::sync::Arc;
 
 use openvm_stark_backend::prover::{ColMajorMatrix, CpuColMajorBackend, DeviceMultiStarkProvingKey, MatrixDimensions, ProvingContext};
