@@ -13,26 +13,12 @@
 // first chunk binding and columns per chunk.
 #import babybear
 #import grid
+#import constraint_encoding
 
 override WORKGROUP_SIZE: u32;
 // Slots per invocation in workgroup memory, and FAST_SLOTS * WORKGROUP_SIZE.
 override FAST_SLOTS: u32;
 override FAST_WORDS: u32;
-
-const OP_ADD: u32 = 0u;
-const OP_SUB: u32 = 1u;
-const OP_MUL: u32 = 2u;
-const OP_NEG: u32 = 3u;
-const OP_OUT: u32 = 4u;
-
-const TAG_SLOT: u32 = 0u;
-const TAG_CONST: u32 = 1u;
-const TAG_VAR: u32 = 2u;
-
-const SPECIAL_IS_FIRST_ROW: u32 = 0u;
-const SPECIAL_IS_LAST_ROW: u32 = 1u;
-const SPECIAL_IS_TRANSITION: u32 = 2u;
-const SPECIAL_PUBLIC: u32 = 3u;
 
 struct Params {
     row_start: u32,
@@ -86,19 +72,19 @@ fn slot_store(slot: u32, lid: u32, gid: u32, v: u32) {
 }
 
 fn operand(word: u32, row: u32, lid: u32, gid: u32) -> u32 {
-    let tag = word >> 30u;
+    let tag = operand_tag(word);
     switch tag {
         case TAG_SLOT: {
-            return slot_load(word & 0x3fffffffu, lid, gid);
+            return slot_load(operand_index(word), lid, gid);
         }
         case TAG_CONST: {
-            return values[params.const_base + (word & 0x3fffffffu)];
+            return values[params.const_base + (operand_index(word))];
         }
         case TAG_VAR: {
-            let part = (word >> 24u) & 0x1fu;
-            let column = word & 0xffffffu;
+            let part = var_partition(word);
+            let column = var_column(word);
             var r = row;
-            if (((word >> 29u) & 1u) == 1u) {
+            if ((var_next(word)) == 1u) {
                 r = select(row + 1u, 0u, row + 1u == params.height);
             }
             let first_chunk = values[2u * part];
@@ -106,7 +92,7 @@ fn operand(word: u32, row: u32, lid: u32, gid: u32) -> u32 {
             return trace_word(first_chunk + column / per_chunk, (column % per_chunk) * params.height + r);
         }
         default: {
-            let kind = (word >> 28u) & 3u;
+            let kind = special_kind(word);
             if (kind == SPECIAL_IS_FIRST_ROW) {
                 return select(0u, BB_ONE, row == 0u);
             }
@@ -116,7 +102,7 @@ fn operand(word: u32, row: u32, lid: u32, gid: u32) -> u32 {
             if (kind == SPECIAL_IS_TRANSITION) {
                 return select(BB_ONE, 0u, row + 1u == params.height);
             }
-            return values[params.public_base + (word & 0x0fffffffu)];
+            return values[params.public_base + (public_index(word))];
         }
     }
 }
@@ -157,23 +143,23 @@ fn main(inv: Invocation) {
 // 0 (is_first_row), 1 (is_last_row), 2 (is_transition); variable (partition p, column c, row
 // offset o) at column values[vmap_base + p] + c * next_stride + o.
 fn virtual_operand(word: u32, i: u32, lid: u32) -> u32 {
-    let tag = word >> 30u;
+    let tag = operand_tag(word);
     if (tag == TAG_SLOT) {
-        return slot_load(word & 0x3fffffffu, lid, i);
+        return slot_load(operand_index(word), lid, i);
     }
     if (tag == TAG_CONST) {
-        return values[params.const_base + (word & 0x3fffffffu)];
+        return values[params.const_base + (operand_index(word))];
     }
     if (tag == TAG_VAR) {
-        let part = (word >> 24u) & 0x1fu;
-        let column = word & 0xffffffu;
-        let offset = (word >> 29u) & 1u;
+        let part = var_partition(word);
+        let column = var_column(word);
+        let offset = var_next(word);
         let vcol = values[params.vmap_base + part] + column * params.next_stride + offset;
         return trace_word(0u, vcol * params.row_count + i);
     }
-    let kind = (word >> 28u) & 3u;
+    let kind = special_kind(word);
     if (kind == SPECIAL_PUBLIC) {
-        return values[params.public_base + (word & 0x0fffffffu)];
+        return values[params.public_base + (public_index(word))];
     }
     // (Through trace_word, so that the entry point binds the same buffers as main.)
     return trace_word(0u, kind * params.row_count + i);

@@ -13,25 +13,12 @@
 // constants and the public values (base field).
 #import babybear_ext4
 #import grid
+#import constraint_encoding
 
 override WORKGROUP_SIZE: u32;
 // Slots per invocation in workgroup memory, and FAST_SLOTS * WORKGROUP_SIZE.
 override FAST_SLOTS: u32;
 override FAST_WORDS: u32;
-
-const OP_ADD: u32 = 0u;
-const OP_SUB: u32 = 1u;
-const OP_MUL: u32 = 2u;
-const OP_NEG: u32 = 3u;
-
-const TAG_SLOT: u32 = 0u;
-const TAG_CONST: u32 = 1u;
-const TAG_VAR: u32 = 2u;
-
-const SPECIAL_IS_FIRST_ROW: u32 = 0u;
-const SPECIAL_IS_LAST_ROW: u32 = 1u;
-const SPECIAL_IS_TRANSITION: u32 = 2u;
-const SPECIAL_PUBLIC: u32 = 3u;
 
 struct Params {
     num_instructions: u32,
@@ -85,23 +72,23 @@ fn column_at(col: u32, x: u32, y: u32) -> vec4<u32> {
 }
 
 fn operand(word: u32, x: u32, y: u32, lid: u32, gid: u32) -> vec4<u32> {
-    let tag = word >> 30u;
+    let tag = operand_tag(word);
     if (tag == TAG_SLOT) {
-        return slot_load(word & 0x3fffffffu, lid, gid);
+        return slot_load(operand_index(word), lid, gid);
     }
     if (tag == TAG_CONST) {
-        return ext_from_base(values[params.const_base + (word & 0x3fffffffu)]);
+        return ext_from_base(values[params.const_base + (operand_index(word))]);
     }
     if (tag == TAG_VAR) {
-        let part = (word >> 24u) & 0x1fu;
-        let column = word & 0xffffffu;
-        let offset = (word >> 29u) & 1u;
+        let part = var_partition(word);
+        let column = var_column(word);
+        let offset = var_next(word);
         let col = values[2u * part] + offset * values[2u * part + 1u] + column;
         return column_at(col, x, y);
     }
-    let kind = (word >> 28u) & 3u;
+    let kind = special_kind(word);
     if (kind == SPECIAL_PUBLIC) {
-        return ext_from_base(values[params.public_base + (word & 0x0fffffffu)]);
+        return ext_from_base(values[params.public_base + (public_index(word))]);
     }
     // Folded selectors: columns 0 is_first_row, 1 is_transition, 2 is_last_row (upstream's
     // order).

@@ -10,12 +10,9 @@
 // values[2p], values[2p + 1] give partition p's first chunk binding and columns per chunk.
 #import babybear
 #import grid
+#import constraint_encoding
 
 override WORKGROUP_SIZE: u32;
-
-const TAG_VAR: u32 = 2u;
-const SPECIAL_IS_FIRST_ROW: u32 = 0u;
-const SPECIAL_IS_LAST_ROW: u32 = 1u;
 
 struct Params {
     total: u32,
@@ -70,10 +67,10 @@ fn main(inv: Invocation) {
     let lagrange = params.lagrange_base + (i % params.points) * n;
     let first_row = (params.block_start + i / params.points) * n;
     var acc = 0u;
-    if ((word >> 30u) == TAG_VAR) {
-        let part = (word >> 24u) & 0x1fu;
-        let column = word & 0xffffffu;
-        let offset = (word >> 29u) & 1u;
+    if (operand_tag(word) == TAG_VAR) {
+        let part = var_partition(word);
+        let column = var_column(word);
+        let offset = var_next(word);
         let per_chunk = values[2u * part + 1u];
         let chunk = values[2u * part] + column / per_chunk;
         let base = (column % per_chunk) * params.height;
@@ -82,7 +79,7 @@ fn main(inv: Invocation) {
             acc = bb_add(acc, bb_mul(values[lagrange + k], trace_word(chunk, base + r)));
         }
     } else {
-        let kind = (word >> 28u) & 3u;
+        let kind = special_kind(word);
         for (var k = 0u; k < n; k++) {
             let r = (first_row + k) % params.height;
             acc = bb_add(acc, bb_mul(values[lagrange + k], selector(kind, r)));

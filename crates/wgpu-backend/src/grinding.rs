@@ -51,7 +51,8 @@ pub fn grind<TS: FiatShamirTranscript<SC> + 'static>(ctx: &GpuContext, transcrip
 /// consecutive candidates; stops after the first batch that contains one.
 pub fn gpu_search(ctx: &GpuContext, sponge: &DuplexSponge, bits: u32) -> Result<F, WgpuProverError> {
     let state: [u32; 16] = as_words(sponge.state()).try_into().expect("the sponge is 16 words wide");
-    let found = GpuBuffer::<u32>::zeroed(ctx, pow_grind::NAME, 1)?;
+    // Set before each batch, so a pooled buffer serves.
+    let found = GpuBuffer::<u32>::uninit(ctx, pow_grind::NAME, 1)?;
     let g = pow_grind::geometry(&ctx.limits, bits);
     let mut start = 0u64;
     let mut batch = 0;
