@@ -310,6 +310,7 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
     let mut round_polys = Vec::with_capacity(n_stack);
     let mut current = 0;
     let sums = GpuBuffer::<u32>::zeroed(ctx, OP, 8)?;
+    let mut partials = GpuBuffer::<u32>::uninit(ctx, OP, 8)?;
     {
         let _span = info_span!("prover.openings.stacked_reduction.mle_rounds").entered();
         let q_units = runs(&views, |v| (v.commit, v.col / folded[v.commit].columns_per_chunk, v.table));
@@ -355,7 +356,11 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
                 next += stacked_reduction_mle_round::workgroups(ctx, &unit)?;
                 plan.push((u, unit, t.current));
             }
-            let partials = GpuBuffer::<u32>::uninit(ctx, OP, 8 * next.max(1))?;
+            // The partials buffer is reused across rounds and grows only when a round needs more
+            // (the previous round's submission has completed, so it may be replaced).
+            if partials.len() < 8 * next {
+                partials = GpuBuffer::<u32>::uninit(ctx, OP, 8 * next)?;
+            }
             for (u, unit, table_set) in &plan {
                 let b = MleRoundBuffers {
                     q_chunk: &folded[u.commit].sets[current][u.chunk],
