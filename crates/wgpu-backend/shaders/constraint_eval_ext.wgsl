@@ -3,14 +3,20 @@
 // zerocheck's multilinear rounds (src/zerocheck_mle.rs): one invocation per (x, y) with
 // x = x_first + i / num_y, y = i % num_y. Every trace variable and selector is an AIR's folded
 // column (`cols`, column-major, `height` rows, extension elements), read as the multilinear
-// interpolation t(x, y) = t[2y] + x (t[2y + 1] - t[2y]) (or t[0] when height is 1). The
-// constraint outputs are batched with λ's powers and weighted by eq[eq_base + y]; the result
-// goes to out[y * num_x + (x - x_first)], rows that ext_column_sums adds.
+// interpolation t(x, y) = t[2y] + x (t[2y + 1] - t[2y]) (or t[0] when height is 1).
+//
+// Up to three weighted sums of the outputs, each times eq[eq_base + y], go to
+// out[(y * num_x + (x - x_first)) * num_sums + s], rows that ext_column_sums adds: s = 0 the
+// constraints (outputs below num_constraints) with their weights (λ's powers); with LogUp
+// (num_sums = 3) s = 1 the interaction counts and s = 2 the message fields, each with its
+// weight (eq(ξ, b) and a power of β), the latter plus the constant weights[num_outputs] (the
+// denominators' β^len (bus + 1) terms). targets[k] (in values, from target_base) says whether
+// interaction output num_constraints + k is a count (1) or a message field (2).
 //
 // Slots below FAST_SLOTS live in this invocation's column of a workgroup-memory table of
 // extension elements; the rest spill to `scratch`, slot-major across the whole grid. values
 // holds the partition table (first folded column and width per partition), then the
-// constants and the public values (base field).
+// constants, the public values (base field) and the interaction outputs' targets.
 #import babybear_ext4
 #import grid
 #import constraint_encoding
@@ -32,13 +38,18 @@ struct Params {
     public_base: u32,
     scratch_stride: u32,
     workgroup_base: u32,
+    num_sums: u32,
+    num_outputs: u32,
+    target_base: u32,
     _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> program: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read> values: array<u32>;
 @group(0) @binding(2) var<storage, read> cols: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> lambda_pows: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> weights: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read> eq: array<vec4<u32>>;
 @group(0) @binding(5) var<storage, read_write> out: array<vec4<u32>>;
 @group(0) @binding(6) var<storage, read_write> scratch: array<vec4<u32>>;
@@ -116,6 +127,12 @@ fn main(inv: Invocation) {
         x = bb_add(x, BB_ONE);
     }
     var acc = vec4<u32>(0u);
+    var numer = vec4<u32>(0u);
+    var denom = vec4<u32>(0u);
+    let logup = params.num_sums == 3u;
+    if (logup) {
+        denom = weights[params.num_outputs];
+    }
     for (var pc = 0u; pc < params.num_instructions; pc++) {
         let ins = program[pc];
         let a = operand(ins.z, x, y, lid, i);
@@ -133,13 +150,25 @@ fn main(inv: Invocation) {
                 slot_store(ins.y, lid, i, ext_sub(vec4<u32>(0u), a));
             }
             default: {
-                // An output: constraints (outputs below num_constraints) are batched with λ's
-                // powers; interaction outputs are not the zerocheck's.
+                // An output: a constraint, or with LogUp an interaction's count or field.
                 if (ins.y < params.num_constraints) {
-                    acc = ext_add(acc, ext_mul(lambda_pows[ins.y], a));
+                    acc = ext_add(acc, ext_mul(weights[ins.y], a));
+                } else if (logup) {
+                    let w = ext_mul(weights[ins.y], a);
+                    if (values[params.target_base + ins.y - params.num_constraints] == 1u) {
+                        numer = ext_add(numer, w);
+                    } else {
+                        denom = ext_add(denom, w);
+                    }
                 }
             }
         }
     }
-    out[y * params.num_x + xi] = ext_mul(eq[params.eq_base + y], acc);
+    let e = eq[params.eq_base + y];
+    let at = (y * params.num_x + xi) * params.num_sums;
+    out[at] = ext_mul(e, acc);
+    if (logup) {
+        out[at + 1u] = ext_mul(e, numer);
+        out[at + 2u] = ext_mul(e, denom);
+    }
 }

@@ -25,7 +25,7 @@
 //! outputs into fractions written straight into the input buffer; one more `logup_fractions`
 //! dispatch writes the padding. Nothing is read back.
 
-use openvm_stark_backend::{calculate_n_logup, prover::stacked_pcs::StackedLayout};
+use openvm_stark_backend::{calculate_n_logup, poly_common::eval_eq_mle, prover::stacked_pcs::StackedLayout};
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuError};
 use p3_field::{Field, PrimeCharacteristicRing};
 use tracing::info_span;
@@ -247,4 +247,69 @@ pub fn logup_input_layer(
         ctx.submit_and_wait(OP, enc)?;
     }
     Ok((FracInput::new(out, len)?, layout))
+}
+
+/// One AIR's LogUp sums as weighted sums of its program's outputs, for the zerocheck rounds
+/// (upstream's `eq_3b_per_trace` with β's powers, `EvalHelper::acc_interactions`): the
+/// numerator is Σ_σ eq(ξ_3, b_σ) count_σ, the denominator (without α) Σ_σ eq(ξ_3, b_σ)
+/// (β^len (bus + 1) + Σ_j β^j field_j), where `b_σ` are the bits of interaction σ's slice
+/// position above `l_skip + ñ` in the interactions layout.
+pub(crate) struct LogupWeights {
+    /// (output, weight) of each interaction's count.
+    pub numer: Vec<(u32, EF)>,
+    /// (output, weight) of each message field.
+    pub denom: Vec<(u32, EF)>,
+    /// The denominators' constant part.
+    pub constant: EF,
+}
+
+/// [`LogupWeights`] of AIR `t` (in the proving context's order) with `n_lift` = ñ multilinear
+/// variables, for upstream's full ξ and β's powers (at least one more than the longest message).
+pub(crate) fn logup_weights(
+    t: usize,
+    program: &crate::constraint_program::ConstraintProgram,
+    layout: &InteractionsLayout,
+    xi: &[EF],
+    l_skip: usize,
+    n_lift: usize,
+    beta_pows: &[EF],
+) -> Result<LogupWeights, WgpuProverError> {
+    let n_logup = layout.n_logup;
+    if xi.len() < l_skip + n_logup || n_logup < n_lift {
+        return Err(WgpuProverError::InvalidInput(format!(
+            "{OP}: AIR {t}: xi has {} elements, n_logup = {n_logup}, the AIR's n = {n_lift}",
+            xi.len()
+        )));
+    }
+    let mut w = LogupWeights { numer: Vec::new(), denom: Vec::new(), constant: EF::ZERO };
+    for (i, inter) in program.interactions.iter().enumerate() {
+        let slice = layout.layout.get(t, i).ok_or_else(|| {
+            WgpuProverError::InvalidInput(format!("{OP}: the interactions layout has no slice for AIR {t}, interaction {i}"))
+        })?;
+        let mut b_int = slice.row_idx >> (l_skip + n_lift);
+        let b: Vec<F> = (0..n_logup - n_lift)
+            .map(|_| {
+                let bit = F::from_bool(b_int & 1 == 1);
+                b_int >>= 1;
+                bit
+            })
+            .collect();
+        let eq_3b: EF = eval_eq_mle(&xi[l_skip + n_lift..l_skip + n_logup], &b);
+        let len = inter.message.len();
+        if beta_pows.len() <= len {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: {} powers of beta for a message of {len}", beta_pows.len())));
+        }
+        w.numer.push((inter.count as u32, eq_3b));
+        for (j, o) in inter.message.clone().enumerate() {
+            w.denom.push((o as u32, eq_3b * beta_pows[j]));
+        }
+        w.constant += eq_3b * beta_pows[len] * F::from_u32(inter.bus_index as u32 + 1);
+    }
+    Ok(w)
+}
+
+/// β's powers up to the longest message of `programs` (upstream's `beta_pows`).
+pub(crate) fn beta_powers<'a>(programs: impl IntoIterator<Item = &'a crate::constraint_program::ConstraintProgram>, beta: EF) -> Vec<EF> {
+    let max_len = programs.into_iter().flat_map(|p| p.interactions.iter().map(|i| i.message.len())).max().unwrap_or(0);
+    beta.powers().take(max_len + 1).collect()
 }

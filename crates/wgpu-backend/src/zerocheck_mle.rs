@@ -26,24 +26,25 @@
 //! LogUp's part of those rounds is not here yet.
 
 use openvm_stark_backend::{
-    poly_common::{eval_eq_mle, eval_eq_uni},
+    poly_common::{eval_eq_mle, eval_eq_sharp_uni, eval_eq_uni},
     prover::poly::evals_eq_hypercubes,
 };
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuError};
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Field, PrimeCharacteristicRing, TwoAdicField};
 
 use crate::{
     constraint_program::{constant_words, EvalOptions},
     error::WgpuProverError,
-    field::{as_words, ext_as_words, ext_from_words, EF},
+    field::{as_words, ext_as_words, ext_from_words, EF, F},
     kernels::{
         constraint_eval_ext::{self, ExtEval},
         ext_column_sums::{self, Partials},
         ext_fold::{self, Columns},
         fold_ple::{self, FoldColumns},
     },
+    logup_input::{beta_powers, logup_weights},
     stacked_reduction::lagrange_weights,
-    zerocheck_round0::Round0Air,
+    zerocheck_round0::{LogupChallenges, Round0Air},
 };
 
 const OP: &str = "zerocheck_mle";
@@ -181,20 +182,30 @@ struct AirTables {
     values: GpuBuffer<u32>,
     const_base: usize,
     public_base: usize,
+    target_base: usize,
+    /// λ's powers for the constraints, LogUp's weights for the interaction outputs, then the
+    /// denominators' constant.
+    weights: GpuBuffer<u32>,
+    /// Whether LogUp's sums are computed (the AIR has interactions and LogUp is given).
+    logup: bool,
+    /// Upstream's `norm_factor`: 1 / (lifted height / height) for the numerators.
+    norm: F,
     /// Upstream's `eq_xi_per_trace`: evals_eq_hypercubes(ñ, ξ[l_skip..l_skip + ñ] reversed).
     eq: GpuBuffer<u32>,
 }
 
 /// Upstream's challenges the rounds after round 0 use: ξ (`LogupZerocheckCpu::xi`), λ (given
-/// to `sumcheck_uni_round0_polys`) and round 0's r_0.
+/// to `sumcheck_uni_round0_polys`), round 0's r_0 and LogUp's layout and β (None: the
+/// zerocheck only; LogUp's polynomials are then zero).
 #[derive(Clone, Copy, Debug)]
 pub struct MleChallenges<'a> {
     pub xi: &'a [EF],
     pub lambda: EF,
     pub r_0: EF,
+    pub logup: Option<LogupChallenges<'a>>,
 }
 
-/// The zerocheck part of upstream's `LogupZerocheckCpu` after round 0, on the device.
+/// Upstream's `LogupZerocheckCpu` after round 0, on the device.
 pub struct ZerocheckMle<'a> {
     airs: Vec<&'a Round0Air<'a>>,
     tables: Vec<AirTables>,
@@ -203,15 +214,20 @@ pub struct ZerocheckMle<'a> {
     xi: Vec<EF>,
     /// Upstream's `constraint_degree` (the maximum over the proving key): evaluations per round.
     sp_deg: usize,
-    lambda_pows: GpuBuffer<u32>,
     eq_ns: Vec<EF>,
-    tilde_evals: Vec<EF>,
+    eq_sharp_ns: Vec<EF>,
+    zerocheck_tilde_evals: Vec<EF>,
+    logup_tilde_evals: Vec<[EF; 2]>,
+    /// Per AIR, Σ_x eq(ξ, x) C_T(r_0, x) from the folded columns (round 1's values at 0 and 1,
+    /// or the folded point): see [`ZerocheckMle::round0_consistency`].
+    round1_sums: Option<Vec<EF>>,
     options: EvalOptions,
 }
 
 impl<'a> ZerocheckMle<'a> {
     /// After round 0 with challenge r_0: folds the traces ([`fold_ple_evals`]) and prepares the
-    /// rounds, for upstream's ξ, λ and `constraint_degree` (`pk.max_constraint_degree`).
+    /// rounds, for upstream's ξ, λ, LogUp's challenges and `constraint_degree`
+    /// (`pk.max_constraint_degree`).
     pub fn new(
         ctx: &GpuContext,
         airs: &'a [Round0Air<'a>],
@@ -220,16 +236,17 @@ impl<'a> ZerocheckMle<'a> {
         constraint_degree: usize,
         options: EvalOptions,
     ) -> Result<Self, WgpuProverError> {
-        let MleChallenges { xi, lambda, r_0 } = challenges;
+        let MleChallenges { xi, lambda, r_0, logup } = challenges;
         let folded = fold_ple_evals(ctx, airs, l_skip, r_0)?;
         let n_max = folded.iter().map(|f| f.n_lift).max().unwrap_or(0);
         if xi.len() < l_skip + n_max || xi.is_empty() {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: xi has {} elements, the AIRs need {}", xi.len(), l_skip + n_max)));
         }
         let max_constraints = airs.iter().map(|a| a.program.program.num_constraints).max().unwrap_or(0);
-        let lambda_pows: Vec<EF> = lambda.powers().take(max_constraints.max(1)).collect();
+        let lambda_pows: Vec<EF> = lambda.powers().take(max_constraints).collect();
+        let beta_pows = logup.map(|l| beta_powers(airs.iter().map(|a| &a.program.program), l.beta));
         let mut tables = Vec::with_capacity(airs.len());
-        for (air, f) in airs.iter().zip(&folded) {
+        for (t, (air, f)) in airs.iter().zip(&folded).enumerate() {
             let p = &air.program.program;
             // Partition table: partition 0 the preprocessed trace, 1 + i main partition i; each
             // its first folded column and its width (the rotation follows at + width).
@@ -254,15 +271,40 @@ impl<'a> ZerocheckMle<'a> {
             values.extend_from_slice(constant_words(p));
             let public_base = values.len();
             values.extend_from_slice(as_words(air.traces.public_values));
+            let target_base = values.len();
+            let mut weights = vec![EF::ZERO; p.num_outputs + 1];
+            weights[..p.num_constraints].copy_from_slice(&lambda_pows[..p.num_constraints]);
+            let air_logup = match (logup, &beta_pows) {
+                (Some(l), Some(beta_pows)) if !p.interactions.is_empty() => {
+                    let w = logup_weights(t, p, l.layout, xi, l_skip, f.n_lift, beta_pows)?;
+                    let mut targets = vec![0u32; p.num_outputs - p.num_constraints];
+                    for (sum, terms) in [(1, &w.numer), (2, &w.denom)] {
+                        for &(o, c) in terms {
+                            weights[o as usize] = c;
+                            targets[o as usize - p.num_constraints] = sum;
+                        }
+                    }
+                    weights[p.num_outputs] = w.constant;
+                    values.extend(targets);
+                    true
+                }
+                _ => false,
+            };
             values.push(0);
             let eq = evals_eq_hypercubes(f.n_lift, xi[l_skip..l_skip + f.n_lift].iter().rev());
+            let lifted_by = 1usize << l_skip.saturating_sub(air.height()?.trailing_zeros() as usize);
             tables.push(AirTables {
                 values: GpuBuffer::from_slice(ctx, OP, &values)?,
                 const_base,
                 public_base,
+                target_base,
+                weights: GpuBuffer::from_slice(ctx, OP, ext_as_words(&weights))?,
+                logup: air_logup,
+                norm: F::from_usize(lifted_by).inverse(),
                 eq: GpuBuffer::from_slice(ctx, OP, ext_as_words(&eq))?,
             });
         }
+        let omega_skip_pows: Vec<F> = F::two_adic_generator(l_skip).powers().take(1 << l_skip).collect();
         Ok(Self {
             airs: airs.iter().collect(),
             tables,
@@ -270,9 +312,11 @@ impl<'a> ZerocheckMle<'a> {
             l_skip,
             xi: xi.to_vec(),
             sp_deg: constraint_degree,
-            lambda_pows: GpuBuffer::from_slice(ctx, OP, ext_as_words(&lambda_pows))?,
             eq_ns: vec![eval_eq_uni(l_skip, xi[0], r_0)],
-            tilde_evals: vec![EF::ZERO; airs.len()],
+            eq_sharp_ns: vec![eval_eq_sharp_uni(&omega_skip_pows, &xi[..l_skip], r_0)],
+            zerocheck_tilde_evals: vec![EF::ZERO; airs.len()],
+            logup_tilde_evals: vec![[EF::ZERO; 2]; airs.len()],
+            round1_sums: None,
             options,
         })
     }
@@ -282,35 +326,50 @@ impl<'a> ZerocheckMle<'a> {
         &self.folded
     }
 
-    /// The zerocheck part of upstream's `sumcheck_polys_eval(round, r_prev)` (its last
-    /// `num_airs` polynomials): per AIR the round polynomial at 1..=d, or one value for an AIR
-    /// whose variables are exhausted. One submission and one read-back.
+    /// Upstream's `eq_ns` and `eq_sharp_ns` so far (one more than the folds done).
+    pub fn eq_factors(&self) -> (&[EF], &[EF]) {
+        (&self.eq_ns, &self.eq_sharp_ns)
+    }
+
+    /// Upstream's `sumcheck_polys_eval(round, r_prev)`: `3 * airs` polynomials, per AIR LogUp's
+    /// numerator and denominator, then per AIR the zerocheck's; each at 1..=d, or one value
+    /// for an AIR whose variables are exhausted (LogUp's of an AIR without interactions are d
+    /// zeros, as upstream). One submission and one read-back. Round 1 also evaluates x = 0,
+    /// for [`ZerocheckMle::round0_consistency`].
     pub fn sumcheck_polys_eval(&mut self, ctx: &GpuContext, round: usize, r_prev: EF) -> Result<Vec<Vec<EF>>, WgpuProverError> {
         if round == 0 || round > self.eq_ns.len() {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: round {round} after {} folds", self.eq_ns.len() - 1)));
         }
         let eq_r_acc = *self.eq_ns.last().expect("eq_ns starts with eq_r0");
+        let eq_sharp_r_acc = *self.eq_sharp_ns.last().expect("eq_sharp_ns starts with eq_sharp_r0");
         let d = self.sp_deg;
-        // Per AIR: (x values, where its sums go) or None for a multiplied tilde value.
-        let mut plan: Vec<Option<(usize, usize)>> = Vec::with_capacity(self.airs.len());
+        let x_first = usize::from(round != 1);
+        // Per AIR: (x values, sums per x, where its sums go) or None for multiplied tilde
+        // values.
+        let mut plan: Vec<Option<(usize, usize, usize)>> = Vec::with_capacity(self.airs.len());
         let mut total = 0;
         for (t, f) in self.folded.iter().enumerate() {
-            if round <= f.n_lift {
-                plan.push(Some((d, total)));
-                total += d;
+            let sums = if self.tables[t].logup { 3 } else { 1 };
+            let num_x = if round <= f.n_lift {
+                d + 1 - x_first
             } else if round == f.n_lift + 1 {
-                plan.push(Some((1, total)));
-                total += 1;
+                1
             } else {
-                self.tilde_evals[t] *= r_prev;
+                self.zerocheck_tilde_evals[t] *= r_prev;
+                for v in &mut self.logup_tilde_evals[t] {
+                    *v *= r_prev;
+                }
                 plan.push(None);
-            }
+                continue;
+            };
+            plan.push(Some((num_x, sums, total)));
+            total += num_x * sums;
         }
-        let sums = GpuBuffer::<u32>::zeroed(ctx, OP, 4 * total.max(1))?;
+        let sums_buf = GpuBuffer::<u32>::zeroed(ctx, OP, 4 * total.max(1))?;
         let mut enc = ctx.encoder(OP);
         let mut keep = Vec::new();
         for (t, step) in plan.iter().enumerate() {
-            let Some((num_x, base)) = *step else { continue };
+            let Some((num_x, sums, base)) = *step else { continue };
             let (f, air, tab) = (&self.folded[t], self.airs[t], &self.tables[t]);
             let exhausted = round > f.n_lift;
             let num_y = if exhausted { 1 } else { 1usize << (f.n_lift - round) };
@@ -323,38 +382,89 @@ impl<'a> ZerocheckMle<'a> {
                 values: &tab.values,
                 const_base: tab.const_base,
                 public_base: tab.public_base,
+                target_base: tab.target_base,
+                num_outputs: p.num_outputs,
                 cols: &f.buffer,
                 height: f.height,
-                lambda_pows: &self.lambda_pows,
+                weights: &tab.weights,
+                logup: tab.logup,
                 eq: &tab.eq,
                 eq_base: num_y - 1,
                 num_x,
-                x_first: if exhausted { 0 } else { 1 },
+                x_first: if exhausted { 0 } else { x_first },
                 num_y,
             };
-            let partials = GpuBuffer::<u32>::uninit(ctx, OP, 4 * num_x * num_y)?;
+            let partials = GpuBuffer::<u32>::uninit(ctx, OP, 4 * num_x * sums * num_y)?;
             keep.push(constraint_eval_ext::record(ctx, &mut enc, &e, &partials, self.options)?);
-            ext_column_sums::record(ctx, &mut enc, &Partials { buffer: &partials, base: 0, rows: num_y, columns: num_x }, &sums, base)?;
+            let rows = Partials { buffer: &partials, base: 0, rows: num_y, columns: num_x * sums };
+            ext_column_sums::record(ctx, &mut enc, &rows, &sums_buf, base)?;
             keep.push(partials);
         }
-        let values = if total == 0 { vec![] } else { ext_from_words(sums.submit_and_read(ctx, OP, enc, 0..4 * total)?) };
+        let values = if total == 0 { vec![] } else { ext_from_words(sums_buf.submit_and_read(ctx, OP, enc, 0..4 * total)?) };
         drop(keep);
-        Ok(plan
-            .iter()
-            .enumerate()
-            .map(|(t, step)| match *step {
-                Some((num_x, base)) if round <= self.folded[t].n_lift => values[base..base + num_x].to_vec(),
-                Some((_, base)) => {
-                    self.tilde_evals[t] = eq_r_acc * values[base];
-                    vec![self.tilde_evals[t]]
+        let mut round1_sums = Vec::new();
+        let mut logup_polys = Vec::with_capacity(2 * plan.len());
+        let mut zerocheck_polys = Vec::with_capacity(plan.len());
+        for (t, step) in plan.iter().enumerate() {
+            let tab = &self.tables[t];
+            let at = |x: usize, s: usize| {
+                let (_, sums, base) = step.expect("planned");
+                values[base + x * sums + s]
+            };
+            let (zc, logup) = match *step {
+                Some((num_x, _, _)) if round <= self.folded[t].n_lift => {
+                    if round == 1 {
+                        let xi = self.xi[self.l_skip];
+                        round1_sums.push((EF::ONE - xi) * at(0, 0) + xi * at(1, 0));
+                    }
+                    let xs = x_first.max(1) - x_first..num_x;
+                    let zc = xs.clone().map(|x| at(x, 0)).collect();
+                    let logup = tab.logup.then(|| [xs.clone().map(|x| at(x, 1) * tab.norm).collect(), xs.map(|x| at(x, 2)).collect()]);
+                    (zc, logup)
                 }
-                None => vec![self.tilde_evals[t]],
-            })
-            .collect())
+                Some(_) => {
+                    if round == 1 {
+                        round1_sums.push(at(0, 0));
+                    }
+                    self.zerocheck_tilde_evals[t] = eq_r_acc * at(0, 0);
+                    if tab.logup {
+                        self.logup_tilde_evals[t] = [eq_sharp_r_acc * at(0, 1) * tab.norm, eq_sharp_r_acc * at(0, 2)];
+                    }
+                    (vec![self.zerocheck_tilde_evals[t]], tab.logup.then(|| self.logup_tilde_evals[t].map(|v| vec![v])))
+                }
+                None => (vec![self.zerocheck_tilde_evals[t]], tab.logup.then(|| self.logup_tilde_evals[t].map(|v| vec![v]))),
+            };
+            logup_polys.extend(logup.unwrap_or_else(|| [vec![EF::ZERO; d], vec![EF::ZERO; d]]));
+            zerocheck_polys.push(zc);
+        }
+        if round == 1 {
+            self.round1_sums = Some(round1_sums);
+        }
+        logup_polys.extend(zerocheck_polys);
+        Ok(logup_polys)
+    }
+
+    /// Whether each AIR's folded columns agree with its round-0 zerocheck polynomial
+    /// `s'_{0,T}` (upstream's `sumcheck_uni_round0_polys`, evaluated at r_0 by the caller):
+    /// round 1 gives Σ_x eq(ξ, x) C_T(r_0, x) over the hypercube exactly, while round 0 divided
+    /// by the vanishing polynomial, which is exact only when C_T vanishes on every row. So a
+    /// trace that violates a constraint disagrees here except with negligible probability.
+    /// Runs round 1's evaluation (without changing the rounds' state) if it has not run yet.
+    pub fn round0_consistency(&mut self, ctx: &GpuContext, s0_at_r0: &[EF]) -> Result<Vec<bool>, WgpuProverError> {
+        if self.round1_sums.is_none() {
+            let (zc, lu) = (self.zerocheck_tilde_evals.clone(), self.logup_tilde_evals.clone());
+            self.sumcheck_polys_eval(ctx, 1, EF::ZERO)?;
+            (self.zerocheck_tilde_evals, self.logup_tilde_evals) = (zc, lu);
+        }
+        let sums = self.round1_sums.as_ref().expect("round 1 evaluated");
+        if s0_at_r0.len() != sums.len() {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: {} round-0 values for {} AIRs", s0_at_r0.len(), sums.len())));
+        }
+        Ok(sums.iter().zip(s0_at_r0).map(|(a, b)| a == b).collect())
     }
 
     /// Upstream's `fold_mle_evals(round, r_round)`: folds every AIR's columns of more than one
-    /// row at r_round (one submission) and extends eq's product.
+    /// row at r_round (one submission) and extends eq's products.
     pub fn fold_mle_evals(&mut self, ctx: &GpuContext, round: usize, r_round: EF) -> Result<(), WgpuProverError> {
         if round == 0 || round != self.eq_ns.len() || self.l_skip + round > self.xi.len() {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: fold of round {round} after {} folds", self.eq_ns.len() - 1)));
@@ -384,6 +494,55 @@ impl<'a> ZerocheckMle<'a> {
         let xi = self.xi[self.l_skip + round - 1];
         let eq_r = eval_eq_mle(&[xi], &[r_round]);
         self.eq_ns.push(self.eq_ns[round - 1] * eq_r);
+        self.eq_sharp_ns.push(self.eq_sharp_ns[round - 1] * eq_r);
         Ok(())
+    }
+
+    /// Upstream's `into_column_openings` after the last fold (every folded column one row):
+    /// per AIR, per part (the common main first, then the preprocessed trace and the cached
+    /// partitions), the columns' values, each followed by its rotation's when the AIR reads
+    /// next rows. One submission and one read-back for all AIRs.
+    pub fn column_openings(&self, ctx: &GpuContext) -> Result<Vec<Vec<Vec<EF>>>, WgpuProverError> {
+        if let Some(f) = self.folded.iter().find(|f| f.height != 1) {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: column openings with {} rows left to fold", f.height)));
+        }
+        let total: usize = self.folded.iter().map(|f| f.columns() - 3).sum();
+        let out = GpuBuffer::<u32>::uninit(ctx, OP, 4 * total.max(1))?;
+        let mut enc = ctx.encoder(OP);
+        let mut at = 0;
+        for f in &self.folded {
+            let bytes = 16 * (f.columns() - 3) as u64;
+            if bytes > 0 {
+                ctx.scoped(OP, || enc.copy_buffer_to_buffer(&f.buffer.buffer, 16 * 3, &out.buffer, 16 * at as u64, bytes))?;
+            }
+            at += f.columns() - 3;
+        }
+        let values = if total == 0 { vec![] } else { ext_from_words(out.submit_and_read(ctx, OP, enc, 0..4 * total)?) };
+        let mut rest = &values[..];
+        let mut openings = Vec::with_capacity(self.folded.len());
+        for f in &self.folded {
+            // The matrices in upstream's view_mats order; with rotations paired as (m, m_rot).
+            let mut mats: Vec<&[EF]> = Vec::with_capacity(f.widths.len());
+            for &w in &f.widths {
+                let (m, r) = rest.split_at(w);
+                mats.push(m);
+                rest = r;
+            }
+            let per_part = 1 + f.needs_next as usize;
+            let mut parts: Vec<Vec<EF>> = mats
+                .chunks_exact(per_part)
+                .map(|pair| match pair {
+                    [m, rot] => m.iter().zip(*rot).flat_map(|(&c, &r)| [c, r]).collect(),
+                    [m] => m.to_vec(),
+                    _ => unreachable!("chunks of one or two"),
+                })
+                .collect();
+            // The common main is the last part; upstream puts it first.
+            if let Some(common) = parts.pop() {
+                parts.insert(0, common);
+            }
+            openings.push(parts);
+        }
+        Ok(openings)
     }
 }

@@ -30,7 +30,7 @@
 //! [`zerocheck_round0_polys`] only the zerocheck part.
 
 use openvm_stark_backend::{
-    poly_common::{eval_eq_mle, UnivariatePoly},
+    poly_common::UnivariatePoly,
     prover::{poly::evals_eq_hypercubes, sumcheck::sumcheck_round0_deg},
 };
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuError};
@@ -47,7 +47,7 @@ use crate::{
         ext_column_sums, zerocheck_round0_batch,
         zerocheck_round0_expand::{self, ExpandRows, VirtualLayout},
     },
-    logup_input::InteractionsLayout,
+    logup_input::{beta_powers, logup_weights, InteractionsLayout, LogupWeights},
 };
 
 const OP: &str = "zerocheck_round0";
@@ -81,7 +81,7 @@ pub struct Round0Options {
 /// ([`crate::logup_input::interactions_layout`], as `logup_input_layer` returns it, with
 /// `n_logup`) and LogUp's β (the denominators here exclude α, as upstream's).
 #[derive(Clone, Copy, Debug)]
-pub struct LogupRound0<'a> {
+pub struct LogupChallenges<'a> {
     pub layout: &'a InteractionsLayout,
     pub beta: EF,
 }
@@ -94,14 +94,13 @@ pub fn sumcheck_uni_round0_polys(
     ctx: &GpuContext,
     airs: &[Round0Air<'_>],
     l_skip: usize,
-    logup: LogupRound0<'_>,
+    logup: LogupChallenges<'_>,
     xi: &[EF],
     lambda: EF,
     options: Round0Options,
 ) -> Result<Vec<UnivariatePoly<EF>>, WgpuProverError> {
     let _span = info_span!("zerocheck_round0").entered();
-    let max_len = airs.iter().flat_map(|a| a.program.program.interactions.iter().map(|i| i.message.len())).max().unwrap_or(0);
-    let beta_pows: Vec<EF> = logup.beta.powers().take(max_len + 1).collect();
+    let beta_pows = beta_powers(airs.iter().map(|a| &a.program.program), logup.beta);
     let lambda_pows = lambda_powers(airs, lambda);
     let mut logups = Vec::with_capacity(2 * airs.len());
     let mut zerochecks = Vec::with_capacity(airs.len());
@@ -223,40 +222,7 @@ fn air_polys(
     let logup = logup.filter(|_| !program.interactions.is_empty());
     let lu_cosets = if logup.is_some() { deg } else { 0 };
     if let Some((layout, beta_pows)) = logup {
-        // eq(ξ_3, b) per interaction: the bits of its slice's position above l_skip + ñ.
-        let n_logup = layout.n_logup;
-        if xi.len() < l_skip + n_logup || n_logup < n_lift {
-            return Err(WgpuProverError::InvalidInput(format!(
-                "{OP}: AIR {t}: xi has {} elements, n_logup = {n_logup}, the AIR's n = {n_lift}",
-                xi.len()
-            )));
-        }
-        let mut numer = Vec::new();
-        let mut denom = Vec::new();
-        let mut constant = EF::ZERO;
-        for (i, inter) in program.interactions.iter().enumerate() {
-            let slice = layout.layout.get(t, i).ok_or_else(|| {
-                WgpuProverError::InvalidInput(format!("{OP}: the interactions layout has no slice for AIR {t}, interaction {i}"))
-            })?;
-            let mut b_int = slice.row_idx >> (l_skip + n_lift);
-            let b: Vec<F> = (0..n_logup - n_lift)
-                .map(|_| {
-                    let bit = F::from_bool(b_int & 1 == 1);
-                    b_int >>= 1;
-                    bit
-                })
-                .collect();
-            let eq_3b: EF = eval_eq_mle(&xi[l_skip + n_lift..l_skip + n_logup], &b);
-            let len = inter.message.len();
-            if beta_pows.len() <= len {
-                return Err(WgpuProverError::InvalidInput(format!("{OP}: {} powers of beta for a message of {len}", beta_pows.len())));
-            }
-            numer.push((inter.count as u32, eq_3b));
-            for (j, o) in inter.message.clone().enumerate() {
-                denom.push((o as u32, eq_3b * beta_pows[j]));
-            }
-            constant += eq_3b * beta_pows[len] * F::from_u32(inter.bus_index as u32 + 1);
-        }
+        let LogupWeights { numer, denom, constant } = logup_weights(t, program, layout, xi, l_skip, n_lift, beta_pows)?;
         sums.push(WeightedSum { points: lu_cosets * n, terms: numer, constant: EF::ZERO });
         sums.push(WeightedSum { points: lu_cosets * n, terms: denom, constant });
     }

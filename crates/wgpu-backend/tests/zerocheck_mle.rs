@@ -3,11 +3,13 @@
 //! `LogupZerocheckCpu::new` on the same proving key and context, given random ξ, α, β, λ and
 //! r_0, runs `sumcheck_uni_round0_polys` then `fold_ple_evals(ctx, r_0)`, and its public fields
 //! `mat_evals_per_trace` and `sels_per_trace` are compared value for value with the device's
-//! folded matrices.
+//! folded matrices; then every round's `sumcheck_polys_eval` (LogUp's and the zerocheck's
+//! polynomials) and, after the last fold, `into_column_openings`.
 
 mod common;
 
 use openvm_stark_backend::{
+    poly_common::UnivariatePoly,
     prover::{ColMajorMatrix, LogupZerocheckCpu, MatrixDimensions},
     test_utils::{test_system_params_small, FibFixture, PreprocessedFibFixture},
     StarkEngine, SystemParams,
@@ -16,11 +18,12 @@ use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_pose
 use openvm_wgpu_backend::{
     constraint_program::EvalOptions,
     field::EF,
-    logup_input::interactions_layout,
+    logup_input::{interactions_layout, InteractionsLayout},
     zerocheck_mle::{fold_ple_evals, FoldedAir, MleChallenges, ZerocheckMle},
-    zerocheck_round0::Round0Air,
+    zerocheck_round0::{LogupChallenges, Round0Air},
     GpuContext, LimitProfile,
 };
+use p3_field::PrimeCharacteristicRing;
 use p3_util::log2_strict_usize;
 use rand::Rng;
 
@@ -33,8 +36,8 @@ fn keccakf_case() -> Case {
 }
 
 /// Upstream's prover after round 0, as prove_zerocheck_and_logup drives it, with random
-/// challenges; returns it with ξ.
-fn upstream<'a>(case: &'a Case, rng: &mut impl Rng, lambda: EF) -> (LogupZerocheckCpu<'a, SC>, Vec<EF>) {
+/// challenges; returns it with ξ, the interactions layout, β and round 0's polynomials.
+fn upstream<'a>(case: &'a Case, rng: &mut impl Rng, lambda: EF) -> Upstream<'a> {
     let (pk, ctx) = (&case.pk, &case.ctx);
     let l_skip = pk.params.l_skip;
     let shape: Vec<(usize, usize)> =
@@ -45,8 +48,16 @@ fn upstream<'a>(case: &'a Case, rng: &mut impl Rng, lambda: EF) -> (LogupZeroche
     let n_max = log2_strict_usize(ctx.per_trace[0].1.common_main.height()).saturating_sub(l_skip);
     let xi: Vec<EF> = (0..l_skip + n_max.max(layout.n_logup)).map(|_| rng.random()).collect();
     prover.xi = xi.clone();
-    prover.sumcheck_uni_round0_polys(ctx, lambda).unwrap();
-    (prover, xi)
+    let round0 = prover.sumcheck_uni_round0_polys(ctx, lambda).unwrap();
+    Upstream { prover, xi, layout, beta, round0 }
+}
+
+struct Upstream<'a> {
+    prover: LogupZerocheckCpu<'a, SC>,
+    xi: Vec<EF>,
+    layout: InteractionsLayout,
+    beta: EF,
+    round0: Vec<UnivariatePoly<EF>>,
 }
 
 fn assert_folded(gpu: &GpuContext, f: &FoldedAir, sels: &ColMajorMatrix<EF>, mats: &[ColMajorMatrix<EF>], what: &str) {
@@ -82,7 +93,7 @@ fn check_fold(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u64) {
     let l_skip = pk.params.l_skip;
     let mut rng = common::rng(seed);
     let lambda: EF = rng.random();
-    let (mut prover, _xi) = upstream(case, &mut rng, lambda);
+    let Upstream { mut prover, .. } = upstream(case, &mut rng, lambda);
     let r_0: EF = rng.random();
     prover.fold_ple_evals(ctx, r_0);
 
@@ -96,9 +107,10 @@ fn check_fold(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u64) {
     }
 }
 
-/// Every round after round 0: the zerocheck polynomials (upstream's last `num_airs` of
-/// `sumcheck_polys_eval`) for the same random challenges, and after the last fold the folded
-/// columns (upstream's `mat_evals_per_trace`, one row each: the column openings).
+/// Every round after round 0: upstream's `sumcheck_polys_eval` (LogUp's polynomials, then the
+/// zerocheck's) for the same random challenges; the round-0 consistency check holds for these
+/// valid traces; after the last fold the folded columns (upstream's `mat_evals_per_trace`, one
+/// row each) and upstream's `into_column_openings`.
 fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: EvalOptions, seed: u64) {
     let what = format!("{} on {profile} ({options:?})", case.name);
     let (pk, ctx) = (&case.pk, &case.ctx);
@@ -106,25 +118,30 @@ fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: E
     let num_airs = ctx.per_trace.len();
     let mut rng = common::rng(seed);
     let lambda: EF = rng.random();
-    let (mut prover, xi) = upstream(case, &mut rng, lambda);
+    let Upstream { mut prover, xi, layout, beta, round0 } = upstream(case, &mut rng, lambda);
     let r_0: EF = rng.random();
     prover.fold_ple_evals(ctx, r_0);
 
     let device = common::DeviceAirs::upload(gpu, pk, ctx);
     let main_refs = device.main_refs();
     let airs = device_airs(case, &device, &main_refs);
-    let mut mle = ZerocheckMle::new(gpu, &airs, l_skip, MleChallenges { xi: &xi, lambda, r_0 }, pk.max_constraint_degree, options)
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let challenges = MleChallenges { xi: &xi, lambda, r_0, logup: Some(LogupChallenges { layout: &layout, beta }) };
+    let mut mle =
+        ZerocheckMle::new(gpu, &airs, l_skip, challenges, pk.max_constraint_degree, options).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let s0_at_r0: Vec<EF> = round0[2 * num_airs..].iter().map(|p| p.eval_at_point(r_0)).collect();
+    let consistent = mle.round0_consistency(gpu, &s0_at_r0).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(consistent.iter().all(|&c| c), "{what}: round 0 inconsistent with the folded columns of valid traces: {consistent:?}");
     let n_max = prover.n_per_trace[0].max(0) as usize;
     let mut tilde_rounds = 0;
     let mut r_prev = r_0;
     for round in 1..=n_max {
         let expected = prover.sumcheck_polys_eval(round, r_prev).unwrap();
         let got = mle.sumcheck_polys_eval(gpu, round, r_prev).unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(got.len(), num_airs, "{what}: round {round} polynomial count");
-        for (t, g) in got.iter().enumerate() {
-            assert!(!g.is_empty(), "{what}: round {round}, AIR {t}: empty");
-            assert_eq!(g, &expected[2 * num_airs + t], "{what}: round {round}, zerocheck polynomial of AIR {t}");
+        assert_eq!(got.len(), 3 * num_airs, "{what}: round {round} polynomial count");
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            let kind = ["LogUp numerator", "LogUp denominator", "zerocheck"][if i < 2 * num_airs { i % 2 } else { 2 }];
+            assert!(!g.is_empty(), "{what}: round {round}, polynomial {i}: empty");
+            assert_eq!(g, e, "{what}: round {round}, {kind} polynomial of AIR {}", if i < 2 * num_airs { i / 2 } else { i - 2 * num_airs });
             tilde_rounds += usize::from(g.len() == 1);
         }
         let r: EF = rng.random();
@@ -136,6 +153,33 @@ fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: E
     for (t, f) in mle.folded().iter().enumerate() {
         assert_folded(gpu, f, &prover.sels_per_trace[t], &prover.mat_evals_per_trace[t], &format!("{what}: AIR {t} after the last fold"));
     }
+    let openings = mle.column_openings(gpu).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(openings, prover.into_column_openings().unwrap(), "{what}: column openings");
+}
+
+/// A trace that violates a constraint: round 0's polynomial disagrees with the folded columns.
+fn check_violation(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u64) {
+    let what = format!("{} on {profile} (a violated constraint)", case.name);
+    let (pk, ctx) = (&case.pk, &case.ctx);
+    let l_skip = pk.params.l_skip;
+    let num_airs = ctx.per_trace.len();
+    let mut rng = common::rng(seed);
+    let lambda: EF = rng.random();
+    let Upstream { xi, round0, .. } = upstream(case, &mut rng, lambda);
+    let r_0: EF = rng.random();
+    let device = common::DeviceAirs::upload(gpu, pk, ctx);
+    let main_refs = device.main_refs();
+    let airs = device_airs(case, &device, &main_refs);
+    // The same check against a perturbed round-0 claim stands for a trace whose round-0
+    // polynomial was computed from violated constraints: only that AIR is reported.
+    let mut s0_at_r0: Vec<EF> = round0[2 * num_airs..].iter().map(|p| p.eval_at_point(r_0)).collect();
+    let bad = num_airs - 1;
+    s0_at_r0[bad] += EF::ONE;
+    let challenges = MleChallenges { xi: &xi, lambda, r_0, logup: None };
+    let mut mle = ZerocheckMle::new(gpu, &airs, l_skip, challenges, pk.max_constraint_degree, EvalOptions::default()).unwrap();
+    let consistent = mle.round0_consistency(gpu, &s0_at_r0).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let expected: Vec<bool> = (0..num_airs).map(|t| t != bad).collect();
+    assert_eq!(consistent, expected, "{what}");
 }
 
 #[test]
@@ -167,7 +211,7 @@ fn fold_ple_keccakf_matches_upstream() {
     }
 }
 
-/// AIRs without interactions (the zerocheck part only is on the device).
+/// AIRs without interactions.
 fn zerocheck_cases(params: &SystemParams) -> Vec<Case> {
     let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(params.clone());
     vec![
@@ -190,10 +234,11 @@ fn rounds_fixtures_match_upstream() {
     }
 }
 
-/// l_skip above the traces' log heights: lifted AIRs with no multilinear variables.
+/// l_skip above some traces' log heights: lifted AIRs (LogUp's numerators normalized) with no
+/// multilinear variables.
 #[test]
 fn rounds_lifted_match_upstream() {
-    let cases = zerocheck_cases(&test_system_params_small(5, 6, 3));
+    let cases = fixture_cases(&test_system_params_small(5, 6, 3));
     for (profile, gpu) in common::profiles() {
         for (i, case) in cases.iter().enumerate() {
             check_rounds(&gpu, profile, case, EvalOptions::default(), 400 + i as u64);
@@ -218,4 +263,19 @@ fn rounds_small_skip_match_upstream() {
             check_rounds(&gpu, profile, case, EvalOptions::default(), 600 + i as u64);
         }
     }
+}
+
+/// A disagreeing round-0 claim is reported for its AIR only.
+#[test]
+fn round0_consistency_reports_the_air() {
+    let cases = fixture_cases(&test_system_params_small(2, 8, 3));
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check_violation(&gpu, profile, case, 700 + i as u64);
+        }
+    }
+    // Every AIR without multilinear variables (only the folded point is evaluated).
+    let lifted = zerocheck_cases(&test_system_params_small(5, 6, 3));
+    let (profile, gpu) = common::profiles().into_iter().next().expect("a profile");
+    check_violation(&gpu, profile, &lifted[0], 750);
 }

@@ -25,7 +25,7 @@ use openvm_wgpu_backend::{
     constraint_program::{ConstraintProgram, ConstraintTraces, EvalOptions},
     field::EF,
     logup_input::interactions_layout,
-    zerocheck_round0::{sumcheck_uni_round0_polys, zerocheck_round0_polys, LogupRound0, Round0Air, Round0Options},
+    zerocheck_round0::{sumcheck_uni_round0_polys, zerocheck_round0_polys, LogupChallenges, Round0Air, Round0Options},
     GpuContext, LimitProfile,
 };
 use p3_util::log2_strict_usize;
@@ -73,7 +73,7 @@ fn check(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: Round0Op
         assert_eq!(g.coeffs(), e.coeffs(), "{what}: zerocheck polynomial of AIR {t} (height {})", ctx.per_trace[t].1.common_main.height());
     }
 
-    let full = sumcheck_uni_round0_polys(gpu, &airs, l_skip, LogupRound0 { layout: &layout, beta }, &xi, lambda, options)
+    let full = sumcheck_uni_round0_polys(gpu, &airs, l_skip, LogupChallenges { layout: &layout, beta }, &xi, lambda, options)
         .unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(full.len(), expected.len(), "{what}: polynomial count");
     for (i, (g, e)) in full.iter().zip(&expected).enumerate() {

@@ -1,6 +1,7 @@
 //! Host side of shaders/constraint_eval_ext.wgsl: the constraint-program interpreter in the
 //! extension field, on an AIR's folded multilinear columns (the zerocheck's rounds after round
-//! 0, src/zerocheck_mle.rs), batching the constraints with λ's powers and eq per (x, y).
+//! 0, src/zerocheck_mle.rs), batching the constraints with λ's powers and eq per (x, y), and
+//! with LogUp the interactions' counts and message fields into numerator and denominator.
 //!
 //! Geometry: the `constraint_eval` rule of limits.rs applied to a quarter of the workgroup
 //! memory, since a slot here is an extension element (four words): fast slots x workgroup size
@@ -34,7 +35,13 @@ kernel_params! {
         /// Elements between one spilled slot and the next in the scratch buffer.
         scratch_stride: u32,
         workgroup_base: u32,
+        /// 1 (the constraints) or 3 (also LogUp's numerator and denominator).
+        num_sums: u32,
+        num_outputs: u32,
+        target_base: u32,
         _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
     }
 }
 
@@ -71,13 +78,20 @@ pub struct ExtEval<'a> {
     pub num_instructions: usize,
     pub num_slots: u32,
     pub num_constraints: usize,
-    /// Partition table, constants, public values (words), and where the last two start.
+    /// Partition table, constants, public values and the interaction outputs' targets (1 a
+    /// count, 2 a message field) in words, and where the last three start.
     pub values: &'a GpuBuffer<u32>,
     pub const_base: usize,
     pub public_base: usize,
+    pub target_base: usize,
+    pub num_outputs: usize,
     pub cols: &'a GpuBuffer<u32>,
     pub height: usize,
-    pub lambda_pows: &'a GpuBuffer<u32>,
+    /// One weight per output (λ's powers for the constraints), then LogUp's denominator
+    /// constant.
+    pub weights: &'a GpuBuffer<u32>,
+    /// Whether the LogUp sums are computed too.
+    pub logup: bool,
     pub eq: &'a GpuBuffer<u32>,
     pub eq_base: usize,
     pub num_x: usize,
@@ -85,8 +99,10 @@ pub struct ExtEval<'a> {
     pub num_y: usize,
 }
 
-/// Records out[y * num_x + (x - x_first)] = eq[eq_base + y] * sum_k λ^k C_k(x, y); `scratch`
-/// is kept alive by the caller until the submission completes (returned).
+/// Records out[(y * num_x + (x - x_first)) * s + 0] = eq[eq_base + y] * sum_k λ^k C_k(x, y)
+/// and, with LogUp (s = 3), at + 1 and + 2 eq times the weighted counts and the weighted
+/// message fields plus the constant; `scratch` is kept alive by the caller until the
+/// submission completes (returned).
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut GpuEncoder,
@@ -95,7 +111,10 @@ pub fn record(
     options: EvalOptions,
 ) -> GpuResult<GpuBuffer<u32>> {
     let count = (e.num_x * e.num_y) as u64;
-    require(NAME, count > 0 && 4 * count <= out.len() as u64, || format!("{count} outputs for an output buffer of {} words", out.len()))?;
+    let num_sums = if e.logup { 3 } else { 1 };
+    require(NAME, count > 0 && 4 * num_sums * count <= out.len() as u64, || {
+        format!("{count} x {num_sums} outputs for an output buffer of {} words", out.len())
+    })?;
     require(NAME, e.height == 1 || e.height >= 2 * e.num_y, || format!("{} folded rows for {} values of y", e.height, e.num_y))?;
     let g = geometry(&ctx.limits, e.num_slots, options);
     let wg = g.shape.workgroup_size[0] as u64;
@@ -123,12 +142,13 @@ pub fn record(
         const_base: e.const_base as u32,
         public_base: e.public_base as u32,
         scratch_stride: stride as u32,
-        workgroup_base: 0,
-        _pad0: 0,
+        num_sums: num_sums as u32,
+        num_outputs: e.num_outputs as u32,
+        target_base: e.target_base as u32,
+        ..Default::default()
     };
     let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
-    let buffers =
-        [&e.instructions.buffer, &e.values.buffer, &e.cols.buffer, &e.lambda_pows.buffer, &e.eq.buffer, &out.buffer, &scratch.buffer];
+    let buffers = [&e.instructions.buffer, &e.values.buffer, &e.cols.buffer, &e.weights.buffer, &e.eq.buffer, &out.buffer, &scratch.buffer];
     KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)?;
     Ok(scratch)
 }
