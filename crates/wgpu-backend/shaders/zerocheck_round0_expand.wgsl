@@ -6,8 +6,10 @@
 // lift and rotation) or the selector on row r mod height (upstream's lifted selector matrix),
 // and L (points x 2^log_skip, row-major, from values[lagrange_base]) holds the Lagrange basis
 // polynomials of the skip domain at the points: the column's interpolant on the block,
-// evaluated at the point. Trace columns come from up to four column-major chunk buffers;
-// values[2p], values[2p + 1] give partition p's first chunk binding and columns per chunk.
+// evaluated at the point. One dispatch covers the virtual columns column_start + g / rows,
+// whose trace columns come from up to four column-major chunk buffers; values[2p],
+// values[2p + 1] give partition p's chunk binding offset (chunk k of the partition is binding
+// values[2p] + k, wrapping) and columns per chunk.
 #import babybear
 #import grid
 #import constraint_encoding
@@ -23,6 +25,10 @@ struct Params {
     height: u32,
     lagrange_base: u32,
     workgroup_base: u32,
+    column_start: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> values: array<u32>;
@@ -60,7 +66,7 @@ fn main(inv: Invocation) {
     if (g >= params.total) {
         return;
     }
-    let v = g / params.rows;
+    let v = params.column_start + g / params.rows;
     let i = g % params.rows;
     let word = descs[v];
     let n = 1u << params.log_skip;
@@ -85,5 +91,5 @@ fn main(inv: Invocation) {
             acc = bb_add(acc, bb_mul(values[lagrange + k], selector(kind, r)));
         }
     }
-    out[g] = acc;
+    out[v * params.rows + i] = acc;
 }

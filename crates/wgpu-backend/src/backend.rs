@@ -3,20 +3,20 @@
 //!
 //! A trace is uploaded once, when it is transported to the device; a commitment (stacked
 //! matrix, codewords, every Merkle layer) stays on the device from the commit to the openings.
-//! While `prover.rap_constraints` still runs on the host, a trace also keeps the host copy it was
-//! transported from, for `host_fallback` only.
+//! An AIR's constraints are compiled into a program and uploaded when the proving key is
+//! transported ([`AirProgram`]).
 //!
 //! The transport functions of `DeviceDataTransporter` cannot return errors, so a failed upload
 //! is kept in the value and reported, as a typed error, by the first prover call that uses it.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use openvm_stark_backend::prover::{ColMajorMatrix, MatrixDimensions, ProverBackend};
 use openvm_stark_sdk::config::baby_bear_poseidon2::Digest;
 use openvm_wgpu_common::{ColumnMatrix, GpuError};
-use p3_matrix::dense::RowMajorMatrix;
 
 use crate::{
+    constraint_program::DeviceConstraintProgram,
     error::WgpuProverError,
     field::{EF, F},
     stacked_pcs::StackedPcsData,
@@ -31,7 +31,7 @@ impl ProverBackend for WgpuBackend {
     type Challenge = EF;
     type Commitment = Digest;
     type Matrix = WgpuMatrix;
-    type OtherAirData = ();
+    type OtherAirData = AirProgram;
     type PcsData = WgpuPcsData;
 }
 
@@ -48,25 +48,25 @@ pub struct WgpuMatrix {
     height: usize,
     width: usize,
     device: Resident<ColumnMatrix>,
-    /// The host matrix it was transported from, for the host fallback of
-    /// `prover.rap_constraints` (host_fallback.rs) and nothing else.
-    pub(crate) host: Arc<ColMajorMatrix<F>>,
-    row_major: Arc<OnceLock<RowMajorMatrix<F>>>,
+    /// A matrix without columns as given (it holds no values; upstream's type cannot be
+    /// rebuilt with its height from nothing), for `transport_matrix_from_device_to_host`.
+    empty: Option<Arc<ColMajorMatrix<F>>>,
 }
 
 impl WgpuMatrix {
-    pub(crate) fn new(host: Arc<ColMajorMatrix<F>>, device: Resident<ColumnMatrix>) -> Self {
-        Self { height: host.height(), width: host.width(), device, host, row_major: Default::default() }
+    pub(crate) fn new(host: &ColMajorMatrix<F>, device: Resident<ColumnMatrix>) -> Self {
+        let empty = (host.width() == 0).then(|| Arc::new(host.clone()));
+        Self { height: host.height(), width: host.width(), device, empty }
+    }
+
+    /// The matrix without columns it was made from, if it has none.
+    pub(crate) fn empty(&self) -> Option<&ColMajorMatrix<F>> {
+        self.empty.as_deref()
     }
 
     /// The trace in device memory.
     pub fn device(&self) -> Result<&ColumnMatrix, WgpuProverError> {
         resident(&self.device)
-    }
-
-    /// The row-major host copy the host fallback uses, made once.
-    pub(crate) fn row_major(&self, make: impl FnOnce(&ColMajorMatrix<F>) -> RowMajorMatrix<F>) -> &RowMajorMatrix<F> {
-        self.row_major.get_or_init(|| make(&self.host))
     }
 }
 
@@ -93,5 +93,22 @@ impl WgpuPcsData {
 
     pub fn device(&self) -> Result<&StackedPcsData, WgpuProverError> {
         resident(&self.data)
+    }
+}
+
+/// An AIR's constraint program (constraints and interactions, src/constraint_program.rs) on the
+/// device, compiled when the proving key is transported, or why that failed (reported, with
+/// the AIR's name, by the first proof that needs it).
+#[derive(Clone)]
+pub struct AirProgram(Result<Arc<DeviceConstraintProgram>, Arc<WgpuProverError>>);
+
+impl AirProgram {
+    pub(crate) fn new(program: Result<DeviceConstraintProgram, WgpuProverError>) -> Self {
+        Self(program.map(Arc::new).map_err(Arc::new))
+    }
+
+    /// The program, or an error naming the AIR.
+    pub fn get(&self, air_name: &str) -> Result<&DeviceConstraintProgram, WgpuProverError> {
+        self.0.as_deref().map_err(|e| WgpuProverError::ProvingKey { air: air_name.to_string(), source: e.clone() })
     }
 }

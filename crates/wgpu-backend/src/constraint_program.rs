@@ -30,11 +30,14 @@ use openvm_stark_backend::{
     interaction::BusIndex,
 };
 use openvm_wgpu_common::{ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
-use p3_field::PrimeField32;
+use p3_field::{PrimeCharacteristicRing, PrimeField32};
 
 use crate::{
     field::{as_words, F},
-    kernels::constraint_eval,
+    kernels::{
+        constraint_eval,
+        zerocheck_round0_expand::{self, ExpandRows, VirtualLayout},
+    },
 };
 
 /// `dst = a + b`.
@@ -400,6 +403,11 @@ impl ConstraintTraces<'_> {
     /// The AIR's trace height: its common main trace's (upstream's `common_main.height()`), or
     /// the preprocessed trace's for an AIR without main partitions. `op` names the caller in
     /// the error for an AIR given without traces.
+    /// Storage buffers the traces span (column chunks of every partition with columns).
+    pub fn buffers(&self) -> usize {
+        self.preprocessed.into_iter().chain(self.mains.iter().copied()).filter(|m| m.width > 0).map(|m| m.chunks.len()).sum()
+    }
+
     pub fn height(&self, op: &str) -> Result<usize, crate::error::WgpuProverError> {
         self.mains
             .last()
@@ -444,7 +452,34 @@ impl DeviceConstraintProgram {
         out: &GpuBuffer<u32>,
         options: EvalOptions,
     ) -> GpuResult<()> {
-        constraint_eval::evaluate(ctx, &self.instructions, &self.program, traces, rows, out, options)
+        if traces.buffers() <= constraint_eval::TRACE_BINDINGS {
+            return constraint_eval::evaluate(ctx, &self.instructions, &self.program, traces, rows, out, options);
+        }
+        // More trace buffers than the interpreter binds: gather the rows' variables (this and
+        // next row) and selectors into virtual columns first (the round-0 expansion with one
+        // point per block of one row), then run on those.
+        let layout = VirtualLayout::of(&self.program);
+        let words = layout.columns() * rows.len();
+        if (words as u64) * 4 > ctx.limits.max_binding_bytes() {
+            return Err(GpuError::BufferTooLarge {
+                op: format!("constraint_eval: {} gathered columns of {} rows", layout.columns(), rows.len()),
+                needed: words as u64 * 4,
+                available: ctx.limits.max_binding_bytes(),
+            });
+        }
+        let gathered = GpuBuffer::<u32>::uninit(ctx, "gathered trace columns", words.max(1))?;
+        let descs = GpuBuffer::from_slice(ctx, "gathered column descriptors", &layout.descs)?;
+        let expand = ExpandRows { blocks: rows.clone(), log_skip: 0, points: 1, lagrange: &[F::ONE] };
+        let mut enc = ctx.encoder("constraint_eval");
+        zerocheck_round0_expand::record(ctx, &mut enc, traces, &layout, &descs, &expand, &gathered)?;
+        ctx.submit_and_wait("constraint_eval", enc)?;
+        let virtual_rows = constraint_eval::VirtualRows {
+            buffer: &gathered,
+            rows: rows.len(),
+            partition_bases: &layout.partition_bases,
+            next_stride: layout.next_stride,
+        };
+        self.evaluate_virtual_into(ctx, traces, virtual_rows, out, options)
     }
 
     /// Evaluates every output on virtual rows (zerocheck round 0: points of the skip domain's

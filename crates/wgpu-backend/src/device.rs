@@ -1,12 +1,12 @@
-//! The prover device: the trace commitment (`stacked_pcs`) and the openings (`openings`) on the
-//! GPU; the RAP-constraint phase, for now, through openvm-cpu-backend (`logup_zerocheck`,
-//! `host_fallback`). Also the `DeviceDataTransporter`: traces and commitments are uploaded once
-//! and stay in device memory.
+//! The prover device: the trace commitment (`stacked_pcs`), the RAP constraints
+//! (`logup_zerocheck`) and the openings (`openings`), all on the GPU. Also the
+//! `DeviceDataTransporter`: traces and commitments are uploaded once and stay in device memory;
+//! each AIR's constraints are compiled into a device program with the proving key.
 
 use std::sync::Arc;
 
-use openvm_cpu_backend::CpuDevice;
 use openvm_stark_backend::{
+    air_builders::symbolic::SymbolicConstraintsDag,
     keygen::types::MultiStarkProvingKey,
     prover::{
         stacked_pcs::StackedPcsData as HostPcsData, ColMajorMatrix, CommittedTraceData, DeviceDataTransporter, DeviceMultiStarkProvingKey,
@@ -18,7 +18,8 @@ use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, Dig
 use openvm_wgpu_common::{ColumnMatrix, GpuContext, GpuResult};
 
 use crate::{
-    backend::{WgpuBackend, WgpuMatrix, WgpuPcsData},
+    backend::{AirProgram, WgpuBackend, WgpuMatrix, WgpuPcsData},
+    constraint_program::ConstraintProgram,
     error::WgpuProverError,
     field::{as_words, from_words, F},
     stacked_pcs::{commit_traces, upload_committed, Traces},
@@ -29,17 +30,25 @@ pub type SC = BabyBearPoseidon2Config;
 #[derive(Clone)]
 pub struct WgpuDevice {
     pub ctx: Arc<GpuContext>,
-    /// Runs the phase that is not on the GPU yet (through host_fallback.rs).
-    pub(crate) cpu: CpuDevice<SC>,
+    config: SC,
 }
 
 impl WgpuDevice {
     pub fn new(ctx: Arc<GpuContext>, config: SC) -> Self {
-        Self { ctx, cpu: CpuDevice::new(config) }
+        Self { ctx, config }
     }
 
     pub fn config(&self) -> &SC {
-        self.cpu.config()
+        &self.config
+    }
+
+    /// Compiles an AIR's constraints and interactions and uploads the program.
+    fn compile(&self, constraints: &SymbolicConstraintsDag<F>) -> AirProgram {
+        let _span = tracing::info_span!("compile_constraint_program").entered();
+        let program = ConstraintProgram::compile(constraints)
+            .map_err(|e| WgpuProverError::InvalidInput(e.to_string()))
+            .and_then(|p| Ok(p.upload(&self.ctx)?));
+        AirProgram::new(program)
     }
 
     /// Uploads a host matrix (column-major) into device memory.
@@ -84,7 +93,8 @@ impl DeviceDataTransporter<SC, WgpuBackend> for WgpuDevice {
                         data: Arc::new(self.transport_pcs_data_to_device(d)),
                     })
                 });
-                DeviceStarkProvingKey { air_name: pk.air_name.clone(), vk: pk.vk.clone(), preprocessed_data, other_data: () }
+                let other_data = self.compile(&pk.vk.symbolic_constraints);
+                DeviceStarkProvingKey { air_name: pk.air_name.clone(), vk: pk.vk.clone(), preprocessed_data, other_data }
             })
             .collect();
         DeviceMultiStarkProvingKey::new(
@@ -98,25 +108,23 @@ impl DeviceDataTransporter<SC, WgpuBackend> for WgpuDevice {
 
     fn transport_matrix_to_device(&self, matrix: &ColMajorMatrix<F>) -> WgpuMatrix {
         let device = self.upload(matrix).map(Arc::new).map_err(Arc::new);
-        WgpuMatrix::new(Arc::new(matrix.clone()), device)
+        WgpuMatrix::new(matrix, device)
     }
 
     fn transport_pcs_data_to_device(&self, pcs_data: &HostPcsData<F, Digest>) -> WgpuPcsData {
         WgpuPcsData::new(upload_committed(&self.ctx, pcs_data))
     }
 
+    /// For testing and debugging only (upstream's `StarkEngine::debug`). The trait cannot
+    /// return an error, so a failed read-back panics with the reason.
     fn transport_matrix_from_device_to_host(&self, matrix: &WgpuMatrix) -> ColMajorMatrix<F> {
-        if matrix.width() == 0 {
-            return matrix.host.as_ref().clone();
+        if let Some(empty) = matrix.empty() {
+            return empty.clone();
         }
         let read = matrix.device().map_err(|e| e.to_string()).and_then(|m| m.read_col_major(&self.ctx).map_err(|e| e.to_string()));
         match read {
             Ok(words) => ColMajorMatrix::new(from_words(words), matrix.width()),
-            Err(e) => {
-                // The trait cannot return an error; the host copy holds the same values.
-                tracing::warn!("reading a trace back from the device failed ({e}); returning its host copy");
-                matrix.host.as_ref().clone()
-            }
+            Err(e) => panic!("reading a {} x {} trace back from the device failed: {e}", matrix.height(), matrix.width()),
         }
     }
 }

@@ -1,19 +1,29 @@
 //! Errors of the prover backend.
 
-use openvm_cpu_backend::CpuProverError;
+use std::sync::Arc;
+
 use openvm_wgpu_common::GpuError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WgpuProverError {
     #[error(transparent)]
     Gpu(#[from] GpuError),
-    /// A phase still run on the host by openvm-cpu-backend failed.
-    #[error("host phase: {0}")]
-    Host(#[from] CpuProverError),
     /// Uploading a trace or commitment to the device failed when it was transported; reported
     /// by the first prover call that needs it.
     #[error("data transported to the device is unusable: {0}")]
-    Transport(std::sync::Arc<GpuError>),
+    Transport(Arc<GpuError>),
+    /// An AIR's constraints could not be compiled or uploaded when the proving key was
+    /// transported.
+    #[error("AIR {air}: its constraints could not be prepared for the device: {source}")]
+    ProvingKey { air: String, source: Arc<WgpuProverError> },
+    /// A trace violates its AIR's constraints: no proof is produced (it would not verify).
+    #[error(
+        "AIR {index} ({air}): the trace does not satisfy the AIR's constraints (its zerocheck polynomial disagrees with the trace); no proof was produced"
+    )]
+    ConstraintsNotSatisfied { index: usize, air: String },
+    /// The interactions of all AIRs do not balance: no proof is produced (it would not verify).
+    #[error("the interactions do not balance{detail}; no proof was produced")]
+    UnbalancedInteractions { detail: String },
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// The proof-of-work search found no witness, or its witness failed the transcript's check.

@@ -8,7 +8,6 @@ pub mod engine;
 pub mod error;
 pub mod field;
 pub mod grinding;
-pub mod host_fallback;
 pub mod keccakf;
 pub mod kernels;
 pub mod logup_gkr;

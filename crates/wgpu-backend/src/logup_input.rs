@@ -34,7 +34,7 @@ use crate::{
     constraint_program::{ConstraintTraces, DeviceConstraintProgram, EvalOptions},
     error::WgpuProverError,
     field::{ext_words, word, EF, F},
-    kernels::{constraint_eval, logup_fractions},
+    kernels::{constraint_eval, logup_fractions, zerocheck_round0_expand::VirtualLayout},
     logup_gkr::FracInput,
 };
 
@@ -155,8 +155,7 @@ pub fn logup_input_layer(
     }
 
     // The table: alpha, the powers of beta, then two entries per interaction of every AIR.
-    let max_len = airs.iter().flat_map(|a| a.program.program.interactions.iter().map(|i| i.message.len())).max().unwrap_or(0);
-    let beta_pows: Vec<EF> = beta.powers().take(max_len + 1).collect();
+    let beta_pows = beta_powers(airs.iter().map(|a| &a.program.program), beta);
     let mut table: Vec<[u32; 4]> = vec![ext_words(alpha)];
     table.extend(beta_pows.iter().map(|&b| ext_words(b)));
     let mut table_bases = Vec::with_capacity(airs.len());
@@ -199,6 +198,11 @@ pub fn logup_input_layer(
         if g.spill_slots > 0 {
             let scratch_rows = (max_words / g.spill_slots as u64) / wg * wg;
             chunk = chunk.min(scratch_rows);
+        }
+        // Traces over more buffers than the interpreter binds are gathered per chunk first
+        // (DeviceConstraintProgram::evaluate_into); those columns fit one binding too.
+        if air.traces.buffers() > constraint_eval::TRACE_BINDINGS {
+            chunk = chunk.min(max_words / VirtualLayout::of(program).columns() as u64);
         }
         // The invocations of one fraction dispatch stay within 32 bits.
         chunk = chunk.min((u32::MAX as u64) / (num_interactions * (lifted / height)) as u64);

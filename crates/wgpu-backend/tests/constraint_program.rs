@@ -297,6 +297,21 @@ fn keccakf_trace_split_over_bindings() {
     check(&ctx, profile, &case, height, height - 16..height, EvalOptions::default(), 5);
 }
 
+/// A keccakf trace over more buffers than the interpreter binds (tiny profile, 8192 rows: six
+/// chunks): its rows are gathered into virtual columns first; the first and last rows (the
+/// next row wraps) are checked.
+#[test]
+fn keccakf_trace_over_more_buffers_than_bindings() {
+    let case = big_cases().remove(0);
+    let (profile, ctx) = (LimitProfile::Tiny, common::ctx(LimitProfile::Tiny));
+    let height = 8192;
+    let m = ColumnMatrix::zeroed(&ctx, "probe", height, case.width.common_main).unwrap();
+    assert!(m.chunks.len() > openvm_wgpu_backend::kernels::constraint_eval::TRACE_BINDINGS, "{} chunks on {profile}", m.chunks.len());
+    drop(m);
+    check(&ctx, profile, &case, height, 0..8, EvalOptions::default(), 6);
+    check(&ctx, profile, &case, height, height - 8..height, EvalOptions { fast_slot_cap: Some(2) }, 7);
+}
+
 #[test]
 fn programs_spill_and_reuse_slots() {
     let cases = big_cases();

@@ -28,6 +28,11 @@ kernel_params! {
         height: u32,
         lagrange_base: u32,
         workgroup_base: u32,
+        /// First virtual column of this dispatch.
+        column_start: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
     }
 }
 
@@ -100,43 +105,84 @@ pub fn record(
     if total == 0 {
         return Ok(());
     }
-    let mut chunks: Vec<&wgpu::Buffer> = Vec::new();
-    let mut values: Vec<u32> = Vec::new();
-    for (p, m) in parts.iter().enumerate() {
-        match m {
-            Some(m) if m.width > 0 => {
-                require(NAME, m.height == height, || format!("partition {p} has height {}, another {height}", m.height))?;
-                values.extend([chunks.len() as u32, m.columns_per_chunk as u32]);
-                chunks.extend(m.chunks.iter().map(|c| &c.buffer));
+    for group in dispatch_groups(&parts, layout) {
+        // Partition table of this dispatch: per partition the binding of its chunk 0 (wrapping:
+        // that chunk may be bound by another dispatch; the kernel adds column / per_chunk) and
+        // its columns per chunk.
+        let mut values: Vec<u32> = Vec::new();
+        for (p, m) in parts.iter().enumerate() {
+            match (m, group.first_chunk.get(p).copied().flatten()) {
+                (Some(m), Some((binding, chunk))) => values.extend([binding.wrapping_sub(chunk), m.columns_per_chunk as u32]),
+                _ => values.extend([0, 1]),
             }
-            _ => values.extend([0, 1]),
+        }
+        let lagrange_base = values.len() as u32;
+        values.extend_from_slice(as_words(rows.lagrange));
+        let values = GpuBuffer::from_slice(ctx, "round0 expand table", &values)?;
+        let placeholder;
+        let mut chunks = group.buffers;
+        if chunks.is_empty() {
+            placeholder = GpuBuffer::<u32>::zeroed(ctx, "round0 trace placeholder", 1)?;
+            chunks.push(&placeholder.buffer);
+        }
+        while chunks.len() < TRACE_BINDINGS {
+            chunks.push(chunks[0]);
+        }
+        let total = (group.columns.len() * count) as u64;
+        let params = Params {
+            total: total as u32,
+            rows: count as u32,
+            points: rows.points as u32,
+            log_skip: rows.log_skip,
+            block_start: rows.blocks.start as u32,
+            height: height as u32,
+            lagrange_base,
+            column_start: group.columns.start as u32,
+            ..Default::default()
+        };
+        let mut buffers = vec![&values.buffer, &descs.buffer, &out.buffer];
+        buffers.extend(chunks);
+        KERNEL.record(ctx, encoder, total, &buffers, &params)?;
+    }
+    Ok(())
+}
+
+/// Virtual columns whose trace chunks fit the kernel's bindings.
+struct DispatchGroup<'a> {
+    columns: std::ops::Range<usize>,
+    buffers: Vec<&'a wgpu::Buffer>,
+    /// Per partition: (binding, chunk index) of its first chunk bound here.
+    first_chunk: Vec<Option<(u32, u32)>>,
+}
+
+/// Splits the virtual columns into consecutive ranges, each reading at most [`TRACE_BINDINGS`]
+/// trace chunk buffers: the selectors, then per partition each chunk's columns (this and next
+/// row), in the layout's order.
+fn dispatch_groups<'a>(parts: &[Option<&'a ColumnMatrix>], layout: &VirtualLayout) -> Vec<DispatchGroup<'a>> {
+    let new_group = |start: usize| DispatchGroup { columns: start..start, buffers: Vec::new(), first_chunk: vec![None; parts.len()] };
+    let mut groups = vec![new_group(0)];
+    groups[0].columns.end = 3;
+    let stride = layout.next_stride as usize;
+    for (p, &base) in layout.partition_bases.iter().enumerate() {
+        let end = layout.partition_bases.get(p + 1).map_or(layout.columns(), |&b| b as usize);
+        let Some(Some(m)) = parts.get(p) else { continue };
+        let mut column = base as usize;
+        for (k, chunk) in m.chunks.iter().enumerate() {
+            let chunk_end = (base as usize + (k + 1) * m.columns_per_chunk * stride).min(end);
+            if column >= chunk_end {
+                break;
+            }
+            let g = groups.last_mut().expect("one group at least");
+            if g.buffers.len() == TRACE_BINDINGS {
+                let next = new_group(g.columns.end);
+                groups.push(next);
+            }
+            let g = groups.last_mut().expect("one group at least");
+            g.first_chunk[p].get_or_insert((g.buffers.len() as u32, k as u32));
+            g.buffers.push(&chunk.buffer);
+            g.columns.end = chunk_end;
+            column = chunk_end;
         }
     }
-    require(NAME, chunks.len() <= TRACE_BINDINGS, || {
-        format!("the traces span {} buffers, the kernel binds at most {TRACE_BINDINGS}", chunks.len())
-    })?;
-    let lagrange_base = values.len() as u32;
-    values.extend_from_slice(as_words(rows.lagrange));
-    let values = GpuBuffer::from_slice(ctx, "round0 expand table", &values)?;
-    let placeholder;
-    if chunks.is_empty() {
-        placeholder = GpuBuffer::<u32>::zeroed(ctx, "round0 trace placeholder", 1)?;
-        chunks.push(&placeholder.buffer);
-    }
-    while chunks.len() < TRACE_BINDINGS {
-        chunks.push(chunks[0]);
-    }
-    let params = Params {
-        total: total as u32,
-        rows: count as u32,
-        points: rows.points as u32,
-        log_skip: rows.log_skip,
-        block_start: rows.blocks.start as u32,
-        height: height as u32,
-        lagrange_base,
-        workgroup_base: 0,
-    };
-    let mut buffers = vec![&values.buffer, &descs.buffer, &out.buffer];
-    buffers.extend(chunks);
-    KERNEL.record(ctx, encoder, total, &buffers, &params)
+    groups
 }
