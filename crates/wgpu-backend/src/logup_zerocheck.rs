@@ -379,7 +379,7 @@ fn unbalanced_interactions(gpu: &GpuContext, input: &FracInput, layout: &Interac
                 entry.1.push(t);
             }
         }
-        let named = |ts: &[usize]| ts.iter().map(|&t| format!("{} ({})", airs.names[t].0, airs.names[t].1)).join(", ");
+        let named = |ts: &[usize]| ts.iter().map(|&t| airs.names[t]).sorted().map(|(index, name)| format!("{index} ({name})")).join(", ");
         let bad: Vec<String> =
             buses.iter().filter(|(_, (sum, _))| *sum != EF::ZERO).map(|(bus, (_, ts))| format!("bus {bus} (AIRs {})", named(ts))).collect();
         Ok(if bad.is_empty() { String::new() } else { format!(" on {}", bad.join("; ")) })

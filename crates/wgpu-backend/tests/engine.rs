@@ -84,3 +84,51 @@ fn two_threads_prove_on_one_device() {
         b.join().unwrap().unwrap();
     });
 }
+
+/// A trace that violates its AIR's constraints gets no proof: the error names the AIR. With
+/// l_skip 2 the AIR has multilinear rounds (checked at round 1); with l_skip 5 it has none
+/// (checked at the folded point).
+#[test]
+fn a_trace_violating_a_constraint_is_refused_naming_the_air() {
+    for l_skip in [2, 5] {
+        let engine: Engine = StarkEngine::new(test_system_params_small(l_skip, 6, 3));
+        let fx = FibFixture::new(0, 1, 16);
+        let (pk, vk) = fx.keygen(&engine);
+        let d_pk = engine.device().transport_pk_to_device(&pk);
+        let mut host = fx.generate_proving_ctx();
+        // Row 5 of column 0 no longer follows the Fibonacci rule.
+        host.per_trace[0].1.common_main.values[5] += F::ONE;
+        let err = engine.prove(&d_pk, engine.device().transport_proving_ctx_to_device(&host)).expect_err("a violated constraint");
+        match &err {
+            WgpuProverError::ConstraintsNotSatisfied { index: 0, air } => assert_eq!(air, &pk.per_air[0].air_name, "{err}"),
+            other => panic!("l_skip {l_skip}: expected a constraint error naming AIR 0, got {other}"),
+        }
+        assert!(err.to_string().contains("does not satisfy"), "{err}");
+        // The untouched trace proves and verifies.
+        let proof = engine.prove(&d_pk, engine.device().transport_proving_ctx_to_device(&fx.generate_proving_ctx())).unwrap();
+        engine.verify(&vk, &proof).unwrap();
+    }
+}
+
+/// Interactions that do not balance get no proof: the error names the bus and its AIRs.
+#[test]
+fn unbalanced_interactions_are_refused_naming_the_bus() {
+    let engine: Engine = StarkEngine::new(test_system_params_small(2, 6, 3));
+    let fx = InteractionsFixture11;
+    let (pk, _) = fx.keygen(&engine);
+    let d_pk = engine.device().transport_pk_to_device(&pk);
+    let mut host = fx.generate_proving_ctx();
+    // The sender's message field on row 1 (count 3; columns: count, field) changes: nothing
+    // receives it.
+    let sender = &mut host.per_trace[0].1.common_main;
+    let height = sender.values.len() / 2;
+    assert_eq!(sender.values[1], F::from_u32(3));
+    sender.values[height + 1] += F::ONE;
+    let err = engine.prove(&d_pk, engine.device().transport_proving_ctx_to_device(&host)).expect_err("unbalanced interactions");
+    match &err {
+        WgpuProverError::UnbalancedInteractions { detail } => {
+            assert!(detail.contains("bus 0 (AIRs 0 (DummyInteractionAir), 1 (DummyInteractionAir))"), "{err}")
+        }
+        other => panic!("expected an unbalanced-interactions error, got {other}"),
+    }
+}
