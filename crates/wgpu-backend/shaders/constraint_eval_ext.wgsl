@@ -5,8 +5,14 @@
 // column (`cols`, column-major, `height` rows, extension elements), read as the multilinear
 // interpolation t(x, y) = t[2y] + x (t[2y + 1] - t[2y]) (or t[0] when height is 1).
 //
-// Up to three weighted sums of the outputs, each times eq[eq_base + y], go to
-// out[(y * num_x + (x - x_first)) * num_sums + s], rows that ext_column_sums adds: s = 0 the
+// The program is split into parts (src/constraint_program.rs, SplitProgram; the unsplit
+// program is one part), part k the instructions from values[part_base + k] to
+// values[part_base + k + 1]; invocation i runs group g = i / (num_x num_y) of parts_per_group
+// consecutive parts for its (x, y), so several invocations share one point when points are few.
+//
+// Up to three weighted sums of its outputs, each times eq[eq_base + y], go to
+// out[((y * num_groups + g) * num_x + (x - x_first)) * num_sums + s], rows that
+// ext_column_sums adds: s = 0 the
 // constraints (outputs below num_constraints) with their weights (λ's powers); with LogUp
 // (num_sums = 3) s = 1 the interaction counts and s = 2 the message fields, each with its
 // weight (eq(ξ, b) and a power of β), the latter plus the constant weights[num_outputs] (the
@@ -27,7 +33,6 @@ override FAST_SLOTS: u32;
 override FAST_WORDS: u32;
 
 struct Params {
-    num_instructions: u32,
     num_constraints: u32,
     height: u32,
     num_y: u32,
@@ -41,6 +46,10 @@ struct Params {
     num_sums: u32,
     num_outputs: u32,
     target_base: u32,
+    part_base: u32,
+    num_parts: u32,
+    parts_per_group: u32,
+    num_groups: u32,
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
@@ -115,12 +124,17 @@ fn operand(word: u32, x: u32, y: u32, lid: u32, gid: u32) -> vec4<u32> {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {
     let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
-    if (i >= params.num_x * params.num_y) {
+    let per_group = params.num_x * params.num_y;
+    if (i >= per_group * params.num_groups) {
         return;
     }
     let lid = inv.lid;
-    let xi = i / params.num_y;
+    let g = i / per_group;
+    let xi = (i % per_group) / params.num_y;
     let y = i % params.num_y;
+    let first_part = g * params.parts_per_group;
+    let pc_start = values[params.part_base + first_part];
+    let pc_end = values[params.part_base + min(first_part + params.parts_per_group, params.num_parts)];
     // x in Montgomery form (x is at most the constraint degree).
     var x = 0u;
     for (var k = 0u; k < params.x_first + xi; k++) {
@@ -130,10 +144,10 @@ fn main(inv: Invocation) {
     var numer = vec4<u32>(0u);
     var denom = vec4<u32>(0u);
     let logup = params.num_sums == 3u;
-    if (logup) {
+    if (logup && g == 0u) {
         denom = weights[params.num_outputs];
     }
-    for (var pc = 0u; pc < params.num_instructions; pc++) {
+    for (var pc = pc_start; pc < pc_end; pc++) {
         let ins = program[pc];
         let a = operand(ins.z, x, y, lid, i);
         switch ins.x {
@@ -165,7 +179,7 @@ fn main(inv: Invocation) {
         }
     }
     let e = eq[params.eq_base + y];
-    let at = (y * params.num_x + xi) * params.num_sums;
+    let at = ((y * params.num_groups + g) * params.num_x + xi) * params.num_sums;
     out[at] = ext_mul(e, acc);
     if (logup) {
         out[at + 1u] = ext_mul(e, numer);

@@ -147,6 +147,8 @@ pub struct InteractionOutputs {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConstraintProgram {
     pub instructions: Vec<[u32; 4]>,
+    /// The same outputs split into parts for evaluations with few rows.
+    pub split: SplitProgram,
     /// The constant table, referenced by constant operands.
     pub constants: Vec<F>,
     /// Intermediate slots the program needs per row.
@@ -189,112 +191,19 @@ impl ConstraintProgram {
             return Err(ConstraintProgramError::NoSuchNode { node, nodes: n });
         }
 
-        let children = |node: &SymbolicExpressionNode<F>| -> [Option<usize>; 2] {
-            match *node {
-                SymbolicExpressionNode::Add { left_idx, right_idx, .. }
-                | SymbolicExpressionNode::Sub { left_idx, right_idx, .. }
-                | SymbolicExpressionNode::Mul { left_idx, right_idx, .. } => [Some(left_idx), Some(right_idx)],
-                SymbolicExpressionNode::Neg { idx, .. } => [Some(idx), None],
-                _ => [None, None],
-            }
-        };
-        // Liveness: the nodes some output depends on, and how many times each is read
-        // (by instructions and outputs), for freeing slots.
-        let mut needed = vec![false; n];
-        for &o in &outputs {
-            needed[o] = true;
-        }
-        let mut uses = vec![0u32; n];
-        for &o in &outputs {
-            uses[o] += 1;
-        }
-        for idx in (0..n).rev() {
-            if !needed[idx] {
-                continue;
-            }
-            for c in children(&nodes[idx]).into_iter().flatten() {
-                if c >= idx {
-                    return Err(ConstraintProgramError::NotTopological { node: idx, child: c });
-                }
-                needed[c] = true;
-                uses[c] += 1;
-            }
-        }
-
         let mut b = Builder::default();
-        // Leaf operands; arithmetic nodes get theirs (a slot) when computed.
-        let mut operand: Vec<Option<Operand>> = vec![None; n];
-        for idx in 0..n {
-            if needed[idx] {
-                operand[idx] = b.leaf(&nodes[idx])?;
-            }
-        }
-        let mut outputs_of: HashMap<usize, Vec<usize>> = HashMap::new();
-        for (out, &node) in outputs.iter().enumerate() {
-            outputs_of.entry(node).or_default().push(out);
-        }
-        // Outputs that are leaves come first.
-        for (out, &node) in outputs.iter().enumerate() {
-            if let Some(op) = operand[node].filter(|op| !matches!(op, Operand::Slot(_))) {
-                b.instructions.push([OP_OUT, out as u32, op.encode(), 0]);
-            }
-        }
-        let mut free: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
-        let mut num_slots = 0u32;
-        // One read of `node` done: its slot is free after its last read.
-        fn release(node: usize, uses: &mut [u32], operand: &[Option<Operand>], free: &mut BinaryHeap<Reverse<u32>>) {
-            uses[node] -= 1;
-            if uses[node] == 0 {
-                if let Some(Operand::Slot(s)) = operand[node] {
-                    free.push(Reverse(s));
-                }
-            }
-        }
-        for idx in 0..n {
-            if !needed[idx] || operand[idx].is_some() {
-                continue;
-            }
-            let (op, [l, r]) = match nodes[idx] {
-                SymbolicExpressionNode::Add { .. } => (OP_ADD, children(&nodes[idx])),
-                SymbolicExpressionNode::Sub { .. } => (OP_SUB, children(&nodes[idx])),
-                SymbolicExpressionNode::Mul { .. } => (OP_MUL, children(&nodes[idx])),
-                SymbolicExpressionNode::Neg { .. } => (OP_NEG, children(&nodes[idx])),
-                // Leaves got their operand above.
-                _ => return Err(ConstraintProgramError::Malformed { node: idx }),
-            };
-            let child =
-                |c: Option<usize>| c.and_then(|c| operand[c].map(|o| (c, o))).ok_or(ConstraintProgramError::Malformed { node: idx });
-            let (l, a) = child(l)?;
-            let a = a.encode();
-            let bw = match r {
-                Some(_) => child(r)?.1.encode(),
-                None => 0,
-            };
-            // Operands are read before the destination is written, so a child's slot freed
-            // here may be the destination.
-            release(l, &mut uses, &operand, &mut free);
-            if let Some(r) = r {
-                release(r, &mut uses, &operand, &mut free);
-            }
-            let dst = match free.pop() {
-                Some(Reverse(s)) => s,
-                None => {
-                    num_slots += 1;
-                    num_slots - 1
-                }
-            };
-            if dst as usize >= MAX_SLOTS {
-                return Err(ConstraintProgramError::TooLarge { what: "slot count", value: dst as usize + 1, limit: MAX_SLOTS });
-            }
-            operand[idx] = Some(Operand::Slot(dst));
-            b.instructions.push([op, dst, a, bw]);
-            for &out in outputs_of.get(&idx).map(Vec::as_slice).unwrap_or(&[]) {
-                b.instructions.push([OP_OUT, out as u32, Operand::Slot(dst).encode(), 0]);
-                release(idx, &mut uses, &operand, &mut free);
-            }
+        let all: Vec<(usize, usize)> = outputs.iter().copied().enumerate().collect();
+        let mut instructions = Vec::new();
+        let num_slots = emit(nodes, &all, &mut b, &mut instructions)?;
+        let mut split = SplitProgram { instructions: Vec::new(), part_starts: vec![0], num_slots: 0 };
+        for part in split_outputs(nodes, &outputs) {
+            let slots = emit(nodes, &all[part], &mut b, &mut split.instructions)?;
+            split.num_slots = split.num_slots.max(slots);
+            split.part_starts.push(split.instructions.len() as u32);
         }
         Ok(ConstraintProgram {
-            instructions: b.instructions,
+            instructions,
+            split,
             constants: b.constants,
             num_slots,
             num_constraints,
@@ -306,18 +215,221 @@ impl ConstraintProgram {
         })
     }
 
-    /// Uploads the instructions.
+    /// Uploads the instructions (unsplit and split).
     pub fn upload(&self, ctx: &GpuContext) -> GpuResult<DeviceConstraintProgram> {
         // A buffer is never empty: a program without instructions uploads one unused word set.
-        let words: Vec<u32> = if self.instructions.is_empty() { vec![0; 4] } else { self.instructions.iter().flatten().copied().collect() };
-        let instructions = GpuBuffer::from_slice(ctx, "constraint program", &words)?;
-        Ok(DeviceConstraintProgram { program: self.clone(), instructions })
+        let upload = |instructions: &[[u32; 4]]| {
+            let words: Vec<u32> = if instructions.is_empty() { vec![0; 4] } else { instructions.iter().flatten().copied().collect() };
+            GpuBuffer::from_slice(ctx, "constraint program", &words)
+        };
+        Ok(DeviceConstraintProgram {
+            program: self.clone(),
+            instructions: upload(&self.instructions)?,
+            split_instructions: upload(&self.split.instructions)?,
+        })
+    }
+}
+
+/// The operand nodes of an arithmetic node.
+fn children(node: &SymbolicExpressionNode<F>) -> [Option<usize>; 2] {
+    match *node {
+        SymbolicExpressionNode::Add { left_idx, right_idx, .. }
+        | SymbolicExpressionNode::Sub { left_idx, right_idx, .. }
+        | SymbolicExpressionNode::Mul { left_idx, right_idx, .. } => [Some(left_idx), Some(right_idx)],
+        SymbolicExpressionNode::Neg { idx, .. } => [Some(idx), None],
+        _ => [None, None],
+    }
+}
+
+/// Appends to `instructions` a program computing `outputs` ((output index, node) pairs) from
+/// the DAG `nodes`, and returns its slot count: arithmetic nodes some output needs, in
+/// topological order, each in the lowest free slot, a slot freed after its node's last read.
+fn emit(
+    nodes: &[SymbolicExpressionNode<F>],
+    outputs: &[(usize, usize)],
+    b: &mut Builder,
+    instructions: &mut Vec<[u32; 4]>,
+) -> Result<u32, ConstraintProgramError> {
+    let n = nodes.len();
+    // Liveness: the nodes some output depends on, and how many times each is read (by
+    // instructions and outputs), for freeing slots.
+    let mut needed = vec![false; n];
+    let mut uses = vec![0u32; n];
+    for &(_, o) in outputs {
+        needed[o] = true;
+        uses[o] += 1;
+    }
+    let first = outputs.iter().map(|&(_, o)| o).min().unwrap_or(0);
+    let last = outputs.iter().map(|&(_, o)| o + 1).max().unwrap_or(0);
+    let mut lowest = first;
+    for idx in (0..last).rev() {
+        if !needed[idx] {
+            continue;
+        }
+        for c in children(&nodes[idx]).into_iter().flatten() {
+            if c >= idx {
+                return Err(ConstraintProgramError::NotTopological { node: idx, child: c });
+            }
+            needed[c] = true;
+            uses[c] += 1;
+            lowest = lowest.min(c);
+        }
+    }
+    let range = lowest..last;
+    // Leaf operands; arithmetic nodes get theirs (a slot) when computed.
+    let mut operand: Vec<Option<Operand>> = vec![None; n];
+    for idx in range.clone() {
+        if needed[idx] {
+            operand[idx] = b.leaf(&nodes[idx])?;
+        }
+    }
+    let mut outputs_of: HashMap<usize, Vec<usize>> = HashMap::new();
+    for &(out, node) in outputs {
+        outputs_of.entry(node).or_default().push(out);
+    }
+    // Outputs that are leaves come first.
+    for &(out, node) in outputs {
+        if let Some(op) = operand[node].filter(|op| !matches!(op, Operand::Slot(_))) {
+            instructions.push([OP_OUT, out as u32, op.encode(), 0]);
+        }
+    }
+    let mut free: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
+    let mut num_slots = 0u32;
+    // One read of `node` done: its slot is free after its last read.
+    fn release(node: usize, uses: &mut [u32], operand: &[Option<Operand>], free: &mut BinaryHeap<Reverse<u32>>) {
+        uses[node] -= 1;
+        if uses[node] == 0 {
+            if let Some(Operand::Slot(s)) = operand[node] {
+                free.push(Reverse(s));
+            }
+        }
+    }
+    for idx in range {
+        if !needed[idx] || operand[idx].is_some() {
+            continue;
+        }
+        let op = match nodes[idx] {
+            SymbolicExpressionNode::Add { .. } => OP_ADD,
+            SymbolicExpressionNode::Sub { .. } => OP_SUB,
+            SymbolicExpressionNode::Mul { .. } => OP_MUL,
+            SymbolicExpressionNode::Neg { .. } => OP_NEG,
+            // Leaves got their operand above.
+            _ => return Err(ConstraintProgramError::Malformed { node: idx }),
+        };
+        let [l, r] = children(&nodes[idx]);
+        let child = |c: Option<usize>| c.and_then(|c| operand[c].map(|o| (c, o))).ok_or(ConstraintProgramError::Malformed { node: idx });
+        let (l, a) = child(l)?;
+        let a = a.encode();
+        let bw = match r {
+            Some(_) => child(r)?.1.encode(),
+            None => 0,
+        };
+        // Operands are read before the destination is written, so a child's slot freed here
+        // may be the destination.
+        release(l, &mut uses, &operand, &mut free);
+        if let Some(r) = r {
+            release(r, &mut uses, &operand, &mut free);
+        }
+        let dst = match free.pop() {
+            Some(Reverse(s)) => s,
+            None => {
+                num_slots += 1;
+                num_slots - 1
+            }
+        };
+        if dst as usize >= MAX_SLOTS {
+            return Err(ConstraintProgramError::TooLarge { what: "slot count", value: dst as usize + 1, limit: MAX_SLOTS });
+        }
+        operand[idx] = Some(Operand::Slot(dst));
+        instructions.push([op, dst, a, bw]);
+        for &out in outputs_of.get(&idx).map(Vec::as_slice).unwrap_or(&[]) {
+            instructions.push([OP_OUT, out as u32, Operand::Slot(dst).encode(), 0]);
+            release(idx, &mut uses, &operand, &mut free);
+        }
+    }
+    Ok(num_slots)
+}
+
+/// Parts the outputs are split into at most (see [`SplitProgram`]).
+const MAX_SPLIT_PARTS: usize = 256;
+/// A part holds at least this many arithmetic nodes, unless the outputs run out.
+const MIN_PART_NODES: usize = 16;
+/// The parts may compute at most this many times the whole program's nodes (nodes shared by
+/// several parts are computed by each); a DAG whose outputs share deep chains gets fewer parts.
+const MAX_SPLIT_WORK: usize = 2;
+
+/// Splits the outputs (nodes, in output order) into consecutive ranges of similar work: each
+/// range closes once the arithmetic nodes its outputs need (counted once per range) reach an
+/// even share of the whole program's. Tries 256 parts, then 64, 16 and 4, keeping the first
+/// split whose total work stays within [`MAX_SPLIT_WORK`] times the program's; else one part.
+fn split_outputs(nodes: &[SymbolicExpressionNode<F>], outputs: &[usize]) -> Vec<std::ops::Range<usize>> {
+    // Stamp of the last count that saw a node.
+    let mut seen = vec![0u32; nodes.len()];
+    let mut stamp = 0u32;
+    let mut count_new = |roots: &[usize], new_stamp: bool| -> usize {
+        stamp += new_stamp as u32;
+        let mut stack: Vec<usize> = roots.to_vec();
+        let mut count = 0;
+        while let Some(idx) = stack.pop() {
+            if seen[idx] == stamp {
+                continue;
+            }
+            seen[idx] = stamp;
+            let kids = children(&nodes[idx]);
+            if kids[0].is_some() {
+                count += 1;
+            }
+            stack.extend(kids.into_iter().flatten().filter(|&c| c < idx));
+        }
+        count
+    };
+    let total = count_new(outputs, true);
+    let mut parts = MAX_SPLIT_PARTS;
+    while parts > 1 {
+        let target = total.div_ceil(parts).max(MIN_PART_NODES);
+        let mut ranges = Vec::new();
+        let (mut start, mut work, mut all_work) = (0, 0, 0);
+        for (i, &o) in outputs.iter().enumerate() {
+            let first = i == start || work >= target;
+            if work >= target {
+                ranges.push(start..i);
+                (start, work) = (i, 0);
+            }
+            let w = count_new(&[o], first);
+            work += w;
+            all_work += w;
+        }
+        if start < outputs.len() {
+            ranges.push(start..outputs.len());
+        }
+        if all_work <= MAX_SPLIT_WORK * total {
+            return ranges;
+        }
+        parts /= 4;
+    }
+    std::iter::once(0..outputs.len()).collect()
+}
+
+/// The outputs split into parts, each a complete program (its own slots) for a consecutive
+/// range of outputs, so that several invocations can share one row's evaluation: part `k` is
+/// `instructions[part_starts[k]..part_starts[k + 1]]`, and any run of consecutive parts is a
+/// program too. Nodes needed by several parts are computed by each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitProgram {
+    pub instructions: Vec<[u32; 4]>,
+    pub part_starts: Vec<u32>,
+    /// Slots of the largest part.
+    pub num_slots: u32,
+}
+
+impl SplitProgram {
+    pub fn parts(&self) -> usize {
+        self.part_starts.len() - 1
     }
 }
 
 #[derive(Default)]
 struct Builder {
-    instructions: Vec<[u32; 4]>,
     constants: Vec<F>,
     constant_index: HashMap<F, u32>,
     partition_columns: Vec<usize>,
@@ -382,12 +494,18 @@ impl Builder {
 pub struct DeviceConstraintProgram {
     pub program: ConstraintProgram,
     instructions: GpuBuffer<u32>,
+    split_instructions: GpuBuffer<u32>,
 }
 
 impl DeviceConstraintProgram {
     /// The packed instructions on the device.
     pub(crate) fn instructions(&self) -> &GpuBuffer<u32> {
         &self.instructions
+    }
+
+    /// The split program's packed instructions on the device.
+    pub(crate) fn split_instructions(&self) -> &GpuBuffer<u32> {
+        &self.split_instructions
     }
 }
 
@@ -400,14 +518,14 @@ pub struct ConstraintTraces<'a> {
 }
 
 impl ConstraintTraces<'_> {
-    /// The AIR's trace height: its common main trace's (upstream's `common_main.height()`), or
-    /// the preprocessed trace's for an AIR without main partitions. `op` names the caller in
-    /// the error for an AIR given without traces.
     /// Storage buffers the traces span (column chunks of every partition with columns).
     pub fn buffers(&self) -> usize {
         self.preprocessed.into_iter().chain(self.mains.iter().copied()).filter(|m| m.width > 0).map(|m| m.chunks.len()).sum()
     }
 
+    /// The AIR's trace height: its common main trace's (upstream's `common_main.height()`), or
+    /// the preprocessed trace's for an AIR without main partitions. `op` names the caller in
+    /// the error for an AIR given without traces.
     pub fn height(&self, op: &str) -> Result<usize, crate::error::WgpuProverError> {
         self.mains
             .last()
@@ -423,6 +541,21 @@ pub struct EvalOptions {
     /// Caps the slots kept in workgroup memory (the rest spill to global scratch); `None` leaves
     /// the choice to the limits rule (`limits::constraint_eval`).
     pub fast_slot_cap: Option<u32>,
+    /// Whether the extension-field interpreter (the zerocheck's multilinear rounds) runs the
+    /// split program ([`SplitProgram`]).
+    pub split: ProgramSplit,
+}
+
+/// How an evaluation uses a program's split form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProgramSplit {
+    /// As the limits rule `limits::parts_per_invocation` says for the number of points.
+    #[default]
+    Auto,
+    /// The unsplit program, one invocation per point.
+    Unsplit,
+    /// The split program, this many consecutive parts per invocation.
+    PartsPerInvocation(u32),
 }
 
 /// Every output of a program on rows `row_start .. row_start + rows`: `values[o * rows + i]` is

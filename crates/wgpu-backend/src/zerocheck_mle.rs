@@ -29,11 +29,11 @@ use openvm_stark_backend::{
     poly_common::{eval_eq_mle, eval_eq_sharp_uni, eval_eq_uni},
     prover::poly::evals_eq_hypercubes,
 };
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuError};
+use openvm_wgpu_common::{limits, GpuBuffer, GpuContext, GpuError};
 use p3_field::{Field, PrimeCharacteristicRing, TwoAdicField};
 
 use crate::{
-    constraint_program::{constant_words, EvalOptions},
+    constraint_program::{constant_words, EvalOptions, ProgramSplit},
     error::WgpuProverError,
     field::{as_words, ext_as_words, ext_from_words, EF, F},
     kernels::{
@@ -183,6 +183,9 @@ struct AirTables {
     const_base: usize,
     public_base: usize,
     target_base: usize,
+    /// Where the unsplit and the split program's part starts are in `values`.
+    unsplit_base: usize,
+    split_base: usize,
     /// λ's powers for the constraints, LogUp's weights for the interaction outputs, then the
     /// denominators' constant.
     weights: GpuBuffer<u32>,
@@ -290,7 +293,10 @@ impl<'a> ZerocheckMle<'a> {
                 }
                 _ => false,
             };
-            values.push(0);
+            let unsplit_base = values.len();
+            values.extend([0, p.instructions.len() as u32]);
+            let split_base = values.len();
+            values.extend_from_slice(&p.split.part_starts);
             let eq = evals_eq_hypercubes(f.n_lift, xi[l_skip..l_skip + f.n_lift].iter().rev());
             let lifted_by = 1usize << l_skip.saturating_sub(air.height()?.trailing_zeros() as usize);
             tables.push(AirTables {
@@ -298,6 +304,8 @@ impl<'a> ZerocheckMle<'a> {
                 const_base,
                 public_base,
                 target_base,
+                unsplit_base,
+                split_base,
                 weights: GpuBuffer::from_slice(ctx, OP, ext_as_words(&weights))?,
                 logup: air_logup,
                 norm: F::from_usize(lifted_by).inverse(),
@@ -374,10 +382,22 @@ impl<'a> ZerocheckMle<'a> {
             let exhausted = round > f.n_lift;
             let num_y = if exhausted { 1 } else { 1usize << (f.n_lift - round) };
             let p = &air.program.program;
+            let parts = p.split.parts();
+            let per_invocation = match self.options.split {
+                ProgramSplit::Auto => limits::parts_per_invocation(&ctx.limits, (num_x * num_y) as u64, parts as u32),
+                ProgramSplit::Unsplit => None,
+                ProgramSplit::PartsPerInvocation(k) => Some(k.max(1)),
+            };
+            let (instructions, part_base, num_parts, parts_per_group, num_slots) = match per_invocation {
+                Some(k) => (air.program.split_instructions(), tab.split_base, parts, k as usize, p.split.num_slots),
+                None => (air.program.instructions(), tab.unsplit_base, 1, 1, p.num_slots),
+            };
             let e = ExtEval {
-                instructions: air.program.instructions(),
-                num_instructions: p.instructions.len(),
-                num_slots: p.num_slots,
+                instructions,
+                part_base,
+                num_parts,
+                parts_per_group,
+                num_slots,
                 num_constraints: p.num_constraints,
                 values: &tab.values,
                 const_base: tab.const_base,
@@ -394,9 +414,9 @@ impl<'a> ZerocheckMle<'a> {
                 x_first: if exhausted { 0 } else { x_first },
                 num_y,
             };
-            let partials = GpuBuffer::<u32>::uninit(ctx, OP, 4 * num_x * sums * num_y)?;
+            let partials = GpuBuffer::<u32>::uninit(ctx, OP, 4 * num_x * sums * num_y * e.groups())?;
             keep.push(constraint_eval_ext::record(ctx, &mut enc, &e, &partials, self.options)?);
-            let rows = Partials { buffer: &partials, base: 0, rows: num_y, columns: num_x * sums };
+            let rows = Partials { buffer: &partials, base: 0, rows: num_y * e.groups(), columns: num_x * sums };
             ext_column_sums::record(ctx, &mut enc, &rows, &sums_buf, base)?;
             keep.push(partials);
         }

@@ -237,7 +237,7 @@ fn fixture_airs_match_upstream_on_every_profile() {
                 check(&ctx, profile, case, height, rows.clone(), EvalOptions::default(), seed);
             }
             // One fast slot: every other intermediate spills to global scratch.
-            check(&ctx, profile, case, 16, 0..16, EvalOptions { fast_slot_cap: Some(1) }, seed + 100);
+            check(&ctx, profile, case, 16, 0..16, EvalOptions { fast_slot_cap: Some(1), ..Default::default() }, seed + 100);
         }
     }
 }
@@ -271,6 +271,29 @@ fn keccakf_and_poseidon2_match_upstream_on_every_profile() {
             program.instructions.len(),
             program.num_slots
         );
+        // The split program computes every output exactly once, in parts of whole programs.
+        let split = &program.split;
+        let mut seen = vec![0u32; program.num_outputs];
+        for ins in &split.instructions {
+            if ins[0] == openvm_wgpu_backend::constraint_program::OP_OUT {
+                seen[ins[1] as usize] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&c| c == 1), "{}: every output once in the split program", case.name);
+        assert_eq!(*split.part_starts.last().unwrap() as usize, split.instructions.len());
+        assert!(split.part_starts.windows(2).all(|w| w[0] < w[1]), "{}: nonempty parts", case.name);
+        // Keccakf's constraints share little: it splits finely; the work stays bounded.
+        assert!(case.name.contains("poseidon2") || split.parts() > 100, "{}: {} parts", case.name, split.parts());
+        assert!(split.instructions.len() <= 2 * program.instructions.len() + 4 * program.num_outputs, "{}: split work", case.name);
+        let longest = split.part_starts.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+        eprintln!(
+            "{}: split into {} parts, {} instructions in all ({:.2}x), the longest {longest}, {} slots",
+            case.name,
+            split.parts(),
+            split.instructions.len(),
+            split.instructions.len() as f64 / program.instructions.len() as f64,
+            split.num_slots
+        );
         // Slots are reused: far fewer than one per arithmetic node.
         assert!((program.num_slots as usize) < arithmetic / 4, "{}: {} slots for {arithmetic} nodes", case.name, program.num_slots);
     }
@@ -279,7 +302,7 @@ fn keccakf_and_poseidon2_match_upstream_on_every_profile() {
         for (k, case) in cases.iter().enumerate() {
             let seed = 1000 + k as u64;
             check(&ctx, profile, case, 8, 0..8, EvalOptions::default(), seed);
-            check(&ctx, profile, case, 64, 60..64, EvalOptions { fast_slot_cap: Some(2) }, seed + 1);
+            check(&ctx, profile, case, 64, 60..64, EvalOptions { fast_slot_cap: Some(2), ..Default::default() }, seed + 1);
         }
     }
 }
@@ -309,7 +332,7 @@ fn keccakf_trace_over_more_buffers_than_bindings() {
     assert!(m.chunks.len() > openvm_wgpu_backend::kernels::constraint_eval::TRACE_BINDINGS, "{} chunks on {profile}", m.chunks.len());
     drop(m);
     check(&ctx, profile, &case, height, 0..8, EvalOptions::default(), 6);
-    check(&ctx, profile, &case, height, height - 8..height, EvalOptions { fast_slot_cap: Some(2) }, 7);
+    check(&ctx, profile, &case, height, height - 8..height, EvalOptions { fast_slot_cap: Some(2), ..Default::default() }, 7);
 }
 
 #[test]

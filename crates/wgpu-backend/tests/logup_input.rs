@@ -222,7 +222,7 @@ fn input_layer_and_gkr_match_upstream() {
             check(&gpu, profile, &engine, case, LogupInputOptions::default(), i as u32);
             // Every slot spilled to global scratch; rows evaluated three at a time (chunks that
             // do not divide the height, starting past row 0).
-            let options = LogupInputOptions { eval: EvalOptions { fast_slot_cap: Some(0) }, max_chunk_rows: Some(3) };
+            let options = LogupInputOptions { eval: EvalOptions { fast_slot_cap: Some(0), ..Default::default() }, max_chunk_rows: Some(3) };
             check(&gpu, profile, &engine, case, options, 100 + i as u32);
         }
     }

@@ -16,7 +16,7 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_poseidon2::BabyBearPoseidon2RefEngine};
 use openvm_wgpu_backend::{
-    constraint_program::EvalOptions,
+    constraint_program::{EvalOptions, ProgramSplit},
     field::EF,
     logup_input::{interactions_layout, InteractionsLayout},
     zerocheck_mle::{fold_ple_evals, FoldedAir, MleChallenges, ZerocheckMle},
@@ -229,7 +229,15 @@ fn rounds_fixtures_match_upstream() {
     for (profile, gpu) in common::profiles() {
         for (i, case) in cases.iter().enumerate() {
             check_rounds(&gpu, profile, case, EvalOptions::default(), 300 + i as u64);
-            check_rounds(&gpu, profile, case, EvalOptions { fast_slot_cap: Some(0) }, 310 + i as u64);
+            check_rounds(&gpu, profile, case, EvalOptions { fast_slot_cap: Some(0), ..Default::default() }, 310 + i as u64);
+            check_rounds(&gpu, profile, case, EvalOptions { split: ProgramSplit::Unsplit, ..Default::default() }, 320 + i as u64);
+            check_rounds(
+                &gpu,
+                profile,
+                case,
+                EvalOptions { split: ProgramSplit::PartsPerInvocation(2), ..Default::default() },
+                330 + i as u64,
+            );
         }
     }
 }
@@ -251,6 +259,8 @@ fn rounds_keccakf_match_upstream() {
     let case = keccakf_case();
     for (profile, gpu) in common::profiles() {
         check_rounds(&gpu, profile, &case, EvalOptions::default(), 500);
+        check_rounds(&gpu, profile, &case, EvalOptions { split: ProgramSplit::Unsplit, ..Default::default() }, 501);
+        check_rounds(&gpu, profile, &case, EvalOptions { split: ProgramSplit::PartsPerInvocation(7), ..Default::default() }, 502);
     }
 }
 

@@ -88,7 +88,7 @@ fn check(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: Round0Op
 }
 
 fn spilled_one_block() -> Round0Options {
-    Round0Options { eval: EvalOptions { fast_slot_cap: Some(0) }, max_chunk_blocks: Some(1) }
+    Round0Options { eval: EvalOptions { fast_slot_cap: Some(0), ..Default::default() }, max_chunk_blocks: Some(1) }
 }
 
 #[test]

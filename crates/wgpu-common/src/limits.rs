@@ -395,6 +395,16 @@ pub fn resident_invocations(l: &DeviceLimits) -> u64 {
     512 * preferred_invocations(l) as u64
 }
 
+/// Consecutive parts of a split constraint program one invocation runs when `points`
+/// evaluations share the device: enough groups of parts per point that points x groups fills
+/// the device ([`resident_invocations`]). `None` when the points alone fill it, or only one
+/// group would run: the unsplit program is then cheaper (parts recompute shared nodes).
+pub fn parts_per_invocation(l: &DeviceLimits, points: u64, parts: u32) -> Option<u32> {
+    let resident = resident_invocations(l);
+    let groups = (resident / points.max(1)).min(parts as u64);
+    (points < resident && groups >= 2).then(|| parts.div_ceil(groups as u32))
+}
+
 /// Butterfly pairs an invocation of a small-block kernel aims to own.
 const SMALL_BLOCK_PAIRS_PER_INVOCATION: u32 = 4;
 
@@ -804,6 +814,18 @@ pub fn items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_programs_fill_the_device_only_when_points_are_few() {
+        for (name, l) in all_devices() {
+            let resident = resident_invocations(&l);
+            assert_eq!(parts_per_invocation(&l, resident, 256), None, "{name}: a full device runs the unsplit program");
+            assert_eq!(parts_per_invocation(&l, 1, 256), Some(1), "{name}: one point runs one part per invocation");
+            assert_eq!(parts_per_invocation(&l, 3, 1), None, "{name}: one part is the unsplit program");
+            let half = parts_per_invocation(&l, resident / 8, 256).unwrap();
+            assert_eq!(half, 32, "{name}: 8 groups of 32 parts");
+        }
+    }
 
     fn all_devices() -> Vec<(&'static str, DeviceLimits)> {
         reference::all()

@@ -22,7 +22,6 @@ pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("constraint_e
 
 kernel_params! {
     pub struct Params {
-        num_instructions: u32,
         num_constraints: u32,
         /// Rows of each folded column (1: read row 0 as is).
         height: u32,
@@ -39,6 +38,10 @@ kernel_params! {
         num_sums: u32,
         num_outputs: u32,
         target_base: u32,
+        part_base: u32,
+        num_parts: u32,
+        parts_per_group: u32,
+        num_groups: u32,
         _pad0: u32,
         _pad1: u32,
         _pad2: u32,
@@ -74,8 +77,13 @@ fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::l
 
 /// One evaluation: `num_x` values of x from `x_first`, `num_y` values of y.
 pub struct ExtEval<'a> {
+    /// The program's instructions (unsplit or split), its parts' starts in `values` from
+    /// `part_base` (`num_parts + 1` of them) and the slots of its largest part.
     pub instructions: &'a GpuBuffer<u32>,
-    pub num_instructions: usize,
+    pub part_base: usize,
+    pub num_parts: usize,
+    /// Consecutive parts one invocation runs.
+    pub parts_per_group: usize,
     pub num_slots: u32,
     pub num_constraints: usize,
     /// Partition table, constants, public values and the interaction outputs' targets (1 a
@@ -99,10 +107,18 @@ pub struct ExtEval<'a> {
     pub num_y: usize,
 }
 
-/// Records out[(y * num_x + (x - x_first)) * s + 0] = eq[eq_base + y] * sum_k λ^k C_k(x, y)
-/// and, with LogUp (s = 3), at + 1 and + 2 eq times the weighted counts and the weighted
-/// message fields plus the constant; `scratch` is kept alive by the caller until the
-/// submission completes (returned).
+impl ExtEval<'_> {
+    /// Groups of parts per point: invocations that share one (x, y).
+    pub fn groups(&self) -> usize {
+        self.num_parts.div_ceil(self.parts_per_group.max(1))
+    }
+}
+
+/// Records, per group g of parts, out[((y * groups + g) * num_x + (x - x_first)) * s + 0] =
+/// eq[eq_base + y] * sum_k λ^k C_k(x, y) over the group's constraints and, with LogUp (s = 3),
+/// at + 1 and + 2 eq times the weighted counts and the weighted message fields (plus the
+/// constant, in group 0); `scratch` is kept alive by the caller until the submission completes
+/// (returned). [`ExtEval::groups`] gives the number of groups.
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut GpuEncoder,
@@ -110,7 +126,8 @@ pub fn record(
     out: &GpuBuffer<u32>,
     options: EvalOptions,
 ) -> GpuResult<GpuBuffer<u32>> {
-    let count = (e.num_x * e.num_y) as u64;
+    require(NAME, e.num_parts > 0 && e.parts_per_group > 0, || format!("{} parts, {} per group", e.num_parts, e.parts_per_group))?;
+    let count = (e.num_x * e.num_y * e.groups()) as u64;
     let num_sums = if e.logup { 3 } else { 1 };
     require(NAME, count > 0 && 4 * num_sums * count <= out.len() as u64, || {
         format!("{count} x {num_sums} outputs for an output buffer of {} words", out.len())
@@ -132,7 +149,10 @@ pub fn record(
     })?;
     let scratch = GpuBuffer::<u32>::uninit(ctx, "constraint scratch (extension)", scratch_words.max(4) as usize)?;
     let params = Params {
-        num_instructions: e.num_instructions as u32,
+        part_base: e.part_base as u32,
+        num_parts: e.num_parts as u32,
+        parts_per_group: e.parts_per_group as u32,
+        num_groups: e.groups() as u32,
         num_constraints: e.num_constraints as u32,
         height: e.height as u32,
         num_y: e.num_y as u32,
