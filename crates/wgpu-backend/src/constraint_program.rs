@@ -498,15 +498,38 @@ pub struct DeviceConstraintProgram {
 }
 
 impl DeviceConstraintProgram {
-    /// The packed instructions on the device.
-    pub(crate) fn instructions(&self) -> &GpuBuffer<u32> {
-        &self.instructions
-    }
-
     /// The split program's packed instructions on the device.
     pub(crate) fn split_instructions(&self) -> &GpuBuffer<u32> {
         &self.split_instructions
     }
+
+    /// The code one invocation runs from start to end for every output: the split program,
+    /// part after part, when the unsplit program would spill slots (`spills(slots)`) and the
+    /// split one needs fewer (its parts reuse the same slots), else the unsplit program.
+    /// `split` forces either ([`ProgramSplit::Unsplit`], or any split choice).
+    pub(crate) fn whole(&self, split: ProgramSplit, spills: impl Fn(u32) -> bool) -> Code<'_> {
+        let p = &self.program;
+        let use_split = match split {
+            ProgramSplit::Auto => spills(p.num_slots) && p.split.num_slots < p.num_slots,
+            ProgramSplit::Unsplit => false,
+            ProgramSplit::PartsPerInvocation(_) => true,
+        };
+        if use_split {
+            Code { buffer: &self.split_instructions, len: p.split.instructions.len(), slots: p.split.num_slots, split: true }
+        } else {
+            Code { buffer: &self.instructions, len: p.instructions.len(), slots: p.num_slots, split: false }
+        }
+    }
+}
+
+/// Instructions to run: the buffer, how many, and the slots they need.
+#[derive(Clone, Copy)]
+pub(crate) struct Code<'a> {
+    pub buffer: &'a GpuBuffer<u32>,
+    pub len: usize,
+    pub slots: u32,
+    /// Whether this is the split program.
+    pub split: bool,
 }
 
 /// The traces one AIR's program reads, all of the same height, column-major on the device.
@@ -586,7 +609,7 @@ impl DeviceConstraintProgram {
         options: EvalOptions,
     ) -> GpuResult<()> {
         if traces.buffers() <= constraint_eval::TRACE_BINDINGS {
-            return constraint_eval::evaluate(ctx, &self.instructions, &self.program, traces, rows, out, options);
+            return constraint_eval::evaluate(ctx, self, traces, rows, out, options);
         }
         // More trace buffers than the interpreter binds: gather the rows' variables (this and
         // next row) and selectors into virtual columns first (the round-0 expansion with one
@@ -626,15 +649,7 @@ impl DeviceConstraintProgram {
         out: &GpuBuffer<u32>,
         options: EvalOptions,
     ) -> GpuResult<()> {
-        constraint_eval::evaluate_mode(
-            ctx,
-            &self.instructions,
-            &self.program,
-            traces,
-            constraint_eval::EvalRows::Virtual(rows),
-            out,
-            options,
-        )
+        constraint_eval::evaluate_mode(ctx, self, traces, constraint_eval::EvalRows::Virtual(rows), out, options)
     }
 
     /// Evaluates every output on rows `rows` and reads the values back.

@@ -164,7 +164,7 @@ pub fn prove_zerocheck_and_logup<TS: FiatShamirTranscript<SC> + 'static>(
     let mle_span = info_span!("prover.rap_constraints.mle_rounds", phase = "prover").entered();
     let s0_at_r0: Vec<EF> = sp_0_polys[2 * num_traces..].iter().map(|p| p.eval_at_point(r_0)).collect();
     let s_deg = constraint_degree + 1;
-    let n_lifts: Vec<usize> = mle.folded().iter().map(|f| f.n_lift).collect();
+    let n_lifts: Vec<usize> = mle.folded(gpu)?.iter().map(|f| f.n_lift).collect();
     let mut sumcheck_round_polys = Vec::with_capacity(n_max);
     for round in 1..=n_max {
         let sp_round_evals = mle.sumcheck_polys_eval(gpu, round, r[round - 1])?;

@@ -29,7 +29,7 @@ use openvm_stark_backend::{
     poly_common::{eval_eq_mle, eval_eq_sharp_uni, eval_eq_uni},
     prover::poly::evals_eq_hypercubes,
 };
-use openvm_wgpu_common::{limits, GpuBuffer, GpuContext, GpuError};
+use openvm_wgpu_common::{limits, GpuBuffer, GpuContext, GpuEncoder, GpuError};
 use p3_field::{Field, PrimeCharacteristicRing, TwoAdicField};
 
 use crate::{
@@ -224,6 +224,9 @@ pub struct ZerocheckMle<'a> {
     /// Per AIR, Σ_x eq(ξ, x) C_T(r_0, x) from the folded columns (round 1's values at 0 and 1,
     /// or the folded point): see [`ZerocheckMle::round0_consistency`].
     round1_sums: Option<Vec<EF>>,
+    /// The last fold, recorded but not submitted: it goes with the next round's evaluation (one
+    /// submission per round), with the buffers it reads, freed after that submission.
+    pending_fold: Option<(GpuEncoder, Vec<GpuBuffer<u32>>)>,
     options: EvalOptions,
 }
 
@@ -325,13 +328,15 @@ impl<'a> ZerocheckMle<'a> {
             zerocheck_tilde_evals: vec![EF::ZERO; airs.len()],
             logup_tilde_evals: vec![[EF::ZERO; 2]; airs.len()],
             round1_sums: None,
+            pending_fold: None,
             options,
         })
     }
 
-    /// The folded columns of every AIR.
-    pub fn folded(&self) -> &[FoldedAir] {
-        &self.folded
+    /// The folded columns of every AIR (a recorded fold submitted first).
+    pub fn folded(&mut self, ctx: &GpuContext) -> Result<&[FoldedAir], WgpuProverError> {
+        self.flush(ctx)?;
+        Ok(&self.folded)
     }
 
     /// Upstream's `eq_ns` and `eq_sharp_ns` so far (one more than the folds done).
@@ -374,8 +379,7 @@ impl<'a> ZerocheckMle<'a> {
             total += num_x * sums;
         }
         let sums_buf = GpuBuffer::<u32>::zeroed(ctx, OP, 4 * total.max(1))?;
-        let mut enc = ctx.encoder(OP);
-        let mut keep = Vec::new();
+        let (mut enc, mut keep) = self.pending_fold.take().unwrap_or_else(|| (ctx.encoder(OP), Vec::new()));
         for (t, step) in plan.iter().enumerate() {
             let Some((num_x, sums, base)) = *step else { continue };
             let (f, air, tab) = (&self.folded[t], self.airs[t], &self.tables[t]);
@@ -390,7 +394,14 @@ impl<'a> ZerocheckMle<'a> {
             };
             let (instructions, part_base, num_parts, parts_per_group, num_slots) = match per_invocation {
                 Some(k) => (air.program.split_instructions(), tab.split_base, parts, k as usize, p.split.num_slots),
-                None => (air.program.instructions(), tab.unsplit_base, 1, 1, p.num_slots),
+                None => {
+                    // One invocation per point runs every part: the split program when it
+                    // spills less (see DeviceConstraintProgram::whole).
+                    let spills = |slots| constraint_eval_ext::geometry(&ctx.limits, slots, self.options).spill_slots > 0;
+                    let code = air.program.whole(self.options.split, spills);
+                    let (base, parts) = if code.split { (tab.split_base, parts) } else { (tab.unsplit_base, 1) };
+                    (code.buffer, base, parts, parts, code.slots)
+                }
             };
             let e = ExtEval {
                 instructions,
@@ -420,7 +431,12 @@ impl<'a> ZerocheckMle<'a> {
             ext_column_sums::record(ctx, &mut enc, &rows, &sums_buf, base)?;
             keep.push(partials);
         }
-        let values = if total == 0 { vec![] } else { ext_from_words(sums_buf.submit_and_read(ctx, OP, enc, 0..4 * total)?) };
+        let values = if total == 0 {
+            ctx.submit_and_wait(OP, enc)?;
+            vec![]
+        } else {
+            ext_from_words(sums_buf.submit_and_read(ctx, OP, enc, 0..4 * total)?)
+        };
         drop(keep);
         let mut round1_sums = Vec::new();
         let mut logup_polys = Vec::with_capacity(2 * plan.len());
@@ -484,9 +500,10 @@ impl<'a> ZerocheckMle<'a> {
     }
 
     /// Upstream's `fold_mle_evals(round, r_round)`: folds every AIR's columns of more than one
-    /// row at r_round (one submission) and extends eq's products.
+    /// row at r_round and extends eq's products. The folds are recorded and submitted with the
+    /// next round's evaluation (or the column openings).
     pub fn fold_mle_evals(&mut self, ctx: &GpuContext, round: usize, r_round: EF) -> Result<(), WgpuProverError> {
-        if round == 0 || round != self.eq_ns.len() || self.l_skip + round > self.xi.len() {
+        if round == 0 || round != self.eq_ns.len() || self.l_skip + round > self.xi.len() || self.pending_fold.is_some() {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: fold of round {round} after {} folds", self.eq_ns.len() - 1)));
         }
         let mut enc = ctx.encoder(OP);
@@ -509,8 +526,7 @@ impl<'a> ZerocheckMle<'a> {
             old.push(std::mem::replace(&mut f.buffer, next));
             f.height = half;
         }
-        ctx.submit_and_wait(OP, enc)?;
-        drop(old);
+        self.pending_fold = Some((enc, old));
         let xi = self.xi[self.l_skip + round - 1];
         let eq_r = eval_eq_mle(&[xi], &[r_round]);
         self.eq_ns.push(self.eq_ns[round - 1] * eq_r);
@@ -518,17 +534,26 @@ impl<'a> ZerocheckMle<'a> {
         Ok(())
     }
 
+    /// Submits a recorded fold (before the folded columns are read some other way).
+    pub fn flush(&mut self, ctx: &GpuContext) -> Result<(), WgpuProverError> {
+        if let Some((enc, old)) = self.pending_fold.take() {
+            ctx.submit_and_wait(OP, enc)?;
+            drop(old);
+        }
+        Ok(())
+    }
+
     /// Upstream's `into_column_openings` after the last fold (every folded column one row):
     /// per AIR, per part (the common main first, then the preprocessed trace and the cached
     /// partitions), the columns' values, each followed by its rotation's when the AIR reads
     /// next rows. One submission and one read-back for all AIRs.
-    pub fn column_openings(&self, ctx: &GpuContext) -> Result<Vec<Vec<Vec<EF>>>, WgpuProverError> {
+    pub fn column_openings(&mut self, ctx: &GpuContext) -> Result<Vec<Vec<Vec<EF>>>, WgpuProverError> {
         if let Some(f) = self.folded.iter().find(|f| f.height != 1) {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: column openings with {} rows left to fold", f.height)));
         }
         let total: usize = self.folded.iter().map(|f| f.columns() - 3).sum();
         let out = GpuBuffer::<u32>::uninit(ctx, OP, 4 * total.max(1))?;
-        let mut enc = ctx.encoder(OP);
+        let (mut enc, old) = self.pending_fold.take().unwrap_or_else(|| (ctx.encoder(OP), Vec::new()));
         let mut at = 0;
         for f in &self.folded {
             let bytes = 16 * (f.columns() - 3) as u64;
@@ -537,7 +562,13 @@ impl<'a> ZerocheckMle<'a> {
             }
             at += f.columns() - 3;
         }
-        let values = if total == 0 { vec![] } else { ext_from_words(out.submit_and_read(ctx, OP, enc, 0..4 * total)?) };
+        let values = if total == 0 {
+            ctx.submit_and_wait(OP, enc)?;
+            vec![]
+        } else {
+            ext_from_words(out.submit_and_read(ctx, OP, enc, 0..4 * total)?)
+        };
+        drop(old);
         let mut rest = &values[..];
         let mut openings = Vec::with_capacity(self.folded.len());
         for f in &self.folded {

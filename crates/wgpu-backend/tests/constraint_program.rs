@@ -28,7 +28,7 @@ use openvm_stark_sdk::config::{
 };
 use openvm_wgpu_backend::{
     common::ColumnMatrix,
-    constraint_program::{ConstraintProgram, ConstraintTraces, EvalOptions, Operand, OP_OUT},
+    constraint_program::{ConstraintProgram, ConstraintTraces, EvalOptions, Operand, ProgramSplit, OP_OUT},
     field::{as_words, F},
     keccakf::KeccakfAir,
     kernels::constraint_eval,
@@ -238,6 +238,8 @@ fn fixture_airs_match_upstream_on_every_profile() {
             }
             // One fast slot: every other intermediate spills to global scratch.
             check(&ctx, profile, case, 16, 0..16, EvalOptions { fast_slot_cap: Some(1), ..Default::default() }, seed + 100);
+            let split = EvalOptions { split: ProgramSplit::PartsPerInvocation(1), ..Default::default() };
+            check(&ctx, profile, case, 16, 0..16, split, seed + 200);
         }
     }
 }
@@ -303,6 +305,10 @@ fn keccakf_and_poseidon2_match_upstream_on_every_profile() {
             let seed = 1000 + k as u64;
             check(&ctx, profile, case, 8, 0..8, EvalOptions::default(), seed);
             check(&ctx, profile, case, 64, 60..64, EvalOptions { fast_slot_cap: Some(2), ..Default::default() }, seed + 1);
+            // The split program run part after part, and the unsplit one, whatever the slots.
+            for split in [ProgramSplit::PartsPerInvocation(1), ProgramSplit::Unsplit] {
+                check(&ctx, profile, case, 16, 0..16, EvalOptions { split, ..Default::default() }, seed + 2);
+            }
         }
     }
 }

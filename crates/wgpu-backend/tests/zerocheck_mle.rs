@@ -150,7 +150,7 @@ fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: E
         r_prev = r;
     }
     eprintln!("{what}: {n_max} rounds, {tilde_rounds} exhausted-AIR values");
-    for (t, f) in mle.folded().iter().enumerate() {
+    for (t, f) in mle.folded(gpu).unwrap().iter().enumerate() {
         assert_folded(gpu, f, &prover.sels_per_trace[t], &prover.mat_evals_per_trace[t], &format!("{what}: AIR {t} after the last fold"));
     }
     let openings = mle.column_openings(gpu).unwrap_or_else(|e| panic!("{what}: {e}"));

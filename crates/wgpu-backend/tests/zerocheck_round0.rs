@@ -22,7 +22,7 @@ use openvm_stark_backend::{
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_poseidon2::BabyBearPoseidon2RefEngine};
 use openvm_wgpu_backend::{
     common::ColumnMatrix,
-    constraint_program::{ConstraintProgram, ConstraintTraces, EvalOptions},
+    constraint_program::{ConstraintProgram, ConstraintTraces, EvalOptions, ProgramSplit},
     field::EF,
     logup_input::interactions_layout,
     zerocheck_round0::{sumcheck_uni_round0_polys, zerocheck_round0_polys, LogupChallenges, Round0Air, Round0Options},
@@ -123,6 +123,10 @@ fn keccakf_matches_upstream() {
     for (profile, gpu) in common::profiles() {
         check(&gpu, profile, &case, Round0Options::default(), 300);
         check(&gpu, profile, &case, Round0Options { max_chunk_blocks: Some(3), ..Default::default() }, 301);
+        // The split program run part after part, and the unsplit program.
+        for split in [ProgramSplit::PartsPerInvocation(1), ProgramSplit::Unsplit] {
+            check(&gpu, profile, &case, Round0Options { eval: EvalOptions { split, ..Default::default() }, ..Default::default() }, 302);
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use openvm_wgpu_common::{
 
 use super::{Custom, KernelPlan};
 use crate::{
-    constraint_program::{constant_words, ConstraintProgram, ConstraintTraces, EvalOptions},
+    constraint_program::{constant_words, ConstraintTraces, DeviceConstraintProgram, EvalOptions},
     field::as_words,
 };
 
@@ -113,27 +113,27 @@ fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::l
 /// and waits for the GPU.
 pub(crate) fn evaluate(
     ctx: &GpuContext,
-    instructions: &GpuBuffer<u32>,
-    program: &ConstraintProgram,
+    program: &DeviceConstraintProgram,
     traces: &ConstraintTraces<'_>,
     rows: std::ops::Range<usize>,
     out: &GpuBuffer<u32>,
     options: EvalOptions,
 ) -> GpuResult<()> {
-    evaluate_mode(ctx, instructions, program, traces, EvalRows::Trace(rows), out, options)
+    evaluate_mode(ctx, program, traces, EvalRows::Trace(rows), out, options)
 }
 
 /// [`evaluate`] on trace rows or on skip-domain points ([`EvalRows`]); the outputs are
 /// output-major over the evaluated (virtual) rows.
 pub(crate) fn evaluate_mode(
     ctx: &GpuContext,
-    instructions: &GpuBuffer<u32>,
-    program: &ConstraintProgram,
+    device_program: &DeviceConstraintProgram,
     traces: &ConstraintTraces<'_>,
     mode: EvalRows<'_>,
     out: &GpuBuffer<u32>,
     options: EvalOptions,
 ) -> GpuResult<()> {
+    let program = &device_program.program;
+    let code = device_program.whole(options.split, |slots| geometry(&ctx.limits, slots, options).spill_slots > 0);
     // Partitions: 0 preprocessed, 1 + i main partition i.
     let parts: Vec<Option<&openvm_wgpu_common::ColumnMatrix>> =
         std::iter::once(traces.preprocessed).chain(traces.mains.iter().map(|m| Some(*m))).collect();
@@ -229,7 +229,7 @@ pub(crate) fn evaluate_mode(
     };
     let values = GpuBuffer::from_slice(ctx, "constraint values table", &values)?;
 
-    let g = geometry(&ctx.limits, program.num_slots, options);
+    let g = geometry(&ctx.limits, code.slots, options);
     let wg = g.shape.workgroup_size[0] as u64;
     let workgroups = (count as u64).div_ceil(wg);
     let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
@@ -256,7 +256,7 @@ pub(crate) fn evaluate_mode(
         row_start: row_start as u32,
         row_count: count as u32,
         height: height as u32,
-        num_instructions: program.instructions.len() as u32,
+        num_instructions: code.len as u32,
         const_base,
         public_base,
         scratch_stride: stride as u32,
@@ -272,7 +272,7 @@ pub(crate) fn evaluate_mode(
     }
     let entry = if matches!(mode, EvalRows::Virtual(_)) { "main_virtual" } else { "main" };
     let pipeline = KERNEL.pipeline(ctx, &key_for(&g, entry))?;
-    let mut buffers = vec![&instructions.buffer, &values.buffer, &out.buffer, &scratch.buffer];
+    let mut buffers = vec![&code.buffer.buffer, &values.buffer, &out.buffer, &scratch.buffer];
     buffers.extend(chunks);
     let mut encoder = ctx.encoder(NAME);
     KERNEL.dispatch(ctx, &mut encoder, &pipeline, &parts, &buffers, &params)?;
