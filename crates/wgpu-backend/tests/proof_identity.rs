@@ -68,29 +68,21 @@ fn keccakf_proves_identically() {
     assert_same_proof(&KeccakfFixture { perms: 8 }, params, "keccakf, 8 permutations");
 }
 
-/// With proof-of-work grinding on, the WHIR witnesses are the smallest valid ones, so proving
-/// twice gives the same bytes, and the upstream verifier accepts the proof. (LogUp's grinding
-/// still runs on the host with upstream's search, so it is off for the reproducibility check and
-/// on for the verification.)
+/// With proof-of-work grinding on (LogUp's and WHIR's), every witness is the smallest valid
+/// one, so proving twice gives the same bytes, and the upstream verifier accepts the proof.
 #[test]
 fn proofs_with_proof_of_work_verify_and_are_reproducible() {
     let mut params = test_system_params_small(2, 8, 3);
     params.whir.mu_pow_bits = 10;
     params.whir.folding_pow_bits = 8;
     params.whir.query_phase_pow_bits = 12;
+    params.logup.pow_bits = 10;
     let fx = MixtureFixture::standard(6, BabyBearPoseidon2Config::default_from_params(params.clone()));
-    let ours: BabyBearPoseidon2WgpuEngine = StarkEngine::new(params.clone());
-    let (pk, vk) = fx.keygen(&ours);
-    let proof = fx.prove(&ours, &pk);
-    ours.verify(&vk, &proof).unwrap_or_else(|e| panic!("upstream verifier rejects a proof with proof-of-work: {e:?}"));
-    assert_ne!(proof.whir_proof.mu_pow_witness, p3_field::PrimeCharacteristicRing::ZERO, "10 bits of grinding found witness 0");
-
-    let mut no_logup_pow = params;
-    no_logup_pow.logup.pow_bits = 0;
-    let fx = MixtureFixture::standard(6, BabyBearPoseidon2Config::default_from_params(no_logup_pow.clone()));
-    let ours: BabyBearPoseidon2WgpuEngine = StarkEngine::new(no_logup_pow);
+    let ours: BabyBearPoseidon2WgpuEngine = StarkEngine::new(params);
     let (pk, vk) = fx.keygen(&ours);
     let first = fx.prove(&ours, &pk);
+    assert_ne!(first.whir_proof.mu_pow_witness, p3_field::PrimeCharacteristicRing::ZERO, "10 bits of grinding found witness 0");
+    assert_ne!(first.gkr_proof.logup_pow_witness, p3_field::PrimeCharacteristicRing::ZERO, "10 bits of grinding found witness 0");
     let second = fx.prove(&ours, &pk);
     assert!(first.encode_to_vec().unwrap() == second.encode_to_vec().unwrap(), "two proofs of the same input differ");
     ours.verify(&vk, &first).unwrap_or_else(|e| panic!("upstream verifier rejects: {e:?}"));
