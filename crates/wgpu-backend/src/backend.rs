@@ -59,6 +59,17 @@ impl WgpuMatrix {
         Self { height: host.height(), width: host.width(), device, empty }
     }
 
+    /// A matrix already in device memory (or the error that kept it from getting there).
+    pub(crate) fn on_device(height: usize, width: usize, device: Resident<ColumnMatrix>) -> Self {
+        Self { height, width, device, empty: None }
+    }
+
+    /// A matrix that could not be made, with the reason (reported by the first prover call
+    /// that uses it).
+    pub fn unavailable(height: usize, width: usize, error: Arc<GpuError>) -> Self {
+        Self::on_device(height, width, Err(error))
+    }
+
     /// The matrix without columns it was made from, if it has none.
     pub(crate) fn empty(&self) -> Option<&ColMajorMatrix<F>> {
         self.empty.as_deref()
@@ -89,6 +100,11 @@ pub struct WgpuPcsData {
 impl WgpuPcsData {
     pub(crate) fn new(data: Result<StackedPcsData, GpuError>) -> Self {
         Self { data: data.map(Arc::new).map_err(Arc::new) }
+    }
+
+    /// Commitment data that could not be made, with the reason (reported when it is used).
+    pub fn unavailable(error: Arc<GpuError>) -> Self {
+        Self { data: Err(error) }
     }
 
     pub fn device(&self) -> Result<&StackedPcsData, WgpuProverError> {

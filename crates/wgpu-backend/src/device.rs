@@ -16,13 +16,14 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, Digest};
 use openvm_wgpu_common::{ColumnMatrix, GpuContext, GpuResult};
+use p3_matrix::dense::RowMajorMatrix;
 
 use crate::{
     backend::{AirProgram, WgpuBackend, WgpuMatrix, WgpuPcsData},
     constraint_program::ConstraintProgram,
     error::WgpuProverError,
     field::{as_words, from_words, F},
-    stacked_pcs::{commit_traces, upload_committed, Traces},
+    stacked_pcs::{commit_traces, upload_committed, upload_row_major_matrix, Traces},
 };
 
 pub type SC = BabyBearPoseidon2Config;
@@ -56,6 +57,15 @@ impl WgpuDevice {
         let _span = tracing::info_span!("transport_matrix_to_device").entered();
         ColumnMatrix::from_col_major(&self.ctx, "transport_matrix_to_device", matrix.height(), matrix.width(), as_words(&matrix.values))
     }
+}
+
+/// Transports a row-major host trace (openvm-cpu-backend's and openvm-circuit's trace layout) to
+/// the device: uploaded in row slices and transposed there, never on the host. A failed upload
+/// is kept in the matrix and reported by the first prover call that uses it.
+pub fn transport_row_major_matrix(ctx: &GpuContext, matrix: &RowMajorMatrix<F>) -> WgpuMatrix {
+    let _span = tracing::info_span!("transport_matrix_to_device").entered();
+    let device = upload_row_major_matrix(ctx, matrix).map(Arc::new).map_err(Arc::new);
+    WgpuMatrix::on_device(matrix.height(), matrix.width(), device)
 }
 
 impl TraceCommitter<WgpuBackend> for WgpuDevice {

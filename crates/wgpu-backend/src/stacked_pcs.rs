@@ -248,6 +248,19 @@ fn stack_traces(ctx: &GpuContext, layout: &StackedLayout, traces: Traces<'_>) ->
     Ok(m)
 }
 
+/// Uploads a row-major host trace into a column-major device matrix of its own, transposed on
+/// the device (no host transpose or copy).
+pub fn upload_row_major_matrix(ctx: &GpuContext, trace: &RowMajorMatrix<F>) -> GpuResult<ColumnMatrix> {
+    const OP: &str = "transport_row_major_matrix";
+    let (h, w) = (trace.height(), trace.width());
+    if w == 0 || h == 0 {
+        return ColumnMatrix::zeroed(ctx, OP, h, w);
+    }
+    let m = ColumnMatrix::uninit(ctx, OP, h, w)?;
+    upload_row_major(ctx, &m, trace, 0)?;
+    Ok(m)
+}
+
 /// Uploads `trace` in row slices and transposes each into the stacked matrix, whose trace columns
 /// are consecutive from flat position `start` (column j at start + j * height).
 fn upload_row_major(ctx: &GpuContext, m: &ColumnMatrix, trace: &RowMajorMatrix<F>, start: usize) -> GpuResult<()> {

@@ -178,3 +178,26 @@ fn bad_traces_are_refused_before_gpu_work() {
     let err = stacked_commit(&ctx, 2, 4, 1, 1, &[&too_tall]).err().expect("a trace taller than the stacked height must be refused");
     assert!(matches!(err, GpuError::InvalidArgument { .. }), "{err}");
 }
+
+/// A row-major host trace (openvm-circuit's layout) reaches the device column-major, transposed
+/// there: read back, it equals the host transpose, under every profile (on `tiny` the matrix
+/// spans two bindings and the upload several row slices), and for edge shapes.
+#[test]
+fn row_major_traces_transport_transposed() {
+    use openvm_stark_backend::{
+        prover::{ColMajorMatrix, DeviceDataTransporter},
+        test_utils::test_system_params_small,
+    };
+    use openvm_wgpu_backend::device::{transport_row_major_matrix, WgpuDevice};
+    for (profile, gpu) in common::profiles() {
+        let device = WgpuDevice::new(gpu.clone(), BabyBearPoseidon2Config::default_from_params(test_system_params_small(2, 8, 3)));
+        for (seed, (height, width)) in [(1usize, 1usize), (1, 7), (4, 1), (64, 33), (1 << 16, 80)].into_iter().enumerate() {
+            let mut rng = common::rng(seed as u64);
+            let values: Vec<F> = (0..height * width).map(|_| rng.random()).collect();
+            let host = RowMajorMatrix::new(values, width);
+            let m = transport_row_major_matrix(&gpu, &host);
+            let back = device.transport_matrix_from_device_to_host(&m);
+            assert_eq!(back.values, ColMajorMatrix::from_row_major(&host).values, "{height} x {width} on {profile}");
+        }
+    }
+}

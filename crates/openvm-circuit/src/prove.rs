@@ -1,0 +1,131 @@
+//! Proving an RV32IM program with the wgpu engine, segment by segment, as openvm-circuit's
+//! VirtualMachine is driven upstream: metered execution splits the run into segments whose
+//! traces fit the parameters' stacked height; then per segment preflight execution, trace
+//! generation (upstream's CPU chips, traces transported to the device by [`WgpuBuilder`]) and
+//! the proof. Every segment proof is checked with upstream's segment verification.
+
+use std::time::{Duration, Instant};
+
+use openvm_circuit::{
+    arch::{
+        execution_mode::Segment, instructions::exe::VmExe, verify_segments, PreflightExecutionOutput, Streams, VirtualMachine,
+        VirtualMachineError,
+    },
+    system::memory::merkle::public_values::extract_public_values,
+};
+use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImCpuBuilder};
+use openvm_stark_backend::{keygen::types::MultiStarkVerifyingKey, proof::Proof, prover::MatrixDimensions, StarkEngine, SystemParams};
+use openvm_wgpu_backend::{device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
+
+use crate::builder::WgpuBuilder;
+
+/// The RV32IM builder for the wgpu engine.
+pub type Rv32ImWgpuBuilder = WgpuBuilder<Rv32ImCpuBuilder>;
+
+/// What proving a program can fail on, each with upstream's reason.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveProgramError {
+    #[error("building the VM: {0}")]
+    Vm(#[from] VirtualMachineError),
+    #[error("executing the program: {0}")]
+    Execution(#[from] openvm_circuit::arch::ExecutionError),
+    #[error("the program cannot be executed: {0}")]
+    Program(#[from] openvm_circuit::arch::StaticProgramError),
+    #[error("segment {segment}: trace generation: {message}")]
+    TraceGeneration { segment: usize, message: String },
+    #[error("segment {segment}: proving: {source}")]
+    Prove { segment: usize, source: openvm_wgpu_backend::error::WgpuProverError },
+    #[error("the segment proofs do not verify: {0}")]
+    Verify(String),
+}
+
+/// One segment's run: its size and where the time went.
+#[derive(Clone, Debug)]
+pub struct SegmentReport {
+    pub index: usize,
+    pub instructions: u64,
+    /// (AIR name, trace height) of every AIR with a trace, in the proving context's order.
+    pub airs: Vec<(String, usize)>,
+    /// Trace cells (height x width of every main trace partition).
+    pub trace_cells: usize,
+    pub preflight: Duration,
+    pub trace_generation: Duration,
+    pub prove: Duration,
+}
+
+/// A proved program: the verifying key, one proof per segment (all verified), the segments'
+/// reports, the exit code and the bytes the program revealed as public values.
+pub struct ProgramProof {
+    pub vk: MultiStarkVerifyingKey<SC>,
+    pub proofs: Vec<Proof<SC>>,
+    pub segments: Vec<SegmentReport>,
+    pub exit_code: Option<u32>,
+    pub public_values: Vec<u8>,
+    pub metered_execution: Duration,
+}
+
+/// Proves `exe` on `config` with the wgpu engine on `gpu` and `params` (whose stacked height
+/// `2^(l_skip + n_stack)` bounds every segment's traces); `progress` hears of each segment as
+/// soon as it is proved.
+pub fn prove_rv32im(
+    gpu: std::sync::Arc<GpuContext>,
+    params: SystemParams,
+    config: Rv32ImConfig,
+    exe: VmExe<F>,
+    input: Streams<F>,
+    mut progress: impl FnMut(&SegmentReport),
+) -> Result<ProgramProof, ProveProgramError> {
+    let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(params, gpu);
+    let num_public_values = config.as_ref().num_public_values;
+    let (mut vm, pk) = VirtualMachine::new_with_keygen(engine, WgpuBuilder(Rv32ImCpuBuilder), config)?;
+    let vk = pk.get_vk();
+    let air_names: Vec<String> = vm.air_names().map(str::to_string).collect();
+
+    let started = Instant::now();
+    let metered_ctx = vm.build_metered_ctx(&exe);
+    let (segments, _) = vm.metered_interpreter(&exe)?.execute_metered(input.clone(), metered_ctx)?;
+    let metered_execution = started.elapsed();
+
+    let cached_program_trace = vm.commit_program_on_device(&exe.program);
+    vm.load_program(cached_program_trace);
+    let mut interpreter = vm.preflight_interpreter(&exe)?;
+    let mut state = Some(vm.create_initial_state(&exe, input));
+    let mut proofs = Vec::with_capacity(segments.len());
+    let mut reports = Vec::with_capacity(segments.len());
+    let mut exit_code = None;
+    for (index, Segment { num_insns, trace_heights, .. }) in segments.into_iter().enumerate() {
+        let Some(from_state) = state.take() else { break };
+        let t = Instant::now();
+        vm.transport_init_memory_to_device(&from_state.memory);
+        let PreflightExecutionOutput { system_records, record_arenas, to_state } =
+            vm.execute_preflight(&mut interpreter, from_state, Some(num_insns), &trace_heights)?;
+        let preflight = t.elapsed();
+        exit_code = system_records.exit_code;
+        state = Some(to_state);
+
+        let t = Instant::now();
+        let ctx = vm
+            .generate_proving_ctx(system_records, record_arenas)
+            .map_err(|e| ProveProgramError::TraceGeneration { segment: index, message: e.to_string() })?;
+        let trace_generation = t.elapsed();
+        let airs = ctx.per_trace.iter().map(|(a, c)| (air_names[*a].clone(), c.common_main.height())).collect();
+        let trace_cells = ctx
+            .per_trace
+            .iter()
+            .map(|(_, c)| c.common_main.height() * (c.common_main.width() + c.cached_mains.iter().map(|m| m.trace.width()).sum::<usize>()))
+            .sum();
+
+        let t = Instant::now();
+        let proof = vm.engine.prove(vm.pk(), ctx).map_err(|source| ProveProgramError::Prove { segment: index, source })?;
+        let report = SegmentReport { index, instructions: num_insns, airs, trace_cells, preflight, trace_generation, prove: t.elapsed() };
+        progress(&report);
+        reports.push(report);
+        proofs.push(proof);
+    }
+    verify_segments(&vm.engine, &vk, &proofs).map_err(|e| ProveProgramError::Verify(e.to_string()))?;
+    let public_values = match &state {
+        Some(s) if num_public_values > 0 => extract_public_values(num_public_values, &s.memory.memory),
+        _ => Vec::new(),
+    };
+    Ok(ProgramProof { vk, proofs, segments: reports, exit_code, public_values, metered_execution })
+}
