@@ -6,5 +6,7 @@ pub mod builder;
 
 pub mod prove;
 
-pub use builder::{WgpuBuilder, WgpuSystem};
-pub use prove::{prove_rv32im, ProgramProof, ProveProgramError, Rv32ImWgpuBuilder, SegmentReport};
+pub use builder::{transport_cpu_proving_ctx, WgpuBuilder, WgpuSystem};
+pub use prove::{
+    for_each_segment, prove_rv32im, ExecutionEnd, ProgramProof, ProveProgramError, Rv32ImWgpuBuilder, SegmentContext, SegmentReport,
+};

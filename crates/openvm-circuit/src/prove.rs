@@ -8,13 +8,18 @@ use std::time::{Duration, Instant};
 
 use openvm_circuit::{
     arch::{
-        execution_mode::Segment, instructions::exe::VmExe, verify_segments, PreflightExecutionOutput, Streams, VirtualMachine,
-        VirtualMachineError,
+        execution_mode::Segment, instructions::exe::VmExe, verify_segments, Executor, MeteredExecutor, PreflightExecutionOutput,
+        PreflightExecutor, Streams, VirtualMachine, VirtualMachineError, VmBuilder, VmExecutionConfig,
     },
     system::memory::merkle::public_values::extract_public_values,
 };
 use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImCpuBuilder};
-use openvm_stark_backend::{keygen::types::MultiStarkVerifyingKey, proof::Proof, prover::MatrixDimensions, StarkEngine, SystemParams};
+use openvm_stark_backend::{
+    keygen::types::MultiStarkVerifyingKey,
+    proof::Proof,
+    prover::{MatrixDimensions, ProvingContext},
+    StarkEngine, SystemParams,
+};
 use openvm_wgpu_backend::{device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
 
 use crate::builder::WgpuBuilder;
@@ -64,6 +69,67 @@ pub struct ProgramProof {
     pub metered_execution: Duration,
 }
 
+/// One segment's proving context with what it took to make it.
+pub struct SegmentContext<PB: openvm_stark_backend::prover::ProverBackend> {
+    pub index: usize,
+    pub instructions: u64,
+    pub ctx: ProvingContext<PB>,
+    pub preflight: Duration,
+    pub trace_generation: Duration,
+}
+
+/// How a program's execution ended.
+pub struct ExecutionEnd {
+    pub exit_code: Option<u32>,
+    /// The final memory (for the revealed public values).
+    pub memory: Option<openvm_circuit::system::memory::AddressMap>,
+    pub metered_execution: Duration,
+}
+
+/// Runs `exe` on `vm` segment by segment, as upstream drives a VirtualMachine: metered
+/// execution for the segment boundaries, the program committed on the VM's device, then per
+/// segment preflight execution and trace generation; `prove` receives each segment's proving
+/// context (for any engine: ours, or openvm-cpu-backend's in the identity tests).
+pub fn for_each_segment<E, VB>(
+    vm: &mut VirtualMachine<E, VB>,
+    exe: &VmExe<F>,
+    input: Streams<F>,
+    mut prove: impl FnMut(&mut VirtualMachine<E, VB>, SegmentContext<E::PB>) -> Result<(), ProveProgramError>,
+) -> Result<ExecutionEnd, ProveProgramError>
+where
+    E: StarkEngine<SC = SC>,
+    VB: VmBuilder<E>,
+    <VB::VmConfig as VmExecutionConfig<F>>::Executor: Executor<F> + MeteredExecutor<F> + PreflightExecutor<F, VB::RecordArena>,
+{
+    let started = Instant::now();
+    let metered_ctx = vm.build_metered_ctx(exe);
+    let (segments, _) = vm.metered_interpreter(exe)?.execute_metered(input.clone(), metered_ctx)?;
+    let metered_execution = started.elapsed();
+
+    let cached_program_trace = vm.commit_program_on_device(&exe.program);
+    vm.load_program(cached_program_trace);
+    let mut interpreter = vm.preflight_interpreter(exe)?;
+    let mut state = Some(vm.create_initial_state(exe, input));
+    let mut exit_code = None;
+    for (index, Segment { num_insns, trace_heights, .. }) in segments.into_iter().enumerate() {
+        let Some(from_state) = state.take() else { break };
+        let t = Instant::now();
+        vm.transport_init_memory_to_device(&from_state.memory);
+        let PreflightExecutionOutput { system_records, record_arenas, to_state } =
+            vm.execute_preflight(&mut interpreter, from_state, Some(num_insns), &trace_heights)?;
+        let preflight = t.elapsed();
+        exit_code = system_records.exit_code;
+        state = Some(to_state);
+        let t = Instant::now();
+        let ctx = vm
+            .generate_proving_ctx(system_records, record_arenas)
+            .map_err(|e| ProveProgramError::TraceGeneration { segment: index, message: e.to_string() })?;
+        let trace_generation = t.elapsed();
+        prove(vm, SegmentContext { index, instructions: num_insns, ctx, preflight, trace_generation })?;
+    }
+    Ok(ExecutionEnd { exit_code, memory: state.map(|s| s.memory.memory), metered_execution })
+}
+
 /// Proves `exe` on `config` with the wgpu engine on `gpu` and `params` (whose stacked height
 /// `2^(l_skip + n_stack)` bounds every segment's traces); `progress` hears of each segment as
 /// soon as it is proved.
@@ -80,52 +146,36 @@ pub fn prove_rv32im(
     let (mut vm, pk) = VirtualMachine::new_with_keygen(engine, WgpuBuilder(Rv32ImCpuBuilder), config)?;
     let vk = pk.get_vk();
     let air_names: Vec<String> = vm.air_names().map(str::to_string).collect();
-
-    let started = Instant::now();
-    let metered_ctx = vm.build_metered_ctx(&exe);
-    let (segments, _) = vm.metered_interpreter(&exe)?.execute_metered(input.clone(), metered_ctx)?;
-    let metered_execution = started.elapsed();
-
-    let cached_program_trace = vm.commit_program_on_device(&exe.program);
-    vm.load_program(cached_program_trace);
-    let mut interpreter = vm.preflight_interpreter(&exe)?;
-    let mut state = Some(vm.create_initial_state(&exe, input));
-    let mut proofs = Vec::with_capacity(segments.len());
-    let mut reports = Vec::with_capacity(segments.len());
-    let mut exit_code = None;
-    for (index, Segment { num_insns, trace_heights, .. }) in segments.into_iter().enumerate() {
-        let Some(from_state) = state.take() else { break };
-        let t = Instant::now();
-        vm.transport_init_memory_to_device(&from_state.memory);
-        let PreflightExecutionOutput { system_records, record_arenas, to_state } =
-            vm.execute_preflight(&mut interpreter, from_state, Some(num_insns), &trace_heights)?;
-        let preflight = t.elapsed();
-        exit_code = system_records.exit_code;
-        state = Some(to_state);
-
-        let t = Instant::now();
-        let ctx = vm
-            .generate_proving_ctx(system_records, record_arenas)
-            .map_err(|e| ProveProgramError::TraceGeneration { segment: index, message: e.to_string() })?;
-        let trace_generation = t.elapsed();
-        let airs = ctx.per_trace.iter().map(|(a, c)| (air_names[*a].clone(), c.common_main.height())).collect();
-        let trace_cells = ctx
+    let mut proofs = Vec::new();
+    let mut reports = Vec::new();
+    let end = for_each_segment(&mut vm, &exe, input, |vm, s| {
+        let airs = s.ctx.per_trace.iter().map(|(a, c)| (air_names[*a].clone(), c.common_main.height())).collect();
+        let trace_cells = s
+            .ctx
             .per_trace
             .iter()
             .map(|(_, c)| c.common_main.height() * (c.common_main.width() + c.cached_mains.iter().map(|m| m.trace.width()).sum::<usize>()))
             .sum();
-
         let t = Instant::now();
-        let proof = vm.engine.prove(vm.pk(), ctx).map_err(|source| ProveProgramError::Prove { segment: index, source })?;
-        let report = SegmentReport { index, instructions: num_insns, airs, trace_cells, preflight, trace_generation, prove: t.elapsed() };
+        let proof = vm.engine.prove(vm.pk(), s.ctx).map_err(|source| ProveProgramError::Prove { segment: s.index, source })?;
+        let report = SegmentReport {
+            index: s.index,
+            instructions: s.instructions,
+            airs,
+            trace_cells,
+            preflight: s.preflight,
+            trace_generation: s.trace_generation,
+            prove: t.elapsed(),
+        };
         progress(&report);
         reports.push(report);
         proofs.push(proof);
-    }
+        Ok(())
+    })?;
     verify_segments(&vm.engine, &vk, &proofs).map_err(|e| ProveProgramError::Verify(e.to_string()))?;
-    let public_values = match &state {
-        Some(s) if num_public_values > 0 => extract_public_values(num_public_values, &s.memory.memory),
+    let public_values = match &end.memory {
+        Some(memory) if num_public_values > 0 => extract_public_values(num_public_values, memory),
         _ => Vec::new(),
     };
-    Ok(ProgramProof { vk, proofs, segments: reports, exit_code, public_values, metered_execution })
+    Ok(ProgramProof { vk, proofs, segments: reports, exit_code: end.exit_code, public_values, metered_execution: end.metered_execution })
 }
