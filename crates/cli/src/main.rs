@@ -1,6 +1,7 @@
 //! `openvm-wgpu`: device information and self-check, and benchmarks.
 //!
 //!   openvm-wgpu prove keccakf [--perms N] [--repeat N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
+//!   openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--json FILE] [--profile NAME]
 //!   openvm-wgpu info [--profile NAME] [--no-check]
 //!   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
 //!   openvm-wgpu bench commit [--profile NAME] [--perms N,N,...]
@@ -11,6 +12,7 @@ mod bench_rounds;
 mod info;
 mod phases;
 mod prove;
+mod prove_elf;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,9 @@ const USAGE: &str = "usage:
       keygen, prove and verify Keccak-f permutations; prints each prover phase's time under
       upstream's span names (--json writes them too). Without a GPU adapter it proves on the CPU
       backend and says so.
+  openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--json FILE] [--profile NAME]
+      executes an RV32IM guest, splits it into segments of at most H rows (default 2^21),
+      proves and verifies every segment with progress, and prints a per-segment table
   openvm-wgpu info [--profile NAME] [--no-check]
       adapters found, the chosen one's limits and features, the launch config of every kernel,
       then a self-check of the NTT kernels against Plonky3
@@ -102,6 +107,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "info" => info::run(&Args { rest }),
+        "prove" if rest.first().is_some_and(|p| p == "elf") => prove_elf::run(&Args { rest }),
         "prove" => prove::run(&Args { rest }),
         "bench" => match rest.split_first() {
             Some((what, r)) if what == "ntt" => bench::ntt(&Args { rest: r.to_vec() }),

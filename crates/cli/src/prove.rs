@@ -23,7 +23,7 @@ type SC = BabyBearPoseidon2Config;
 pub fn run(args: &Args) -> Result<(), String> {
     match args.positional(0) {
         Some("keccakf") => {}
-        other => return Err(format!("prove: unknown program {other:?}; available: keccakf")),
+        other => return Err(format!("prove: unknown program {other:?}; available: keccakf, elf <guest.elf>")),
     }
     let perms = args.number("--perms", 1 << 10)? as usize;
     let repeat = args.number("--repeat", 1)?.max(1) as usize;

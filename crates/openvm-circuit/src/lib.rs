@@ -3,6 +3,7 @@
 
 pub mod asm;
 pub mod builder;
+pub mod elf;
 
 pub mod prove;
 

@@ -1,0 +1,118 @@
+//! `openvm-wgpu prove elf`: an RV32IM guest executed, split into segments, every segment proved
+//! on our engine and verified with upstream's segment verification, with a per-segment table.
+
+use std::time::Instant;
+
+use openvm_rv32im_circuit::Rv32ImConfig;
+use openvm_stark_sdk::config::{app_params_with_100_bits_security, MAX_APP_LOG_STACKED_HEIGHT};
+use openvm_wgpu_backend::GpuContext;
+use openvm_wgpu_circuit::{
+    elf::{input_stream, rv32im_exe},
+    prove_rv32im, SegmentReport,
+};
+
+use crate::Args;
+
+/// Public values the guest may reveal (the RV32IM configuration's default is none).
+const NUM_PUBLIC_VALUES: usize = 32;
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let path = args.positional(1).ok_or("prove elf: give the guest's ELF file: openvm-wgpu prove elf <guest.elf>")?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let exe = rv32im_exe(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    let input = match args.value("--input")? {
+        None => vec![],
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) => vec![n.to_le_bytes().to_vec()],
+            Err(_) => vec![std::fs::read(&v).map_err(|e| format!("--input {v}: neither a u64 nor a readable file ({e})"))?],
+        },
+    };
+    let segment_height = args.number("--segment-height", 1 << 21)? as usize;
+    let log_height = segment_height.trailing_zeros() as usize;
+    let config = Rv32ImConfig::with_public_values(NUM_PUBLIC_VALUES);
+    // The range-tuple checker of the M extension has a fixed height: every segment holds it.
+    let min_height = config.mul.range_tuple_checker_sizes.iter().map(|&s| s as usize).product::<usize>();
+    if !segment_height.is_power_of_two() || segment_height < min_height || log_height > MAX_APP_LOG_STACKED_HEIGHT {
+        return Err(format!(
+            "--segment-height {segment_height}: a power of two from {min_height} (the RV32IM range-tuple checker's height) to 2^{MAX_APP_LOG_STACKED_HEIGHT}"
+        ));
+    }
+    let json = args.value("--json")?;
+    let gpu = GpuContext::shared(args.context_options()?.profile.unwrap_or_default()).map_err(|e| e.to_string())?;
+    eprintln!("proving {path} on {} ({:?}), segments of at most 2^{log_height} rows", gpu.adapter_info.name, gpu.adapter_info.backend);
+
+    let start = Instant::now();
+    let proof = prove_rv32im(gpu, app_params_with_100_bits_security(log_height), config, exe, input_stream(&input), |s: &SegmentReport| {
+        eprintln!(
+            "segment {} proved: {} instructions, {} trace cells, preflight {:.0} ms, trace generation {:.0} ms, prove {:.0} ms",
+            s.index,
+            s.instructions,
+            s.trace_cells,
+            ms(s.preflight),
+            ms(s.trace_generation),
+            ms(s.prove)
+        );
+    })
+    .map_err(|e| e.to_string())?;
+    let total = start.elapsed();
+
+    println!(
+        "{path}: {} segments proved and verified, exit code {:?}, metered execution {:.0} ms, total {:.0} ms",
+        proof.segments.len(),
+        proof.exit_code,
+        ms(proof.metered_execution),
+        ms(total)
+    );
+    println!("| segment | instructions | AIRs | trace cells | preflight ms | trace generation ms | prove ms |");
+    println!("|---|---|---|---|---|---|---|");
+    for s in &proof.segments {
+        println!(
+            "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} |",
+            s.index,
+            s.instructions,
+            s.airs.len(),
+            s.trace_cells,
+            ms(s.preflight),
+            ms(s.trace_generation),
+            ms(s.prove)
+        );
+    }
+    for s in &proof.segments {
+        let heights: Vec<String> = s.airs.iter().map(|(name, h)| format!("{name} {h}")).collect();
+        println!("segment {} AIR heights: {}", s.index, heights.join(", "));
+    }
+    let revealed: String = proof.public_values.iter().map(|b| format!("{b:02x}")).collect();
+    println!("public values: {revealed}");
+    if let Some(path) = json {
+        let segments: Vec<String> = proof
+            .segments
+            .iter()
+            .map(|s| {
+                let airs: Vec<String> = s.airs.iter().map(|(n, h)| format!("[\"{n}\", {h}]")).collect();
+                format!(
+                    "{{\"index\": {}, \"instructions\": {}, \"trace_cells\": {}, \"preflight_ms\": {:.3}, \"trace_generation_ms\": {:.3}, \"prove_ms\": {:.3}, \"airs\": [{}]}}",
+                    s.index,
+                    s.instructions,
+                    s.trace_cells,
+                    ms(s.preflight),
+                    ms(s.trace_generation),
+                    ms(s.prove),
+                    airs.join(", ")
+                )
+            })
+            .collect();
+        let text = format!(
+            "{{\"program\": \"{path}\", \"verified\": true, \"exit_code\": {}, \"public_values\": \"{revealed}\", \"total_ms\": {:.3}, \"metered_execution_ms\": {:.3}, \"segments\": [{}]}}\n",
+            proof.exit_code.map_or("null".to_string(), |c| c.to_string()),
+            ms(total),
+            ms(proof.metered_execution),
+            segments.join(", ")
+        );
+        std::fs::write(&path, text).map_err(|e| format!("--json {path}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
