@@ -1,7 +1,7 @@
 //! `openvm-wgpu`: device information and self-check, and benchmarks.
 //!
 //!   openvm-wgpu prove keccakf [--perms N] [--repeat N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
-//!   openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--json FILE] [--profile NAME]
+//!   openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
 //!   openvm-wgpu info [--profile NAME] [--no-check]
 //!   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
 //!   openvm-wgpu bench commit [--profile NAME] [--perms N,N,...]
@@ -23,7 +23,7 @@ const USAGE: &str = "usage:
       keygen, prove and verify Keccak-f permutations; prints each prover phase's time under
       upstream's span names (--json writes them too). Without a GPU adapter it proves on the CPU
       backend and says so.
-  openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--json FILE] [--profile NAME]
+  openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
       executes an RV32IM guest, splits it into segments of at most H rows (default 2^21),
       proves and verifies every segment with progress, and prints a per-segment table
   openvm-wgpu info [--profile NAME] [--no-check]

@@ -1,5 +1,6 @@
 //! `openvm-wgpu prove elf`: an RV32IM guest executed, split into segments, every segment proved
-//! on our engine and verified with upstream's segment verification, with a per-segment table.
+//! on our engine (or openvm-cpu-backend, `--backend cpu`) and verified with upstream's segment
+//! verification, with a per-segment table.
 
 use std::time::Instant;
 
@@ -8,7 +9,7 @@ use openvm_stark_sdk::config::{app_params_with_100_bits_security, MAX_APP_LOG_ST
 use openvm_wgpu_backend::GpuContext;
 use openvm_wgpu_circuit::{
     elf::{input_stream, rv32im_exe},
-    prove_rv32im, SegmentReport,
+    prove_rv32im, prove_rv32im_cpu, SegmentReport,
 };
 
 use crate::Args;
@@ -38,11 +39,9 @@ pub fn run(args: &Args) -> Result<(), String> {
         ));
     }
     let json = args.value("--json")?;
-    let gpu = GpuContext::shared(args.context_options()?.profile.unwrap_or_default()).map_err(|e| e.to_string())?;
-    eprintln!("proving {path} on {} ({:?}), segments of at most 2^{log_height} rows", gpu.adapter_info.name, gpu.adapter_info.backend);
-
-    let start = Instant::now();
-    let proof = prove_rv32im(gpu, app_params_with_100_bits_security(log_height), config, exe, input_stream(&input), |s: &SegmentReport| {
+    let backend = args.value("--backend")?.unwrap_or_else(|| "wgpu".into());
+    let params = app_params_with_100_bits_security(log_height);
+    let progress = |s: &SegmentReport| {
         eprintln!(
             "segment {} proved: {} instructions, {} trace cells, preflight {:.0} ms, trace generation {:.0} ms, prove {:.0} ms",
             s.index,
@@ -52,12 +51,29 @@ pub fn run(args: &Args) -> Result<(), String> {
             ms(s.trace_generation),
             ms(s.prove)
         );
-    })
+    };
+    let start = Instant::now();
+    let proof = match backend.as_str() {
+        "wgpu" => {
+            let gpu = GpuContext::shared(args.context_options()?.profile.unwrap_or_default()).map_err(|e| e.to_string())?;
+            eprintln!(
+                "proving {path} on {} ({:?}), segments of at most 2^{log_height} rows",
+                gpu.adapter_info.name, gpu.adapter_info.backend
+            );
+            prove_rv32im(gpu, params, config, exe, input_stream(&input), progress)
+        }
+        "cpu" => {
+            let threads = p3_maybe_rayon::prelude::current_num_threads();
+            eprintln!("proving {path} on openvm-cpu-backend ({threads} threads), segments of at most 2^{log_height} rows");
+            prove_rv32im_cpu(params, config, exe, input_stream(&input), progress)
+        }
+        other => return Err(format!("--backend: '{other}' is neither wgpu nor cpu")),
+    }
     .map_err(|e| e.to_string())?;
     let total = start.elapsed();
 
     println!(
-        "{path}: {} segments proved and verified, exit code {:?}, metered execution {:.0} ms, total {:.0} ms",
+        "{path}: {} segments proved and verified (backend {backend}), exit code {:?}, metered execution {:.0} ms, total {:.0} ms",
         proof.segments.len(),
         proof.exit_code,
         ms(proof.metered_execution),
@@ -102,7 +118,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             })
             .collect();
         let text = format!(
-            "{{\"program\": \"{path}\", \"verified\": true, \"exit_code\": {}, \"public_values\": \"{revealed}\", \"total_ms\": {:.3}, \"metered_execution_ms\": {:.3}, \"segments\": [{}]}}\n",
+            "{{\"program\": \"{path}\", \"backend\": \"{backend}\", \"verified\": true, \"exit_code\": {}, \"public_values\": \"{revealed}\", \"total_ms\": {:.3}, \"metered_execution_ms\": {:.3}, \"segments\": [{}]}}\n",
             proof.exit_code.map_or("null".to_string(), |c| c.to_string()),
             ms(total),
             ms(proof.metered_execution),

@@ -4,10 +4,10 @@
 pub mod asm;
 pub mod builder;
 pub mod elf;
-
 pub mod prove;
 
 pub use builder::{transport_cpu_proving_ctx, WgpuBuilder, WgpuSystem};
 pub use prove::{
-    for_each_segment, prove_rv32im, ExecutionEnd, ProgramProof, ProveProgramError, Rv32ImWgpuBuilder, SegmentContext, SegmentReport,
+    for_each_segment, prove_program, prove_rv32im, prove_rv32im_cpu, ExecutionEnd, ProgramProof, ProveProgramError, Rv32ImWgpuBuilder,
+    SegmentContext, SegmentReport,
 };

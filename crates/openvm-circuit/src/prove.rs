@@ -20,6 +20,7 @@ use openvm_stark_backend::{
     prover::{MatrixDimensions, ProvingContext},
     StarkEngine, SystemParams,
 };
+use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
 use openvm_wgpu_backend::{device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
 
 use crate::builder::WgpuBuilder;
@@ -38,8 +39,8 @@ pub enum ProveProgramError {
     Program(#[from] openvm_circuit::arch::StaticProgramError),
     #[error("segment {segment}: trace generation: {message}")]
     TraceGeneration { segment: usize, message: String },
-    #[error("segment {segment}: proving: {source}")]
-    Prove { segment: usize, source: openvm_wgpu_backend::error::WgpuProverError },
+    #[error("segment {segment}: proving: {message}")]
+    Prove { segment: usize, message: String },
     #[error("the segment proofs do not verify: {0}")]
     Verify(String),
 }
@@ -139,11 +140,40 @@ pub fn prove_rv32im(
     config: Rv32ImConfig,
     exe: VmExe<F>,
     input: Streams<F>,
-    mut progress: impl FnMut(&SegmentReport),
+    progress: impl FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError> {
     let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(params, gpu);
+    prove_program(engine, WgpuBuilder(Rv32ImCpuBuilder), config, exe, input, progress)
+}
+
+/// [`prove_rv32im`] on openvm-cpu-backend (all cores), the baseline of the benchmarks.
+pub fn prove_rv32im_cpu(
+    params: SystemParams,
+    config: Rv32ImConfig,
+    exe: VmExe<F>,
+    input: Streams<F>,
+    progress: impl FnMut(&SegmentReport),
+) -> Result<ProgramProof, ProveProgramError> {
+    let engine: BabyBearPoseidon2CpuEngine<DuplexSponge> = StarkEngine::new(params);
+    prove_program(engine, Rv32ImCpuBuilder, config, exe, input, progress)
+}
+
+/// Proves and verifies every segment of `exe` with `engine` and `builder`.
+pub fn prove_program<E, VB>(
+    engine: E,
+    builder: VB,
+    config: VB::VmConfig,
+    exe: VmExe<F>,
+    input: Streams<F>,
+    mut progress: impl FnMut(&SegmentReport),
+) -> Result<ProgramProof, ProveProgramError>
+where
+    E: StarkEngine<SC = SC>,
+    VB: VmBuilder<E>,
+    <VB::VmConfig as VmExecutionConfig<F>>::Executor: Executor<F> + MeteredExecutor<F> + PreflightExecutor<F, VB::RecordArena>,
+{
     let num_public_values = config.as_ref().num_public_values;
-    let (mut vm, pk) = VirtualMachine::new_with_keygen(engine, WgpuBuilder(Rv32ImCpuBuilder), config)?;
+    let (mut vm, pk) = VirtualMachine::new_with_keygen(engine, builder, config)?;
     let vk = pk.get_vk();
     let air_names: Vec<String> = vm.air_names().map(str::to_string).collect();
     let mut proofs = Vec::new();
@@ -157,7 +187,7 @@ pub fn prove_rv32im(
             .map(|(_, c)| c.common_main.height() * (c.common_main.width() + c.cached_mains.iter().map(|m| m.trace.width()).sum::<usize>()))
             .sum();
         let t = Instant::now();
-        let proof = vm.engine.prove(vm.pk(), s.ctx).map_err(|source| ProveProgramError::Prove { segment: s.index, source })?;
+        let proof = vm.engine.prove(vm.pk(), s.ctx).map_err(|e| ProveProgramError::Prove { segment: s.index, message: e.to_string() })?;
         let report = SegmentReport {
             index: s.index,
             instructions: s.instructions,
