@@ -4,12 +4,13 @@
 
 use std::time::Instant;
 
-use openvm_rv32im_circuit::Rv32ImConfig;
+use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImCpuBuilder};
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, MAX_APP_LOG_STACKED_HEIGHT};
 use openvm_wgpu_backend::GpuContext;
 use openvm_wgpu_circuit::{
+    constant_trace_heights, device_interaction_limit,
     elf::{input_stream, rv32im_exe},
-    prove_rv32im, prove_rv32im_cpu, SegmentReport,
+    prove_rv32im, prove_rv32im_cpu, SegmentReport, Segmentation,
 };
 
 use crate::Args;
@@ -65,7 +66,16 @@ pub fn run(args: &Args) -> Result<(), String> {
         "cpu" => {
             let threads = p3_maybe_rayon::prelude::current_num_threads();
             eprintln!("proving {path} on openvm-cpu-backend ({threads} threads), segments of at most 2^{log_height} rows");
-            prove_rv32im_cpu(params, config, exe, input_stream(&input), progress)
+            // The segments the GPU would prove (its interaction limit), for a side-by-side
+            // comparison; upstream's rule when no adapter exists.
+            let segmentation = match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
+                Ok(gpu) => Segmentation::MaxInteractions {
+                    limit: device_interaction_limit(&gpu),
+                    constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config).map_err(|e| e.to_string())?,
+                },
+                Err(_) => Segmentation::Upstream,
+            };
+            prove_rv32im_cpu(params, config, exe, input_stream(&input), segmentation, progress)
         }
         other => return Err(format!("--backend: '{other}' is neither wgpu nor cpu")),
     }

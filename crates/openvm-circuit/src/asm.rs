@@ -13,15 +13,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use openvm_instructions::{exe::VmExe, program::MAX_ALLOWED_PC};
-use openvm_rv32im_transpiler::{Rv32ITranspilerExtension, Rv32IoTranspilerExtension, Rv32MTranspilerExtension};
-use openvm_transpiler::{
-    elf::Elf,
-    openvm_platform::memory::{MEM_SIZE, TEXT_START},
-    transpiler::Transpiler,
-    FromElf,
-};
-use p3_field::PrimeField32;
+use openvm_instructions::program::MAX_ALLOWED_PC;
+use openvm_transpiler::openvm_platform::memory::{MEM_SIZE, TEXT_START};
 
 /// Where the text segment starts: the address the OpenVM guest linker script uses, so that
 /// assembled guests have the same memory layout (and program-trace offset) as compiled ones.
@@ -874,27 +867,6 @@ impl Program {
 // ---------------------------------------------------------------------------------------------
 // Loading into OpenVM
 // ---------------------------------------------------------------------------------------------
-
-/// The transpiler for RV32IM guests: the Rv32I, Rv32M and Rv32Io extensions, the ones the
-/// OpenVM SDK adds for a config with `rv32i`, `rv32m` and `io`.
-pub fn rv32im_transpiler<F: PrimeField32>() -> Transpiler<F> {
-    Transpiler::<F>::default()
-        .with_extension(Rv32ITranspilerExtension)
-        .with_extension(Rv32MTranspilerExtension)
-        .with_extension(Rv32IoTranspilerExtension)
-}
-
-/// Decodes `elf` (with OpenVM's guest memory size) and transpiles it for `Rv32ImConfig`.
-pub fn rv32im_exe<F: PrimeField32>(elf: &[u8]) -> eyre::Result<VmExe<F>> {
-    let elf = Elf::decode(elf, ELF_MAX_MEM)?;
-    Ok(VmExe::from_elf(elf, rv32im_transpiler())?)
-}
-
-/// One input of the VM's input stream, as `openvm_sdk::StdIn::write_bytes` makes it: a field
-/// element per byte. `StdIn::write(&x)` for an `x: u64` passes `x.to_le_bytes()`.
-pub fn input_from_bytes<F: PrimeField32>(bytes: &[u8]) -> Vec<F> {
-    bytes.iter().map(|&b| F::from_u8(b)).collect()
-}
 
 /// Bytes read as little-endian words, the last one zero-padded: public values as
 /// `extract_public_values` returns them, or an input as the guest reads it.

@@ -15,20 +15,26 @@ pub enum ElfError {
     Transpile(#[from] openvm_transpiler::transpiler::TranspilerError),
 }
 
-/// Decodes an RV32IM guest ELF and transpiles it with the RV32I, M and IO extensions (upstream's
+/// The transpiler for RV32IM guests: the RV32I, M and IO extensions, those the OpenVM SDK adds
+/// for a configuration with `rv32i`, `rv32m` and `io`.
+pub fn rv32im_transpiler() -> Transpiler<F> {
+    Transpiler::<F>::default()
+        .with_extension(Rv32ITranspilerExtension)
+        .with_extension(Rv32MTranspilerExtension)
+        .with_extension(Rv32IoTranspilerExtension)
+}
+
+/// Decodes an RV32IM guest ELF (with OpenVM's guest memory size) and transpiles it (upstream's
 /// `Elf::decode` and `VmExe::from_elf`).
 pub fn rv32im_exe(elf: &[u8]) -> Result<VmExe<F>, ElfError> {
     let elf = Elf::decode(elf, MEM_SIZE as u32).map_err(|e| ElfError::Decode(e.to_string()))?;
-    let transpiler = Transpiler::<F>::default()
-        .with_extension(Rv32ITranspilerExtension)
-        .with_extension(Rv32MTranspilerExtension)
-        .with_extension(Rv32IoTranspilerExtension);
-    Ok(VmExe::from_elf(elf, transpiler)?)
+    Ok(VmExe::from_elf(elf, rv32im_transpiler())?)
 }
 
-/// The program's input stream: each item (as `openvm::io::read` consumes them) a byte string,
-/// one field element per byte.
-pub fn input_stream(items: &[Vec<u8>]) -> Streams<F> {
-    let items: Vec<Vec<F>> = items.iter().map(|bytes| bytes.iter().map(|&b| F::from_u8(b)).collect()).collect();
+/// The program's input stream: each item (as `openvm::io::read` consumes them, and as the SDK's
+/// `StdIn::write_bytes` makes them) a byte string, one field element per byte; a `u64` written
+/// with `StdIn::write` arrives as its little-endian bytes.
+pub fn input_stream<B: AsRef<[u8]>>(items: &[B]) -> Streams<F> {
+    let items: Vec<Vec<F>> = items.iter().map(|bytes| bytes.as_ref().iter().map(|&b| F::from_u8(b)).collect()).collect();
     Streams::from(items)
 }

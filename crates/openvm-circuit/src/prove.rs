@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use openvm_circuit::{
     arch::{
-        execution_mode::Segment, instructions::exe::VmExe, verify_segments, Executor, MeteredExecutor, PreflightExecutionOutput,
-        PreflightExecutor, Streams, VirtualMachine, VirtualMachineError, VmBuilder, VmExecutionConfig,
+        execution_mode::{MeteredCtx, MeteredCtxInputs, Segment, SegmentationLimits},
+        instructions::exe::VmExe,
+        verify_segments, Executor, MeteredExecutor, PreflightExecutionOutput, PreflightExecutor, Streams, VirtualMachine,
+        VirtualMachineError, VmBuilder, VmCircuitConfig, VmExecutionConfig, CONNECTOR_AIR_ID, PROGRAM_AIR_ID,
     },
     system::memory::merkle::public_values::extract_public_values,
 };
@@ -17,13 +19,13 @@ use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImCpuBuilder};
 use openvm_stark_backend::{
     keygen::types::MultiStarkVerifyingKey,
     proof::Proof,
-    prover::{MatrixDimensions, ProvingContext},
+    prover::{MatrixDimensions, ProverBackend, ProvingContext},
     StarkEngine, SystemParams,
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
 use openvm_wgpu_backend::{device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
 
-use crate::builder::WgpuBuilder;
+use crate::builder::{CpuEngine, WgpuBuilder};
 
 /// The RV32IM builder for the wgpu engine.
 pub type Rv32ImWgpuBuilder = WgpuBuilder<Rv32ImCpuBuilder>;
@@ -95,6 +97,7 @@ pub fn for_each_segment<E, VB>(
     vm: &mut VirtualMachine<E, VB>,
     exe: &VmExe<F>,
     input: Streams<F>,
+    segmentation: Segmentation,
     mut prove: impl FnMut(&mut VirtualMachine<E, VB>, SegmentContext<E::PB>) -> Result<(), ProveProgramError>,
 ) -> Result<ExecutionEnd, ProveProgramError>
 where
@@ -103,7 +106,10 @@ where
     <VB::VmConfig as VmExecutionConfig<F>>::Executor: Executor<F> + MeteredExecutor<F> + PreflightExecutor<F, VB::RecordArena>,
 {
     let started = Instant::now();
-    let metered_ctx = vm.build_metered_ctx(exe);
+    let metered_ctx = match segmentation {
+        Segmentation::Upstream => vm.build_metered_ctx(exe),
+        Segmentation::MaxInteractions { limit, constant_heights } => metered_ctx(vm, exe, limit, &constant_heights),
+    };
     let (segments, _) = vm.metered_interpreter(exe)?.execute_metered(input.clone(), metered_ctx)?;
     let metered_execution = started.elapsed();
 
@@ -131,6 +137,77 @@ where
     Ok(ExecutionEnd { exit_code, memory: state.map(|s| s.memory.memory), metered_execution })
 }
 
+/// Where segments end.
+#[derive(Clone, Debug)]
+pub enum Segmentation {
+    /// Upstream's rule (`VirtualMachine::build_metered_ctx`): trace heights within the stacked
+    /// height, estimated proving memory within `segmentation_max_memory`.
+    Upstream,
+    /// Upstream's rule, and at most `limit` interactions (Σ interactions × trace height) per
+    /// segment, so that LogUp's GKR input layer fits the device ([`device_interaction_limit`]).
+    /// `constant_heights`: the chips' constant trace heights in AIR order
+    /// ([`constant_trace_heights`]).
+    MaxInteractions { limit: u32, constant_heights: Vec<Option<usize>> },
+}
+
+/// Interactions per segment a device holds: LogUp's GKR input layer (32 bytes per fraction,
+/// at most twice the interactions after padding to a power of two) must fit one storage
+/// binding.
+pub fn device_interaction_limit(gpu: &GpuContext) -> u32 {
+    (gpu.limits.max_binding_bytes() / 64).min(u32::MAX as u64) as u32
+}
+
+/// The constant trace heights the chips of `builder` report for `config`, in AIR order (what
+/// upstream's `build_metered_ctx` reads from the VM's chip complex): from a chip complex built
+/// for this purpose.
+pub fn constant_trace_heights<B>(builder: &B, config: &B::VmConfig) -> Result<Vec<Option<usize>>, ProveProgramError>
+where
+    B: VmBuilder<CpuEngine, SystemChipInventory = openvm_circuit::system::SystemChipInventory<SC>>,
+{
+    let airs = config.create_airs().map_err(VirtualMachineError::from)?;
+    let complex = builder.create_chip_complex(config, airs, &()).map_err(VirtualMachineError::from)?;
+    Ok(complex.inventory.constant_trace_heights())
+}
+
+/// Upstream's metered context (`VirtualMachine::build_metered_ctx`, rebuilt from the same public
+/// inputs) with an interaction limit per segment.
+fn metered_ctx<E, VB>(vm: &VirtualMachine<E, VB>, exe: &VmExe<F>, max_interactions: u32, chip_heights: &[Option<usize>]) -> MeteredCtx
+where
+    E: StarkEngine<SC = SC>,
+    VB: VmBuilder<E>,
+{
+    let per_air = &vm.pk().per_air;
+    let mut constant_heights: Vec<Option<usize>> = per_air.iter().map(|pk| pk.preprocessed_data.as_ref().map(|d| d.height())).collect();
+    constant_heights[PROGRAM_AIR_ID] = Some(exe.program.num_defined_instructions());
+    // The connector always has two rows.
+    constant_heights[CONNECTOR_AIR_ID] = Some(2);
+    for (h, &chip) in constant_heights.iter_mut().zip(chip_heights) {
+        if h.is_none() {
+            *h = chip;
+        }
+    }
+    let air_names: Vec<String> = per_air.iter().map(|pk| pk.air_name.clone()).collect();
+    let widths: Vec<usize> = per_air.iter().map(|pk| pk.vk.params.width.total_width()).collect();
+    let interactions: Vec<usize> = per_air.iter().map(|pk| pk.vk.symbolic_constraints.interactions.len()).collect();
+    let need_rot: Vec<bool> = per_air.iter().map(|pk| pk.vk.params.need_rot).collect();
+    let buffers: Vec<usize> = per_air.iter().map(|pk| E::PB::constraint_eval_buffer_size(pk)).collect();
+    let limits = SegmentationLimits {
+        max_trace_height_bits: vm.engine.params().log_stacked_height() as u8,
+        max_memory: vm.config().as_ref().segmentation_max_memory,
+        max_interactions,
+    };
+    let inputs = MeteredCtxInputs {
+        constant_trace_heights: &constant_heights,
+        air_names: &air_names,
+        widths: &widths,
+        interactions: &interactions,
+        need_rot: &need_rot,
+        constraint_eval_buffers: &buffers,
+        segmentation_limits: limits,
+    };
+    vm.executor().build_metered_ctx(inputs, vm.engine.proving_memory_config())
+}
+
 /// Proves `exe` on `config` with the wgpu engine on `gpu` and `params` (whose stacked height
 /// `2^(l_skip + n_stack)` bounds every segment's traces); `progress` hears of each segment as
 /// soon as it is proved.
@@ -142,20 +219,26 @@ pub fn prove_rv32im(
     input: Streams<F>,
     progress: impl FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError> {
+    let segmentation = Segmentation::MaxInteractions {
+        limit: device_interaction_limit(&gpu),
+        constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config)?,
+    };
     let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(params, gpu);
-    prove_program(engine, WgpuBuilder(Rv32ImCpuBuilder), config, exe, input, progress)
+    prove_program(engine, WgpuBuilder(Rv32ImCpuBuilder), config, exe, input, segmentation, progress)
 }
 
-/// [`prove_rv32im`] on openvm-cpu-backend (all cores), the baseline of the benchmarks.
+/// [`prove_rv32im`] on openvm-cpu-backend (all cores), the baseline of the benchmarks, with
+/// the segments `segmentation` gives (the same as the GPU run's for a side-by-side comparison).
 pub fn prove_rv32im_cpu(
     params: SystemParams,
     config: Rv32ImConfig,
     exe: VmExe<F>,
     input: Streams<F>,
+    segmentation: Segmentation,
     progress: impl FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError> {
     let engine: BabyBearPoseidon2CpuEngine<DuplexSponge> = StarkEngine::new(params);
-    prove_program(engine, Rv32ImCpuBuilder, config, exe, input, progress)
+    prove_program(engine, Rv32ImCpuBuilder, config, exe, input, segmentation, progress)
 }
 
 /// Proves and verifies every segment of `exe` with `engine` and `builder`.
@@ -165,6 +248,7 @@ pub fn prove_program<E, VB>(
     config: VB::VmConfig,
     exe: VmExe<F>,
     input: Streams<F>,
+    segmentation: Segmentation,
     mut progress: impl FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError>
 where
@@ -178,7 +262,7 @@ where
     let air_names: Vec<String> = vm.air_names().map(str::to_string).collect();
     let mut proofs = Vec::new();
     let mut reports = Vec::new();
-    let end = for_each_segment(&mut vm, &exe, input, |vm, s| {
+    let end = for_each_segment(&mut vm, &exe, input, segmentation, |vm, s| {
         let airs = s.ctx.per_trace.iter().map(|(a, c)| (air_names[*a].clone(), c.common_main.height())).collect();
         let trace_cells = s
             .ctx

@@ -16,7 +16,10 @@ use openvm_rv32im_circuit::Rv32ImConfig;
 use openvm_rv32im_transpiler::{Rv32HintStoreOpcode, Rv32LoadStoreOpcode, Rv32Phantom};
 use openvm_stark_sdk::p3_baby_bear::BabyBear;
 use openvm_transpiler::elf::Elf;
-use openvm_wgpu_circuit::asm::{self, AsmError, Assembler, Reg, ELF_MAX_MEM, GUEST_PUBLIC_VALUE_BYTES, TEXT_BASE};
+use openvm_wgpu_circuit::{
+    asm::{self, AsmError, Assembler, Reg, ELF_MAX_MEM, GUEST_PUBLIC_VALUE_BYTES, TEXT_BASE},
+    elf::{input_stream, rv32im_exe, rv32im_transpiler},
+};
 use p3_field::PrimeCharacteristicRing;
 use rrs_lib::instruction_string_outputter::InstructionStringOutputter;
 
@@ -43,11 +46,10 @@ fn single(build: impl FnOnce(&mut Assembler) -> &mut Assembler) -> u32 {
 
 /// What a pure execution ended with: public values as words, or the interpreter's error.
 fn execute(elf: &[u8], inputs: &[&[u8]], num_public_values: usize) -> Result<Vec<u32>, ExecutionError> {
-    let exe: VmExe<F> = asm::rv32im_exe(elf).expect("decodes and transpiles");
+    let exe: VmExe<F> = rv32im_exe(elf).expect("decodes and transpiles");
     let executor = VmExecutor::<F, _>::new(Rv32ImConfig::with_public_values(num_public_values)).expect("executor inventory");
     let instance = executor.instance(&exe).expect("interpreter instance");
-    let streams: Vec<Vec<F>> = inputs.iter().map(|bytes| asm::input_from_bytes(bytes)).collect();
-    let state = instance.execute(streams, None)?;
+    let state = instance.execute(input_stream(inputs), None)?;
     Ok(asm::public_value_words(&extract_public_values(num_public_values, &state.memory.memory)))
 }
 
@@ -255,7 +257,7 @@ fn openvm_instructions_transpile_as_upstream() {
         .print_str(R::A6, R::A7);
     let words = a.finish().unwrap().text().to_vec();
     let transpiled: Vec<Instruction<F>> =
-        asm::rv32im_transpiler::<F>().transpile(&words).unwrap().into_iter().map(|i| i.expect("one instruction per word")).collect();
+        rv32im_transpiler().transpile(&words).unwrap().into_iter().map(|i| i.expect("one instruction per word")).collect();
     let reg = |r: Reg| (RV32_REGISTER_NUM_LIMBS as u32 * r.index()) as isize;
     let expected: Vec<Instruction<F>> = vec![
         Instruction { opcode: SystemOpcode::TERMINATE.global_opcode(), c: F::from_u8(5), ..Default::default() },
@@ -289,7 +291,7 @@ fn elf_decodes_with_text_data_and_entry() {
     let elf_bytes = program.to_elf();
     assert_eq!(Elf::decode(&elf_bytes, ELF_MAX_MEM).unwrap().instructions, program.text());
 
-    let exe: VmExe<F> = asm::rv32im_exe(&elf_bytes).unwrap();
+    let exe: VmExe<F> = rv32im_exe(&elf_bytes).unwrap();
     assert_eq!((exe.pc_start, exe.program.pc_base, exe.program.len()), (TEXT_BASE, TEXT_BASE, 4));
     let words_at = program.label_address("words").unwrap();
     assert_eq!(program.label_address("bytes").unwrap(), program.data_base());
@@ -361,7 +363,7 @@ fn long_running_guest_executes_over_a_million_instructions() {
     assert_guest(&elf, &[], &asm::long_running_public_values(iterations));
 
     // Exactly `count` instructions: after `count - 1` of them the next one is the terminate.
-    let exe: VmExe<F> = asm::rv32im_exe(&elf).unwrap();
+    let exe: VmExe<F> = rv32im_exe(&elf).unwrap();
     let executor = VmExecutor::<F, _>::new(Rv32ImConfig::with_public_values(GUEST_PUBLIC_VALUE_BYTES)).unwrap();
     let instance = executor.instance(&exe).unwrap();
     let exit_pc = TEXT_BASE + 4 * (exe.program.len() as u32 - 1);
@@ -404,5 +406,5 @@ fn failures_are_errors_not_panics() {
     assert!(matches!(run(program_of(|a| a.nop()), &[]), Err(ExecutionError::PcOutOfBounds(_))));
     // An illegal word does not even transpile.
     let illegal = program_of(|a| a.word(0).terminate(0));
-    assert!(asm::rv32im_exe::<F>(&illegal).is_err());
+    assert!(rv32im_exe(&illegal).is_err());
 }
