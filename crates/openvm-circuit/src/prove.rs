@@ -190,7 +190,7 @@ where
     let widths: Vec<usize> = per_air.iter().map(|pk| pk.vk.params.width.total_width()).collect();
     let interactions: Vec<usize> = per_air.iter().map(|pk| pk.vk.symbolic_constraints.interactions.len()).collect();
     let need_rot: Vec<bool> = per_air.iter().map(|pk| pk.vk.params.need_rot).collect();
-    let buffers: Vec<usize> = per_air.iter().map(|pk| E::PB::constraint_eval_buffer_size(pk)).collect();
+    let buffers: Vec<usize> = per_air.iter().map(E::PB::constraint_eval_buffer_size).collect();
     let limits = SegmentationLimits {
         max_trace_height_bits: vm.engine.params().log_stacked_height() as u8,
         max_memory: vm.config().as_ref().segmentation_max_memory,
