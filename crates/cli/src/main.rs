@@ -1,7 +1,8 @@
 //! `openvm-wgpu`: device information and self-check, and benchmarks.
 //!
 //!   openvm-wgpu prove keccakf [--perms N] [--repeat N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
-//!   openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
+//!   openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--backend wgpu|cpu] [--repeat N] [--json FILE] [--profile NAME]
+//!   openvm-wgpu guest fibonacci|mixed|long-running|sum-input [N] --out FILE
 //!   openvm-wgpu info [--profile NAME] [--no-check]
 //!   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
 //!   openvm-wgpu bench commit [--profile NAME] [--perms N,N,...]
@@ -9,6 +10,7 @@
 mod bench;
 mod bench_commit;
 mod bench_rounds;
+mod guest;
 mod info;
 mod phases;
 mod prove;
@@ -23,9 +25,13 @@ const USAGE: &str = "usage:
       keygen, prove and verify Keccak-f permutations; prints each prover phase's time under
       upstream's span names (--json writes them too). Without a GPU adapter it proves on the CPU
       backend and says so.
-  openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
+  openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--backend wgpu|cpu] [--repeat N] [--json FILE] [--profile NAME]
       executes an RV32IM guest, splits it into segments of at most H rows (default 2^21),
       proves and verifies every segment with progress, and prints a per-segment table
+      (--backend cpu: openvm-cpu-backend on the same segments; --repeat N: the last of N runs)
+  openvm-wgpu guest fibonacci|mixed|long-running|sum-input [N] --out FILE
+      writes one of the repository's RV32IM guests as an ELF file (long-running 87500: about
+      1.4 million instructions)
   openvm-wgpu info [--profile NAME] [--no-check]
       adapters found, the chosen one's limits and features, the launch config of every kernel,
       then a self-check of the NTT kernels against Plonky3
@@ -107,6 +113,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "info" => info::run(&Args { rest }),
+        "guest" => guest::run(&Args { rest }),
         "prove" if rest.first().is_some_and(|p| p == "elf") => prove_elf::run(&Args { rest }),
         "prove" => prove::run(&Args { rest }),
         "bench" => match rest.split_first() {

@@ -2,15 +2,15 @@
 //! on our engine (or openvm-cpu-backend, `--backend cpu`) and verified with upstream's segment
 //! verification, with a per-segment table.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImCpuBuilder};
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, MAX_APP_LOG_STACKED_HEIGHT};
-use openvm_wgpu_backend::GpuContext;
+use openvm_wgpu_backend::{field::F, GpuContext};
 use openvm_wgpu_circuit::{
     constant_trace_heights, device_interaction_limit,
-    elf::{input_stream, rv32im_exe},
-    prove_rv32im, prove_rv32im_cpu, SegmentReport, Segmentation,
+    elf::{input_stream, rv32im_exe, VmExe},
+    prove_rv32im, prove_rv32im_cpu, ProgramProof, SegmentReport, Segmentation,
 };
 
 use crate::Args;
@@ -41,49 +41,18 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     let json = args.value("--json")?;
     let backend = args.value("--backend")?.unwrap_or_else(|| "wgpu".into());
-    let params = app_params_with_100_bits_security(log_height);
-    let progress = |s: &SegmentReport| {
-        eprintln!(
-            "segment {} proved: {} instructions, {} trace cells, preflight {:.0} ms, trace generation {:.0} ms, prove {:.0} ms",
-            s.index,
-            s.instructions,
-            s.trace_cells,
-            ms(s.preflight),
-            ms(s.trace_generation),
-            ms(s.prove)
-        );
-    };
-    let start = Instant::now();
-    let proof = match backend.as_str() {
-        "wgpu" => {
-            let gpu = GpuContext::shared(args.context_options()?.profile.unwrap_or_default()).map_err(|e| e.to_string())?;
-            eprintln!(
-                "proving {path} on {} ({:?}), segments of at most 2^{log_height} rows",
-                gpu.adapter_info.name, gpu.adapter_info.backend
-            );
-            prove_rv32im(gpu, params, config, exe, input_stream(&input), progress)
+    let repeat = args.number("--repeat", 1)?.max(1);
+    let mut runs = Vec::new();
+    for run in 1..=repeat {
+        if repeat > 1 {
+            eprintln!("run {run} of {repeat}");
         }
-        "cpu" => {
-            let threads = p3_maybe_rayon::prelude::current_num_threads();
-            eprintln!("proving {path} on openvm-cpu-backend ({threads} threads), segments of at most 2^{log_height} rows");
-            // The segments the GPU would prove (its interaction limit), for a side-by-side
-            // comparison; upstream's rule when no adapter exists.
-            let segmentation = match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
-                Ok(gpu) => Segmentation::MaxInteractions {
-                    limit: device_interaction_limit(&gpu),
-                    constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config).map_err(|e| e.to_string())?,
-                },
-                Err(_) => Segmentation::Upstream,
-            };
-            prove_rv32im_cpu(params, config, exe, input_stream(&input), segmentation, progress)
-        }
-        other => return Err(format!("--backend: '{other}' is neither wgpu nor cpu")),
+        runs.push(prove_once(args, path, &backend, &config, &exe, &input, log_height)?);
     }
-    .map_err(|e| e.to_string())?;
-    let total = start.elapsed();
-
+    let (proof, total) = runs.pop().expect("at least one run");
+    let runs_note = if repeat > 1 { format!(", last of {repeat} runs (the first compiles the GPU pipelines)") } else { String::new() };
     println!(
-        "{path}: {} segments proved and verified (backend {backend}), exit code {:?}, metered execution {:.0} ms, total {:.0} ms",
+        "{path}: {} segments proved and verified (backend {backend}{runs_note}), exit code {:?}, metered execution {:.0} ms, total {:.0} ms",
         proof.segments.len(),
         proof.exit_code,
         ms(proof.metered_execution),
@@ -139,6 +108,59 @@ pub fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-fn ms(d: std::time::Duration) -> f64 {
+/// Proves the program once.
+fn prove_once(
+    args: &Args,
+    path: &str,
+    backend: &str,
+    config: &Rv32ImConfig,
+    exe: &VmExe<F>,
+    input: &[Vec<u8>],
+    log_height: usize,
+) -> Result<(ProgramProof, Duration), String> {
+    let (config, exe) = (config.clone(), exe.clone());
+    let params = app_params_with_100_bits_security(log_height);
+    let progress = |s: &SegmentReport| {
+        eprintln!(
+            "segment {} proved: {} instructions, {} trace cells, preflight {:.0} ms, trace generation {:.0} ms, prove {:.0} ms",
+            s.index,
+            s.instructions,
+            s.trace_cells,
+            ms(s.preflight),
+            ms(s.trace_generation),
+            ms(s.prove)
+        );
+    };
+    let start = Instant::now();
+    let proof = match backend {
+        "wgpu" => {
+            let gpu = GpuContext::shared(args.context_options()?.profile.unwrap_or_default()).map_err(|e| e.to_string())?;
+            eprintln!(
+                "proving {path} on {} ({:?}), segments of at most 2^{log_height} rows",
+                gpu.adapter_info.name, gpu.adapter_info.backend
+            );
+            prove_rv32im(gpu, params, config, exe, input_stream(input), progress)
+        }
+        "cpu" => {
+            let threads = p3_maybe_rayon::prelude::current_num_threads();
+            eprintln!("proving {path} on openvm-cpu-backend ({threads} threads), segments of at most 2^{log_height} rows");
+            // The segments the GPU would prove (its interaction limit), for a side-by-side
+            // comparison; upstream's rule when no adapter exists.
+            let segmentation = match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
+                Ok(gpu) => Segmentation::MaxInteractions {
+                    limit: device_interaction_limit(&gpu),
+                    constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config).map_err(|e| e.to_string())?,
+                },
+                Err(_) => Segmentation::Upstream,
+            };
+            prove_rv32im_cpu(params, config, exe, input_stream(input), segmentation, progress)
+        }
+        other => return Err(format!("--backend: '{other}' is neither wgpu nor cpu")),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok((proof, start.elapsed()))
+}
+
+fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }

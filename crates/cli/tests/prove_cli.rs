@@ -1,6 +1,6 @@
 //! `openvm-wgpu prove keccakf` end to end: the proof verifies, the phase table uses upstream's
 //! span names, --json is written, and without a usable adapter it proves on the CPU backend and
-//! says so in one line.
+//! says so in one line. `prove elf` on a repository guest.
 
 use std::process::Command;
 
@@ -31,4 +31,33 @@ fn without_an_adapter_prove_falls_back_to_the_cpu_backend() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stderr.contains("proving on the CPU backend (openvm-cpu-backend) instead"), "{stderr}");
     assert!(stdout.contains("backend cpu (no GPU adapter): proof verified"), "{stdout}");
+}
+
+/// `guest` writes an ELF; `prove elf` proves and verifies it on the GPU, prints the segment
+/// table and the revealed values (Fibonacci(30) = 832040 = 0x000cb228, little-endian), and
+/// writes the JSON report; bad input is an error, not a panic.
+#[test]
+fn prove_elf_proves_a_guest_and_reports_its_segments() {
+    let dir = std::env::temp_dir();
+    let elf = dir.join(format!("fib-{}.elf", std::process::id()));
+    let json = dir.join(format!("fib-{}.json", std::process::id()));
+    let out = openvm_wgpu().args(["guest", "fibonacci", "30", "--out"]).arg(&elf).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = openvm_wgpu().args(["prove", "elf"]).arg(&elf).args(["--segment-height", "524288", "--json"]).arg(&json).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 segments proved and verified (backend wgpu), exit code Some(0)"), "{stdout}");
+    assert!(stdout.contains("| segment | instructions | AIRs | trace cells |"), "{stdout}");
+    assert!(stdout.contains("public values: 1e00000028b20c00"), "{stdout}");
+    assert!(stderr.contains("segment 0 proved"), "{stderr}");
+    let written = std::fs::read_to_string(&json).unwrap();
+    assert!(written.contains("\"verified\": true") && written.contains("\"instructions\": "), "{written}");
+
+    // Not an ELF; a segment height below the range-tuple checker's.
+    let out = openvm_wgpu().args(["prove", "elf"]).arg(&json).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not a RISC-V ELF"), "{out:?}");
+    let out = openvm_wgpu().args(["prove", "elf"]).arg(&elf).args(["--segment-height", "1024"]).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("range-tuple checker"), "{out:?}");
+    let _ = std::fs::remove_file(elf);
+    let _ = std::fs::remove_file(json);
 }

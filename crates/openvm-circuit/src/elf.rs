@@ -1,6 +1,7 @@
 //! RISC-V ELF files to OpenVM executables for the RV32IM configuration, and program input.
 
-use openvm_circuit::arch::{instructions::exe::VmExe, Streams};
+pub use openvm_circuit::arch::instructions::exe::VmExe;
+use openvm_circuit::arch::Streams;
 use openvm_rv32im_transpiler::{Rv32ITranspilerExtension, Rv32IoTranspilerExtension, Rv32MTranspilerExtension};
 use openvm_transpiler::{elf::Elf, openvm_platform::memory::MEM_SIZE, transpiler::Transpiler, FromElf};
 use openvm_wgpu_backend::field::F;
