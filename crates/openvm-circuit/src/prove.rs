@@ -150,11 +150,12 @@ pub enum Segmentation {
     MaxInteractions { limit: u32, constant_heights: Vec<Option<usize>> },
 }
 
-/// Interactions per segment a device holds: LogUp's GKR input layer (32 bytes per fraction,
-/// at most twice the interactions after padding to a power of two) must fit one storage
-/// binding.
+/// Interactions per segment a device holds: LogUp's GKR input layer (32 bytes per fraction)
+/// must fit one storage binding. Metered execution counts interactions on unpadded trace
+/// heights; the prover pads each height, then the layer, to a power of two: at most four
+/// fractions per counted interaction.
 pub fn device_interaction_limit(gpu: &GpuContext) -> u32 {
-    (gpu.limits.max_binding_bytes() / 64).min(u32::MAX as u64) as u32
+    (gpu.limits.max_binding_bytes() / (32 * 4)).min(u32::MAX as u64) as u32
 }
 
 /// The constant trace heights the chips of `builder` report for `config`, in AIR order (what

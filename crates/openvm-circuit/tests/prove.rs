@@ -106,13 +106,29 @@ fn guests_prove_and_reveal_what_the_host_model_computes() {
     assert_revealed(&proof, &asm::sum_input_public_values(&input));
 }
 
-/// A program of several segments (on lavapipe's 128 MiB bindings the GKR input limits a
-/// segment to about 58,000 instructions; the GPU machine runs the 1M-instruction guest), each
-/// proved, all checked together by upstream's segment verification (inside prove_rv32im).
+/// A program of several segments, each proved, all checked together by upstream's segment
+/// verification (inside prove_program). Segments end at 2^20 interactions here, on every device
+/// (the device's own limit, `device_interaction_limit`, is 2^20 on lavapipe's 128 MiB bindings
+/// and 2^24 on a 2 GiB binding; the fixed-height lookup tables take most of 2^20, so a segment
+/// holds about 6,000 instructions; the GPU machine proves the 1.4M-instruction guest).
 #[test]
 fn a_long_program_proves_in_several_segments() {
-    let iterations = 8_000;
-    let proof = prove_guest(&asm::long_running(iterations), &[]);
+    use openvm_rv32im_circuit::Rv32ImCpuBuilder;
+    use openvm_wgpu_backend::BabyBearPoseidon2WgpuEngine;
+    use openvm_wgpu_circuit::{constant_trace_heights, device_interaction_limit, prove_program, Segmentation, WgpuBuilder};
+
+    let iterations = 500;
+    let gpu = GpuContext::shared(LimitProfile::Native).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
+    let config = Rv32ImConfig::with_public_values(asm::GUEST_PUBLIC_VALUE_BYTES);
+    let limit = device_interaction_limit(&gpu).min(1 << 20);
+    let segmentation =
+        Segmentation::MaxInteractions { limit, constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config).unwrap() };
+    let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(SystemParams::new_for_testing(19), gpu);
+    let exe = rv32im_exe(&asm::long_running(iterations)).unwrap();
+    let proof = prove_program(engine, WgpuBuilder(Rv32ImCpuBuilder), config, exe, input_stream::<&[u8]>(&[]), segmentation, |s| {
+        eprintln!("segment {}: {} instructions, {} cells, prove {:?}", s.index, s.instructions, s.trace_cells, s.prove)
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(proof.proofs.len() >= 2, "{} segments", proof.proofs.len());
     assert_eq!(proof.segments.iter().map(|s| s.instructions).sum::<u64>(), asm::long_running_instruction_count(iterations));
     assert_revealed(&proof, &asm::long_running_public_values(iterations));
