@@ -19,6 +19,9 @@ pub const PHASES: &[&str] = &[
     "merkle_tree",
     "trace_commit_cpu",
     "prover.rap_constraints",
+    "prover.rap_constraints.logup_gkr",
+    "prover.rap_constraints.round0",
+    "prover.rap_constraints.mle_rounds",
     "prove_zerocheck_and_logup",
     "prover.batch_constraints.mle_rounds",
     "prover.openings",
@@ -29,6 +32,7 @@ pub const PHASES: &[&str] = &[
     "prover.openings.whir",
     "prove_whir_opening_cpu",
     "grind_pow",
+    "trace_gen",
 ];
 
 /// Phases announced on stderr as they finish.

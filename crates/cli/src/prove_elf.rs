@@ -13,7 +13,7 @@ use openvm_wgpu_circuit::{
     prove_rv32im, prove_rv32im_cpu, ProgramProof, SegmentReport, Segmentation,
 };
 
-use crate::Args;
+use crate::{phases::PhaseTimes, Args};
 
 /// Public values the guest may reveal (the RV32IM configuration's default is none).
 const NUM_PUBLIC_VALUES: usize = 32;
@@ -42,13 +42,17 @@ pub fn run(args: &Args) -> Result<(), String> {
     let json = args.value("--json")?;
     let backend = args.value("--backend")?.unwrap_or_else(|| "wgpu".into());
     let repeat = args.number("--repeat", 1)?.max(1);
+    // Prover phases under upstream's span names, summed over the last run's segments.
+    let times = PhaseTimes::install(false);
     let mut runs = Vec::new();
     for run in 1..=repeat {
         if repeat > 1 {
             eprintln!("run {run} of {repeat}");
         }
+        let _ = times.take();
         runs.push(prove_once(args, path, &backend, &config, &exe, &input, log_height)?);
     }
+    let phases = times.take();
     let (proof, total) = runs.pop().expect("at least one run");
     let runs_note = if repeat > 1 { format!(", last of {repeat} runs (the first compiles the GPU pipelines)") } else { String::new() };
     println!(
@@ -75,6 +79,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     for s in &proof.segments {
         let heights: Vec<String> = s.airs.iter().map(|(name, h)| format!("{name} {h}")).collect();
         println!("segment {} AIR heights: {}", s.index, heights.join(", "));
+    }
+    println!("| prover phase, all segments | ms |\n|---|---|");
+    for (name, d) in &phases {
+        println!("| {name} | {:.1} |", ms(*d));
     }
     let revealed: String = proof.public_values.iter().map(|b| format!("{b:02x}")).collect();
     println!("public values: {revealed}");
