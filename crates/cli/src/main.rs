@@ -23,8 +23,9 @@ use openvm_wgpu_backend::{common::ContextOptions, LimitProfile};
 const USAGE: &str = "usage:
   openvm-wgpu prove keccakf [--perms N] [--repeat N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
       keygen, prove and verify Keccak-f permutations; prints each prover phase's time under
-      upstream's span names (--json writes them too). Without a GPU adapter it proves on the CPU
-      backend and says so.
+      upstream's span names (--json writes them too). Without a GPU adapter, or with only a
+      software one (lavapipe, WARP, SwiftShader), it proves on the CPU backend and says so;
+      --backend wgpu forces the adapter.
   openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--backend wgpu|cpu] [--repeat N] [--json FILE] [--profile NAME]
       executes an RV32IM guest, splits it into segments of at most H rows (default 2^21),
       proves and verifies every segment with progress, and prints a per-segment table
@@ -102,7 +103,29 @@ impl Args {
     }
 }
 
+/// Mesa's software Vulkan driver prints "XDG_RUNTIME_DIR is invalid or not set" for every device
+/// it opens when the variable does not name a directory (typical of containers and CI); a
+/// private directory under the temporary directory keeps that noise from the user.
+fn quiet_mesa() {
+    let valid = std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).is_dir());
+    if valid {
+        return;
+    }
+    let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+    let dir = std::env::temp_dir().join(format!("openvm-wgpu-runtime-{user}"));
+    if std::fs::create_dir_all(&dir).is_ok() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        }
+        // Set before any thread starts (the first thing main does).
+        std::env::set_var("XDG_RUNTIME_DIR", &dir);
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_mesa();
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let (cmd, rest) = match argv.split_first() {
         Some((c, r)) => (c.as_str(), r.to_vec()),

@@ -27,7 +27,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     let perms = args.number("--perms", 1 << 10)? as usize;
     let repeat = args.number("--repeat", 1)?.max(1) as usize;
-    let backend = args.value("--backend")?.unwrap_or_else(|| "wgpu".into());
+    let forced = args.value("--backend")?;
+    let backend = forced.clone().unwrap_or_else(|| "wgpu".into());
     let json = args.value("--json")?;
     let times = PhaseTimes::install(true);
     let params = app_params_with_100_bits_security(21);
@@ -37,6 +38,11 @@ pub fn run(args: &Args) -> Result<(), String> {
     let trace = ColMajorMatrix::from_row_major(&keccakf_trace(perms, 42));
     let backend = match backend.as_str() {
         "wgpu" => match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
+            Ok(ctx) if forced.is_none() && is_software(&ctx) => {
+                eprintln!("{}", software_note(&ctx));
+                prove(&<BabyBearPoseidon2CpuEngine as StarkEngine>::new(params), trace, repeat, &times)?;
+                "cpu (software GPU adapter only)"
+            }
             Ok(ctx) => {
                 eprintln!("proving on {} ({:?})", ctx.adapter_info.name, ctx.adapter_info.backend);
                 let engine =
@@ -105,4 +111,18 @@ fn prove<E: StarkEngine<SC = SC>>(
         engine.verify(&vk, &proof).map_err(|e| format!("the proof does not verify: {e:?}"))?;
     }
     Ok(())
+}
+
+/// Whether the device is a software rasterizer (lavapipe, WARP, SwiftShader): there the CPU
+/// backend proves faster than our kernels emulated on the CPU.
+pub fn is_software(ctx: &GpuContext) -> bool {
+    ctx.adapter_info.device_type == wgpu::DeviceType::Cpu
+}
+
+/// The one line said when a software adapter is the only one and the CPU backend proves instead.
+pub fn software_note(ctx: &GpuContext) -> String {
+    format!(
+        "openvm-wgpu: the only GPU adapter is a software one ({}); proving on the CPU backend (openvm-cpu-backend), faster there (--backend wgpu forces the adapter)",
+        ctx.adapter_info.name
+    )
 }

@@ -40,7 +40,16 @@ pub fn run(args: &Args) -> Result<(), String> {
         ));
     }
     let json = args.value("--json")?;
-    let backend = args.value("--backend")?.unwrap_or_else(|| "wgpu".into());
+    let backend = match args.value("--backend")? {
+        Some(b) => b,
+        None => match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
+            Ok(gpu) if crate::prove::is_software(&gpu) => {
+                eprintln!("{}", crate::prove::software_note(&gpu));
+                "cpu".into()
+            }
+            _ => "wgpu".into(),
+        },
+    };
     let repeat = args.number("--repeat", 1)?.max(1);
     // Prover phases under upstream's span names, summed over the last run's segments.
     let times = PhaseTimes::install(false);

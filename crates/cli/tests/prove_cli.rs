@@ -1,6 +1,7 @@
 //! `openvm-wgpu prove keccakf` end to end: the proof verifies, the phase table uses upstream's
 //! span names, --json is written, and without a usable adapter it proves on the CPU backend and
-//! says so in one line. `prove elf` on a repository guest.
+//! says so in one line (also when the only adapter is a software one). `prove elf` on a
+//! repository guest.
 
 use std::process::Command;
 
@@ -11,7 +12,7 @@ fn openvm_wgpu() -> Command {
 #[test]
 fn prove_keccakf_verifies_and_reports_phases() {
     let json = std::env::temp_dir().join(format!("prove-{}.json", std::process::id()));
-    let out = openvm_wgpu().args(["prove", "keccakf", "--perms", "4", "--json"]).arg(&json).output().unwrap();
+    let out = openvm_wgpu().args(["prove", "keccakf", "--perms", "4", "--backend", "wgpu", "--json"]).arg(&json).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("backend wgpu: proof verified"), "{stdout}");
@@ -43,7 +44,13 @@ fn prove_elf_proves_a_guest_and_reports_its_segments() {
     let json = dir.join(format!("fib-{}.json", std::process::id()));
     let out = openvm_wgpu().args(["guest", "fibonacci", "30", "--out"]).arg(&elf).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = openvm_wgpu().args(["prove", "elf"]).arg(&elf).args(["--segment-height", "524288", "--json"]).arg(&json).output().unwrap();
+    let out = openvm_wgpu()
+        .args(["prove", "elf"])
+        .arg(&elf)
+        .args(["--segment-height", "524288", "--backend", "wgpu", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("1 segments proved and verified (backend wgpu), exit code Some(0)"), "{stdout}");
@@ -60,4 +67,23 @@ fn prove_elf_proves_a_guest_and_reports_its_segments() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("range-tuple checker"), "{out:?}");
     let _ = std::fs::remove_file(elf);
     let _ = std::fs::remove_file(json);
+}
+
+/// With only a software adapter (lavapipe here) `prove` uses the CPU backend by default and says
+/// so in one line; with a hardware adapter it proves on it. Mesa's XDG_RUNTIME_DIR complaint
+/// never reaches the user.
+#[test]
+fn a_software_adapter_defaults_to_the_cpu_backend_quietly() {
+    let gpu = openvm_wgpu_backend::GpuContext::shared(openvm_wgpu_backend::LimitProfile::Native).expect("an adapter");
+    let software = gpu.adapter_info.device_type == wgpu::DeviceType::Cpu;
+    let out = openvm_wgpu().args(["prove", "keccakf", "--perms", "2"]).env_remove("XDG_RUNTIME_DIR").output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("XDG_RUNTIME_DIR"), "{stderr}");
+    if software {
+        assert_eq!(stderr.matches("the only GPU adapter is a software one").count(), 1, "{stderr}");
+        assert!(stdout.contains("backend cpu (software GPU adapter only): proof verified"), "{stdout}");
+    } else {
+        assert!(stdout.contains("backend wgpu: proof verified"), "{stdout}");
+    }
 }
