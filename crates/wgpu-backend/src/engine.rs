@@ -121,6 +121,9 @@ where
 
     fn prove(&self, pk: &DeviceMultiStarkProvingKey<WgpuBackend>, ctx: ProvingContext<WgpuBackend>) -> Result<Proof<SC>, WgpuProverError> {
         validate_inputs(pk, &ctx)?;
-        self.prover().prove(pk, ctx)
+        let proof = self.prover().prove(pk, ctx);
+        // Pipelines compiled by this proof are kept for the next process.
+        self.device.ctx.save_pipeline_cache();
+        proof
     }
 }

@@ -15,6 +15,7 @@ use crate::{
     error::{GpuError, GpuResult},
     kernel::PipelineKey,
     limits::{DeviceLimits, LimitProfile},
+    pipeline_cache::DiskPipelineCache,
 };
 
 /// Environment variable naming the adapter to use (a case-insensitive substring of its name).
@@ -28,11 +29,14 @@ pub struct ContextOptions {
     pub profile: Option<LimitProfile>,
     /// Substring of the adapter name; `None` reads the environment, then ranks by device type.
     pub adapter_name: Option<String>,
+    /// Where compiled pipelines are kept between processes (crate::pipeline_cache): `None`
+    /// uses [`crate::pipeline_cache::default_dir`].
+    pub pipeline_cache_dir: Option<std::path::PathBuf>,
 }
 
 impl ContextOptions {
     pub fn with_profile(profile: LimitProfile) -> Self {
-        Self { profile: Some(profile), adapter_name: None }
+        Self { profile: Some(profile), ..Default::default() }
     }
 
     fn adapter_filter(&self) -> Option<String> {
@@ -100,6 +104,14 @@ pub struct GpuContext {
     param_pool: Arc<SizedPool>,
     /// MAP_READ staging buffers for read-backs, free for the next download.
     pub(crate) staging_pool: SizedPool,
+    /// Compiled pipelines on disk, where the backend supports it.
+    pipeline_cache: Option<DiskPipelineCache>,
+}
+
+impl Drop for GpuContext {
+    fn drop(&mut self) {
+        self.save_pipeline_cache();
+    }
 }
 
 /// Reusable buffers of one usage, kept by size class (a power of two), with allocation counters.
@@ -277,6 +289,7 @@ impl GpuContext {
         if subgroups {
             features |= wgpu::Features::SUBGROUP;
         }
+        features |= available & wgpu::Features::PIPELINE_CACHE;
         let limits = profile.apply_to_wgpu(&adapter.limits());
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("openvm-wgpu"),
@@ -298,6 +311,11 @@ impl GpuContext {
             }
         }));
         let device_limits = DeviceLimits::from_wgpu(&limits, &info, subgroups);
+        let cache_dir = opts.pipeline_cache_dir.clone().or_else(crate::pipeline_cache::default_dir);
+        let pipeline_cache = cache_dir.and_then(|dir| DiskPipelineCache::open(&device, &info, &dir));
+        if let Some(c) = &pipeline_cache {
+            tracing::debug!(path = %c.path().display(), bytes = c.loaded_bytes, "pipeline cache");
+        }
         tracing::debug!(adapter = %info.name, backend = ?info.backend, %profile, "opened GPU device");
         Ok(Self {
             adapter_info: info,
@@ -311,7 +329,28 @@ impl GpuContext {
             resources: Mutex::new(HashMap::new()),
             param_pool: Arc::default(),
             staging_pool: SizedPool::default(),
+            pipeline_cache,
         })
+    }
+
+    /// Writes newly compiled pipelines to the on-disk cache (crate::pipeline_cache); returns
+    /// whether anything was written. Failures are logged, never returned: a cache only saves
+    /// compile time.
+    pub fn save_pipeline_cache(&self) -> bool {
+        let Some(c) = &self.pipeline_cache else { return false };
+        match c.save() {
+            Ok(wrote) => wrote,
+            Err(e) => {
+                tracing::warn!("writing the pipeline cache {} failed: {e}", c.path().display());
+                false
+            }
+        }
+    }
+
+    /// The on-disk pipeline cache file and the bytes it held when the device opened, where the
+    /// backend supports caching.
+    pub fn pipeline_cache_file(&self) -> Option<(&std::path::Path, usize)> {
+        self.pipeline_cache.as_ref().map(|c| (c.path(), c.loaded_bytes))
     }
 
     /// One device per profile per process, shared by every caller (tests and provers share the
@@ -424,9 +463,12 @@ impl GpuContext {
                     // Kernels write workgroup memory before reading it.
                     zero_initialize_workgroup_memory: false,
                 },
-                cache: None,
+                cache: self.pipeline_cache.as_ref().map(|c| &c.cache),
             })
         })?;
+        if let Some(c) = &self.pipeline_cache {
+            c.mark_dirty();
+        }
         let pipeline = Arc::new(pipeline);
         self.pipelines.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), pipeline.clone());
         Ok(pipeline)

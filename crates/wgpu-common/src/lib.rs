@@ -7,6 +7,7 @@ pub mod context;
 pub mod error;
 pub mod kernel;
 pub mod limits;
+pub mod pipeline_cache;
 
 pub use buffer::{ColumnMatrix, GpuBuffer};
 pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, PoolStats};
