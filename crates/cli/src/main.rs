@@ -10,6 +10,7 @@
 mod bench;
 mod bench_commit;
 mod bench_rounds;
+mod bench_throughput;
 mod guest;
 mod info;
 mod phases;
@@ -42,6 +43,8 @@ const USAGE: &str = "usage:
   openvm-wgpu bench commit [--profile NAME] [--perms 1024,8192]
   openvm-wgpu bench rounds [--profile NAME] [--bits 5,15,20] [--idle-ms 0] [--codeword-log 21]
       the keccakf trace committed on the GPU and by openvm-cpu-backend, with the GPU's sub-steps
+  openvm-wgpu bench throughput [--perms 1024] [--threads 1,2,4] [--proofs-per-thread 4]
+      keccakf proofs in flight from several threads on one device: proofs per second
 
 profiles: native (default), apple-m1, webgpu-default, tiny
 adapter:  OPENVM_WGPU_ADAPTER=<name substring> picks one (see `info`)";
@@ -143,7 +146,8 @@ fn main() -> ExitCode {
             Some((what, r)) if what == "ntt" => bench::ntt(&Args { rest: r.to_vec() }),
             Some((what, r)) if what == "commit" => bench_commit::run(&Args { rest: r.to_vec() }),
             Some((what, r)) if what == "rounds" => bench_rounds::run(&Args { rest: r.to_vec() }),
-            _ => Err(format!("bench: expected `ntt`, `commit` or `rounds`\n{USAGE}")),
+            Some((what, r)) if what == "throughput" => bench_throughput::run(&Args { rest: r.to_vec() }),
+            _ => Err(format!("bench: expected `ntt`, `commit`, `rounds` or `throughput`\n{USAGE}")),
         },
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
