@@ -27,7 +27,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     let d_pk = engine.device().transport_pk_to_device(&pk);
     let trace = ColMajorMatrix::from_row_major(&keccakf_trace(perms, 42));
     let prove_one = || {
-        let ctx = engine.device().transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(trace.clone()))]));
+        let ctx = engine
+            .device()
+            .transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(trace.clone()))]));
         engine.prove(&d_pk, ctx).map_err(|e| format!("proving failed: {e}"))
     };
     // Compiles every pipeline before timing.
@@ -38,7 +40,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     for &t in &threads {
         let start = Instant::now();
         let proofs = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..t.max(1)).map(|_| s.spawn(|| (0..per_thread).map(|_| prove_one()).collect::<Result<Vec<_>, _>>())).collect();
+            let handles: Vec<_> =
+                (0..t.max(1)).map(|_| s.spawn(|| (0..per_thread).map(|_| prove_one()).collect::<Result<Vec<_>, _>>())).collect();
             handles.into_iter().map(|h| h.join().map_err(|_| "a proving thread panicked".to_string())?).collect::<Result<Vec<_>, String>>()
         })?;
         let seconds = start.elapsed().as_secs_f64();
