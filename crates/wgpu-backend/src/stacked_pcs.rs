@@ -173,13 +173,25 @@ pub fn stacked_matrix(ctx: &GpuContext, l_skip: usize, n_stack: usize, traces: T
     Ok((matrix, layout))
 }
 
-/// Stacks traces already on the device: every column is copied to its place, columns shorter
-/// than 2^l_skip spread with their stride; one submission.
+/// Stacks traces already on the device: every column is copied to its place by the
+/// `strided_copy` kernel (a compute copy runs at memory speed, where `copy_buffer_to_buffer` may
+/// go through a slower copy engine), columns shorter than 2^l_skip spread with their stride.
+/// Consecutive columns of one source buffer that land next to each other in one target buffer
+/// (a tall trace's columns, stacked one after another) are one copy. One submission.
 fn stack_device_traces(ctx: &GpuContext, layout: &StackedLayout, m: &ColumnMatrix, traces: &[&ColumnMatrix]) -> GpuResult<()> {
     const OP: &str = "stacked_matrix";
     let l_skip = layout.l_skip();
     let chunk_words = m.columns_per_chunk * m.height;
+    let max_words = (ctx.limits.max_binding_bytes() / 4) as usize;
     let mut enc = ctx.encoder(OP);
+    // A run of contiguous words: (source buffer, offset), (target buffer, offset), length.
+    let mut run: Option<((&GpuBuffer<u32>, usize), (&GpuBuffer<u32>, usize), usize)> = None;
+    let flush = |run: &mut Option<_>, enc: &mut openvm_wgpu_common::GpuEncoder| -> GpuResult<()> {
+        if let Some((from, to, len)) = run.take() {
+            strided_copy::record(ctx, enc, from, to, len, 1)?;
+        }
+        Ok(())
+    };
     for (mat_idx, j, slice) in &layout.sorted_cols {
         let t = traces[*mat_idx];
         let source = &t.chunks[j / t.columns_per_chunk];
@@ -187,12 +199,26 @@ fn stack_device_traces(ctx: &GpuContext, layout: &StackedLayout, m: &ColumnMatri
         let flat = slice.col_idx * m.height + slice.row_idx;
         let (target, at) = (&m.chunks[flat / chunk_words], flat % chunk_words);
         match slice.stride(l_skip) {
-            1 => ctx.scoped(OP, || {
-                enc.copy_buffer_to_buffer(&source.buffer, 4 * from as u64, &target.buffer, 4 * at as u64, 4 * t.height as u64)
-            })?,
-            stride => strided_copy::record(ctx, &mut enc, (source, from), (target, at), t.height, stride)?,
+            1 => {
+                let extends = run.as_ref().is_some_and(|((s, f), (d, a), len)| {
+                    std::ptr::eq(*s, source) && std::ptr::eq(*d, target) && f + len == from && a + len == at && len + t.height <= max_words
+                });
+                if extends {
+                    if let Some((_, _, len)) = run.as_mut() {
+                        *len += t.height;
+                    }
+                } else {
+                    flush(&mut run, &mut enc)?;
+                    run = Some(((source, from), (target, at), t.height));
+                }
+            }
+            stride => {
+                flush(&mut run, &mut enc)?;
+                strided_copy::record(ctx, &mut enc, (source, from), (target, at), t.height, stride)?;
+            }
         }
     }
+    flush(&mut run, &mut enc)?;
     ctx.submit_and_wait(OP, enc)
 }
 
