@@ -185,7 +185,8 @@ fn stack_device_traces(ctx: &GpuContext, layout: &StackedLayout, m: &ColumnMatri
     let max_words = (ctx.limits.max_binding_bytes() / 4) as usize;
     let mut enc = ctx.encoder(OP);
     // A run of contiguous words: (source buffer, offset), (target buffer, offset), length.
-    let mut run: Option<((&GpuBuffer<u32>, usize), (&GpuBuffer<u32>, usize), usize)> = None;
+    type Run<'a> = ((&'a GpuBuffer<u32>, usize), (&'a GpuBuffer<u32>, usize), usize);
+    let mut run: Option<Run<'_>> = None;
     let flush = |run: &mut Option<_>, enc: &mut openvm_wgpu_common::GpuEncoder| -> GpuResult<()> {
         if let Some((from, to, len)) = run.take() {
             strided_copy::record(ctx, enc, from, to, len, 1)?;

@@ -13,9 +13,10 @@ use openvm_stark_sdk::config::{
     baby_bear_poseidon2::{poseidon2_perm, BabyBearPoseidon2Config},
 };
 use openvm_wgpu_backend::{
+    common::ColumnMatrix,
     field::{as_words, from_words, F},
     kernels::poseidon2_permute::permute,
-    stacked_pcs::{stacked_commit, stacked_commit_row_major},
+    stacked_pcs::{commit_traces, stacked_commit, stacked_commit_row_major, Traces},
     GpuError, LimitProfile,
 };
 use p3_field::PrimeCharacteristicRing;
@@ -92,6 +93,18 @@ fn check_against_upstream(params: &SystemParams, traces: &[ColMajorMatrix<F>], w
             "{what}: stacked row-major under {profile}"
         );
         drop(data_rm);
+        // The same traces already on the device (as the prover holds them) are stacked there
+        // by merged compute copies into the same commitment.
+        let device: Vec<ColumnMatrix> = traces.iter().map(|t| common::upload(&ctx, t)).collect();
+        let device_refs: Vec<&ColumnMatrix> = device.iter().collect();
+        let (root_dev, data_dev) = commit_traces(&ctx, l_skip, n_stack, log_blowup, k_whir, Traces::Device(&device_refs)).unwrap();
+        assert_eq!(root_dev, want_root, "{what}: root from device traces under {profile}");
+        assert_eq!(
+            from_words(data_dev.matrix.read_col_major(&ctx).unwrap()),
+            want.matrix.values,
+            "{what}: stacked device traces under {profile}"
+        );
+        drop((data_dev, device));
         // The codewords and every digest layer stay on the device and equal upstream's.
         assert!(
             from_words(data.tree.matrix.read_col_major(&ctx).unwrap()) == want.tree.backing_matrix().values,
