@@ -232,7 +232,16 @@ const UPLOAD_SLICE_BYTES: u64 = 256 << 20;
 fn stack_traces(ctx: &GpuContext, layout: &StackedLayout, traces: Traces<'_>) -> GpuResult<ColumnMatrix> {
     let _span = info_span!("stacked_matrix").entered();
     let l_skip = layout.l_skip();
-    let m = ColumnMatrix::zeroed(ctx, "stacked matrix", layout.height(), layout.width())?;
+    // A pooled matrix (allocating gigabytes costs about as much as the rest of the commit) is
+    // cleared on the device: padding and the gaps of spread columns must be zero.
+    let m = ColumnMatrix::uninit(ctx, "stacked matrix", layout.height(), layout.width())?;
+    let mut enc = ctx.encoder("stacked_matrix");
+    ctx.scoped("stacked_matrix", || {
+        for chunk in &m.chunks {
+            enc.clear_buffer(&chunk.buffer, 0, None);
+        }
+    })?;
+    ctx.submit_and_wait("stacked_matrix", enc)?;
     let chunk_words = m.columns_per_chunk * m.height;
     if let Traces::Device(t) = traces {
         stack_device_traces(ctx, layout, &m, t)?;
