@@ -173,6 +173,35 @@ pub fn stacked_matrix(ctx: &GpuContext, l_skip: usize, n_stack: usize, traces: T
     Ok((matrix, layout))
 }
 
+/// The flat ranges of a stacked matrix of `total` words that no full-stride trace column
+/// overwrites (padding, and the slices of columns spread with a stride), in order.
+fn uncovered(layout: &StackedLayout, traces: &[&ColumnMatrix], total: usize) -> Vec<std::ops::Range<usize>> {
+    let l_skip = layout.l_skip();
+    let height = layout.height();
+    let mut covered: Vec<(usize, usize)> = layout
+        .sorted_cols
+        .iter()
+        .filter(|(_, _, slice)| slice.stride(l_skip) == 1)
+        .map(|(mat_idx, _, slice)| {
+            let flat = slice.col_idx * height + slice.row_idx;
+            (flat, flat + traces[*mat_idx].height)
+        })
+        .collect();
+    covered.sort_unstable();
+    let mut gaps = Vec::new();
+    let mut at = 0;
+    for (start, end) in covered {
+        if start > at {
+            gaps.push(at..start);
+        }
+        at = at.max(end);
+    }
+    if at < total {
+        gaps.push(at..total);
+    }
+    gaps
+}
+
 /// Stacks traces already on the device: every column is copied to its place by the
 /// `strided_copy` kernel (a compute copy runs at memory speed, where `copy_buffer_to_buffer` may
 /// go through a slower copy engine), columns shorter than 2^l_skip spread with their stride.
@@ -180,6 +209,7 @@ pub fn stacked_matrix(ctx: &GpuContext, l_skip: usize, n_stack: usize, traces: T
 /// (a tall trace's columns, stacked one after another) are one copy. One submission.
 fn stack_device_traces(ctx: &GpuContext, layout: &StackedLayout, m: &ColumnMatrix, traces: &[&ColumnMatrix]) -> GpuResult<()> {
     const OP: &str = "stacked_matrix";
+    let _span = info_span!("stacked_matrix.copy").entered();
     let l_skip = layout.l_skip();
     let chunk_words = m.columns_per_chunk * m.height;
     let max_words = (ctx.limits.max_binding_bytes() / 4) as usize;
@@ -232,17 +262,30 @@ const UPLOAD_SLICE_BYTES: u64 = 256 << 20;
 fn stack_traces(ctx: &GpuContext, layout: &StackedLayout, traces: Traces<'_>) -> GpuResult<ColumnMatrix> {
     let _span = info_span!("stacked_matrix").entered();
     let l_skip = layout.l_skip();
-    // A pooled matrix (allocating gigabytes costs about as much as the rest of the commit) is
-    // cleared on the device: padding and the gaps of spread columns must be zero.
+    // A pooled matrix: allocating gigabytes costs about as much as the rest of the commit.
+    // What the traces do not overwrite (padding, the gaps of spread columns) is cleared on the
+    // device: for device traces only those ranges (clearing runs well below memory speed),
+    // otherwise all of it.
     let m = ColumnMatrix::uninit(ctx, "stacked matrix", layout.height(), layout.width())?;
+    let chunk_words = m.columns_per_chunk * m.height;
+    let total = chunk_words * (m.chunks.len().saturating_sub(1)) + m.chunks.last().map_or(0, |c| c.len());
+    let zero: Vec<std::ops::Range<usize>> = match traces {
+        Traces::Device(t) => uncovered(layout, t, total),
+        _ => std::iter::once(0..total).collect(),
+    };
     let mut enc = ctx.encoder("stacked_matrix");
     ctx.scoped("stacked_matrix", || {
-        for chunk in &m.chunks {
-            enc.clear_buffer(&chunk.buffer, 0, None);
+        for r in &zero {
+            let mut a = r.start;
+            while a < r.end {
+                let (k, at) = (a / chunk_words, a % chunk_words);
+                let len = (r.end - a).min(chunk_words - at);
+                enc.clear_buffer(&m.chunks[k].buffer, 4 * at as u64, Some(4 * len as u64));
+                a += len;
+            }
         }
     })?;
     ctx.submit_and_wait("stacked_matrix", enc)?;
-    let chunk_words = m.columns_per_chunk * m.height;
     if let Traces::Device(t) = traces {
         stack_device_traces(ctx, layout, &m, t)?;
         return Ok(m);
