@@ -13,6 +13,7 @@
 // first chunk binding and columns per chunk.
 #import babybear
 #import grid
+#import trace_chunks
 #import constraint_encoding
 
 override WORKGROUP_SIZE: u32;
@@ -47,14 +48,6 @@ struct Params {
 
 var<workgroup> fast: array<u32, FAST_WORDS>;
 
-fn trace_word(chunk: u32, index: u32) -> u32 {
-    switch chunk {
-        case 0u: { return trace0[index]; }
-        case 1u: { return trace1[index]; }
-        case 2u: { return trace2[index]; }
-        default: { return trace3[index]; }
-    }
-}
 
 fn slot_load(slot: u32, lid: u32, gid: u32) -> u32 {
     if (slot < FAST_SLOTS) {

@@ -12,6 +12,7 @@
 // values[2p] + k, wrapping) and columns per chunk.
 #import babybear
 #import grid
+#import trace_chunks
 #import constraint_encoding
 
 override WORKGROUP_SIZE: u32;
@@ -40,14 +41,6 @@ struct Params {
 @group(0) @binding(6) var<storage, read> trace3: array<u32>;
 @group(0) @binding(7) var<uniform> params: Params;
 
-fn trace_word(chunk: u32, index: u32) -> u32 {
-    switch chunk {
-        case 0u: { return trace0[index]; }
-        case 1u: { return trace1[index]; }
-        case 2u: { return trace2[index]; }
-        default: { return trace3[index]; }
-    }
-}
 
 // The selector `kind` on trace row r (r < height).
 fn selector(kind: u32, r: u32) -> u32 {

@@ -18,6 +18,7 @@ pub const SHARED_FILES: &[KernelSource] = &[
     wgsl!("ext_reduce", "shared/ext_reduce.wgsl"),
     wgsl!("constraint_encoding", "shared/constraint_encoding.wgsl"),
     wgsl!("grid", "shared/grid.wgsl"),
+    wgsl!("trace_chunks", "shared/trace_chunks.wgsl"),
     wgsl!("subgroup_exchange", "shared/subgroup_exchange.wgsl"),
     wgsl!("subgroup_exchange_unavailable", "shared/subgroup_exchange_unavailable.wgsl"),
 ];

@@ -378,7 +378,8 @@ impl<'a> ZerocheckMle<'a> {
             plan.push(Some((num_x, sums, total)));
             total += num_x * sums;
         }
-        let sums_buf = GpuBuffer::<u32>::zeroed(ctx, OP, 4 * total.max(1))?;
+        // Every sum in 0..total is written by its AIR's ext_column_sums.
+        let sums_buf = GpuBuffer::<u32>::uninit(ctx, OP, 4 * total.max(1))?;
         let (mut enc, mut keep) = self.pending_fold.take().unwrap_or_else(|| (ctx.encoder(OP), Vec::new()));
         for (t, step) in plan.iter().enumerate() {
             let Some((num_x, sums, base)) = *step else { continue };

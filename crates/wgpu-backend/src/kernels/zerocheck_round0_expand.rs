@@ -5,7 +5,7 @@
 
 use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuResult};
 
-use super::Elementwise;
+use super::{constraint_eval::TRACE_BINDINGS, Elementwise};
 use crate::{
     constraint_program::{ConstraintProgram, ConstraintTraces, Operand},
     field::{as_words, F},
@@ -13,9 +13,6 @@ use crate::{
 
 pub const NAME: &str = "zerocheck_round0_expand";
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("zerocheck_round0_expand"));
-
-/// Storage bindings for trace column chunks.
-pub const TRACE_BINDINGS: usize = 4;
 
 kernel_params! {
     pub struct Params {
