@@ -8,6 +8,9 @@
 // - fold != 0: pq_in and eq_in hold the previous round's matrix (twice as many rows), and row k
 //   of this round's is row 2k + r (row 2k + 1 - row 2k) of it (upstream's fold_mle_evals at r);
 //   rows 2y, 2y + 1 are computed so and also written to pq_out, eq_out for the next round.
+// The batching λ and the fold's challenge r are read from `challenges` (slots lambda_slot and
+// r_slot), where the device transcript or the host put them, so rounds can be recorded before
+// their challenges exist.
 // Invocation g of the grid takes y = g, g + stride, g + 2 stride, ...; each workgroup writes
 // its partial (s(1), s(2), s(3)) to partials[3 wg..3 wg + 3).
 #import grid
@@ -18,8 +21,10 @@ struct Params {
     stride: u32,
     fold: u32,
     workgroup_base: u32,
-    lambda: vec4<u32>,
-    r: vec4<u32>,
+    lambda_slot: u32,
+    r_slot: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> pq_in: array<vec4<u32>>;
@@ -27,20 +32,23 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> pq_out: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> eq_out: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read_write> partials: array<vec4<u32>>;
-@group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(5) var<storage, read> challenges: array<vec4<u32>>;
+@group(0) @binding(6) var<uniform> params: Params;
 
-fn fold_at(a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
-    return ext_add(a, ext_mul(params.r, ext_sub(b, a)));
+fn fold_at(r: vec4<u32>, a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
+    return ext_add(a, ext_mul(r, ext_sub(b, a)));
 }
 
-fn term(e: vec4<u32>, p0: vec4<u32>, q0: vec4<u32>, p1: vec4<u32>, q1: vec4<u32>) -> vec4<u32> {
+fn term(lambda: vec4<u32>, e: vec4<u32>, p0: vec4<u32>, q0: vec4<u32>, p1: vec4<u32>, q1: vec4<u32>) -> vec4<u32> {
     let num = ext_add(ext_mul(p0, q1), ext_mul(p1, q0));
-    return ext_mul(e, ext_add(num, ext_mul(params.lambda, ext_mul(q0, q1))));
+    return ext_mul(e, ext_add(num, ext_mul(lambda, ext_mul(q0, q1))));
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {
     let wg = linear_workgroup(inv, params.workgroup_base);
+    let lambda = challenges[params.lambda_slot];
+    let r = challenges[params.r_slot];
     var s1 = vec4<u32>(0u);
     var s2 = vec4<u32>(0u);
     var s3 = vec4<u32>(0u);
@@ -59,13 +67,13 @@ fn main(inv: Invocation) {
             e1 = eq_in[2u * y + 1u];
         } else {
             for (var c = 0u; c < 4u; c++) {
-                lo[c] = fold_at(pq_in[16u * y + c], pq_in[16u * y + 4u + c]);
-                hi[c] = fold_at(pq_in[16u * y + 8u + c], pq_in[16u * y + 12u + c]);
+                lo[c] = fold_at(r, pq_in[16u * y + c], pq_in[16u * y + 4u + c]);
+                hi[c] = fold_at(r, pq_in[16u * y + 8u + c], pq_in[16u * y + 12u + c]);
                 pq_out[8u * y + c] = lo[c];
                 pq_out[8u * y + 4u + c] = hi[c];
             }
-            e0 = fold_at(eq_in[4u * y], eq_in[4u * y + 1u]);
-            e1 = fold_at(eq_in[4u * y + 2u], eq_in[4u * y + 3u]);
+            e0 = fold_at(r, eq_in[4u * y], eq_in[4u * y + 1u]);
+            e1 = fold_at(r, eq_in[4u * y + 2u], eq_in[4u * y + 3u]);
             eq_out[2u * y] = e0;
             eq_out[2u * y + 1u] = e1;
         }
@@ -80,19 +88,19 @@ fn main(inv: Invocation) {
         let dp1 = ext_sub(p1, lo[2]);
         let dq1 = ext_sub(q1, lo[3]);
         let de = ext_sub(e, e0);
-        s1 = ext_add(s1, term(e, p0, q0, p1, q1));
+        s1 = ext_add(s1, term(lambda, e, p0, q0, p1, q1));
         p0 = ext_add(p0, dp0);
         q0 = ext_add(q0, dq0);
         p1 = ext_add(p1, dp1);
         q1 = ext_add(q1, dq1);
         e = ext_add(e, de);
-        s2 = ext_add(s2, term(e, p0, q0, p1, q1));
+        s2 = ext_add(s2, term(lambda, e, p0, q0, p1, q1));
         p0 = ext_add(p0, dp0);
         q0 = ext_add(q0, dq0);
         p1 = ext_add(p1, dp1);
         q1 = ext_add(q1, dq1);
         e = ext_add(e, de);
-        s3 = ext_add(s3, term(e, p0, q0, p1, q1));
+        s3 = ext_add(s3, term(lambda, e, p0, q0, p1, q1));
     }
     let sum1 = reduce_lanes(inv.lid, s1, 1u);
     if (inv.lid == 0u) {

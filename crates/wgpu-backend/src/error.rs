@@ -24,6 +24,10 @@ pub enum WgpuProverError {
     /// The interactions of all AIRs do not balance: no proof is produced (it would not verify).
     #[error("the interactions do not balance{detail}; no proof was produced")]
     UnbalancedInteractions { detail: String },
+    /// The device's Fiat–Shamir sponge and the host transcript disagree (a defect; the proof is
+    /// not produced).
+    #[error("the device transcript disagrees with the host's ({0}); set OPENVM_WGPU_DEVICE_TRANSCRIPT=off to sample on the host, and please report this")]
+    DeviceTranscript(String),
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// The proof-of-work search found no witness, or its witness failed the transcript's check.

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod constraint_program;
 pub mod device;
+pub mod device_transcript;
 pub mod engine;
 pub mod error;
 pub mod field;

@@ -11,12 +11,13 @@
 //! eq(ξ, Y) (p_j(0,Y) q_j(1,Y) + p_j(1,Y) q_j(0,Y) + λ q_j(0,Y) q_j(1,Y)) runs on the device:
 //! layer j read two fractions at a time is already the row-major matrix of the four columns
 //! (p_j0, q_j0, p_j1, q_j1), so round 0 reads the tree layer in place. The eq table is built on
-//! the device (`eq_table`, in the layer's first submission); each round is one submission — the
-//! partial sums fused with the fold of the previous round's challenge (`gkr_sumcheck_round`,
-//! folding the four columns and eq into a second set of buffers, the two sets used in turn),
-//! the second pass (`ext_column_sums`) and the read-back of s(1), s(2), s(3). After the last
-//! round one more submission folds at the last challenge (`ext_fold` on the rows) and reads the four layer
-//! claims. Only round messages and layer claims reach the host, which observes and samples.
+//! the device (`eq_table`); each round is the partial sums fused with the fold of the previous
+//! round's challenge (`gkr_sumcheck_round`, folding the four columns and eq into a second set of
+//! buffers, the two sets used in turn) and the second pass (`ext_column_sums`) writing
+//! s(1), s(2), s(3). After the last round `gkr_layer_claims` folds at the last challenge.
+//! Every layer is recorded ahead of its challenges (device_transcript.rs): with the sponge on
+//! the device all layers run without a host wait and the messages are read back once;
+//! otherwise each round waits for its messages and the host samples.
 
 use openvm_stark_backend::{
     proof::GkrLayerClaims,
@@ -32,13 +33,13 @@ use tracing::info_span;
 
 use crate::{
     device::SC,
+    device_transcript::{RoundTranscript, SpongePlacement},
     error::WgpuProverError,
     field::{ext_as_words, ext_from_words, EF},
     kernels::{
         eq_table,
         ext_column_sums::{self, Partials},
-        ext_fold::{self, Columns},
-        gkr_layer,
+        gkr_layer, gkr_layer_claims,
         gkr_sumcheck_round::{self, RoundBuffers},
     },
 };
@@ -101,11 +102,22 @@ impl FracInput {
 /// function indexes past its tree there, and the verifier needs at least one layer. A layer
 /// larger than one storage binding is refused with its size (splitting layers over bindings is
 /// not implemented).
-pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC>>(
+pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC> + 'static>(
     ctx: &GpuContext,
     transcript: &mut TS,
     input: &FracInput,
     assert_zero: bool,
+) -> Result<(FracSumcheckProof<SC>, Vec<EF>), WgpuProverError> {
+    fractional_sumcheck_with(ctx, transcript, input, assert_zero, SpongePlacement::from_env())
+}
+
+/// [`fractional_sumcheck`] with the challenges sampled where `placement` says.
+pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
+    ctx: &GpuContext,
+    transcript: &mut TS,
+    input: &FracInput,
+    assert_zero: bool,
+    placement: SpongePlacement,
 ) -> Result<(FracSumcheckProof<SC>, Vec<EF>), WgpuProverError> {
     let _span = info_span!("fractional_sumcheck").entered();
     let len = input.len;
@@ -158,71 +170,80 @@ pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC>>(
     }
     transcript.observe_ext(frac_sum.1);
 
-    let mut claims_per_layer = Vec::with_capacity(total_rounds);
-    claims_per_layer.push(observe_claims(transcript, &top[..4]));
+    let claims_0 = observe_claims(transcript, &top[..4]);
     let mu = transcript.sample_ext();
-    let mut xi_prev = vec![mu];
-    let mut sumcheck_polys = Vec::with_capacity(total_rounds);
 
-    let points = GpuBuffer::<u32>::zeroed(ctx, OP, 4 * total_rounds)?;
-    let sums = GpuBuffer::<u32>::zeroed(ctx, OP, 4 * 4)?;
+    // Challenge slots: layer L's point ξ_L = (μ_L, ρ_L,0, ..., ρ_L,L-1) at L(L+1)/2 (layer 0's
+    // is (μ_0)), so the eq table of layer L + 1 reads it in place; λ_L after every point.
+    // Message slots: layer L's rounds (s(1), s(2), s(3) each), then its four claims.
+    let point_slot = |layer: usize| layer * (layer + 1) / 2;
+    let lambda_slot = |layer: usize| point_slot(total_rounds) + layer;
+    let message_slot = |layer: usize| (1..layer).map(|k| 3 * k + 4).sum::<usize>();
+    let mut rt = RoundTranscript::new(ctx, OP, transcript, placement, message_slot(total_rounds), lambda_slot(total_rounds))?;
+    rt.set_challenge(point_slot(0), mu)?;
+
+    // Working buffers sized for the largest layer (n - 1, over 2^(n-1) rows), reused by every
+    // layer: folded copies used in turn (rows of four extension elements, and eq values).
+    let top_m = 1usize << (total_rounds - 1);
+    let eq = GpuBuffer::<u32>::uninit(ctx, OP, 4 * top_m)?;
+    let pq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 8 * top_m)?, GpuBuffer::<u32>::uninit(ctx, OP, 8 * top_m)?];
+    let eq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 2 * top_m)?, GpuBuffer::<u32>::uninit(ctx, OP, 2 * top_m)?];
+    // The most workgroups any round writes (not always a layer's first round's: the items per
+    // invocation grow in steps).
+    let most = (1..total_rounds)
+        .flat_map(|layer| (0..layer).map(move |s| ((1usize << layer) >> s) / 2))
+        .try_fold(1, |a, half| gkr_sumcheck_round::workgroups(ctx, half).map(|w| a.max(w)))?;
+    let partials = GpuBuffer::<u32>::uninit(ctx, OP, 12 * most)?;
+
+    let mut enc = ctx.encoder(OP);
     for round in 1..total_rounds {
-        let _layer_span = info_span!("gkr_layer", round).entered();
-        let lambda = transcript.sample_ext();
         let m = 1usize << round;
-        points.write(ctx, 0, ext_as_words(&xi_prev))?;
-        let eq = GpuBuffer::<u32>::uninit(ctx, OP, 4 * m)?;
-        // Folded copies, used in turn: rows of four extension elements, and eq values.
-        let pq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 8 * m)?, GpuBuffer::<u32>::uninit(ctx, OP, 8 * m)?];
-        let eq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 2 * m)?, GpuBuffer::<u32>::uninit(ctx, OP, 2 * m)?];
-        // The most workgroups any round of the layer writes (not always the first round's: the
-        // items per invocation grow in steps).
-        let most = (0..round).map(|s| gkr_sumcheck_round::workgroups(ctx, (m >> s) / 2)).try_fold(1, |a, w| w.map(|w| a.max(w)))?;
-        let partials = GpuBuffer::<u32>::uninit(ctx, OP, 12 * most)?;
-
-        let mut enc = ctx.encoder(OP);
-        eq_table::record(ctx, &mut enc, &points, 0, round, &eq, 0)?;
+        let (messages, point) = (message_slot(round), point_slot(round));
+        rt.step(&mut enc, 0..0, lambda_slot(round), 1)?;
+        eq_table::record(ctx, &mut enc, rt.challenges(), point_slot(round - 1), round, &eq, 0)?;
         let mut pq_cur = layer(round + 1);
         let mut eq_cur = &eq;
-        let mut polys = Vec::with_capacity(round);
-        let mut rho: Vec<EF> = Vec::with_capacity(round);
         for s in 0..round {
             let half = (m >> s) / 2;
             // From the second round on, the round folds the previous one's matrix at its
-            // challenge into the other set of buffers; the first reads the tree layer and eq.
-            let fold = rho.last().copied();
+            // challenge ρ_(s-1) into the other set of buffers; the first reads the tree layer
+            // and eq.
+            let fold = (s > 0).then(|| point + s);
             let (pq_out, eq_out) = (&pq_sets[s % 2], &eq_sets[s % 2]);
-            let buffers = RoundBuffers { pq_in: pq_cur, eq_in: eq_cur, pq_out, eq_out, partials: &partials };
-            gkr_sumcheck_round::record(ctx, &mut enc, &buffers, half, lambda, fold)?;
+            let buffers = RoundBuffers { pq_in: pq_cur, eq_in: eq_cur, pq_out, eq_out, partials: &partials, challenges: rt.challenges() };
+            gkr_sumcheck_round::record(ctx, &mut enc, &buffers, half, lambda_slot(round), fold)?;
             if fold.is_some() {
                 (pq_cur, eq_cur) = (pq_out, eq_out);
             }
             let rows = gkr_sumcheck_round::workgroups(ctx, half)?;
-            ext_column_sums::record(ctx, &mut enc, &Partials { buffer: &partials, base: 0, rows, columns: 3 }, &sums, 0)?;
-            let evals = ext_from_words(sums.submit_and_read(ctx, OP, std::mem::replace(&mut enc, ctx.encoder(OP)), 0..12)?);
-            let evals = [evals[0], evals[1], evals[2]];
-            for &e in &evals {
-                transcript.observe_ext(e);
-            }
-            polys.push(evals);
-            rho.push(transcript.sample_ext());
+            let at = messages + 3 * s;
+            ext_column_sums::record(ctx, &mut enc, &Partials { buffer: &partials, base: 0, rows, columns: 3 }, rt.messages(), at)?;
+            rt.step(&mut enc, at..at + 3, point + 1 + s, 1)?;
         }
-        // The last fold leaves one row: the layer's claims.
-        let Some(&r) = rho.last() else {
-            return Err(WgpuProverError::InvalidInput("fractional_sumcheck: a layer above the root ran no sumcheck round".into()));
-        };
-        // The matrix's rows are (p_0, q_0, p_1, q_1): four row-major columns.
-        let rows = (pq_cur, Columns::row_major(0, 4));
-        ext_fold::record(ctx, &mut enc, rows, (&sums, Columns::row_major(0, 4)), 4, 1, r)?;
-        let claims = ext_from_words(sums.submit_and_read(ctx, OP, enc, 0..16)?);
-        claims_per_layer.push(observe_claims(transcript, &claims));
-        let mu = transcript.sample_ext();
-        xi_prev = std::iter::once(mu).chain(rho).collect();
-        sumcheck_polys.push(polys);
+        // The last fold leaves one row: the layer's claims; then μ.
+        let at = messages + 3 * round;
+        gkr_layer_claims::record(ctx, &mut enc, pq_cur, rt.challenges(), point + round, rt.messages(), at)?;
+        rt.step(&mut enc, at..at + 4, point, 1)?;
+        rt.flush(&mut enc)?;
     }
+    let (messages, challenges) = rt.finish(enc)?;
 
+    let mut claims_per_layer = Vec::with_capacity(total_rounds);
+    claims_per_layer.push(claims_0);
+    let mut sumcheck_polys = Vec::with_capacity(total_rounds);
+    for round in 1..total_rounds {
+        let at = message_slot(round);
+        sumcheck_polys.push((0..round).map(|s| [0, 1, 2].map(|k| messages[at + 3 * s + k])).collect());
+        claims_per_layer.push(layer_claims(&messages[at + 3 * round..at + 3 * round + 4]));
+    }
+    let last = total_rounds - 1;
+    let xi = challenges[point_slot(last)..point_slot(last) + last + 1].to_vec();
     let proof = FracSumcheckProof { fractional_sum: frac_sum, claims_per_layer, sumcheck_polys };
-    Ok((proof, xi_prev))
+    Ok((proof, xi))
+}
+
+fn layer_claims(c: &[EF]) -> GkrLayerClaims<SC> {
+    GkrLayerClaims { p_xi_0: c[0], q_xi_0: c[1], p_xi_1: c[2], q_xi_1: c[3] }
 }
 
 /// The claims (p_0, q_0, p_1, q_1) of a layer, observed in upstream's order.
@@ -230,5 +251,5 @@ fn observe_claims<TS: FiatShamirTranscript<SC>>(transcript: &mut TS, c: &[EF]) -
     for &e in &c[..4] {
         transcript.observe_ext(e);
     }
-    GkrLayerClaims { p_xi_0: c[0], q_xi_0: c[1], p_xi_1: c[2], q_xi_1: c[3] }
+    layer_claims(c)
 }

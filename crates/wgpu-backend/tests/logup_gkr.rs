@@ -19,9 +19,10 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, DuplexSponge};
 use openvm_wgpu_backend::{
+    device_transcript::SpongePlacement,
     error::WgpuProverError,
     field::{EF, F},
-    logup_gkr::{fractional_sumcheck, FracInput},
+    logup_gkr::{fractional_sumcheck, fractional_sumcheck_with, FracInput},
     GpuContext, GpuError, LimitProfile,
 };
 use p3_baby_bear::default_babybear_poseidon2_16;
@@ -65,22 +66,28 @@ fn assert_same(gpu: &FracSumcheckProof<SC>, cpu: &FracSumcheckProof<SC>, what: &
     assert_eq!(gpu.sumcheck_polys, cpu.sumcheck_polys, "{what}: round polynomials");
 }
 
-/// Runs both provers on `fracs` from fresh transcripts and compares everything; returns the
-/// GPU proof and point.
+/// Runs both provers on `fracs` from fresh transcripts and compares everything, with the
+/// challenges sampled on the device and on the host; returns the GPU proof and point.
 fn check(ctx: &GpuContext, fracs: &[Frac<EF>], assert_zero: bool, what: &str) -> (FracSumcheckProof<SC>, Vec<EF>) {
     let mut cpu_ts = transcript();
     let (cpu_proof, cpu_xi) = cpu_fractional_sumcheck::<SC, _>(&mut cpu_ts, fracs, assert_zero).unwrap();
     let input = FracInput::from_host(ctx, fracs).unwrap();
-    let mut gpu_ts = transcript();
-    let (gpu_proof, gpu_xi) = fractional_sumcheck(ctx, &mut gpu_ts, &input, assert_zero).unwrap();
-    assert_same(&gpu_proof, &cpu_proof, what);
-    assert_eq!(gpu_xi, cpu_xi, "{what}: point");
-    assert_eq!(
-        FiatShamirTranscript::<SC>::sample_ext(&mut gpu_ts),
-        FiatShamirTranscript::<SC>::sample_ext(&mut cpu_ts),
-        "{what}: transcript state"
-    );
-    (gpu_proof, gpu_xi)
+    let mut result = None;
+    for placement in [SpongePlacement::Auto, SpongePlacement::Host] {
+        let what = format!("{what}, {placement:?}");
+        let mut gpu_ts = transcript();
+        let (gpu_proof, gpu_xi) = fractional_sumcheck_with(ctx, &mut gpu_ts, &input, assert_zero, placement).unwrap();
+        assert_same(&gpu_proof, &cpu_proof, &what);
+        assert_eq!(gpu_xi, cpu_xi, "{what}: point");
+        let mut cpu_ts = cpu_ts.clone();
+        assert_eq!(
+            FiatShamirTranscript::<SC>::sample_ext(&mut gpu_ts),
+            FiatShamirTranscript::<SC>::sample_ext(&mut cpu_ts),
+            "{what}: transcript state"
+        );
+        result = Some((gpu_proof, gpu_xi));
+    }
+    result.unwrap()
 }
 
 /// Upstream's verifier accepts a zero-sum proof and ends at the input MLEs evaluated at ξ.

@@ -401,6 +401,16 @@ impl GpuContext {
         self.submit_then_wait(op, encoder, || {})
     }
 
+    /// Submits the encoder without waiting, so the GPU starts on it while the host records
+    /// more. Its parameter buffers are not returned to the pool (wgpu frees them once the GPU
+    /// is done), since no later wait is known to cover this submission.
+    pub fn submit(&self, op: &str, mut encoder: GpuEncoder) -> GpuResult<()> {
+        let inner = encoder.encoder.take().expect("encoder is present until submitted");
+        self.scoped(op, || {
+            self.queue.submit([inner.finish()]);
+        })
+    }
+
     /// [`GpuContext::submit_and_wait`], running `after_submit` between the submission and the
     /// wait: a read-back requests its staging map there, so one wait covers both.
     pub(crate) fn submit_then_wait(&self, op: &str, mut encoder: GpuEncoder, after_submit: impl FnOnce()) -> GpuResult<()> {

@@ -4,7 +4,6 @@
 use openvm_wgpu_common::{limits::items_per_invocation, GpuBuffer, GpuContext, GpuResult};
 
 use super::ReductionKernel;
-use crate::field::{ext_words, EF};
 
 pub(crate) const KERNEL: ReductionKernel<Params> = ReductionKernel::new(wgsl_kernel!("gkr_sumcheck_round"));
 
@@ -14,8 +13,10 @@ kernel_params! {
         stride: u32,
         fold: u32,
         workgroup_base: u32,
-        lambda: [u32; 4],
-        r: [u32; 4],
+        lambda_slot: u32,
+        r_slot: u32,
+        _pad0: u32,
+        _pad1: u32,
     }
 }
 
@@ -28,25 +29,28 @@ pub fn workgroups(ctx: &GpuContext, half: usize) -> GpuResult<usize> {
 
 /// The buffers of a round: the matrix (rows of four extension elements) and eq column it reads,
 /// where it writes the folded ones (only with a fold; otherwise bound but untouched, and they
-/// must differ from the inputs), and the partials.
+/// must differ from the inputs), the partials, and the extension elements the challenges are
+/// read from.
 pub struct RoundBuffers<'a> {
     pub pq_in: &'a GpuBuffer<u32>,
     pub eq_in: &'a GpuBuffer<u32>,
     pub pq_out: &'a GpuBuffer<u32>,
     pub eq_out: &'a GpuBuffer<u32>,
     pub partials: &'a GpuBuffer<u32>,
+    pub challenges: &'a GpuBuffer<u32>,
 }
 
-/// Records a round over y < `half` (a matrix of 2 `half` rows) batched with `lambda`; with
-/// `fold = Some(r)` the inputs are the previous round's (4 `half` rows), folded at r on the way
-/// (and written out). The triple of workgroup w goes to partials[3w..3w + 3).
+/// Records a round over y < `half` (a matrix of 2 `half` rows) batched with λ =
+/// challenges[`lambda_slot`]; with `fold = Some(slot)` the inputs are the previous round's
+/// (4 `half` rows), folded at r = challenges[slot] on the way (and written out). The triple of
+/// workgroup w goes to partials[3w..3w + 3).
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
     b: &RoundBuffers<'_>,
     half: usize,
-    lambda: EF,
-    fold: Option<EF>,
+    lambda_slot: usize,
+    fold: Option<usize>,
 ) -> GpuResult<()> {
     let workgroups = workgroups(ctx, half)?;
     let stride = workgroups * KERNEL.workgroup_size(&ctx.limits)? as usize;
@@ -54,10 +58,10 @@ pub fn record(
         half: half as u32,
         stride: stride as u32,
         fold: fold.is_some() as u32,
-        lambda: ext_words(lambda),
-        r: ext_words(fold.unwrap_or_default()),
+        lambda_slot: lambda_slot as u32,
+        r_slot: fold.unwrap_or(lambda_slot) as u32,
         ..Default::default()
     };
-    let buffers = [&b.pq_in.buffer, &b.eq_in.buffer, &b.pq_out.buffer, &b.eq_out.buffer, &b.partials.buffer];
+    let buffers = [&b.pq_in.buffer, &b.eq_in.buffer, &b.pq_out.buffer, &b.eq_out.buffer, &b.partials.buffer, &b.challenges.buffer];
     KERNEL.record(ctx, encoder, workgroups as u64, &buffers, &params)
 }

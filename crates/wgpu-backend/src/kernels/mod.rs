@@ -60,6 +60,7 @@ pub mod ext_fold;
 pub mod field_ops;
 pub mod fold_ple;
 pub mod gkr_layer;
+pub mod gkr_layer_claims;
 pub mod gkr_sumcheck_round;
 pub mod logup_fractions;
 pub mod merkle_compress_layer;
@@ -75,6 +76,7 @@ pub mod stacked_reduction_mle_round;
 pub mod stacked_reduction_rotation;
 pub mod stacked_reduction_round0;
 pub mod strided_copy;
+pub mod transcript_sponge;
 pub mod transpose;
 pub mod twiddles;
 pub mod whir_fold;
@@ -127,6 +129,8 @@ pub static ALL: &[&KernelDesc] = &[
     &eq_product::ACCUMULATE_KERNEL.desc,
     &gkr_layer::KERNEL.desc,
     &gkr_sumcheck_round::KERNEL.desc,
+    &gkr_layer_claims::KERNEL.desc,
+    &transcript_sponge::KERNEL.desc,
     &constraint_eval::KERNEL.desc,
     &logup_fractions::KERNEL.desc,
     &zerocheck_round0_batch::KERNEL.desc,

@@ -1,0 +1,217 @@
+//! Sumcheck rounds recorded ahead of their challenges (docs/ARCHITECTURE.md, "The transcript on
+//! the device").
+//!
+//! A sumcheck round needs the previous round's challenge, which the Fiat–Shamir transcript
+//! derives from what the prover sent. With the transcript on the host that is one submission
+//! and one wait per round. When the host transcript is upstream's `DuplexSponge` (or its
+//! recording and validating wrappers), its state is copied to the device and stepped there by
+//! the `transcript_sponge` kernel: the kernels write round messages into `messages`, the sponge
+//! observes them and samples into `challenges`, and the next round's kernels read their
+//! challenges from there. A whole sumcheck is then recorded without waiting. At the end the
+//! host reads the messages and challenges back once, replays every observation and sample on
+//! its own transcript (which stays the authority, so its state and log are exactly upstream's)
+//! and checks that each challenge equals the device's.
+//!
+//! Any other transcript type, or `OPENVM_WGPU_DEVICE_TRANSCRIPT=off`, runs the same recorded
+//! kernels with the host sampling: each step that observes submits the work so far and reads
+//! the messages it needs, and the challenges are written into `challenges` before the next
+//! submission.
+
+use std::{any::Any, ops::Range};
+
+use openvm_stark_backend::FiatShamirTranscript;
+use openvm_stark_sdk::config::baby_bear_poseidon2::{DuplexSponge, DuplexSpongeRecorder, DuplexSpongeValidator};
+use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuEncoder};
+
+use crate::{
+    device::SC,
+    error::WgpuProverError,
+    field::{as_words, ext_as_words, ext_from_words, ext_words, EF},
+    kernels::transcript_sponge::{self, SpongeBuffers, SPONGE_WORDS},
+};
+
+/// Where a sumcheck's challenges are sampled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpongePlacement {
+    /// On the device when the transcript's sponge state can be read, otherwise on the host.
+    Auto,
+    /// On the host, one submission per observing step.
+    Host,
+}
+
+impl SpongePlacement {
+    /// `Auto`, unless `OPENVM_WGPU_DEVICE_TRANSCRIPT=off`.
+    pub fn from_env() -> Self {
+        match std::env::var("OPENVM_WGPU_DEVICE_TRANSCRIPT") {
+            Ok(v) if v == "off" => SpongePlacement::Host,
+            _ => SpongePlacement::Auto,
+        }
+    }
+}
+
+/// The sponge words the device steps (state, absorb index, sample index), when `transcript` is
+/// one of upstream's duplex sponges.
+fn sponge_words<TS: 'static>(transcript: &TS) -> Option<Vec<u32>> {
+    let any = transcript as &dyn Any;
+    let sponge = if let Some(s) = any.downcast_ref::<DuplexSponge>() {
+        s
+    } else if let Some(s) = any.downcast_ref::<DuplexSpongeRecorder>() {
+        &s.inner
+    } else if let Some(s) = any.downcast_ref::<DuplexSpongeValidator>() {
+        &s.inner.inner
+    } else {
+        return None;
+    };
+    let mut words = as_words(sponge.state()).to_vec();
+    words.extend([sponge.absorb_idx() as u32, sponge.sample_idx() as u32]);
+    debug_assert_eq!(words.len(), SPONGE_WORDS);
+    Some(words)
+}
+
+/// One transcript step: observe messages[observe], then sample `samples` challenges into
+/// slots `sample_base..`.
+struct Step {
+    observe: Range<usize>,
+    sample_base: usize,
+    samples: usize,
+}
+
+/// The messages and challenges of one sumcheck (or a chain of them), in device memory, and the
+/// transcript that orders them. Slots are extension elements; each challenge slot is written once.
+pub struct RoundTranscript<'a, TS> {
+    ctx: &'a GpuContext,
+    op: &'static str,
+    transcript: &'a mut TS,
+    /// The device sponge's state; `None` when the host samples.
+    sponge: Option<GpuBuffer<u32>>,
+    messages: GpuBuffer<u32>,
+    challenges: GpuBuffer<u32>,
+    message_slots: usize,
+    challenge_slots: usize,
+    steps: Vec<Step>,
+}
+
+impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
+    /// Room for `message_slots` messages and `challenge_slots` challenges. With the sponge on
+    /// the device the host transcript must not be used until [`RoundTranscript::finish`].
+    pub fn new(
+        ctx: &'a GpuContext,
+        op: &'static str,
+        transcript: &'a mut TS,
+        placement: SpongePlacement,
+        message_slots: usize,
+        challenge_slots: usize,
+    ) -> Result<Self, WgpuProverError> {
+        let sponge = match placement {
+            SpongePlacement::Auto => sponge_words(transcript).map(|w| GpuBuffer::from_slice(ctx, op, &w)).transpose()?,
+            SpongePlacement::Host => None,
+        };
+        // The messages buffer also receives the challenges at the end, for one read-back.
+        let messages = GpuBuffer::<u32>::zeroed(ctx, op, 4 * (message_slots + challenge_slots).max(1))?;
+        let challenges = GpuBuffer::<u32>::zeroed(ctx, op, 4 * challenge_slots.max(1))?;
+        Ok(RoundTranscript { ctx, op, transcript, sponge, messages, challenges, message_slots, challenge_slots, steps: Vec::new() })
+    }
+
+    /// Whether the challenges are sampled on the device.
+    pub fn on_device(&self) -> bool {
+        self.sponge.is_some()
+    }
+
+    /// Where kernels write the messages the transcript observes.
+    pub fn messages(&self) -> &GpuBuffer<u32> {
+        &self.messages
+    }
+
+    /// Where kernels read their challenges.
+    pub fn challenges(&self) -> &GpuBuffer<u32> {
+        &self.challenges
+    }
+
+    /// Puts a challenge the host already sampled into `slot`.
+    pub fn set_challenge(&mut self, slot: usize, value: EF) -> Result<(), WgpuProverError> {
+        self.check(0..0, slot, 1)?;
+        Ok(self.challenges.write(self.ctx, 4 * slot, &ext_words(value))?)
+    }
+
+    fn check(&self, observe: Range<usize>, sample_base: usize, samples: usize) -> Result<(), WgpuProverError> {
+        if observe.end > self.message_slots || sample_base + samples > self.challenge_slots {
+            return Err(WgpuProverError::InvalidInput(format!(
+                "{}: transcript step out of range (messages {observe:?} of {}, challenges {sample_base}..{} of {})",
+                self.op,
+                self.message_slots,
+                sample_base + samples,
+                self.challenge_slots
+            )));
+        }
+        Ok(())
+    }
+
+    /// Observes messages[`observe`] once the work recorded in `encoder` has written them, then
+    /// samples `samples` challenges into slots `sample_base..`, for the work recorded next.
+    pub fn step(
+        &mut self,
+        encoder: &mut GpuEncoder,
+        observe: Range<usize>,
+        sample_base: usize,
+        samples: usize,
+    ) -> Result<(), WgpuProverError> {
+        self.check(observe.clone(), sample_base, samples)?;
+        if let Some(sponge) = &self.sponge {
+            let buffers = SpongeBuffers { sponge, messages: &self.messages, challenges: &self.challenges };
+            transcript_sponge::record(self.ctx, encoder, &buffers, observe.clone(), sample_base, samples)?;
+            self.steps.push(Step { observe, sample_base, samples });
+            return Ok(());
+        }
+        if !observe.is_empty() {
+            let recorded = std::mem::replace(encoder, self.ctx.encoder(self.op));
+            let words = self.messages.submit_and_read(self.ctx, self.op, recorded, 4 * observe.start..4 * observe.end)?;
+            for e in ext_from_words(words) {
+                self.transcript.observe_ext(e);
+            }
+        }
+        let sampled: Vec<EF> = (0..samples).map(|_| self.transcript.sample_ext()).collect();
+        if !sampled.is_empty() {
+            self.challenges.write(self.ctx, 4 * sample_base, ext_as_words(&sampled))?;
+        }
+        Ok(())
+    }
+
+    /// With the sponge on the device, submits the work recorded so far without waiting, so
+    /// the GPU runs while the host records the rest. (On the host every observing step
+    /// submits already.)
+    pub fn flush(&mut self, encoder: &mut GpuEncoder) -> Result<(), WgpuProverError> {
+        if self.on_device() {
+            let recorded = std::mem::replace(encoder, self.ctx.encoder(self.op));
+            self.ctx.submit(self.op, recorded)?;
+        }
+        Ok(())
+    }
+
+    /// Runs what is recorded and returns every message and challenge slot. With the sponge on
+    /// the device, the host transcript then replays each step, and each challenge it samples
+    /// must equal the device's.
+    pub fn finish(self, mut encoder: GpuEncoder) -> Result<(Vec<EF>, Vec<EF>), WgpuProverError> {
+        let (m, c) = (self.message_slots, self.challenge_slots);
+        self.ctx.scoped(self.op, || {
+            encoder.copy_buffer_to_buffer(&self.challenges.buffer, 0, &self.messages.buffer, (16 * m) as u64, (16 * c) as u64)
+        })?;
+        let mut all = ext_from_words(self.messages.submit_and_read(self.ctx, self.op, encoder, 0..4 * (m + c))?);
+        let challenges = all.split_off(m);
+        for (i, step) in self.steps.iter().enumerate() {
+            for &e in &all[step.observe.clone()] {
+                self.transcript.observe_ext(e);
+            }
+            for k in 0..step.samples {
+                let host = self.transcript.sample_ext();
+                if host != challenges[step.sample_base + k] {
+                    return Err(WgpuProverError::DeviceTranscript(format!(
+                        "{}: step {i} sampled {:?} on the device, the host transcript {host:?}",
+                        self.op,
+                        challenges[step.sample_base + k]
+                    )));
+                }
+            }
+        }
+        Ok((all, challenges))
+    }
+}
