@@ -4,13 +4,23 @@
 //! - an empty submission with a 32-byte read-back (the floor of every round);
 //! - the proof-of-work search (`grinding::grind`) at WHIR's bit counts, against upstream's
 //!   `grind` on all cores on the same transcripts;
-//! - a Merkle commitment of one extension-field codeword column, as WHIR makes per round.
+//! - a Merkle commitment of one extension-field codeword column, as WHIR makes per round;
+//! - LogUp's GKR (`fractional_sumcheck`, hundreds of rounds) with the challenges sampled on
+//!   the device and on the host, and its recording alone.
 
 use std::time::Instant;
 
+use openvm_stark_backend::prover::fractional_sumcheck_gkr::Frac;
 use openvm_stark_backend::FiatShamirTranscript;
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, DuplexSponge};
-use openvm_wgpu_backend::{field::F, grinding, merkle_tree::MerkleTree, GpuContext, GpuError};
+use openvm_wgpu_backend::{
+    device_transcript::SpongePlacement,
+    field::{EF, F},
+    grinding,
+    logup_gkr::{fractional_sumcheck_with, FracInput},
+    merkle_tree::MerkleTree,
+    GpuContext, GpuError,
+};
 use openvm_wgpu_common::{ColumnMatrix, GpuBuffer};
 use p3_baby_bear::default_babybear_poseidon2_16;
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -87,5 +97,35 @@ pub fn run(args: &Args) -> Result<(), String> {
         "merkle_tree over 2^{log} rows x 4 columns (16 rows per query), root read back: {:?} ms",
         times.iter().map(|t| format!("{t:.2}")).collect::<Vec<_>>()
     );
+
+    // LogUp's GKR on 2^log random fractions, best of three after a warm-up, per placement.
+    // Where the time goes: the GKR's spans (tree, recording the layers, the final wait and
+    // replay), per run.
+    let spans = crate::phases::PhaseTimes::install(false);
+    println!("| GKR fractions | sampling | ms | tree | layers recorded | finish |\n|---|---|---|---|---|---|");
+    for log in args.list("--gkr-log", &[16, 20, 24])? {
+        let fracs: Vec<Frac<EF>> = (0..1usize << log).map(|_| Frac { p: rng.random(), q: rng.random() }).collect();
+        let input = FracInput::from_host(&ctx, &fracs).map_err(err)?;
+        for placement in [SpongePlacement::Auto, SpongePlacement::Host] {
+            let reps = 3;
+            let run = || fractional_sumcheck_with(&ctx, &mut DuplexSponge::from(default_babybear_poseidon2_16()), &input, false, placement);
+            run().map_err(err)?;
+            spans.take();
+            let start = Instant::now();
+            for _ in 0..reps {
+                run().map_err(err)?;
+            }
+            let ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
+            let taken = spans.take();
+            let span =
+                |name: &str| taken.iter().find(|(n, _)| n.starts_with(name)).map_or(0.0, |(_, d)| d.as_secs_f64() * 1e3 / reps as f64);
+            println!(
+                "| 2^{log} | {placement:?} | {ms:.2} | {:.2} | {:.2} | {:.2} |",
+                span("gkr_tree"),
+                span("gkr_layers"),
+                span("gkr_finish")
+            );
+        }
+    }
     Ok(())
 }

@@ -41,7 +41,7 @@ const USAGE: &str = "usage:
       batch_ntt_small (l = 1..10) and the large LDE against Plonky3's parallel CPU DFT and the
       memory roofline
   openvm-wgpu bench commit [--profile NAME] [--perms 1024,8192]
-  openvm-wgpu bench rounds [--profile NAME] [--bits 5,15,20] [--idle-ms 0] [--codeword-log 21]
+  openvm-wgpu bench rounds [--profile NAME] [--bits 5,15,20] [--idle-ms 0] [--codeword-log 21] [--gkr-log 16,20,24]
       the keccakf trace committed on the GPU and by openvm-cpu-backend, with the GPU's sub-steps
   openvm-wgpu bench throughput [--perms 1024] [--threads 1,2,4] [--proofs-per-thread 4]
       keccakf proofs in flight from several threads on one device: proofs per second

@@ -181,8 +181,7 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
     /// submits already.)
     pub fn flush(&mut self, encoder: &mut GpuEncoder) -> Result<(), WgpuProverError> {
         if self.on_device() {
-            let recorded = std::mem::replace(encoder, self.ctx.encoder(self.op));
-            self.ctx.submit(self.op, recorded)?;
+            self.ctx.flush(self.op, encoder)?;
         }
         Ok(())
     }

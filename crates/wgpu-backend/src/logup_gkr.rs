@@ -146,6 +146,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
     }
 
     // The tree: layers[k] holds layer k (2^k fractions) for k < n; layer n is the input.
+    let tree_span = info_span!("gkr_tree").entered();
     let mut enc = ctx.encoder(OP);
     let layers: Vec<GpuBuffer<u32>> =
         (0..total_rounds).map(|k| GpuBuffer::<u32>::uninit(ctx, OP, FRAC_WORDS << k)).collect::<Result<_, _>>()?;
@@ -170,6 +171,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
     }
     transcript.observe_ext(frac_sum.1);
 
+    drop(tree_span);
     let claims_0 = observe_claims(transcript, &top[..4]);
     let mu = transcript.sample_ext();
 
@@ -195,6 +197,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
         .try_fold(1, |a, half| gkr_sumcheck_round::workgroups(ctx, half).map(|w| a.max(w)))?;
     let partials = GpuBuffer::<u32>::uninit(ctx, OP, 12 * most)?;
 
+    let record_span = info_span!("gkr_layers").entered();
     let mut enc = ctx.encoder(OP);
     for round in 1..total_rounds {
         let m = 1usize << round;
@@ -226,7 +229,8 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
         rt.step(&mut enc, at..at + 4, point, 1)?;
         rt.flush(&mut enc)?;
     }
-    let (messages, challenges) = rt.finish(enc)?;
+    drop(record_span);
+    let (messages, challenges) = info_span!("gkr_finish").in_scope(|| rt.finish(enc))?;
 
     let mut claims_per_layer = Vec::with_capacity(total_rounds);
     claims_per_layer.push(claims_0);

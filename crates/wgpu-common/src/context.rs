@@ -401,13 +401,14 @@ impl GpuContext {
         self.submit_then_wait(op, encoder, || {})
     }
 
-    /// Submits the encoder without waiting, so the GPU starts on it while the host records
-    /// more. Its parameter buffers are not returned to the pool (wgpu frees them once the GPU
-    /// is done), since no later wait is known to cover this submission.
-    pub fn submit(&self, op: &str, mut encoder: GpuEncoder) -> GpuResult<()> {
-        let inner = encoder.encoder.take().expect("encoder is present until submitted");
+    /// Submits what `encoder` has recorded without waiting, so the GPU starts on it while the
+    /// host records more into the same encoder. Its parameter buffers stay with the encoder and
+    /// go back to the pool when its last submission has completed.
+    pub fn flush(&self, op: &str, encoder: &mut GpuEncoder) -> GpuResult<()> {
+        let fresh = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(op) });
+        let recorded = encoder.encoder.replace(fresh).expect("encoder is present until submitted");
         self.scoped(op, || {
-            self.queue.submit([inner.finish()]);
+            self.queue.submit([recorded.finish()]);
         })
     }
 
