@@ -6,12 +6,15 @@
 //!   openvm-wgpu info [--profile NAME] [--no-check]
 //!   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
 //!   openvm-wgpu bench commit [--profile NAME] [--perms N,N,...]
+//!   openvm-wgpu bench prove [--perms-log 10,11,12,13,14] [--guest NAME:N] [--no-guest] [--no-keccakf] [--repeat N] [--json FILE]
 
 mod bench;
 mod bench_commit;
+mod bench_prove;
 mod bench_rounds;
 mod bench_throughput;
 mod guest;
+mod host_memory;
 mod info;
 mod phases;
 mod prove;
@@ -20,6 +23,10 @@ mod prove_elf;
 use std::process::ExitCode;
 
 use openvm_wgpu_backend::{common::ContextOptions, LimitProfile};
+
+/// Every heap allocation counted, for the per-phase host memory peaks (crate::host_memory).
+#[global_allocator]
+static ALLOCATOR: host_memory::CountingAllocator = host_memory::CountingAllocator;
 
 const USAGE: &str = "usage:
   openvm-wgpu prove keccakf [--perms N] [--repeat N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
@@ -45,6 +52,11 @@ const USAGE: &str = "usage:
       the keccakf trace committed on the GPU and by openvm-cpu-backend, with the GPU's sub-steps
   openvm-wgpu bench throughput [--perms 1024] [--threads 1,2,4] [--proofs-per-thread 4]
       keccakf proofs in flight from several threads on one device: proofs per second
+  openvm-wgpu bench prove [--perms-log 10,11,12,13,14] [--guest long-running:87500] [--no-guest] [--no-keccakf]
+                          [--segment-height H] [--repeat N] [--json FILE] [--profile NAME]
+      whole proofs as `prove keccakf` (2^k permutations) and `prove elf` (a repository guest)
+      make them: per case a first proof, then the best of N warm ones, every proof verified;
+      per phase the time, peak GPU memory our buffers hold (and in use) and peak host heap
 
 profiles: native (default), apple-m1, webgpu-default, tiny
 adapter:  OPENVM_WGPU_ADAPTER=<name substring> picks one (see `info`)";
@@ -70,7 +82,7 @@ impl Args {
             if skip {
                 skip = false;
             } else if a.starts_with("--") {
-                skip = !matches!(a.as_str(), "--no-check" | "--breakdown");
+                skip = !matches!(a.as_str(), "--no-check" | "--breakdown" | "--no-guest" | "--no-keccakf");
             } else {
                 out.push(a.as_str());
             }
@@ -147,7 +159,8 @@ fn main() -> ExitCode {
             Some((what, r)) if what == "commit" => bench_commit::run(&Args { rest: r.to_vec() }),
             Some((what, r)) if what == "rounds" => bench_rounds::run(&Args { rest: r.to_vec() }),
             Some((what, r)) if what == "throughput" => bench_throughput::run(&Args { rest: r.to_vec() }),
-            _ => Err(format!("bench: expected `ntt`, `commit`, `rounds` or `throughput`\n{USAGE}")),
+            Some((what, r)) if what == "prove" => bench_prove::run(&Args { rest: r.to_vec() }),
+            _ => Err(format!("bench: expected `ntt`, `commit`, `rounds`, `throughput` or `prove`\n{USAGE}")),
         },
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

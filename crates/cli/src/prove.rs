@@ -4,21 +4,67 @@
 use std::{sync::Arc, time::Instant};
 
 use openvm_stark_backend::{
-    prover::{AirProvingContext, ColMajorMatrix, DeviceDataTransporter, ProvingContext},
-    StarkEngine,
+    keygen::types::MultiStarkVerifyingKey,
+    prover::{AirProvingContext, ColMajorMatrix, DeviceDataTransporter, DeviceMultiStarkProvingKey, ProvingContext},
+    StarkEngine, SystemParams,
 };
 use openvm_stark_sdk::config::{
     app_params_with_100_bits_security,
     baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2CpuEngine},
 };
 use openvm_wgpu_backend::{
+    field::F,
     keccakf::{keccakf_trace, KeccakfAir},
     BabyBearPoseidon2WgpuEngine, GpuContext, GpuError,
 };
 
-use crate::{phases::PhaseTimes, Args};
+use crate::{
+    phases::{PeakMemory, PhaseTimes},
+    Args,
+};
 
 type SC = BabyBearPoseidon2Config;
+
+/// The system parameters of every keccakf proof here (stacked height 2^21).
+pub fn keccakf_params() -> SystemParams {
+    app_params_with_100_bits_security(21)
+}
+
+/// The keccakf trace of `perms` permutations (fixed seed), column-major as provers take it.
+pub fn keccakf_trace_matrix(perms: usize) -> ColMajorMatrix<F> {
+    ColMajorMatrix::from_row_major(&keccakf_trace(perms, 42))
+}
+
+/// The keccakf AIR's keys on one engine, for repeated proofs.
+pub struct KeccakfProver<'a, E: StarkEngine<SC = SC>> {
+    engine: &'a E,
+    d_pk: DeviceMultiStarkProvingKey<E::PB>,
+    vk: MultiStarkVerifyingKey<SC>,
+}
+
+impl<'a, E: StarkEngine<SC = SC>> KeccakfProver<'a, E> {
+    /// Keygen, and the proving key transported to the engine's device.
+    pub fn new(engine: &'a E) -> Self {
+        let (pk, vk) = engine.keygen(&[Arc::new(KeccakfAir::default())]);
+        let d_pk = engine.device().transport_pk_to_device(&pk);
+        Self { engine, d_pk, vk }
+    }
+
+    /// One proof as users make it: the trace transported to the device, proved, and the proof
+    /// verified with upstream's verifier (`progress`: say so on stderr as each step starts).
+    pub fn prove_and_verify(&self, trace: &ColMajorMatrix<F>, progress: bool) -> Result<(), String> {
+        let device = self.engine.device();
+        let ctx = device.transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(trace.clone()))]));
+        if progress {
+            eprintln!("proving");
+        }
+        let proof = self.engine.prove(&self.d_pk, ctx).map_err(|e| format!("proving failed: {e}"))?;
+        if progress {
+            eprintln!("verifying");
+        }
+        self.engine.verify(&self.vk, &proof).map_err(|e| format!("the proof does not verify: {e:?}"))
+    }
+}
 
 pub fn run(args: &Args) -> Result<(), String> {
     match args.positional(0) {
@@ -31,11 +77,11 @@ pub fn run(args: &Args) -> Result<(), String> {
     let backend = forced.clone().unwrap_or_else(|| "wgpu".into());
     let json = args.value("--json")?;
     let times = PhaseTimes::install(true);
-    let params = app_params_with_100_bits_security(21);
+    let params = keccakf_params();
 
     let start = Instant::now();
     eprintln!("generating the keccakf trace for {perms} permutations");
-    let trace = ColMajorMatrix::from_row_major(&keccakf_trace(perms, 42));
+    let trace = keccakf_trace_matrix(perms);
     let backend = match backend.as_str() {
         "wgpu" => match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
             Ok(ctx) if forced.is_none() && is_software(&ctx) => {
@@ -65,17 +111,22 @@ pub fn run(args: &Args) -> Result<(), String> {
         other => return Err(format!("--backend: '{other}' is neither wgpu nor cpu")),
     };
     let total = start.elapsed();
-    let phases = times.take();
+    let phases = crate::phases::merge_segments(&times.take());
 
     let runs = if repeat > 1 { format!(", last of {repeat} proofs (the first compiles the GPU pipelines)") } else { String::new() };
     println!("keccakf, {perms} permutations, backend {backend}: proof verified{runs}");
     println!("| phase | ms |\n|---|---|");
-    for (name, d) in &phases {
-        println!("| {name} | {:.1} |", d.as_secs_f64() * 1e3);
+    for p in &phases {
+        println!("| {} | {:.1} |", p.label(), p.ms());
     }
     println!("| total (trace generation, keygen, prove, verify) | {:.1} |", total.as_secs_f64() * 1e3);
+    if backend == "wgpu" {
+        if let Some(p) = phases.iter().find(|p| p.name == "stark_prove_excluding_trace") {
+            println!("{}", peak_memory_line(&p.peak));
+        }
+    }
     if let Some(path) = json {
-        let fields: Vec<String> = phases.iter().map(|(n, d)| format!("\"{n}\": {:.3}", d.as_secs_f64() * 1e3)).collect();
+        let fields: Vec<String> = phases.iter().map(|p| format!("\"{}\": {:.3}", p.label(), p.ms())).collect();
         let text = format!(
             "{{\"program\": \"keccakf\", \"permutations\": {perms}, \"backend\": \"{backend}\", \"verified\": true, \"total_ms\": {:.3}, \"phases_ms\": {{{}}}}}\n",
             total.as_secs_f64() * 1e3,
@@ -88,29 +139,32 @@ pub fn run(args: &Args) -> Result<(), String> {
 
 /// Keygen, then `repeat` times transport, prove and verify one keccakf trace on `engine`; the
 /// phase times kept are the last proof's.
-fn prove<E: StarkEngine<SC = SC>>(
-    engine: &E,
-    trace: ColMajorMatrix<openvm_wgpu_backend::field::F>,
-    repeat: usize,
-    times: &PhaseTimes,
-) -> Result<(), String> {
+fn prove<E: StarkEngine<SC = SC>>(engine: &E, trace: ColMajorMatrix<F>, repeat: usize, times: &PhaseTimes) -> Result<(), String> {
     eprintln!("keygen");
-    let (pk, vk) = engine.keygen(&[Arc::new(KeccakfAir::default())]);
-    let device = engine.device();
-    let d_pk = device.transport_pk_to_device(&pk);
+    let prover = KeccakfProver::new(engine);
     for run in 1..=repeat {
         if repeat > 1 {
             eprintln!("proof {run} of {repeat}");
         }
         // Earlier proofs' times are dropped: the report is the last (warm) proof's.
         times.take();
-        let ctx = device.transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(trace.clone()))]));
-        eprintln!("proving");
-        let proof = engine.prove(&d_pk, ctx).map_err(|e| format!("proving failed: {e}"))?;
-        eprintln!("verifying");
-        engine.verify(&vk, &proof).map_err(|e| format!("the proof does not verify: {e:?}"))?;
+        prover.prove_and_verify(&trace, true)?;
     }
     Ok(())
+}
+
+/// The proof's memory peaks in one line.
+fn peak_memory_line(peak: &PeakMemory) -> String {
+    format!(
+        "peak memory during the proof: GPU {:.1} MiB held by our buffers (free pooled buffers included; at most {:.1} MiB in use), host heap {:.1} MiB",
+        mib(peak.gpu_held),
+        mib(peak.gpu_in_use),
+        mib(peak.host)
+    )
+}
+
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 20) as f64
 }
 
 /// Whether the device is a software rasterizer (lavapipe, WARP, SwiftShader): there the CPU

@@ -2,9 +2,13 @@
 //! on our engine (or openvm-cpu-backend, `--backend cpu`) and verified with upstream's segment
 //! verification, with a per-segment table.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImCpuBuilder};
+use openvm_stark_backend::SystemParams;
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, MAX_APP_LOG_STACKED_HEIGHT};
 use openvm_wgpu_backend::{field::F, GpuContext};
 use openvm_wgpu_circuit::{
@@ -18,6 +22,59 @@ use crate::{phases::PhaseTimes, Args};
 /// Public values the guest may reveal (the RV32IM configuration's default is none).
 const NUM_PUBLIC_VALUES: usize = 32;
 
+/// Rows of a segment's tallest trace at most, unless `--segment-height` says otherwise.
+pub const DEFAULT_SEGMENT_HEIGHT: usize = 1 << 21;
+
+/// The VM configuration guests are proved with: RV32IM, revealing up to 32 public values.
+pub fn rv32im_config() -> Rv32ImConfig {
+    Rv32ImConfig::with_public_values(NUM_PUBLIC_VALUES)
+}
+
+/// log2 of `segment_height`, which must be a power of two that `config`'s fixed-height chips fit
+/// and the parameters allow.
+pub fn segment_log_height(config: &Rv32ImConfig, segment_height: usize) -> Result<usize, String> {
+    // The range-tuple checker of the M extension has a fixed height: every segment holds it.
+    let min_height = config.mul.range_tuple_checker_sizes.iter().map(|&s| s as usize).product::<usize>();
+    let log_height = segment_height.trailing_zeros() as usize;
+    if !segment_height.is_power_of_two() || segment_height < min_height || log_height > MAX_APP_LOG_STACKED_HEIGHT {
+        return Err(format!(
+            "--segment-height {segment_height}: a power of two from {min_height} (the RV32IM range-tuple checker's height) to 2^{MAX_APP_LOG_STACKED_HEIGHT}"
+        ));
+    }
+    Ok(log_height)
+}
+
+/// The system parameters of a guest's proofs: segments of at most 2^`log_height` rows.
+pub fn guest_params(log_height: usize) -> SystemParams {
+    app_params_with_100_bits_security(log_height)
+}
+
+/// Proves `exe` on `input` with our engine on `gpu`, every segment verified; `progress` hears
+/// of each segment as soon as it is proved.
+pub fn prove_on_gpu(
+    gpu: Arc<GpuContext>,
+    config: &Rv32ImConfig,
+    exe: &VmExe<F>,
+    input: &[Vec<u8>],
+    log_height: usize,
+    progress: impl FnMut(&SegmentReport),
+) -> Result<ProgramProof, String> {
+    prove_rv32im(gpu, guest_params(log_height), config.clone(), exe.clone(), input_stream(input), progress).map_err(|e| e.to_string())
+}
+
+/// The progress line of a proved segment.
+pub fn segment_line(s: &SegmentReport) -> String {
+    format!(
+        "segment {} proved: {} instructions, {} trace cells, preflight {:.0} ms, trace generation {:.0} ms, prove {:.0} ms",
+        s.index,
+        s.instructions,
+        s.trace_cells,
+        ms(s.preflight),
+        ms(s.trace_generation),
+        ms(s.prove)
+    )
+}
+
 pub fn run(args: &Args) -> Result<(), String> {
     let path = args.positional(1).ok_or("prove elf: give the guest's ELF file: openvm-wgpu prove elf <guest.elf>")?;
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
@@ -29,16 +86,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             Err(_) => vec![std::fs::read(&v).map_err(|e| format!("--input {v}: neither a u64 nor a readable file ({e})"))?],
         },
     };
-    let segment_height = args.number("--segment-height", 1 << 21)? as usize;
-    let log_height = segment_height.trailing_zeros() as usize;
-    let config = Rv32ImConfig::with_public_values(NUM_PUBLIC_VALUES);
-    // The range-tuple checker of the M extension has a fixed height: every segment holds it.
-    let min_height = config.mul.range_tuple_checker_sizes.iter().map(|&s| s as usize).product::<usize>();
-    if !segment_height.is_power_of_two() || segment_height < min_height || log_height > MAX_APP_LOG_STACKED_HEIGHT {
-        return Err(format!(
-            "--segment-height {segment_height}: a power of two from {min_height} (the RV32IM range-tuple checker's height) to 2^{MAX_APP_LOG_STACKED_HEIGHT}"
-        ));
-    }
+    let segment_height = args.number("--segment-height", DEFAULT_SEGMENT_HEIGHT as u32)? as usize;
+    let config = rv32im_config();
+    let log_height = segment_log_height(&config, segment_height)?;
     let json = args.value("--json")?;
     let backend = match args.value("--backend")? {
         Some(b) => b,
@@ -61,7 +111,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         let _ = times.take();
         runs.push(prove_once(args, path, &backend, &config, &exe, &input, log_height)?);
     }
-    let phases = times.take();
+    let phases = crate::phases::merge_segments(&times.take());
     let (proof, total) = runs.pop().expect("at least one run");
     let runs_note = if repeat > 1 { format!(", last of {repeat} runs (the first compiles the GPU pipelines)") } else { String::new() };
     println!(
@@ -90,8 +140,8 @@ pub fn run(args: &Args) -> Result<(), String> {
         println!("segment {} AIR heights: {}", s.index, heights.join(", "));
     }
     println!("| prover phase, all segments | ms |\n|---|---|");
-    for (name, d) in &phases {
-        println!("| {name} | {:.1} |", ms(*d));
+    for p in &phases {
+        println!("| {} | {:.1} |", p.label(), p.ms());
     }
     let revealed: String = proof.public_values.iter().map(|b| format!("{b:02x}")).collect();
     println!("public values: {revealed}");
@@ -135,19 +185,7 @@ fn prove_once(
     input: &[Vec<u8>],
     log_height: usize,
 ) -> Result<(ProgramProof, Duration), String> {
-    let (config, exe) = (config.clone(), exe.clone());
-    let params = app_params_with_100_bits_security(log_height);
-    let progress = |s: &SegmentReport| {
-        eprintln!(
-            "segment {} proved: {} instructions, {} trace cells, preflight {:.0} ms, trace generation {:.0} ms, prove {:.0} ms",
-            s.index,
-            s.instructions,
-            s.trace_cells,
-            ms(s.preflight),
-            ms(s.trace_generation),
-            ms(s.prove)
-        );
-    };
+    let progress = |s: &SegmentReport| eprintln!("{}", segment_line(s));
     let start = Instant::now();
     let proof = match backend {
         "wgpu" => {
@@ -156,7 +194,7 @@ fn prove_once(
                 "proving {path} on {} ({:?}), segments of at most 2^{log_height} rows",
                 gpu.adapter_info.name, gpu.adapter_info.backend
             );
-            prove_rv32im(gpu, params, config, exe, input_stream(input), progress)
+            prove_on_gpu(gpu, config, exe, input, log_height, progress)?
         }
         "cpu" => {
             let threads = p3_maybe_rayon::prelude::current_num_threads();
@@ -166,15 +204,15 @@ fn prove_once(
             let segmentation = match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
                 Ok(gpu) => Segmentation::MaxInteractions {
                     limit: device_interaction_limit(&gpu),
-                    constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config).map_err(|e| e.to_string())?,
+                    constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, config).map_err(|e| e.to_string())?,
                 },
                 Err(_) => Segmentation::Upstream,
             };
-            prove_rv32im_cpu(params, config, exe, input_stream(input), segmentation, progress)
+            prove_rv32im_cpu(guest_params(log_height), config.clone(), exe.clone(), input_stream(input), segmentation, progress)
+                .map_err(|e| e.to_string())?
         }
         other => return Err(format!("--backend: '{other}' is neither wgpu nor cpu")),
-    }
-    .map_err(|e| e.to_string())?;
+    };
     Ok((proof, start.elapsed()))
 }
 

@@ -1,7 +1,7 @@
 //! `openvm-wgpu prove keccakf` end to end: the proof verifies, the phase table uses upstream's
 //! span names, --json is written, and without a usable adapter it proves on the CPU backend and
 //! says so in one line (also when the only adapter is a software one). `prove elf` on a
-//! repository guest.
+//! repository guest. `bench prove` at a small size.
 
 use std::process::Command;
 
@@ -19,6 +19,7 @@ fn prove_keccakf_verifies_and_reports_phases() {
     for phase in ["stark_prove_excluding_trace", "prover.main_trace_commit", "prover.rap_constraints", "prover.openings"] {
         assert!(stdout.contains(&format!("| {phase} |")), "{phase} missing:\n{stdout}");
     }
+    assert!(stdout.contains("peak memory during the proof: GPU "), "{stdout}");
     let written = std::fs::read_to_string(&json).unwrap();
     assert!(written.contains("\"verified\": true") && written.contains("\"prover.openings\""), "{written}");
     let _ = std::fs::remove_file(json);
@@ -85,5 +86,51 @@ fn a_software_adapter_defaults_to_the_cpu_backend_quietly() {
         assert!(stdout.contains("backend cpu (software GPU adapter only): proof verified"), "{stdout}");
     } else {
         assert!(stdout.contains("backend wgpu: proof verified"), "{stdout}");
+    }
+}
+
+/// `bench prove` at 2^4 permutations: the tables are printed, the JSON report parses, every
+/// proof is timed, and the main phases hold GPU memory at their peak (in use at most what is
+/// held, no phase above its whole proof). Bad arguments are errors, not panics.
+#[test]
+fn bench_prove_reports_times_and_memory_peaks() {
+    let json = std::env::temp_dir().join(format!("bench-prove-{}.json", std::process::id()));
+    let out = openvm_wgpu().args(["bench", "prove", "--perms-log", "4", "--no-guest", "--json"]).arg(&json).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("| phase | keccakf 2^4 |") && stdout.contains("Peak GPU memory held by our buffers"), "{stdout}");
+    assert!(stderr.contains("first proof: ") && stderr.contains("warm proof 1 of 1: "), "{stderr}");
+
+    let text = std::fs::read_to_string(&json).unwrap();
+    let _ = std::fs::remove_file(&json);
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert!(report["adapter"].as_str().is_some_and(|a| !a.is_empty()), "{report}");
+    assert!(report["driver"].is_string(), "{report}");
+    let cases = report["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 1);
+    let case = &cases[0];
+    assert_eq!((case["case"].as_str(), case["permutations"].as_u64()), (Some("keccakf 2^4"), Some(16)), "{case}");
+    assert!(case["params"]["l_skip"].is_u64(), "{case}");
+    for run in ["first_proof", "warm_proof"] {
+        let run = &case[run];
+        let whole_gpu = run["gpu_held_peak_bytes"].as_u64().unwrap();
+        assert!(run["wall_ms"].as_f64().unwrap() > 0.0 && whole_gpu > 0 && run["host_peak_bytes"].as_u64().unwrap() > 0, "{run}");
+        let phases = run["phases"].as_array().unwrap();
+        for name in ["stark_prove_excluding_trace", "prover.main_trace_commit", "prover.rap_constraints", "prover.openings"] {
+            let p = phases.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{name} missing: {run}"));
+            let (held, in_use) = (p["gpu_held_peak_bytes"].as_u64().unwrap(), p["gpu_in_use_peak_bytes"].as_u64().unwrap());
+            assert!(p["ms"].as_f64().unwrap() > 0.0 && in_use > 0 && in_use <= held && held <= whole_gpu, "{p}");
+            assert!(p["host_peak_bytes"].as_u64().unwrap() > 0, "{p}");
+        }
+    }
+
+    for (args, message) in [
+        (&["--perms-log", "40"][..], "--perms-log 40: at most"),
+        (&["--guest", "nonesuch", "--no-keccakf"][..], "unknown guest 'nonesuch'"),
+        (&["--no-guest", "--no-keccakf"][..], "nothing to prove"),
+    ] {
+        let out = openvm_wgpu().args(["bench", "prove"]).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(message) && !stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }

@@ -92,7 +92,9 @@ pub struct ExecutionEnd {
 /// Runs `exe` on `vm` segment by segment, as upstream drives a VirtualMachine: metered
 /// execution for the segment boundaries, the program committed on the VM's device, then per
 /// segment preflight execution and trace generation; `prove` receives each segment's proving
-/// context (for any engine: ours, or openvm-cpu-backend's in the identity tests).
+/// context (for any engine: ours, or openvm-cpu-backend's in the identity tests). Each
+/// segment's work, `prove` included, runs in a span `prove_segment` with field `segment` (the
+/// index), upstream's span for one segment, so that its phases can be told apart.
 pub fn for_each_segment<E, VB>(
     vm: &mut VirtualMachine<E, VB>,
     exe: &VmExe<F>,
@@ -120,6 +122,7 @@ where
     let mut exit_code = None;
     for (index, Segment { num_insns, trace_heights, .. }) in segments.into_iter().enumerate() {
         let Some(from_state) = state.take() else { break };
+        let _segment_span = tracing::info_span!("prove_segment", segment = index).entered();
         let t = Instant::now();
         vm.transport_init_memory_to_device(&from_state.memory);
         let PreflightExecutionOutput { system_records, record_arenas, to_state } =

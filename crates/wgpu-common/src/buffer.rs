@@ -12,6 +12,7 @@ use bytemuck::Pod;
 use crate::{
     context::SizedPool,
     error::{GpuError, GpuResult},
+    memory::Counted,
     GpuContext, GpuEncoder,
 };
 
@@ -22,6 +23,8 @@ const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::Buff
 pub struct GpuBuffer<T> {
     pub buffer: wgpu::Buffer,
     len: usize,
+    /// The same buffer in the memory accounting (crate::memory); `None` only while dropping.
+    counted: Option<Counted>,
     /// Where the buffer goes back when dropped, for buffers made by [`GpuBuffer::uninit`].
     pool: Option<Arc<BufferPool>>,
     _t: PhantomData<T>,
@@ -32,7 +35,7 @@ pub struct GpuBuffer<T> {
 /// the allocation. Only buffers whose contents do not matter to the next owner come from here.
 #[derive(Default)]
 pub struct BufferPool {
-    free: Mutex<(HashMap<u64, Vec<wgpu::Buffer>>, u64)>,
+    free: Mutex<(HashMap<u64, Vec<Counted>>, u64)>,
 }
 
 /// An exclusive write-only view of staging bytes, sent to a copying thread.
@@ -61,16 +64,17 @@ const STAGING_POOL_BYTES: u64 = 1 << 30;
 const POOL_BYTES: u64 = 32 << 30;
 
 impl BufferPool {
-    fn take(&self, size: u64) -> Option<wgpu::Buffer> {
+    fn take(&self, size: u64) -> Option<Counted> {
         let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
         let (map, bytes) = &mut *guard;
         let b = map.get_mut(&size)?.pop()?;
         *bytes -= size;
-        Some(b)
+        Some(b.taken_from_pool())
     }
 
-    fn put(&self, buffer: wgpu::Buffer) {
+    fn put(&self, buffer: Counted) {
         let size = buffer.size();
+        let buffer = buffer.returned_to_pool();
         let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
         let (map, bytes) = &mut *guard;
         if *bytes + size <= POOL_BYTES {
@@ -81,14 +85,16 @@ impl BufferPool {
 
     /// Frees every pooled buffer.
     pub fn clear(&self) {
-        *self.free.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
+        let free = std::mem::take(&mut *self.free.lock().unwrap_or_else(|p| p.into_inner()));
+        // Freed outside the lock.
+        drop(free);
     }
 }
 
 impl<T> Drop for GpuBuffer<T> {
     fn drop(&mut self) {
-        if let Some(pool) = self.pool.take() {
-            pool.put(self.buffer.clone());
+        if let (Some(pool), Some(counted)) = (self.pool.take(), self.counted.take()) {
+            pool.put(counted);
         }
     }
 }
@@ -124,7 +130,7 @@ impl<T: Pod> GpuBuffer<T> {
                 GpuError::OutOfMemory { op, .. } => GpuError::OutOfMemory { op, detail: format!(" allocating {size} bytes") },
                 e => e,
             })?;
-        Ok(Self { buffer, len, pool: None, _t: PhantomData })
+        Ok(Self { buffer: buffer.clone(), len, counted: Some(Counted::new(buffer)), pool: None, _t: PhantomData })
     }
 
     /// A buffer whose contents are unspecified (a reused one, or a new zeroed one), for outputs
@@ -134,7 +140,7 @@ impl<T: Pod> GpuBuffer<T> {
     pub fn uninit(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
         let pool = ctx.resource::<BufferPool>();
         let mut b = match pool.take(Self::bytes_for(len)) {
-            Some(buffer) => Self { buffer, len, pool: None, _t: PhantomData },
+            Some(counted) => Self { buffer: (*counted).clone(), len, counted: Some(counted), pool: None, _t: PhantomData },
             None => Self::zeroed(ctx, op, len)?,
         };
         b.pool = Some(pool);

@@ -15,6 +15,7 @@ use crate::{
     error::{GpuError, GpuResult},
     kernel::PipelineKey,
     limits::{DeviceLimits, LimitProfile},
+    memory::Counted,
     pipeline_cache::DiskPipelineCache,
 };
 
@@ -117,7 +118,7 @@ impl Drop for GpuContext {
 /// Reusable buffers of one usage, kept by size class (a power of two), with allocation counters.
 #[derive(Default)]
 pub(crate) struct SizedPool {
-    free: Mutex<(HashMap<u64, Vec<wgpu::Buffer>>, u64)>,
+    free: Mutex<(HashMap<u64, Vec<Counted>>, u64)>,
     created: AtomicU64,
     reused: AtomicU64,
 }
@@ -129,7 +130,7 @@ impl SizedPool {
     }
 
     /// A free buffer of `class` bytes, or a new one made by `create`.
-    pub(crate) fn take_or<E>(&self, class: u64, create: impl FnOnce() -> Result<wgpu::Buffer, E>) -> Result<wgpu::Buffer, E> {
+    pub(crate) fn take_or<E>(&self, class: u64, create: impl FnOnce() -> Result<wgpu::Buffer, E>) -> Result<Counted, E> {
         let reused = {
             let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
             let (map, bytes) = &mut *guard;
@@ -141,28 +142,30 @@ impl SizedPool {
         };
         if let Some(b) = reused {
             self.reused.fetch_add(1, Ordering::Relaxed);
-            return Ok(b);
+            return Ok(b.taken_from_pool());
         }
-        let b = create()?;
+        let b = Counted::new(create()?);
         self.created.fetch_add(1, Ordering::Relaxed);
         Ok(b)
     }
 
     /// Returns buffers no submission uses any more; past `cap` bytes in all they are freed.
-    pub(crate) fn put(&self, buffers: impl IntoIterator<Item = wgpu::Buffer>, cap: u64) {
+    pub(crate) fn put(&self, buffers: impl IntoIterator<Item = Counted>, cap: u64) {
         let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
         let (map, bytes) = &mut *guard;
         for b in buffers {
             let size = b.size();
             if *bytes + size <= cap {
                 *bytes += size;
-                map.entry(size).or_default().push(b);
+                map.entry(size).or_default().push(b.returned_to_pool());
             }
         }
     }
 
     pub(crate) fn clear(&self) {
-        *self.free.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
+        let free = std::mem::take(&mut *self.free.lock().unwrap_or_else(|p| p.into_inner()));
+        // Freed outside the lock.
+        drop(free);
     }
 
     fn stats(&self) -> PoolStats {
@@ -207,7 +210,7 @@ const PARAM_MIN_BYTES: u64 = 64;
 /// commands never run). It dereferences to the `wgpu::CommandEncoder` for everything else.
 pub struct GpuEncoder {
     encoder: Option<wgpu::CommandEncoder>,
-    params: Vec<wgpu::Buffer>,
+    params: Vec<Counted>,
     pool: Arc<SizedPool>,
 }
 
@@ -452,6 +455,20 @@ impl GpuContext {
         ContextStats { params: self.param_pool.stats(), staging: self.staging_pool.stats() }
     }
 
+    /// Device memory our buffers hold now and at peak, process-wide over every device
+    /// ([`crate::memory::GPU_MEMORY`]).
+    pub fn memory_stats(&self) -> crate::memory::GpuMemoryStats {
+        crate::memory::GPU_MEMORY.stats()
+    }
+
+    /// Frees the buffers the pools keep for reuse (storage buffers and read-back staging), so
+    /// that the next job starts as in a new process: a benchmark of several sizes in one process
+    /// measures each size's memory alone.
+    pub fn release_pooled_buffers(&self) {
+        self.resource::<crate::buffer::BufferPool>().clear();
+        self.staging_pool.clear();
+    }
+
     /// The compiled pipeline for `key`, compiling `source()` on first use.
     pub fn pipeline(&self, key: &PipelineKey, source: impl FnOnce() -> String) -> GpuResult<Arc<wgpu::ComputePipeline>> {
         if let Some(p) = self.pipelines.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
@@ -516,8 +533,9 @@ impl GpuContext {
             })
             .unwrap_or_else(|never| match never {});
         self.queue.write_buffer(&buffer, 0, bytes);
-        encoder.params.push(buffer.clone());
-        buffer
+        let handle = (*buffer).clone();
+        encoder.params.push(buffer);
+        handle
     }
 
     /// Per-device state of type `T` (e.g. twiddle tables), created on first use and shared.

@@ -1,5 +1,6 @@
 //! The wgpu runtime of the OpenVM GPU prover: opening a device, turning its limits into launch
-//! geometry, typed buffers that split past binding limits, WGSL assembly and a pipeline cache.
+//! geometry, typed buffers that split past binding limits, device memory accounting, WGSL
+//! assembly and a pipeline cache.
 //! Nothing here is specific to the prover.
 
 pub mod buffer;
@@ -7,6 +8,7 @@ pub mod context;
 pub mod error;
 pub mod kernel;
 pub mod limits;
+pub mod memory;
 pub mod pipeline_cache;
 
 pub use buffer::{ColumnMatrix, GpuBuffer};
@@ -14,3 +16,4 @@ pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuE
 pub use error::{GpuError, GpuResult};
 pub use kernel::{KernelSource, PipelineKey, ShaderLibrary};
 pub use limits::{DeviceLimits, Grid, GridPart, LaunchShape, LimitProfile};
+pub use memory::{GpuMemoryStats, Watermark, GPU_MEMORY};
