@@ -53,6 +53,9 @@ impl SendBytes<'_> {
 
 /// Uploads and downloads at least this large are copied through staging memory by several threads.
 const PARALLEL_UPLOAD_BYTES: usize = 16 << 20;
+/// Large uploads are staged and submitted in pieces of this size (a multiple of 4), so filling
+/// one piece overlaps the bus transfer of the previous.
+const UPLOAD_PIECE_BYTES: usize = 128 << 20;
 
 /// Smallest staging buffer of a read-back (classes are powers of two from here).
 const STAGING_MIN_BYTES: u64 = 256;
@@ -153,8 +156,10 @@ impl<T: Pod> GpuBuffer<T> {
         Ok(b)
     }
 
-    /// Writes `data` at element offset `at`. Large writes fill wgpu's staging memory from all
-    /// cores: a single-threaded copy, not the bus, limits uploads of big traces.
+    /// Writes `data` at element offset `at`. Large writes go in pieces of [`UPLOAD_PIECE_BYTES`]:
+    /// each piece fills wgpu's staging memory from all cores (a single-threaded copy, not the
+    /// bus, would limit big traces) and is then submitted, so the GPU copies one piece over the
+    /// bus while the host fills the next.
     pub fn write(&self, ctx: &GpuContext, at: usize, data: &[T]) -> GpuResult<()> {
         const OP: &str = "buffer upload";
         if at + data.len() > self.len {
@@ -163,28 +168,40 @@ impl<T: Pod> GpuBuffer<T> {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         let offset = (at * size_of::<T>()) as u64;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let Some(size) = wgpu::BufferSize::new(bytes.len() as u64).filter(|_| bytes.len() >= PARALLEL_UPLOAD_BYTES && threads > 1) else {
+        if bytes.len() < PARALLEL_UPLOAD_BYTES || threads == 1 {
             if !bytes.is_empty() {
                 ctx.scoped(OP, || ctx.queue.write_buffer(&self.buffer, offset, bytes))?;
             }
             return Ok(());
-        };
-        ctx.scoped(OP, || {
-            let Some(mut view) = ctx.queue.write_buffer_with(&self.buffer, offset, size) else {
-                // wgpu has recorded the reason; the scope reports it.
-                return;
-            };
-            let piece = bytes.len().div_ceil(threads).next_multiple_of(4);
-            std::thread::scope(|scope| {
-                let mut rest = view.slice(..);
-                for src in bytes.chunks(piece) {
-                    let (head, tail) = rest.split_at(src.len());
-                    rest = tail;
-                    let head = SendBytes(head);
-                    scope.spawn(move || head.copy_from(src));
+        }
+        let pieces = bytes.len().div_ceil(UPLOAD_PIECE_BYTES);
+        for (k, piece) in bytes.chunks(UPLOAD_PIECE_BYTES).enumerate() {
+            let size = wgpu::BufferSize::new(piece.len() as u64).expect("chunks are not empty");
+            let piece_offset = offset + (k * UPLOAD_PIECE_BYTES) as u64;
+            ctx.scoped(OP, || {
+                let Some(mut view) = ctx.queue.write_buffer_with(&self.buffer, piece_offset, size) else {
+                    // wgpu has recorded the reason; the scope reports it.
+                    return;
+                };
+                let part = piece.len().div_ceil(threads).next_multiple_of(4);
+                std::thread::scope(|scope| {
+                    let mut rest = view.slice(..);
+                    for src in piece.chunks(part) {
+                        let (head, tail) = rest.split_at(src.len());
+                        rest = tail;
+                        let head = SendBytes(head);
+                        scope.spawn(move || head.copy_from(src));
+                    }
+                });
+                drop(view);
+                // An empty submission starts the staged copy now (the last piece goes with the
+                // caller's next submission anyway).
+                if k + 1 < pieces {
+                    ctx.queue.submit([]);
                 }
-            });
-        })
+            })?;
+        }
+        Ok(())
     }
 
     pub fn len(&self) -> usize {
