@@ -198,19 +198,46 @@ pub struct ContextStats {
     pub staging: PoolStats,
 }
 
-/// Parameter buffers the pool keeps at most (in bytes); they are tiny, so this is a bound on
-/// buffers in flight at once, not a memory budget.
+/// Parameter pages the pool keeps at most (in bytes); a bound on pages in flight at once, not a
+/// memory budget.
 const PARAM_POOL_BYTES: u64 = 16 << 20;
-/// Smallest parameter buffer (every class is a power of two from here).
-const PARAM_MIN_BYTES: u64 = 64;
+/// Bytes of one page of parameters: the uniforms of many dispatches, each at an aligned offset.
+const PARAM_PAGE_BYTES: u64 = 64 << 10;
 
-/// A command encoder that owns the parameter buffers its dispatches bind
-/// ([`GpuContext::params`]). They go back to the device's pool when its submission has
-/// completed ([`GpuContext::submit_and_wait`]), or at once when it is dropped unsubmitted (its
-/// commands never run). It dereferences to the `wgpu::CommandEncoder` for everything else.
+/// A uniform buffer holding the parameters of several dispatches of one encoder, and the host
+/// copy they are recorded into; `written..used` has not reached the buffer yet.
+struct ParamPage {
+    buffer: Counted,
+    shadow: Vec<u8>,
+    used: usize,
+    written: usize,
+}
+
+/// One dispatch's parameters: a range of a page.
+pub struct ParamSlot {
+    buffer: wgpu::Buffer,
+    offset: u64,
+    size: u64,
+}
+
+impl ParamSlot {
+    pub fn binding(&self) -> wgpu::BindingResource<'_> {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &self.buffer,
+            offset: self.offset,
+            size: wgpu::BufferSize::new(self.size),
+        })
+    }
+}
+
+/// A command encoder that owns the parameter pages its dispatches bind
+/// ([`GpuContext::params`]). A page's new bytes are written to the GPU once, just before the
+/// encoder's work is submitted; the pages go back to the device's pool when its last submission
+/// has completed ([`GpuContext::submit_and_wait`]), or at once when it is dropped unsubmitted
+/// (its commands never run). It dereferences to the `wgpu::CommandEncoder` for everything else.
 pub struct GpuEncoder {
     encoder: Option<wgpu::CommandEncoder>,
-    params: Vec<Counted>,
+    pages: Vec<ParamPage>,
     pool: Arc<SizedPool>,
 }
 
@@ -220,9 +247,24 @@ impl GpuEncoder {
         self.encoder.as_ref().expect("encoder is present until submitted")
     }
 
-    /// Parameter buffers this encoder holds (for tests).
+    /// Parameter pages this encoder holds (for tests).
     pub fn param_buffers(&self) -> usize {
-        self.params.len()
+        self.pages.len()
+    }
+
+    /// Writes the parameters recorded since the last submission to their pages (one write per
+    /// page), so the submission that follows reads them.
+    fn write_params(&mut self, queue: &wgpu::Queue) {
+        for page in &mut self.pages {
+            if page.written < page.used {
+                queue.write_buffer(&page.buffer, page.written as u64, &page.shadow[page.written..page.used]);
+                page.written = page.used;
+            }
+        }
+    }
+
+    fn take_pages(&mut self) -> Vec<Counted> {
+        self.pages.drain(..).map(|p| p.buffer).collect()
     }
 }
 
@@ -241,11 +283,12 @@ impl DerefMut for GpuEncoder {
 
 impl Drop for GpuEncoder {
     fn drop(&mut self) {
-        // Dropped without submitting: nothing recorded here will run, so its parameter buffers
-        // are free now. (A pending queue.write_buffer to one is ordered before any later write
-        // by its next owner.)
+        // Dropped without submitting: nothing recorded here will run, so its parameter pages
+        // are free now. (A page written for an earlier flush of this encoder is rewritten by its
+        // next owner before that owner's submission.)
         if self.encoder.is_some() {
-            self.pool.put(self.params.drain(..), PARAM_POOL_BYTES);
+            let pages = self.take_pages();
+            self.pool.put(pages, PARAM_POOL_BYTES);
         }
     }
 }
@@ -410,6 +453,7 @@ impl GpuContext {
     pub fn flush(&self, op: &str, encoder: &mut GpuEncoder) -> GpuResult<()> {
         let fresh = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(op) });
         let recorded = encoder.encoder.replace(fresh).expect("encoder is present until submitted");
+        encoder.write_params(&self.queue);
         self.scoped(op, || {
             self.queue.submit([recorded.finish()]);
         })
@@ -419,7 +463,8 @@ impl GpuContext {
     /// wait: a read-back requests its staging map there, so one wait covers both.
     pub(crate) fn submit_then_wait(&self, op: &str, mut encoder: GpuEncoder, after_submit: impl FnOnce()) -> GpuResult<()> {
         let inner = encoder.encoder.take().expect("encoder is present until submitted");
-        let params = std::mem::take(&mut encoder.params);
+        encoder.write_params(&self.queue);
+        let params = encoder.take_pages();
         let result = self
             .scoped(op, || {
                 let index = self.queue.submit([inner.finish()]);
@@ -445,7 +490,7 @@ impl GpuContext {
     pub fn encoder(&self, label: &str) -> GpuEncoder {
         GpuEncoder {
             encoder: Some(self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })),
-            params: Vec::new(),
+            pages: Vec::new(),
             pool: self.param_pool.clone(),
         }
     }
@@ -510,32 +555,38 @@ impl GpuContext {
         self.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &layout, entries: &entries })
     }
 
-    /// A uniform buffer holding `words` (zero-padded to whole 16-byte rows), for a dispatch
-    /// recorded into `encoder`. The buffer comes from the device's pool and belongs to `encoder`
-    /// until its submission completes (ARCHITECTURE.md rule 9: no allocation per dispatch once
-    /// the pool is warm); the words reach it through `queue.write_buffer`, which wgpu applies
-    /// before the next submission. Call inside [`GpuContext::scoped`] to capture a failed
+    /// A uniform holding `words` (zero-padded to whole 16-byte rows), for a dispatch recorded
+    /// into `encoder`: a range of one of the encoder's parameter pages, which come from the
+    /// device's pool and belong to `encoder` until its submission completes (ARCHITECTURE.md
+    /// rule 9: no allocation per dispatch once the pool is warm, and one buffer write per page
+    /// rather than per dispatch). Call inside [`GpuContext::scoped`] to capture a failed
     /// allocation.
-    pub fn params(&self, encoder: &mut GpuEncoder, words: &[u32]) -> wgpu::Buffer {
-        let mut padded = words.to_vec();
-        padded.resize(words.len().div_ceil(4).max(1) * 4, 0);
-        let bytes: &[u8] = bytemuck::cast_slice(&padded);
-        let class = SizedPool::class(bytes.len() as u64, PARAM_MIN_BYTES);
-        let buffer = self
-            .param_pool
-            .take_or(class, || {
-                Ok::<_, std::convert::Infallible>(self.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("kernel params"),
-                    size: class,
-                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                    mapped_at_creation: false,
-                }))
-            })
-            .unwrap_or_else(|never| match never {});
-        self.queue.write_buffer(&buffer, 0, bytes);
-        let handle = (*buffer).clone();
-        encoder.params.push(buffer);
-        handle
+    pub fn params(&self, encoder: &mut GpuEncoder, words: &[u32]) -> ParamSlot {
+        let size = words.len().div_ceil(4).max(1) * 16;
+        let align = self.device.limits().min_uniform_buffer_offset_alignment as usize;
+        let fits = |p: &ParamPage| p.used.next_multiple_of(align) + size <= p.shadow.len();
+        if !encoder.pages.last().is_some_and(fits) {
+            let class = SizedPool::class((size as u64).max(PARAM_PAGE_BYTES), PARAM_PAGE_BYTES);
+            let buffer = self
+                .param_pool
+                .take_or(class, || {
+                    Ok::<_, std::convert::Infallible>(self.device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("kernel params"),
+                        size: class,
+                        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                        mapped_at_creation: false,
+                    }))
+                })
+                .unwrap_or_else(|never| match never {});
+            encoder.pages.push(ParamPage { buffer, shadow: vec![0; class as usize], used: 0, written: 0 });
+        }
+        let page = encoder.pages.last_mut().expect("a page was just ensured");
+        let offset = page.used.next_multiple_of(align);
+        let bytes: &[u8] = bytemuck::cast_slice(words);
+        page.shadow[offset..offset + bytes.len()].copy_from_slice(bytes);
+        page.shadow[offset + bytes.len()..offset + size].fill(0);
+        page.used = offset + size;
+        ParamSlot { buffer: (*page.buffer).clone(), offset: offset as u64, size: size as u64 }
     }
 
     /// Per-device state of type `T` (e.g. twiddle tables), created on first use and shared.
@@ -592,7 +643,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         assert_eq!(grid.dims[1], 1, "test sizes fit one dimension");
         ctx.scoped("pool test", || {
             let uniform = ctx.params(enc, &[a, n]);
-            record_dispatch(ctx, enc, "pool test", pipeline, &[out.binding(), uniform.as_entire_binding()], grid);
+            record_dispatch(ctx, enc, "pool test", pipeline, &[out.binding(), uniform.binding()], grid);
         })
         .unwrap();
     }
@@ -613,7 +664,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
             for (k, b) in bufs.iter().enumerate() {
                 record_write(&ctx, &mut enc, &pipeline, b, round * 10_000 + k as u32, n as u32);
             }
-            assert_eq!(enc.param_buffers(), 4);
+            assert_eq!(enc.param_buffers(), 1, "the four dispatches' parameters share one page");
             ctx.submit_and_wait("round", enc).unwrap();
             for (k, b) in bufs.iter().enumerate() {
                 assert_eq!(b.read(&ctx).unwrap(), expected(round * 10_000 + k as u32, n), "round {round} buffer {k}");
@@ -621,19 +672,45 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
                 assert_eq!(b.read_range(&ctx, 3..9).unwrap(), expected(round * 10_000 + k as u32 + 3, 6));
             }
             let s = ctx.stats();
-            assert_eq!(s.params.free, 4, "the round's parameter buffers are back in the pool after its submission");
+            assert_eq!(s.params.free, 1, "the round's parameter page is back in the pool after its submission");
             if round == 0 {
                 after_first = Some(s);
             }
         }
         let first = after_first.unwrap();
         let s = ctx.stats();
-        assert_eq!(first.params.created, 4);
-        assert_eq!(s.params.created, 4, "no parameter buffer allocated after the first round: {s:?}");
-        assert_eq!(s.params.reused, 39 * 4);
+        assert_eq!(first.params.created, 1);
+        assert_eq!(s.params.created, 1, "no parameter page allocated after the first round: {s:?}");
+        assert_eq!(s.params.reused, 39);
         assert_eq!(first.staging.created, 2, "one staging buffer per size class: {first:?}");
         assert_eq!(s.staging.created, 2, "no staging buffer allocated after the first round: {s:?}");
         assert_eq!(s.staging.reused, 40 * 8 - 2);
+    }
+
+    /// More dispatches than one page holds, flushed in between: each output buffer ends with
+    /// the parameters of the last dispatch that wrote it, those recorded after a flush into a
+    /// page already submitted included.
+    #[test]
+    fn params_span_pages_and_flushes() {
+        let ctx = open();
+        let pipeline = write_pipeline(&ctx);
+        let n = 64usize;
+        let align = ctx.device.limits().min_uniform_buffer_offset_alignment.max(16) as usize;
+        let count = (2 * PARAM_PAGE_BYTES as usize / align + 5) as u32;
+        let bufs: Vec<_> = (0..61).map(|_| GpuBuffer::<u32>::zeroed(&ctx, "out", n).unwrap()).collect();
+        let mut enc = ctx.encoder("pages");
+        for k in 0..count {
+            record_write(&ctx, &mut enc, &pipeline, &bufs[k as usize % bufs.len()], 1000 * k, n as u32);
+            if k % 97 == 96 {
+                ctx.flush("pages", &mut enc).unwrap();
+            }
+        }
+        assert_eq!(enc.param_buffers(), 3, "{count} dispatches fill two pages and start a third");
+        ctx.submit_and_wait("pages", enc).unwrap();
+        for (j, b) in bufs.iter().enumerate() {
+            let last = (0..count).rev().find(|k| *k as usize % bufs.len() == j).unwrap();
+            assert_eq!(b.read(&ctx).unwrap(), expected(1000 * last, n), "buffer {j}");
+        }
     }
 
     #[test]
@@ -647,14 +724,14 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         }
         assert_eq!(ctx.stats().params.free, 0);
         drop(enc);
-        assert_eq!(ctx.stats().params.free, 3);
+        assert_eq!(ctx.stats().params.free, 1);
         // The buffers serve the next encoder, and its values (written after the dropped ones) win.
         let mut enc = ctx.encoder("next");
         record_write(&ctx, &mut enc, &pipeline, &out, 7, 64);
         ctx.submit_and_wait("next", enc).unwrap();
         assert_eq!(out.read(&ctx).unwrap(), expected(7, 64));
         let s = ctx.stats();
-        assert_eq!((s.params.created, s.params.reused), (3, 1));
+        assert_eq!((s.params.created, s.params.reused), (1, 1));
     }
 
     #[test]
@@ -689,9 +766,9 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
             }
         });
         let s = ctx.stats();
-        // At most per_round + 1 buffers per thread are ever held at once.
-        assert!(s.params.created <= (threads * (per_round + 1)) as u64, "{s:?}");
-        assert_eq!(s.params.created + s.params.reused, (threads * rounds * per_round + threads * rounds.div_ceil(2)) as u64);
+        // At most two pages per thread (its round's and an abandoned encoder's) are ever held at once.
+        assert!(s.params.created <= (threads * 2) as u64, "{s:?}");
+        assert_eq!(s.params.created + s.params.reused, (threads * rounds + threads * rounds.div_ceil(2)) as u64);
         assert!(s.staging.created <= threads as u64, "{s:?}");
         assert_eq!(s.staging.created + s.staging.reused, (threads * rounds * per_round) as u64);
     }

@@ -12,7 +12,7 @@ pub mod memory;
 pub mod pipeline_cache;
 
 pub use buffer::{ColumnMatrix, GpuBuffer};
-pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, PoolStats};
+pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, ParamSlot, PoolStats};
 pub use error::{GpuError, GpuResult};
 pub use kernel::{KernelSource, PipelineKey, ShaderLibrary};
 pub use limits::{DeviceLimits, Grid, GridPart, LaunchShape, LimitProfile};

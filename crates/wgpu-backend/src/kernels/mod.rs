@@ -251,7 +251,7 @@ fn dispatch<P: KernelParams>(
             p.set_workgroup_base(part.base);
             let uniform = ctx.params(encoder, bytemuck::cast_slice(std::slice::from_ref(&p)));
             let mut bindings: Vec<_> = buffers.iter().map(|b| b.as_entire_binding()).collect();
-            bindings.push(uniform.as_entire_binding());
+            bindings.push(uniform.binding());
             record_dispatch(ctx, encoder, label, pipeline, &bindings, part.grid);
         }
     })
