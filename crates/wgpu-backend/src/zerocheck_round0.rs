@@ -288,16 +288,23 @@ fn air_polys(
                 let start = c * chunk;
                 let count = chunk.min(blocks - start);
                 let expand = ExpandRows { blocks: start..start + count, log_skip: l_skip as u32, points, lagrange: &lagrange };
+                let expand_span = info_span!("round0_expand").entered();
                 let mut enc = ctx.encoder(OP);
                 zerocheck_round0_expand::record(ctx, &mut enc, &air.traces, &layout, &descs, &expand, &virtual_rows)?;
                 ctx.submit_and_wait(OP, enc)?;
+                drop(expand_span);
                 let rows = VirtualRows {
                     buffer: &virtual_rows,
                     rows: count * points,
                     partition_bases: &layout.partition_bases,
                     next_stride: layout.next_stride,
                 };
-                air.program.evaluate_virtual_into(ctx, &air.traces, rows, &values, options.eval)?;
+                info_span!("round0_eval").in_scope(|| -> Result<(), WgpuProverError> {
+                    air.program.evaluate_virtual_into(ctx, &air.traces, rows, &values, options.eval)?;
+                    // Waits so the span measures the evaluation (the batch waits anyway).
+                    Ok(ctx.submit_and_wait(OP, ctx.encoder(OP))?)
+                })?;
+                let _batch_span = info_span!("round0_batch").entered();
                 let mut enc = ctx.encoder(OP);
                 for (a, &s) in active.iter().enumerate() {
                     let batch = zerocheck_round0_batch::Batch {
