@@ -117,8 +117,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
             let ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
             let taken = spans.take();
-            let span =
-                |name: &str| taken.iter().find(|p| p.name == name).map_or(0.0, |p| p.time.as_secs_f64() * 1e3 / reps as f64);
+            let span = |name: &str| taken.iter().find(|p| p.name == name).map_or(0.0, |p| p.time.as_secs_f64() * 1e3 / reps as f64);
             println!(
                 "| 2^{log} | {placement:?} | {ms:.2} | {:.2} | {:.2} | {:.2} |",
                 span("gkr_tree"),
