@@ -567,9 +567,6 @@ pub struct EvalOptions {
     /// Whether the extension-field interpreter (the zerocheck's multilinear rounds) runs the
     /// split program ([`SplitProgram`]).
     pub split: ProgramSplit,
-    /// Caps the bytes of each chunk of an AIR's folded columns (the zerocheck's multilinear
-    /// rounds) below one storage binding; `None` fills each binding.
-    pub folded_chunk_bytes: Option<u64>,
 }
 
 /// How an evaluation uses a program's split form.

@@ -261,6 +261,16 @@ pub struct MleChallenges<'a> {
     pub logup: Option<LogupChallenges<'a>>,
 }
 
+/// Tuning of the rounds after round 0.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MleOptions {
+    /// The constraint interpreter's options.
+    pub eval: EvalOptions,
+    /// Caps the bytes of each chunk of an AIR's folded columns (otherwise as many whole columns
+    /// as one storage binding holds).
+    pub max_chunk_bytes: Option<u64>,
+}
+
 /// Upstream's `LogupZerocheckCpu` after round 0, on the device.
 pub struct ZerocheckMle<'a> {
     airs: Vec<&'a Round0Air<'a>>,
@@ -281,6 +291,7 @@ pub struct ZerocheckMle<'a> {
     /// submission per round), with the buffers it reads, freed after that submission.
     pending_fold: Option<(GpuEncoder, Vec<GpuBuffer<u32>>)>,
     options: EvalOptions,
+    max_chunk_bytes: Option<u64>,
 }
 
 impl<'a> ZerocheckMle<'a> {
@@ -293,15 +304,16 @@ impl<'a> ZerocheckMle<'a> {
         l_skip: usize,
         challenges: MleChallenges<'_>,
         constraint_degree: usize,
-        options: EvalOptions,
+        options: MleOptions,
     ) -> Result<Self, WgpuProverError> {
         let MleChallenges { xi, lambda, r_0, logup } = challenges;
+        let MleOptions { eval: options, max_chunk_bytes } = options;
         // The rounds read an AIR's folded columns from at most FOLDED_BINDINGS chunks; refused
         // before any work. Folds only halve the chunks' height, so later rounds need no more.
         for air in airs {
             let (x_count, widths) = folded_shape(air, l_skip)?;
             let columns = 3 + widths.iter().sum::<usize>();
-            let chunks = columns.div_ceil(columns_per_chunk(ctx, x_count, columns, options.folded_chunk_bytes)?);
+            let chunks = columns.div_ceil(columns_per_chunk(ctx, x_count, columns, max_chunk_bytes)?);
             if chunks > FOLDED_BINDINGS {
                 return Err(GpuError::BufferTooLargeIn {
                     op: format!("{OP}: folded columns of {x_count} x {columns}"),
@@ -314,7 +326,7 @@ impl<'a> ZerocheckMle<'a> {
                 .into());
             }
         }
-        let folded = fold_ple_evals(ctx, airs, l_skip, r_0, options.folded_chunk_bytes)?;
+        let folded = fold_ple_evals(ctx, airs, l_skip, r_0, max_chunk_bytes)?;
         let n_max = folded.iter().map(|f| f.n_lift).max().unwrap_or(0);
         if xi.len() < l_skip + n_max || xi.is_empty() {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: xi has {} elements, the AIRs need {}", xi.len(), l_skip + n_max)));
@@ -407,6 +419,7 @@ impl<'a> ZerocheckMle<'a> {
             round1_sums: None,
             pending_fold: None,
             options,
+            max_chunk_bytes,
         })
     }
 
@@ -589,7 +602,7 @@ impl<'a> ZerocheckMle<'a> {
             }
             let (columns, half) = (f.columns(), f.height / 2);
             // Half the height: as many columns per chunk or more, so no more chunks.
-            let per_chunk = columns_per_chunk(ctx, half, columns, self.options.folded_chunk_bytes)?;
+            let per_chunk = columns_per_chunk(ctx, half, columns, self.max_chunk_bytes)?;
             let next = alloc(ctx, half, columns, per_chunk)?;
             for run in column_runs(columns, (0, f.columns_per_chunk), (0, per_chunk)) {
                 ext_fold::record(

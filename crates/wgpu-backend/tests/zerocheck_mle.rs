@@ -21,7 +21,7 @@ use openvm_wgpu_backend::{
     field::EF,
     kernels::constraint_eval_ext::FOLDED_BINDINGS,
     logup_input::{interactions_layout, InteractionsLayout},
-    zerocheck_mle::{fold_ple_evals, FoldedAir, MleChallenges, ZerocheckMle},
+    zerocheck_mle::{fold_ple_evals, FoldedAir, MleChallenges, MleOptions, ZerocheckMle},
     zerocheck_round0::{LogupChallenges, Round0Air},
     GpuContext, LimitProfile,
 };
@@ -143,8 +143,8 @@ fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: E
     let Upstream { mut prover, xi, layout, beta, round0 } = upstream(case, &mut rng, lambda);
     let r_0: EF = rng.random();
     prover.fold_ple_evals(ctx, r_0);
-    let options = EvalOptions { folded_chunk_bytes: chunks.map(|c| chunk_cap(&prover, c)), ..options };
-    let what = format!("{what}, {:?} bytes per chunk", options.folded_chunk_bytes);
+    let options = MleOptions { eval: options, max_chunk_bytes: chunks.map(|c| chunk_cap(&prover, c)) };
+    let what = format!("{what}, {:?} bytes per chunk", options.max_chunk_bytes);
 
     let device = common::DeviceAirs::upload(gpu, pk, ctx);
     let main_refs = device.main_refs();
@@ -204,7 +204,7 @@ fn check_violation(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u
     let bad = num_airs - 1;
     s0_at_r0[bad] += EF::ONE;
     let challenges = MleChallenges { xi: &xi, lambda, r_0, logup: None };
-    let mut mle = ZerocheckMle::new(gpu, &airs, l_skip, challenges, pk.max_constraint_degree, EvalOptions::default()).unwrap();
+    let mut mle = ZerocheckMle::new(gpu, &airs, l_skip, challenges, pk.max_constraint_degree, MleOptions::default()).unwrap();
     let consistent = mle.round0_consistency(gpu, &s0_at_r0).unwrap_or_else(|e| panic!("{what}: {e}"));
     let expected: Vec<bool> = (0..num_airs).map(|t| t != bad).collect();
     assert_eq!(consistent, expected, "{what}");
@@ -314,7 +314,7 @@ fn check_too_many_chunks(gpu: &GpuContext, profile: LimitProfile, case: &Case, s
     let Upstream { mut prover, xi, .. } = upstream(case, &mut rng, lambda);
     let r_0: EF = rng.random();
     prover.fold_ple_evals(ctx, r_0);
-    let options = EvalOptions { folded_chunk_bytes: Some(chunk_cap(&prover, usize::MAX)), ..Default::default() };
+    let options = MleOptions { max_chunk_bytes: Some(chunk_cap(&prover, usize::MAX)), ..Default::default() };
     let device = common::DeviceAirs::upload(gpu, pk, ctx);
     let main_refs = device.main_refs();
     let airs = device_airs(case, &device, &main_refs);
