@@ -39,6 +39,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     println!("  workgroups per dimension   {}", l.max_workgroups_per_dimension);
     println!("  storage binding            {} bytes", l.max_storage_buffer_binding_size);
     println!("  buffer                     {} bytes", l.max_buffer_size);
+    println!("  storage buffers per kernel {}", l.max_storage_buffers_per_shader_stage);
     println!(
         "  subgroup size              {}..{} ({})",
         l.subgroup_min_size,

@@ -38,14 +38,14 @@ use tracing::info_span;
 
 use crate::{
     backend::{WgpuBackend, WgpuPcsData},
-    constraint_program::{ConstraintTraces, DeviceConstraintProgram, EvalOptions},
+    constraint_program::{ConstraintTraces, DeviceConstraintProgram},
     device::{WgpuDevice, SC},
     error::WgpuProverError,
     field::{ext_from_words, EF, F},
     grinding::grind,
     logup_gkr::{fractional_sumcheck, FracInput},
     logup_input::{logup_input_layer, InteractionsLayout, LogupAir},
-    zerocheck_mle::{MleChallenges, ZerocheckMle},
+    zerocheck_mle::{MleChallenges, MleOptions, ZerocheckMle},
     zerocheck_round0::{sumcheck_uni_round0_polys, LogupChallenges, Round0Air, Round0Options},
 };
 
@@ -158,7 +158,7 @@ pub fn prove_zerocheck_and_logup<TS: FiatShamirTranscript<SC> + 'static>(
     r.push(r_0);
     let mut prev_s_eval = round0.s_0.eval_at_point(r_0);
     let challenges = MleChallenges { xi: &xi, lambda, r_0, logup: Some(logup) };
-    let mut mle = ZerocheckMle::new(gpu, &airs, l_skip, challenges, constraint_degree, EvalOptions::default())?;
+    let mut mle = ZerocheckMle::new(gpu, &airs, l_skip, challenges, constraint_degree, MleOptions::default())?;
     drop(round0_span);
 
     let mle_span = info_span!("prover.rap_constraints.mle_rounds", phase = "prover").entered();

@@ -19,6 +19,7 @@ pub const SHARED_FILES: &[KernelSource] = &[
     wgsl!("constraint_encoding", "shared/constraint_encoding.wgsl"),
     wgsl!("grid", "shared/grid.wgsl"),
     wgsl!("trace_chunks", "shared/trace_chunks.wgsl"),
+    wgsl!("folded_chunks", "shared/folded_chunks.wgsl"),
     wgsl!("subgroup_exchange", "shared/subgroup_exchange.wgsl"),
     wgsl!("subgroup_exchange_unavailable", "shared/subgroup_exchange_unavailable.wgsl"),
 ];

@@ -10,8 +10,12 @@
 //! kernel with the Lagrange basis at r_0 computed on the host. The selectors (upstream's
 //! `sels_per_trace`: is_first_row, is_transition, is_last_row of the lifted trace, folded the
 //! same way) have at most two nonzero Lagrange sums per trace, so the host writes them directly
-//! (three extension elements per block). An AIR's folded columns live in one device buffer,
-//! column-major: the three selectors, then the matrices in upstream's order.
+//! (three extension elements per block). An AIR's folded columns are column-major: the three
+//! selectors, then the matrices in upstream's order, in chunks of whole columns, each within one
+//! storage binding (a 2^20-row keccakf trace folds to 65536 x 5269 extension elements, 5.5 GB;
+//! one binding holds 2 GiB on the largest devices), the same number of columns per chunk
+//! except the last. The rounds' interpreter binds up to four chunks
+//! (`constraint_eval_ext::FOLDED_BINDINGS`); each fold re-chunks for the halved height.
 //!
 //! [`ZerocheckMle`] runs the zerocheck part of upstream's `sumcheck_polys_eval` and
 //! `fold_mle_evals` on those buffers: per AIR still in the sumcheck (round ≤ ñ) the
@@ -22,8 +26,8 @@
 //! over y; the round's polynomials of every AIR come back in one submission. An AIR whose
 //! variables are exhausted contributes eq_ns · its batched constraints at the folded point
 //! (evaluated once, on the device, at round ñ + 1) times the later challenges, as upstream's
-//! `zerocheck_tilde_evals`. Folds use `ext_fold` into a new buffer of half the height.
-//! LogUp's part of those rounds is not here yet.
+//! `zerocheck_tilde_evals`. Folds use `ext_fold` into new chunks of half the height, one
+//! dispatch per run of columns that one input chunk and one output chunk share.
 
 use openvm_stark_backend::{
     poly_common::{eval_eq_mle, eval_eq_sharp_uni, eval_eq_uni},
@@ -37,7 +41,7 @@ use crate::{
     error::WgpuProverError,
     field::{as_words, ext_as_words, ext_from_words, EF, F},
     kernels::{
-        constraint_eval_ext::{self, ExtEval},
+        constraint_eval_ext::{self, ExtEval, FOLDED_BINDINGS},
         ext_column_sums::{self, Partials},
         ext_fold::{self, Columns},
         fold_ple::{self, FoldColumns},
@@ -50,12 +54,14 @@ use crate::{
 const OP: &str = "zerocheck_mle";
 
 /// One AIR's folded columns on the device: upstream's `sels_per_trace[t]` and
-/// `mat_evals_per_trace[t]`, column-major in one buffer (`height` extension elements per
-/// column): three selector columns (is_first_row, is_transition, is_last_row), then each
-/// matrix's columns in upstream's `view_mats` order (preprocessed, cached partitions, common
-/// main, each followed by its rotation when `needs_next`).
+/// `mat_evals_per_trace[t]`, column-major (`height` extension elements per column): three
+/// selector columns (is_first_row, is_transition, is_last_row), then each matrix's columns in
+/// upstream's `view_mats` order (preprocessed, cached partitions, common main, each followed by
+/// its rotation when `needs_next`). Chunk k holds columns `k * columns_per_chunk ..` (whole
+/// columns, each chunk within one storage binding; the last may hold fewer).
 pub struct FoldedAir {
-    pub buffer: GpuBuffer<u32>,
+    pub chunks: Vec<GpuBuffer<u32>>,
+    pub columns_per_chunk: usize,
     pub height: usize,
     /// Width of each matrix after the selectors.
     pub widths: Vec<usize>,
@@ -71,11 +77,12 @@ impl FoldedAir {
     }
 
     fn read_columns(&self, ctx: &GpuContext, start: usize, count: usize) -> Result<Vec<EF>, WgpuProverError> {
-        if count * self.height == 0 {
-            return Ok(vec![]);
+        let mut words = Vec::with_capacity(4 * count * self.height);
+        for run in column_runs(count, (start, self.columns_per_chunk), (0, count.max(1))) {
+            let first = 4 * run.src_column * self.height;
+            words.extend(self.chunks[run.src_chunk].read_range(ctx, first..first + 4 * run.len * self.height)?);
         }
-        let range = 4 * start * self.height..4 * (start + count) * self.height;
-        Ok(ext_from_words(self.buffer.read_range(ctx, range)?))
+        Ok(ext_from_words(words))
     }
 
     /// The selectors, column-major (tests and debugging).
@@ -89,15 +96,67 @@ impl FoldedAir {
     }
 }
 
-fn alloc(ctx: &GpuContext, height: usize, columns: usize) -> Result<GpuBuffer<u32>, WgpuProverError> {
-    let bytes = (height * columns * 16) as u64;
-    let available = ctx.limits.max_binding_bytes();
-    if bytes > available {
+/// Whole folded columns of `height` extension elements per chunk: as many as one storage
+/// binding holds (or `max_chunk_bytes`, when smaller), at most `columns`.
+fn columns_per_chunk(ctx: &GpuContext, height: usize, columns: usize, max_chunk_bytes: Option<u64>) -> Result<usize, WgpuProverError> {
+    let column_bytes = 16 * height.max(1) as u64;
+    let available = max_chunk_bytes.map_or(ctx.limits.max_binding_bytes(), |cap| cap.min(ctx.limits.max_binding_bytes()));
+    if column_bytes > available {
         return Err(
-            GpuError::BufferTooLarge { op: format!("{OP}: folded columns of {height} x {columns}"), needed: bytes, available }.into()
+            GpuError::BufferTooLarge { op: format!("{OP}: a folded column of {height} rows"), needed: column_bytes, available }.into()
         );
     }
-    Ok(GpuBuffer::uninit(ctx, OP, (4 * height * columns).max(4))?)
+    Ok(((available / column_bytes) as usize).clamp(1, columns.max(1)))
+}
+
+/// Chunks for `columns` folded columns of `height` rows, `per_chunk` whole columns each.
+fn alloc(ctx: &GpuContext, height: usize, columns: usize, per_chunk: usize) -> Result<Vec<GpuBuffer<u32>>, WgpuProverError> {
+    (0..columns.div_ceil(per_chunk).max(1))
+        .map(|k| Ok(GpuBuffer::uninit(ctx, OP, (4 * height * per_chunk.min(columns - k * per_chunk)).max(4))?))
+        .collect()
+}
+
+/// Consecutive columns that lie in one chunk of a source and one chunk of a destination: the
+/// run's length, and its first column's chunk and column within that chunk on each side.
+#[derive(Clone, Copy, Debug)]
+struct ColumnRun {
+    len: usize,
+    src_chunk: usize,
+    src_column: usize,
+    dst_chunk: usize,
+    dst_column: usize,
+}
+
+/// Splits `count` columns, the source's from column `src.0` and the destination's from column
+/// `dst.0`, with `src.1` and `dst.1` columns per chunk, into runs that cross no chunk boundary.
+fn column_runs(count: usize, src: (usize, usize), dst: (usize, usize)) -> Vec<ColumnRun> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < count {
+        let (s, d) = (src.0 + i, dst.0 + i);
+        let len = (count - i).min(src.1 - s % src.1).min(dst.1 - d % dst.1);
+        runs.push(ColumnRun { len, src_chunk: s / src.1, src_column: s % src.1, dst_chunk: d / dst.1, dst_column: d % dst.1 });
+        i += len;
+    }
+    runs
+}
+
+/// An AIR's folded height (`max(h, 2^l_skip) >> l_skip`) and matrix widths in upstream's
+/// `view_mats` order, checking its trace partitions.
+fn folded_shape(air: &Round0Air<'_>, l_skip: usize) -> Result<(usize, Vec<usize>), WgpuProverError> {
+    let height = air.height()?;
+    if !height.is_power_of_two() {
+        return Err(WgpuProverError::InvalidInput(format!("{OP}: trace height {height} is not a power of two")));
+    }
+    let needs_next = air.program.program.needs_next;
+    let mut widths = Vec::new();
+    for m in air.traces.preprocessed.into_iter().chain(air.traces.mains.iter().copied()) {
+        if m.height != height {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: a trace partition has {} rows where the AIR has {height}", m.height)));
+        }
+        widths.extend(std::iter::repeat_n(m.width, 1 + needs_next as usize));
+    }
+    Ok((height.max(1 << l_skip) >> l_skip, widths))
 }
 
 /// The folded selectors of a trace of `height` rows lifted to at least 2^l_skip rows, at the
@@ -121,8 +180,15 @@ fn folded_selectors(l_skip: usize, height: usize, w: &[EF]) -> Vec<EF> {
 
 /// Upstream's `LogupZerocheckCpu::fold_ple_evals(ctx, r_0)` on the device (the traces' part;
 /// eq's factors are [`ZerocheckMle`]'s), for the AIRs of a proving context in its order: one
-/// submission folds every trace matrix.
-pub fn fold_ple_evals(ctx: &GpuContext, airs: &[Round0Air<'_>], l_skip: usize, r_0: EF) -> Result<Vec<FoldedAir>, WgpuProverError> {
+/// submission folds every trace matrix. Each AIR's chunks hold as many columns as one binding
+/// (or `max_chunk_bytes`, when smaller) allows.
+pub fn fold_ple_evals(
+    ctx: &GpuContext,
+    airs: &[Round0Air<'_>],
+    l_skip: usize,
+    r_0: EF,
+    max_chunk_bytes: Option<u64>,
+) -> Result<Vec<FoldedAir>, WgpuProverError> {
     let _span = tracing::info_span!("fold_ple_evals").entered();
     let w = lagrange_weights(l_skip, r_0);
     let weights = GpuBuffer::from_slice(ctx, OP, ext_as_words(&w))?;
@@ -130,43 +196,28 @@ pub fn fold_ple_evals(ctx: &GpuContext, airs: &[Round0Air<'_>], l_skip: usize, r
     let mut out = Vec::with_capacity(airs.len());
     for air in airs {
         let height = air.height()?;
-        if !height.is_power_of_two() {
-            return Err(WgpuProverError::InvalidInput(format!("{OP}: trace height {height} is not a power of two")));
-        }
         let needs_next = air.program.program.needs_next;
-        let x_count = height.max(1 << l_skip) >> l_skip;
-        let parts: Vec<_> = air.traces.preprocessed.into_iter().chain(air.traces.mains.iter().copied()).collect();
-        let mut widths = Vec::new();
-        for m in &parts {
-            if m.height != height {
-                return Err(WgpuProverError::InvalidInput(format!(
-                    "{OP}: a trace partition has {} rows where the AIR has {height}",
-                    m.height
-                )));
-            }
-            widths.extend(std::iter::repeat_n(m.width, 1 + needs_next as usize));
+        let (x_count, widths) = folded_shape(air, l_skip)?;
+        let columns = 3 + widths.iter().sum::<usize>();
+        let per_chunk = columns_per_chunk(ctx, x_count, columns, max_chunk_bytes)?;
+        let chunks = alloc(ctx, x_count, columns, per_chunk)?;
+        let selectors = folded_selectors(l_skip, height, &w);
+        for (sel, values) in selectors.chunks_exact(x_count).enumerate() {
+            chunks[sel / per_chunk].write(ctx, 4 * (sel % per_chunk) * x_count, ext_as_words(values))?;
         }
-        let buffer = alloc(ctx, x_count, 3 + widths.iter().sum::<usize>())?;
-        buffer.write(ctx, 0, ext_as_words(&folded_selectors(l_skip, height, &w)))?;
         let mut column = 3;
-        for m in &parts {
+        for m in air.traces.preprocessed.into_iter().chain(air.traces.mains.iter().copied()) {
             for rot in [false, true].into_iter().take(1 + needs_next as usize) {
-                for (k, chunk) in m.chunks.iter().enumerate() {
-                    let f = FoldColumns {
-                        columns: m.chunk_columns(k),
-                        height,
-                        x_count,
-                        in_column: 0,
-                        out_column: column + k * m.columns_per_chunk,
-                        rot,
-                    };
-                    fold_ple::record(ctx, &mut enc, chunk, &weights, &buffer, l_skip, f)?;
+                for run in column_runs(m.width, (0, m.columns_per_chunk), (column, per_chunk)) {
+                    let f = FoldColumns { columns: run.len, height, x_count, in_column: run.src_column, out_column: run.dst_column, rot };
+                    fold_ple::record(ctx, &mut enc, &m.chunks[run.src_chunk], &weights, &chunks[run.dst_chunk], l_skip, f)?;
                 }
                 column += m.width;
             }
         }
         out.push(FoldedAir {
-            buffer,
+            chunks,
+            columns_per_chunk: per_chunk,
             height: x_count,
             widths,
             needs_next,
@@ -177,24 +228,26 @@ pub fn fold_ple_evals(ctx: &GpuContext, airs: &[Round0Air<'_>], l_skip: usize, r
     Ok(out)
 }
 
-/// What the extension interpreter needs of one AIR, uploaded once.
+/// What the extension interpreter needs of one AIR, uploaded once in one buffer (`tables`):
+/// words first (see [`ExtEval::tables`]), then extension elements.
 struct AirTables {
-    values: GpuBuffer<u32>,
+    tables: GpuBuffer<u32>,
     const_base: usize,
     public_base: usize,
     target_base: usize,
-    /// Where the unsplit and the split program's part starts are in `values`.
+    /// Where the unsplit and the split program's part starts are, in words.
     unsplit_base: usize,
     split_base: usize,
-    /// λ's powers for the constraints, LogUp's weights for the interaction outputs, then the
-    /// denominators' constant.
-    weights: GpuBuffer<u32>,
+    /// Where the weights start, in extension elements: λ's powers for the constraints, LogUp's
+    /// weights for the interaction outputs, then the denominators' constant.
+    weight_base: usize,
+    /// Where upstream's `eq_xi_per_trace` starts, in extension elements:
+    /// evals_eq_hypercubes(ñ, ξ[l_skip..l_skip + ñ] reversed).
+    eq_base: usize,
     /// Whether LogUp's sums are computed (the AIR has interactions and LogUp is given).
     logup: bool,
     /// Upstream's `norm_factor`: 1 / (lifted height / height) for the numerators.
     norm: F,
-    /// Upstream's `eq_xi_per_trace`: evals_eq_hypercubes(ñ, ξ[l_skip..l_skip + ñ] reversed).
-    eq: GpuBuffer<u32>,
 }
 
 /// Upstream's challenges the rounds after round 0 use: ξ (`LogupZerocheckCpu::xi`), λ (given
@@ -206,6 +259,16 @@ pub struct MleChallenges<'a> {
     pub lambda: EF,
     pub r_0: EF,
     pub logup: Option<LogupChallenges<'a>>,
+}
+
+/// Tuning of the rounds after round 0.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MleOptions {
+    /// The constraint interpreter's options.
+    pub eval: EvalOptions,
+    /// Caps the bytes of each chunk of an AIR's folded columns (otherwise as many whole columns
+    /// as one storage binding holds).
+    pub max_chunk_bytes: Option<u64>,
 }
 
 /// Upstream's `LogupZerocheckCpu` after round 0, on the device.
@@ -228,6 +291,7 @@ pub struct ZerocheckMle<'a> {
     /// submission per round), with the buffers it reads, freed after that submission.
     pending_fold: Option<(GpuEncoder, Vec<GpuBuffer<u32>>)>,
     options: EvalOptions,
+    max_chunk_bytes: Option<u64>,
 }
 
 impl<'a> ZerocheckMle<'a> {
@@ -240,10 +304,29 @@ impl<'a> ZerocheckMle<'a> {
         l_skip: usize,
         challenges: MleChallenges<'_>,
         constraint_degree: usize,
-        options: EvalOptions,
+        options: MleOptions,
     ) -> Result<Self, WgpuProverError> {
         let MleChallenges { xi, lambda, r_0, logup } = challenges;
-        let folded = fold_ple_evals(ctx, airs, l_skip, r_0)?;
+        let MleOptions { eval: options, max_chunk_bytes } = options;
+        // The rounds read an AIR's folded columns from at most FOLDED_BINDINGS chunks; refused
+        // before any work. Folds only halve the chunks' height, so later rounds need no more.
+        for air in airs {
+            let (x_count, widths) = folded_shape(air, l_skip)?;
+            let columns = 3 + widths.iter().sum::<usize>();
+            let chunks = columns.div_ceil(columns_per_chunk(ctx, x_count, columns, max_chunk_bytes)?);
+            if chunks > FOLDED_BINDINGS {
+                return Err(GpuError::BufferTooLargeIn {
+                    op: format!("{OP}: folded columns of {x_count} x {columns}"),
+                    needed: (16 * x_count * columns) as u64,
+                    available: ctx.limits.max_binding_bytes(),
+                    note: format!(
+                        "; split over {chunks} buffers of whole columns, where the multilinear rounds bind at most {FOLDED_BINDINGS}"
+                    ),
+                }
+                .into());
+            }
+        }
+        let folded = fold_ple_evals(ctx, airs, l_skip, r_0, max_chunk_bytes)?;
         let n_max = folded.iter().map(|f| f.n_lift).max().unwrap_or(0);
         if xi.len() < l_skip + n_max || xi.is_empty() {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: xi has {} elements, the AIRs need {}", xi.len(), l_skip + n_max)));
@@ -302,17 +385,23 @@ impl<'a> ZerocheckMle<'a> {
             values.extend_from_slice(&p.split.part_starts);
             let eq = evals_eq_hypercubes(f.n_lift, xi[l_skip..l_skip + f.n_lift].iter().rev());
             let lifted_by = 1usize << l_skip.saturating_sub(air.height()?.trailing_zeros() as usize);
+            // The words end on an extension element's boundary.
+            values.resize(values.len().next_multiple_of(4), 0);
+            let weight_base = values.len() / 4;
+            let eq_base = weight_base + weights.len();
+            values.extend_from_slice(ext_as_words(&weights));
+            values.extend_from_slice(ext_as_words(&eq));
             tables.push(AirTables {
-                values: GpuBuffer::from_slice(ctx, OP, &values)?,
+                tables: GpuBuffer::from_slice(ctx, OP, &values)?,
                 const_base,
                 public_base,
                 target_base,
                 unsplit_base,
                 split_base,
-                weights: GpuBuffer::from_slice(ctx, OP, ext_as_words(&weights))?,
+                weight_base,
+                eq_base,
                 logup: air_logup,
                 norm: F::from_usize(lifted_by).inverse(),
-                eq: GpuBuffer::from_slice(ctx, OP, ext_as_words(&eq))?,
             });
         }
         let omega_skip_pows: Vec<F> = F::two_adic_generator(l_skip).powers().take(1 << l_skip).collect();
@@ -330,6 +419,7 @@ impl<'a> ZerocheckMle<'a> {
             round1_sums: None,
             pending_fold: None,
             options,
+            max_chunk_bytes,
         })
     }
 
@@ -411,17 +501,18 @@ impl<'a> ZerocheckMle<'a> {
                 parts_per_group,
                 num_slots,
                 num_constraints: p.num_constraints,
-                values: &tab.values,
+                tables: &tab.tables,
                 const_base: tab.const_base,
                 public_base: tab.public_base,
                 target_base: tab.target_base,
+                weight_base: tab.weight_base,
+                // evals_eq_hypercubes' segment for num_y points starts at num_y - 1.
+                eq_base: tab.eq_base + num_y - 1,
                 num_outputs: p.num_outputs,
-                cols: &f.buffer,
+                folded: &f.chunks,
+                columns_per_chunk: f.columns_per_chunk,
                 height: f.height,
-                weights: &tab.weights,
                 logup: tab.logup,
-                eq: &tab.eq,
-                eq_base: num_y - 1,
                 num_x,
                 x_first: if exhausted { 0 } else { x_first },
                 num_y,
@@ -510,17 +601,22 @@ impl<'a> ZerocheckMle<'a> {
                 continue;
             }
             let (columns, half) = (f.columns(), f.height / 2);
-            let next = alloc(ctx, half, columns)?;
-            ext_fold::record(
-                ctx,
-                &mut enc,
-                (&f.buffer, Columns::col_major(0, f.height)),
-                (&next, Columns::col_major(0, half)),
-                columns,
-                half,
-                r_round,
-            )?;
-            old.push(std::mem::replace(&mut f.buffer, next));
+            // Half the height: as many columns per chunk or more, so no more chunks.
+            let per_chunk = columns_per_chunk(ctx, half, columns, self.max_chunk_bytes)?;
+            let next = alloc(ctx, half, columns, per_chunk)?;
+            for run in column_runs(columns, (0, f.columns_per_chunk), (0, per_chunk)) {
+                ext_fold::record(
+                    ctx,
+                    &mut enc,
+                    (&f.chunks[run.src_chunk], Columns::col_major(run.src_column * f.height, f.height)),
+                    (&next[run.dst_chunk], Columns::col_major(run.dst_column * half, half)),
+                    run.len,
+                    half,
+                    r_round,
+                )?;
+            }
+            old.extend(std::mem::replace(&mut f.chunks, next));
+            f.columns_per_chunk = per_chunk;
             f.height = half;
         }
         self.pending_fold = Some((enc, old));
@@ -553,9 +649,11 @@ impl<'a> ZerocheckMle<'a> {
         let (mut enc, old) = self.pending_fold.take().unwrap_or_else(|| (ctx.encoder(OP), Vec::new()));
         let mut at = 0;
         for f in &self.folded {
-            let bytes = 16 * (f.columns() - 3) as u64;
-            if bytes > 0 {
-                ctx.scoped(OP, || enc.copy_buffer_to_buffer(&f.buffer.buffer, 16 * 3, &out.buffer, 16 * at as u64, bytes))?;
+            // One row per column: a run of columns is a run of elements.
+            for run in column_runs(f.columns() - 3, (3, f.columns_per_chunk), (at, total.max(1))) {
+                let chunk = &f.chunks[run.src_chunk].buffer;
+                let (from, to) = (16 * run.src_column as u64, 16 * run.dst_column as u64);
+                ctx.scoped(OP, || enc.copy_buffer_to_buffer(chunk, from, &out.buffer, to, 16 * run.len as u64))?;
             }
             at += f.columns() - 3;
         }

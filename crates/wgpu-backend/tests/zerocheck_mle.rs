@@ -4,7 +4,8 @@
 //! r_0, runs `sumcheck_uni_round0_polys` then `fold_ple_evals(ctx, r_0)`, and its public fields
 //! `mat_evals_per_trace` and `sels_per_trace` are compared value for value with the device's
 //! folded matrices; then every round's `sumcheck_polys_eval` (LogUp's and the zerocheck's
-//! polynomials) and, after the last fold, `into_column_openings`.
+//! polynomials) and, after the last fold, `into_column_openings`. The same with each AIR's
+//! folded columns split over several chunks (a cap on a chunk's bytes below the binding size).
 
 mod common;
 
@@ -18,8 +19,9 @@ use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_pose
 use openvm_wgpu_backend::{
     constraint_program::{EvalOptions, ProgramSplit},
     field::EF,
+    kernels::constraint_eval_ext::FOLDED_BINDINGS,
     logup_input::{interactions_layout, InteractionsLayout},
-    zerocheck_mle::{fold_ple_evals, FoldedAir, MleChallenges, ZerocheckMle},
+    zerocheck_mle::{fold_ple_evals, FoldedAir, MleChallenges, MleOptions, ZerocheckMle},
     zerocheck_round0::{LogupChallenges, Round0Air},
     GpuContext, LimitProfile,
 };
@@ -87,8 +89,22 @@ fn device_airs<'a>(
         .collect()
 }
 
-fn check_fold(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u64) {
-    let what = format!("{} on {profile}", case.name);
+/// The largest chunk cap under which every AIR's folded columns (upstream's, after
+/// `fold_ple_evals`) fit in `chunks` chunks: the widest AIR gets exactly that many.
+fn chunk_cap(prover: &LogupZerocheckCpu<'_, SC>, chunks: usize) -> u64 {
+    (0..prover.sels_per_trace.len())
+        .map(|t| {
+            let columns = 3 + prover.mat_evals_per_trace[t].iter().map(|m| m.width()).sum::<usize>();
+            (16 * prover.sels_per_trace[t].height() * columns.div_ceil(chunks)) as u64
+        })
+        .max()
+        .unwrap_or(16)
+}
+
+/// The fold at r_0; with `chunks`, every AIR's columns split over that many chunks at most
+/// (the widest exactly).
+fn check_fold(gpu: &GpuContext, profile: LimitProfile, case: &Case, chunks: Option<usize>, seed: u64) {
+    let what = format!("{} on {profile} ({chunks:?} chunks)", case.name);
     let (pk, ctx) = (&case.pk, &case.ctx);
     let l_skip = pk.params.l_skip;
     let mut rng = common::rng(seed);
@@ -96,12 +112,17 @@ fn check_fold(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u64) {
     let Upstream { mut prover, .. } = upstream(case, &mut rng, lambda);
     let r_0: EF = rng.random();
     prover.fold_ple_evals(ctx, r_0);
+    let cap = chunks.map(|c| chunk_cap(&prover, c));
 
     let device = common::DeviceAirs::upload(gpu, pk, ctx);
     let main_refs = device.main_refs();
     let airs = device_airs(case, &device, &main_refs);
-    let folded = fold_ple_evals(gpu, &airs, l_skip, r_0).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let folded = fold_ple_evals(gpu, &airs, l_skip, r_0, cap).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert_eq!(folded.len(), ctx.per_trace.len(), "{what}: AIR count");
+    if let Some(c) = chunks {
+        let most = folded.iter().map(|f| f.chunks.len()).max().unwrap_or(0);
+        assert!(most > 1 && most <= c, "{what}: {most} chunks in the widest AIR");
+    }
     for (t, f) in folded.iter().enumerate() {
         assert_folded(gpu, f, &prover.sels_per_trace[t], &prover.mat_evals_per_trace[t], &format!("{what}: AIR {t}"));
     }
@@ -110,9 +131,10 @@ fn check_fold(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u64) {
 /// Every round after round 0: upstream's `sumcheck_polys_eval` (LogUp's polynomials, then the
 /// zerocheck's) for the same random challenges; the round-0 consistency check holds for these
 /// valid traces; after the last fold the folded columns (upstream's `mat_evals_per_trace`, one
-/// row each) and upstream's `into_column_openings`.
-fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: EvalOptions, seed: u64) {
-    let what = format!("{} on {profile} ({options:?})", case.name);
+/// row each) and upstream's `into_column_openings`. With `chunks`, every AIR's folded columns
+/// start in at most that many chunks (the widest exactly).
+fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: EvalOptions, chunks: Option<usize>, seed: u64) {
+    let what = format!("{} on {profile} ({options:?}, {chunks:?} chunks)", case.name);
     let (pk, ctx) = (&case.pk, &case.ctx);
     let l_skip = pk.params.l_skip;
     let num_airs = ctx.per_trace.len();
@@ -121,6 +143,8 @@ fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: E
     let Upstream { mut prover, xi, layout, beta, round0 } = upstream(case, &mut rng, lambda);
     let r_0: EF = rng.random();
     prover.fold_ple_evals(ctx, r_0);
+    let options = MleOptions { eval: options, max_chunk_bytes: chunks.map(|c| chunk_cap(&prover, c)) };
+    let what = format!("{what}, {:?} bytes per chunk", options.max_chunk_bytes);
 
     let device = common::DeviceAirs::upload(gpu, pk, ctx);
     let main_refs = device.main_refs();
@@ -128,6 +152,10 @@ fn check_rounds(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: E
     let challenges = MleChallenges { xi: &xi, lambda, r_0, logup: Some(LogupChallenges { layout: &layout, beta }) };
     let mut mle =
         ZerocheckMle::new(gpu, &airs, l_skip, challenges, pk.max_constraint_degree, options).unwrap_or_else(|e| panic!("{what}: {e}"));
+    if let Some(c) = chunks {
+        let most = mle.folded(gpu).unwrap().iter().map(|f| f.chunks.len()).max().unwrap_or(0);
+        assert!(most > 1 && most <= c, "{what}: {most} chunks in the widest AIR");
+    }
     let s0_at_r0: Vec<EF> = round0[2 * num_airs..].iter().map(|p| p.eval_at_point(r_0)).collect();
     let consistent = mle.round0_consistency(gpu, &s0_at_r0).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(consistent.iter().all(|&c| c), "{what}: round 0 inconsistent with the folded columns of valid traces: {consistent:?}");
@@ -176,7 +204,7 @@ fn check_violation(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u
     let bad = num_airs - 1;
     s0_at_r0[bad] += EF::ONE;
     let challenges = MleChallenges { xi: &xi, lambda, r_0, logup: None };
-    let mut mle = ZerocheckMle::new(gpu, &airs, l_skip, challenges, pk.max_constraint_degree, EvalOptions::default()).unwrap();
+    let mut mle = ZerocheckMle::new(gpu, &airs, l_skip, challenges, pk.max_constraint_degree, MleOptions::default()).unwrap();
     let consistent = mle.round0_consistency(gpu, &s0_at_r0).unwrap_or_else(|e| panic!("{what}: {e}"));
     let expected: Vec<bool> = (0..num_airs).map(|t| t != bad).collect();
     assert_eq!(consistent, expected, "{what}");
@@ -187,7 +215,7 @@ fn fold_ple_fixtures_match_upstream() {
     let cases = fixture_cases(&test_system_params_small(2, 8, 3));
     for (profile, gpu) in common::profiles() {
         for (i, case) in cases.iter().enumerate() {
-            check_fold(&gpu, profile, case, i as u64);
+            check_fold(&gpu, profile, case, None, i as u64);
         }
     }
 }
@@ -198,7 +226,7 @@ fn fold_ple_lifted_traces_match_upstream() {
     let cases = fixture_cases(&test_system_params_small(5, 6, 3));
     for (profile, gpu) in common::profiles() {
         for (i, case) in cases.iter().enumerate() {
-            check_fold(&gpu, profile, case, 100 + i as u64);
+            check_fold(&gpu, profile, case, None, 100 + i as u64);
         }
     }
 }
@@ -207,7 +235,7 @@ fn fold_ple_lifted_traces_match_upstream() {
 fn fold_ple_keccakf_matches_upstream() {
     let case = keccakf_case();
     for (profile, gpu) in common::profiles() {
-        check_fold(&gpu, profile, &case, 200);
+        check_fold(&gpu, profile, &case, None, 200);
     }
 }
 
@@ -228,14 +256,15 @@ fn rounds_fixtures_match_upstream() {
     let cases = fixture_cases(&test_system_params_small(2, 8, 3));
     for (profile, gpu) in common::profiles() {
         for (i, case) in cases.iter().enumerate() {
-            check_rounds(&gpu, profile, case, EvalOptions::default(), 300 + i as u64);
-            check_rounds(&gpu, profile, case, EvalOptions { fast_slot_cap: Some(0), ..Default::default() }, 310 + i as u64);
-            check_rounds(&gpu, profile, case, EvalOptions { split: ProgramSplit::Unsplit, ..Default::default() }, 320 + i as u64);
+            check_rounds(&gpu, profile, case, EvalOptions::default(), None, 300 + i as u64);
+            check_rounds(&gpu, profile, case, EvalOptions { fast_slot_cap: Some(0), ..Default::default() }, None, 310 + i as u64);
+            check_rounds(&gpu, profile, case, EvalOptions { split: ProgramSplit::Unsplit, ..Default::default() }, None, 320 + i as u64);
             check_rounds(
                 &gpu,
                 profile,
                 case,
                 EvalOptions { split: ProgramSplit::PartsPerInvocation(2), ..Default::default() },
+                None,
                 330 + i as u64,
             );
         }
@@ -249,7 +278,7 @@ fn rounds_lifted_match_upstream() {
     let cases = fixture_cases(&test_system_params_small(5, 6, 3));
     for (profile, gpu) in common::profiles() {
         for (i, case) in cases.iter().enumerate() {
-            check_rounds(&gpu, profile, case, EvalOptions::default(), 400 + i as u64);
+            check_rounds(&gpu, profile, case, EvalOptions::default(), None, 400 + i as u64);
         }
     }
 }
@@ -258,9 +287,9 @@ fn rounds_lifted_match_upstream() {
 fn rounds_keccakf_match_upstream() {
     let case = keccakf_case();
     for (profile, gpu) in common::profiles() {
-        check_rounds(&gpu, profile, &case, EvalOptions::default(), 500);
-        check_rounds(&gpu, profile, &case, EvalOptions { split: ProgramSplit::Unsplit, ..Default::default() }, 501);
-        check_rounds(&gpu, profile, &case, EvalOptions { split: ProgramSplit::PartsPerInvocation(7), ..Default::default() }, 502);
+        check_rounds(&gpu, profile, &case, EvalOptions::default(), None, 500);
+        check_rounds(&gpu, profile, &case, EvalOptions { split: ProgramSplit::Unsplit, ..Default::default() }, None, 501);
+        check_rounds(&gpu, profile, &case, EvalOptions { split: ProgramSplit::PartsPerInvocation(7), ..Default::default() }, None, 502);
     }
 }
 
@@ -270,8 +299,47 @@ fn rounds_small_skip_match_upstream() {
     let cases = zerocheck_cases(&test_system_params_small(1, 8, 3));
     for (profile, gpu) in common::profiles() {
         for (i, case) in cases.iter().enumerate() {
-            check_rounds(&gpu, profile, case, EvalOptions::default(), 600 + i as u64);
+            check_rounds(&gpu, profile, case, EvalOptions::default(), None, 600 + i as u64);
         }
+    }
+}
+
+/// Folded columns that need more chunks than the rounds bind: refused before any work, with
+/// the sizes.
+fn check_too_many_chunks(gpu: &GpuContext, profile: LimitProfile, case: &Case, seed: u64) {
+    let what = format!("{} on {profile} (one column per chunk)", case.name);
+    let (pk, ctx) = (&case.pk, &case.ctx);
+    let mut rng = common::rng(seed);
+    let lambda: EF = rng.random();
+    let Upstream { mut prover, xi, .. } = upstream(case, &mut rng, lambda);
+    let r_0: EF = rng.random();
+    prover.fold_ple_evals(ctx, r_0);
+    let options = MleOptions { max_chunk_bytes: Some(chunk_cap(&prover, usize::MAX)), ..Default::default() };
+    let device = common::DeviceAirs::upload(gpu, pk, ctx);
+    let main_refs = device.main_refs();
+    let airs = device_airs(case, &device, &main_refs);
+    let challenges = MleChallenges { xi: &xi, lambda, r_0, logup: None };
+    match ZerocheckMle::new(gpu, &airs, pk.params.l_skip, challenges, pk.max_constraint_degree, options) {
+        Ok(_) => panic!("{what}: accepted"),
+        Err(e) => assert!(e.to_string().contains(&format!("bind at most {FOLDED_BINDINGS}")), "{what}: {e}"),
+    }
+}
+
+/// Every AIR's folded columns split over several chunks of whole columns (a cap on a chunk's
+/// bytes): the fold at r_0 (into more chunks than the rounds bind), every round, the re-chunking
+/// folds and the column openings from as many chunks as the rounds bind; more are refused.
+#[test]
+fn chunked_folded_columns_match_upstream() {
+    let cases = fixture_cases(&test_system_params_small(2, 8, 3));
+    let keccakf = keccakf_case();
+    for (profile, gpu) in common::profiles() {
+        for (i, case) in cases.iter().enumerate() {
+            check_fold(&gpu, profile, case, Some(3), 800 + i as u64);
+            check_rounds(&gpu, profile, case, EvalOptions::default(), Some(FOLDED_BINDINGS), 810 + i as u64);
+            check_too_many_chunks(&gpu, profile, case, 820 + i as u64);
+        }
+        check_fold(&gpu, profile, &keccakf, Some(2 * FOLDED_BINDINGS), 830);
+        check_rounds(&gpu, profile, &keccakf, EvalOptions::default(), Some(FOLDED_BINDINGS), 831);
     }
 }
 

@@ -18,6 +18,8 @@ pub struct DeviceLimits {
     pub max_workgroups_per_dimension: u32,
     pub max_storage_buffer_binding_size: u64,
     pub max_buffer_size: u64,
+    /// Storage buffers one kernel may bind.
+    pub max_storage_buffers_per_shader_stage: u32,
     /// Smallest subgroup the device may run a kernel with.
     pub subgroup_min_size: u32,
     pub subgroup_max_size: u32,
@@ -37,6 +39,7 @@ impl DeviceLimits {
             max_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
             max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
             max_buffer_size: limits.max_buffer_size,
+            max_storage_buffers_per_shader_stage: limits.max_storage_buffers_per_shader_stage,
             subgroup_min_size: info.subgroup_min_size.max(1),
             subgroup_max_size: info.subgroup_max_size.max(1),
             subgroups,
@@ -58,9 +61,11 @@ pub enum LimitProfile {
     Native,
     /// Apple M1 class: 1024 invocations, 32 KiB workgroup memory, subgroup 32.
     AppleM1,
-    /// The WebGPU defaults: 256 invocations, 16 KiB workgroup memory, 128 MiB bindings.
+    /// The WebGPU defaults: 256 invocations, 16 KiB workgroup memory, 128 MiB bindings, 8
+    /// storage buffers per kernel.
     WebGpuDefault,
-    /// Deliberately small: 64 invocations, 4 KiB, 64 workgroups per dimension, no subgroups.
+    /// Deliberately small: 64 invocations, 4 KiB, 64 workgroups per dimension, 16 MiB bindings,
+    /// 8 storage buffers per kernel, no subgroups.
     /// Forces every fallback path (grid folding, workgroup-memory instead of shuffles, splitting).
     Tiny,
 }
@@ -94,6 +99,7 @@ impl LimitProfile {
                 workgroup_bytes: Some(16 << 10),
                 binding_bytes: Some(128 << 20),
                 buffer_bytes: Some(256 << 20),
+                storage_buffers: Some(8),
                 ..Default::default()
             },
             LimitProfile::Tiny => ProfileCaps {
@@ -102,6 +108,7 @@ impl LimitProfile {
                 workgroups_per_dimension: Some(64),
                 binding_bytes: Some(16 << 20),
                 buffer_bytes: Some(64 << 20),
+                storage_buffers: Some(8),
                 subgroups: false,
                 ..Default::default()
             },
@@ -123,6 +130,7 @@ impl LimitProfile {
         cap32(&mut l.max_compute_workgroup_size_z, c.invocations.map(|i| i.min(64)));
         cap32(&mut l.max_compute_workgroup_storage_size, c.workgroup_bytes);
         cap32(&mut l.max_compute_workgroups_per_dimension, c.workgroups_per_dimension);
+        cap32(&mut l.max_storage_buffers_per_shader_stage, c.storage_buffers);
         if let Some(b) = c.binding_bytes {
             l.max_storage_buffer_binding_size = l.max_storage_buffer_binding_size.min(b);
         }
@@ -153,6 +161,7 @@ impl LimitProfile {
             max_workgroups_per_dimension: min(adapter.max_workgroups_per_dimension, c.workgroups_per_dimension),
             max_storage_buffer_binding_size: min64(adapter.max_storage_buffer_binding_size, c.binding_bytes),
             max_buffer_size: min64(adapter.max_buffer_size, c.buffer_bytes),
+            max_storage_buffers_per_shader_stage: min(adapter.max_storage_buffers_per_shader_stage, c.storage_buffers),
             subgroup_min_size: adapter.subgroup_min_size,
             subgroup_max_size: adapter.subgroup_max_size,
             subgroups: adapter.subgroups && c.subgroups,
@@ -181,6 +190,7 @@ struct ProfileCaps {
     workgroups_per_dimension: Option<u32>,
     binding_bytes: Option<u64>,
     buffer_bytes: Option<u64>,
+    storage_buffers: Option<u32>,
     subgroup_size: Option<u32>,
     subgroups: bool,
 }
@@ -193,6 +203,7 @@ impl Default for ProfileCaps {
             workgroups_per_dimension: None,
             binding_bytes: None,
             buffer_bytes: None,
+            storage_buffers: None,
             subgroup_size: None,
             subgroups: true,
         }
@@ -209,6 +220,10 @@ impl fmt::Display for LimitProfile {
 pub mod reference {
     use super::DeviceLimits;
 
+    /// Storage buffers per kernel where the driver reports far more than any kernel binds
+    /// (Vulkan's descriptor limits run to hundreds of thousands): a stand-in above every need.
+    const MANY_STORAGE_BUFFERS: u32 = 1 << 16;
+
     fn device(inv: u32, wg_bytes: u32, sg_min: u32, sg_max: u32, binding: u64, buffer: u64) -> DeviceLimits {
         DeviceLimits {
             max_invocations_per_workgroup: inv,
@@ -219,6 +234,7 @@ pub mod reference {
             max_workgroups_per_dimension: 65535,
             max_storage_buffer_binding_size: binding,
             max_buffer_size: buffer,
+            max_storage_buffers_per_shader_stage: MANY_STORAGE_BUFFERS,
             subgroup_min_size: sg_min,
             subgroup_max_size: sg_max,
             subgroups: true,
@@ -226,7 +242,8 @@ pub mod reference {
     }
     /// Apple M1 through Metal.
     pub fn apple_m1() -> DeviceLimits {
-        device(1024, 32 << 10, 32, 32, 1 << 30, 1 << 30)
+        // Metal's 31 buffer slots less the two wgpu keeps for itself.
+        DeviceLimits { max_storage_buffers_per_shader_stage: 29, ..device(1024, 32 << 10, 32, 32, 1 << 30, 1 << 30) }
     }
     /// NVIDIA H100 through Vulkan.
     pub fn nvidia_h100() -> DeviceLimits {
@@ -245,6 +262,7 @@ pub mod reference {
         let mut l = device(256, 16 << 10, 4, 128, 128 << 20, 256 << 20);
         l.max_workgroup_size_x = 256;
         l.max_workgroup_size_y = 256;
+        l.max_storage_buffers_per_shader_stage = 8;
         l.subgroups = false;
         l
     }

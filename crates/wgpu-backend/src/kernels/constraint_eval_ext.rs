@@ -2,6 +2,7 @@
 //! extension field, on an AIR's folded multilinear columns (the zerocheck's rounds after round
 //! 0, src/zerocheck_mle.rs), batching the constraints with λ's powers and eq per (x, y), and
 //! with LogUp the interactions' counts and message fields into numerator and denominator.
+//! The folded columns bind as up to [`FOLDED_BINDINGS`] chunks of whole columns.
 //!
 //! Geometry: the `constraint_eval` rule of limits.rs applied to a quarter of the workgroup
 //! memory, since a slot here is an extension element (four words): fast slots x workgroup size
@@ -19,6 +20,13 @@ use crate::constraint_program::EvalOptions;
 
 pub const NAME: &str = "constraint_eval_ext";
 pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("constraint_eval_ext"), plans);
+
+/// Storage bindings for the chunks of an AIR's folded columns (shared/folded_chunks.wgsl).
+pub const FOLDED_BINDINGS: usize = 4;
+
+/// Storage bindings in all: the program, the tables, the outputs, the scratch and the folded
+/// chunks (WebGPU's default per-stage limit).
+pub const STORAGE_BINDINGS: usize = 4 + FOLDED_BINDINGS;
 
 kernel_params! {
     pub struct Params {
@@ -42,9 +50,11 @@ kernel_params! {
         num_parts: u32,
         parts_per_group: u32,
         num_groups: u32,
+        /// Whole folded columns per chunk binding (the last chunk may hold fewer).
+        columns_per_chunk: u32,
+        /// Where the weights start in the tables, in extension elements.
+        weight_base: u32,
         _pad0: u32,
-        _pad1: u32,
-        _pad2: u32,
     }
 }
 
@@ -77,8 +87,8 @@ fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::l
 
 /// One evaluation: `num_x` values of x from `x_first`, `num_y` values of y.
 pub struct ExtEval<'a> {
-    /// The program's instructions (unsplit or split), its parts' starts in `values` from
-    /// `part_base` (`num_parts + 1` of them) and the slots of its largest part.
+    /// The program's instructions (unsplit or split), its parts' starts in the tables' words
+    /// from `part_base` (`num_parts + 1` of them) and the slots of its largest part.
     pub instructions: &'a GpuBuffer<u32>,
     pub part_base: usize,
     pub num_parts: usize,
@@ -86,22 +96,24 @@ pub struct ExtEval<'a> {
     pub parts_per_group: usize,
     pub num_slots: u32,
     pub num_constraints: usize,
-    /// Partition table, constants, public values and the interaction outputs' targets (1 a
-    /// count, 2 a message field) in words, and where the last three start.
-    pub values: &'a GpuBuffer<u32>,
+    /// The AIR's tables: words (partition table, constants, public values, the interaction
+    /// outputs' targets (1 a count, 2 a message field), part starts) with where the constants,
+    /// public values and targets start; then extension elements from `weight_base`: one weight
+    /// per output (λ's powers for the constraints), LogUp's denominator constant, and eq's
+    /// table, read from element `eq_base` on.
+    pub tables: &'a GpuBuffer<u32>,
     pub const_base: usize,
     pub public_base: usize,
     pub target_base: usize,
+    pub weight_base: usize,
+    pub eq_base: usize,
     pub num_outputs: usize,
-    pub cols: &'a GpuBuffer<u32>,
+    /// The folded columns: chunks of `columns_per_chunk` whole columns of `height` rows.
+    pub folded: &'a [GpuBuffer<u32>],
+    pub columns_per_chunk: usize,
     pub height: usize,
-    /// One weight per output (λ's powers for the constraints), then LogUp's denominator
-    /// constant.
-    pub weights: &'a GpuBuffer<u32>,
     /// Whether the LogUp sums are computed too.
     pub logup: bool,
-    pub eq: &'a GpuBuffer<u32>,
-    pub eq_base: usize,
     pub num_x: usize,
     pub x_first: usize,
     pub num_y: usize,
@@ -133,6 +145,13 @@ pub fn record(
         format!("{count} x {num_sums} outputs for an output buffer of {} words", out.len())
     })?;
     require(NAME, e.height == 1 || e.height >= 2 * e.num_y, || format!("{} folded rows for {} values of y", e.height, e.num_y))?;
+    require(NAME, !e.folded.is_empty() && e.folded.len() <= FOLDED_BINDINGS && e.columns_per_chunk > 0, || {
+        format!("{} chunks of folded columns, the kernel binds 1 to {FOLDED_BINDINGS}", e.folded.len())
+    })?;
+    let storage = ctx.limits.max_storage_buffers_per_shader_stage;
+    require(NAME, storage as usize >= STORAGE_BINDINGS, || {
+        format!("the kernel binds {STORAGE_BINDINGS} storage buffers, the device allows {storage} per kernel")
+    })?;
     let g = geometry(&ctx.limits, e.num_slots, options);
     let wg = g.shape.workgroup_size[0] as u64;
     let workgroups = count.div_ceil(wg);
@@ -153,6 +172,8 @@ pub fn record(
         num_parts: e.num_parts as u32,
         parts_per_group: e.parts_per_group as u32,
         num_groups: e.groups() as u32,
+        columns_per_chunk: e.columns_per_chunk as u32,
+        weight_base: e.weight_base as u32,
         num_constraints: e.num_constraints as u32,
         height: e.height as u32,
         num_y: e.num_y as u32,
@@ -168,7 +189,9 @@ pub fn record(
         ..Default::default()
     };
     let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
-    let buffers = [&e.instructions.buffer, &e.values.buffer, &e.cols.buffer, &e.weights.buffer, &e.eq.buffer, &out.buffer, &scratch.buffer];
+    let mut buffers = vec![&e.instructions.buffer, &e.tables.buffer, &out.buffer, &scratch.buffer];
+    // Unused chunk bindings repeat the last chunk.
+    buffers.extend((0..FOLDED_BINDINGS).map(|k| &e.folded[k.min(e.folded.len() - 1)].buffer));
     KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)?;
     Ok(scratch)
 }
