@@ -39,7 +39,8 @@ fn main(inv: Invocation) {
     let first = (x << params.log_skip) + params.offset;
     var acc = vec4<u32>(0u);
     for (var i = 0u; i < (1u << params.log_skip); i++) {
-        let row = (first + i) % params.height;
+        // Heights are powers of two (checked on the host): "mod height" is a mask.
+        let row = (first + i) & (params.height - 1u);
         acc = ext_add(acc, ext_mul_base(weights[i], trace[base + row]));
     }
     out[(params.out_column + c) * params.x_count + x] = acc;

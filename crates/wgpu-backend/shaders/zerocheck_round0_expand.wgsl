@@ -65,6 +65,8 @@ fn main(inv: Invocation) {
     let n = 1u << params.log_skip;
     let lagrange = params.lagrange_base + (i % params.points) * n;
     let first_row = (params.block_start + i / params.points) * n;
+    // Heights are powers of two (checked on the host), so "mod height" is a mask.
+    let wrap = params.height - 1u;
     var acc = 0u;
     if (operand_tag(word) == TAG_VAR) {
         let part = var_partition(word);
@@ -74,13 +76,13 @@ fn main(inv: Invocation) {
         let chunk = values[2u * part] + column / per_chunk;
         let base = (column % per_chunk) * params.height;
         for (var k = 0u; k < n; k++) {
-            let r = (first_row + k + offset) % params.height;
+            let r = (first_row + k + offset) & wrap;
             acc = bb_add(acc, bb_mul(values[lagrange + k], trace_word(chunk, base + r)));
         }
     } else {
         let kind = special_kind(word);
         for (var k = 0u; k < n; k++) {
-            let r = (first_row + k) % params.height;
+            let r = (first_row + k) & wrap;
             acc = bb_add(acc, bb_mul(values[lagrange + k], selector(kind, r)));
         }
     }

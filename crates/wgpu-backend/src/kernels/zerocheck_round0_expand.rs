@@ -89,7 +89,7 @@ pub fn record(
 ) -> GpuResult<()> {
     let parts: Vec<Option<&ColumnMatrix>> = std::iter::once(traces.preprocessed).chain(traces.mains.iter().map(|m| Some(*m))).collect();
     let height = parts.iter().flatten().map(|m| m.height).next().unwrap_or(0);
-    require(NAME, height > 0 && height <= u32::MAX as usize, || format!("traces of height {height}"))?;
+    require(NAME, height.is_power_of_two() && height <= u32::MAX as usize, || format!("traces of height {height}"))?;
     let n = 1usize << rows.log_skip;
     require(NAME, rows.blocks.end * n <= height.max(n), || format!("blocks {:?} outside a lifted trace of {height} rows", rows.blocks))?;
     require(NAME, rows.lagrange.len() == rows.points * n && rows.points > 0, || "Lagrange table and points disagree".to_string())?;
