@@ -118,6 +118,7 @@ pub static ALL: &[&KernelDesc] = &[
     &field_ops::KERNEL.desc,
     &bandwidth_probe::KERNEL.desc,
     &poseidon2_permute::KERNEL.desc,
+    &poseidon2_permute::LANES_KERNEL.desc,
     &merkle_row_hash::KERNEL.desc,
     &merkle_compress_layer::KERNEL.desc,
     &merkle_open_rows::KERNEL.desc,
