@@ -38,7 +38,7 @@ use crate::{
     field::{ext_as_words, ext_from_words, EF},
     kernels::{
         eq_table,
-        ext_column_sums::{self, Partials},
+        ext_column_sums::Partials,
         gkr_layer, gkr_layer_claims,
         gkr_sumcheck_round::{self, RoundBuffers},
     },
@@ -220,8 +220,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
             }
             let rows = gkr_sumcheck_round::workgroups(ctx, half)?;
             let at = messages + 3 * s;
-            ext_column_sums::record(ctx, &mut enc, &Partials { buffer: &partials, base: 0, rows, columns: 3 }, rt.messages(), at)?;
-            rt.step(&mut enc, at..at + 3, point + 1 + s, 1)?;
+            rt.reduce_step(&mut enc, &Partials { buffer: &partials, base: 0, rows, columns: 3 }, at, point + 1 + s, 1)?;
         }
         // The last fold leaves one row: the layer's claims; then μ.
         let at = messages + 3 * round;
