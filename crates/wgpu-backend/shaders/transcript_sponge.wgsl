@@ -52,14 +52,21 @@ fn main(inv: Invocation) {
         return;
     }
     var idx = sponge_begin(lid);
-    // Invocation 0 wrote the sums above, and only its observed value counts.
-    for (var i = 0u; i < params.observe_count; i++) {
-        sponge_observe(lid, &idx, messages[params.observe_base + i]);
-    }
-    for (var i = 0u; i < params.sample_count; i++) {
-        let v = sponge_sample(lid, &idx);
-        if (lid == 0u) {
-            challenges[params.sample_base + i] = v;
+    // Word by word: the observed messages' (invocation 0 wrote the sums above, and only its
+    // words count), then the sampled ones.
+    let words = 4u * (params.observe_count + params.sample_count);
+    var sampled = vec4<u32>(0u);
+    for (var w = 0u; w < words; w++) {
+        let i = w / 4u;
+        let c = w % 4u;
+        let squeeze = i >= params.observe_count;
+        var word = 0u;
+        if (!squeeze && lid == 0u) {
+            word = messages[params.observe_base + i][c];
+        }
+        sampled[c] = sponge_duplex_word(lid, &idx, word, squeeze);
+        if (squeeze && c == 3u && lid == 0u) {
+            challenges[params.sample_base + i - params.observe_count] = sampled;
         }
     }
     sponge_end(lid, idx);

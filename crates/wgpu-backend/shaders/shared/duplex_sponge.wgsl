@@ -38,36 +38,31 @@ fn sponge_permute(lid: u32) {
     workgroupBarrier();
 }
 
-// Observes an extension element: invocation 0's `value` (the others' is ignored).
-fn sponge_observe(lid: u32, idx: ptr<function, SpongeIndices>, value: vec4<u32>) {
-    for (var c = 0u; c < 4u; c++) {
+// One word of the duplex: with `squeeze` false, absorbs `word` (invocation 0's; the others' is
+// ignored); with `squeeze` true, returns the next sampled word, the same in every invocation.
+// A kernel calls this from one place only (a loop over its words): each call site inlines a
+// permutation of 22 barriers, and compilers (lavapipe's above all) slow down with their number.
+fn sponge_duplex_word(lid: u32, idx: ptr<function, SpongeIndices>, word: u32, squeeze: bool) -> u32 {
+    if (!squeeze) {
+        // Earlier samples' reads are done before the state changes.
+        workgroupBarrier();
         if (lid == 0u) {
-            sponge_state[(*idx).absorb] = value[c];
+            sponge_state[(*idx).absorb] = word;
         }
         (*idx).absorb += 1u;
-        if ((*idx).absorb == SPONGE_RATE) {
-            sponge_permute(lid);
-            (*idx).absorb = 0u;
-            (*idx).sample = SPONGE_RATE;
-        }
     }
-}
-
-// Samples an extension element; every invocation gets it.
-fn sponge_sample(lid: u32, idx: ptr<function, SpongeIndices>) -> vec4<u32> {
-    var v = vec4<u32>(0u);
-    for (var c = 0u; c < 4u; c++) {
-        if ((*idx).absorb != 0u || (*idx).sample == 0u) {
-            sponge_permute(lid);
-            (*idx).absorb = 0u;
-            (*idx).sample = SPONGE_RATE;
-        }
+    // Absorbing permutes after a full block, sampling before reading past the last one.
+    if ((*idx).absorb == SPONGE_RATE || (squeeze && ((*idx).absorb != 0u || (*idx).sample == 0u))) {
+        sponge_permute(lid);
+        (*idx).absorb = 0u;
+        (*idx).sample = SPONGE_RATE;
+    }
+    var out = 0u;
+    if (squeeze) {
         (*idx).sample -= 1u;
-        v[c] = sponge_state[(*idx).sample];
+        out = sponge_state[(*idx).sample];
     }
-    // Every read is done before a later observation overwrites the state.
-    workgroupBarrier();
-    return v;
+    return out;
 }
 
 // Stores the state back to `sponge`.
