@@ -13,11 +13,17 @@
 //! (p_j0, q_j0, p_j1, q_j1), so round 0 reads the tree layer in place. The eq table is built on
 //! the device (`eq_table`); each round is the partial sums fused with the fold of the previous
 //! round's challenge (`gkr_sumcheck_round`, folding the four columns and eq into a second set of
-//! buffers, the two sets used in turn) and the second pass (`ext_column_sums`) writing
-//! s(1), s(2), s(3). After the last round `gkr_layer_claims` folds at the last challenge.
+//! buffers, the two sets used in turn) and the second pass, which writes s(1), s(2), s(3) and
+//! with the sponge on the device also observes them and samples the next challenge
+//! (`transcript_sponge`, through `RoundTranscript::reduce_step`). After the last round
+//! `gkr_layer_claims` folds at the last challenge.
 //! Every layer is recorded ahead of its challenges (device_transcript.rs): with the sponge on
 //! the device all layers run without a host wait and the messages are read back once;
-//! otherwise each round waits for its messages and the host samples.
+//! otherwise each round waits for its messages and the host samples. With the sponge on the
+//! device, the rounds small enough for one workgroup (`gkr_small_rounds::small_round_pairs`
+//! pairs of rows) run inside one: the small layers 1..=K whole in one dispatch (their tree
+//! layers copied side by side), and each larger layer's last rounds with its claims, μ and the
+//! next layer's λ in one.
 
 use openvm_stark_backend::{
     proof::GkrLayerClaims,
