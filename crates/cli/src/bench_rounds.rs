@@ -6,7 +6,7 @@
 //!   `grind` on all cores on the same transcripts;
 //! - a Merkle commitment of one extension-field codeword column, as WHIR makes per round;
 //! - LogUp's GKR (`fractional_sumcheck`, hundreds of rounds) with the challenges sampled on
-//!   the device and on the host, and its recording alone.
+//!   the device and on the host, its recording alone, and its dispatches.
 
 use std::time::Instant;
 
@@ -100,16 +100,19 @@ pub fn run(args: &Args) -> Result<(), String> {
 
     // LogUp's GKR on 2^log random fractions, best of three after a warm-up, per placement.
     // Where the time goes: the GKR's spans (tree, recording the layers, the final wait and
-    // replay), per run.
+    // replay), per run; and its dispatches (every dispatch takes one parameter slot).
     let spans = crate::phases::PhaseTimes::install(false);
-    println!("| GKR fractions | sampling | ms | tree | layers recorded | finish |\n|---|---|---|---|---|---|");
+    println!("| GKR fractions | sampling | ms | tree | layers recorded | finish | dispatches |\n|---|---|---|---|---|---|---|");
     for log in args.list("--gkr-log", &[16, 20, 24])? {
         let fracs: Vec<Frac<EF>> = (0..1usize << log).map(|_| Frac { p: rng.random(), q: rng.random() }).collect();
         let input = FracInput::from_host(&ctx, &fracs).map_err(err)?;
         for placement in [SpongePlacement::Auto, SpongePlacement::Host] {
             let reps = 3;
             let run = || fractional_sumcheck_with(&ctx, &mut DuplexSponge::from(default_babybear_poseidon2_16()), &input, false, placement);
+            let uniforms = || ctx.stats().param_slots;
+            let before = uniforms();
             run().map_err(err)?;
+            let dispatches = uniforms() - before;
             spans.take();
             let start = Instant::now();
             for _ in 0..reps {
@@ -119,7 +122,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             let taken = spans.take();
             let span = |name: &str| taken.iter().find(|p| p.name == name).map_or(0.0, |p| p.time.as_secs_f64() * 1e3 / reps as f64);
             println!(
-                "| 2^{log} | {placement:?} | {ms:.2} | {:.2} | {:.2} | {:.2} |",
+                "| 2^{log} | {placement:?} | {ms:.2} | {:.2} | {:.2} | {:.2} | {dispatches} |",
                 span("gkr_tree"),
                 span("gkr_layers"),
                 span("gkr_finish")

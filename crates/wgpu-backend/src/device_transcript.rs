@@ -12,10 +12,15 @@
 //! its own transcript (which stays the authority, so its state and log are exactly upstream's)
 //! and checks that each challenge equals the device's.
 //!
+//! A sumcheck round's step is one dispatch: [`RoundTranscript::reduce_step`] sums the round's
+//! per-workgroup partials into its messages (the second pass of the reduction), observes them
+//! and samples the challenge, in one workgroup whose 16 invocations run each Poseidon2
+//! permutation together (`poseidon2_lanes`).
+//!
 //! Any other transcript type, or `OPENVM_WGPU_DEVICE_TRANSCRIPT=off`, runs the same recorded
-//! kernels with the host sampling: each step that observes submits the work so far and reads
-//! the messages it needs, and the challenges are written into `challenges` before the next
-//! submission.
+//! kernels with the host sampling (the step kernel then only writes the sums): each step that
+//! observes submits the work so far and reads the messages it needs, and the challenges are
+//! written into `challenges` before the next submission.
 
 use std::{any::Any, ops::Range};
 
@@ -27,7 +32,10 @@ use crate::{
     device::SC,
     error::WgpuProverError,
     field::{as_words, ext_as_words, ext_from_words, ext_words, EF},
-    kernels::transcript_sponge::{self, SpongeBuffers, SPONGE_WORDS},
+    kernels::{
+        ext_column_sums::Partials,
+        transcript_sponge::{self, SpongeBuffers, SPONGE_WORDS},
+    },
 };
 
 /// Where a sumcheck's challenges are sampled.
@@ -82,8 +90,11 @@ pub struct RoundTranscript<'a, TS> {
     ctx: &'a GpuContext,
     op: &'static str,
     transcript: &'a mut TS,
-    /// The device sponge's state; `None` when the host samples.
-    sponge: Option<GpuBuffer<u32>>,
+    /// The device sponge's state (unused when the host samples).
+    sponge: GpuBuffer<u32>,
+    on_device: bool,
+    /// Bound as the partials of a step that sums none.
+    no_partials: GpuBuffer<u32>,
     messages: GpuBuffer<u32>,
     challenges: GpuBuffer<u32>,
     message_slots: usize,
@@ -102,19 +113,40 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
         message_slots: usize,
         challenge_slots: usize,
     ) -> Result<Self, WgpuProverError> {
-        let sponge = match placement {
-            SpongePlacement::Auto => sponge_words(transcript).map(|w| GpuBuffer::from_slice(ctx, op, &w)).transpose()?,
+        let words = match placement {
+            SpongePlacement::Auto => sponge_words(transcript),
             SpongePlacement::Host => None,
         };
+        let on_device = words.is_some();
+        let sponge = GpuBuffer::from_slice(ctx, op, &words.unwrap_or_else(|| vec![0; SPONGE_WORDS]))?;
+        let no_partials = GpuBuffer::<u32>::zeroed(ctx, op, 4)?;
         // The messages buffer also receives the challenges at the end, for one read-back.
         let messages = GpuBuffer::<u32>::zeroed(ctx, op, 4 * (message_slots + challenge_slots).max(1))?;
         let challenges = GpuBuffer::<u32>::zeroed(ctx, op, 4 * challenge_slots.max(1))?;
-        Ok(RoundTranscript { ctx, op, transcript, sponge, messages, challenges, message_slots, challenge_slots, steps: Vec::new() })
+        Ok(RoundTranscript {
+            ctx,
+            op,
+            transcript,
+            sponge,
+            on_device,
+            no_partials,
+            messages,
+            challenges,
+            message_slots,
+            challenge_slots,
+            steps: Vec::new(),
+        })
     }
 
     /// Whether the challenges are sampled on the device.
     pub fn on_device(&self) -> bool {
-        self.sponge.is_some()
+        self.on_device
+    }
+
+    /// The device sponge's state, for kernels that step it themselves (with the sponge on the
+    /// device only; such work is recorded with [`RoundTranscript::record_steps`]).
+    pub fn sponge(&self) -> &GpuBuffer<u32> {
+        &self.sponge
     }
 
     /// Where kernels write the messages the transcript observes.
@@ -155,10 +187,64 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
         sample_base: usize,
         samples: usize,
     ) -> Result<(), WgpuProverError> {
+        self.record_step(encoder, None, observe, sample_base, samples)
+    }
+
+    /// Sums the columns of `partials` into messages `at..at + partials.columns` (the second
+    /// pass of a reduction recorded in `encoder`), observes them and samples `samples`
+    /// challenges into slots `sample_base..`: one dispatch with the sponge on the device.
+    pub fn reduce_step(
+        &mut self,
+        encoder: &mut GpuEncoder,
+        partials: &Partials<'_>,
+        at: usize,
+        sample_base: usize,
+        samples: usize,
+    ) -> Result<(), WgpuProverError> {
+        self.record_step(encoder, Some(partials), at..at + partials.columns, sample_base, samples)
+    }
+
+    /// Notes steps that kernels recorded by the caller take on the device sponge, in order (each
+    /// observing `observe` and sampling into `sample_base..`), so that [`RoundTranscript::finish`]
+    /// replays them. Only with the sponge on the device.
+    pub fn record_steps(&mut self, steps: impl IntoIterator<Item = (Range<usize>, usize, usize)>) -> Result<(), WgpuProverError> {
+        if !self.on_device {
+            return Err(WgpuProverError::InvalidInput(format!("{}: device sponge steps with the host sampling", self.op)));
+        }
+        for (observe, sample_base, samples) in steps {
+            self.check(observe.clone(), sample_base, samples)?;
+            self.steps.push(Step { observe, sample_base, samples });
+        }
+        Ok(())
+    }
+
+    fn record_step(
+        &mut self,
+        encoder: &mut GpuEncoder,
+        partials: Option<&Partials<'_>>,
+        observe: Range<usize>,
+        sample_base: usize,
+        samples: usize,
+    ) -> Result<(), WgpuProverError> {
         self.check(observe.clone(), sample_base, samples)?;
-        if let Some(sponge) = &self.sponge {
-            let buffers = SpongeBuffers { sponge, messages: &self.messages, challenges: &self.challenges };
-            transcript_sponge::record(self.ctx, encoder, &buffers, observe.clone(), sample_base, samples)?;
+        // On the device every step is the kernel; on the host only one that sums.
+        if self.on_device || partials.is_some() {
+            let buffers = SpongeBuffers {
+                sponge: &self.sponge,
+                partials: partials.map_or(&self.no_partials, |p| p.buffer),
+                messages: &self.messages,
+                challenges: &self.challenges,
+            };
+            let step = transcript_sponge::Step {
+                reduce: partials.map(|p| (p.rows, p.columns, p.base)),
+                observe: observe.clone(),
+                sample_base,
+                samples,
+                on_device: self.on_device,
+            };
+            transcript_sponge::record(self.ctx, encoder, &buffers, &step)?;
+        }
+        if self.on_device {
             self.steps.push(Step { observe, sample_base, samples });
             return Ok(());
         }

@@ -13,11 +13,17 @@
 //! (p_j0, q_j0, p_j1, q_j1), so round 0 reads the tree layer in place. The eq table is built on
 //! the device (`eq_table`); each round is the partial sums fused with the fold of the previous
 //! round's challenge (`gkr_sumcheck_round`, folding the four columns and eq into a second set of
-//! buffers, the two sets used in turn) and the second pass (`ext_column_sums`) writing
-//! s(1), s(2), s(3). After the last round `gkr_layer_claims` folds at the last challenge.
+//! buffers, the two sets used in turn) and the second pass, which writes s(1), s(2), s(3) and
+//! with the sponge on the device also observes them and samples the next challenge
+//! (`transcript_sponge`, through `RoundTranscript::reduce_step`). After the last round
+//! `gkr_layer_claims` folds at the last challenge.
 //! Every layer is recorded ahead of its challenges (device_transcript.rs): with the sponge on
 //! the device all layers run without a host wait and the messages are read back once;
-//! otherwise each round waits for its messages and the host samples.
+//! otherwise each round waits for its messages and the host samples. With the sponge on the
+//! device, the rounds small enough for one workgroup (`gkr_small_rounds::small_round_pairs`
+//! pairs of rows) run inside one: the small layers 1..=K whole in one dispatch (their tree
+//! layers copied side by side), and each larger layer's last rounds with its claims, μ and the
+//! next layer's λ in one.
 
 use openvm_stark_backend::{
     proof::GkrLayerClaims,
@@ -38,8 +44,9 @@ use crate::{
     field::{ext_as_words, ext_from_words, EF},
     kernels::{
         eq_table,
-        ext_column_sums::{self, Partials},
+        ext_column_sums::Partials,
         gkr_layer, gkr_layer_claims,
+        gkr_small_rounds::{self, SmallRoundBuffers, SmallRounds},
         gkr_sumcheck_round::{self, RoundBuffers},
     },
 };
@@ -178,10 +185,8 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
     // Challenge slots: layer L's point ξ_L = (μ_L, ρ_L,0, ..., ρ_L,L-1) at L(L+1)/2 (layer 0's
     // is (μ_0)), so the eq table of layer L + 1 reads it in place; λ_L after every point.
     // Message slots: layer L's rounds (s(1), s(2), s(3) each), then its four claims.
-    let point_slot = |layer: usize| layer * (layer + 1) / 2;
-    let lambda_slot = |layer: usize| point_slot(total_rounds) + layer;
-    let message_slot = |layer: usize| (1..layer).map(|k| 3 * k + 4).sum::<usize>();
-    let mut rt = RoundTranscript::new(ctx, OP, transcript, placement, message_slot(total_rounds), lambda_slot(total_rounds))?;
+    let challenge_slots = lambda_slot(total_rounds, total_rounds);
+    let mut rt = RoundTranscript::new(ctx, OP, transcript, placement, message_slot(total_rounds), challenge_slots)?;
     rt.set_challenge(point_slot(0), mu)?;
 
     // Working buffers sized for the largest layer (n - 1, over 2^(n-1) rows), reused by every
@@ -197,16 +202,65 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
         .try_fold(1, |a, half| gkr_sumcheck_round::workgroups(ctx, half).map(|w| a.max(w)))?;
     let partials = GpuBuffer::<u32>::uninit(ctx, OP, 12 * most)?;
 
+    // With the sponge on the device, rounds of at most `small` pairs of rows run inside one
+    // workgroup: layers 1..=small_layers whole in one dispatch, and each larger layer's last
+    // rounds in one dispatch. With the host sampling every round waits for the host anyway.
+    let small = gkr_small_rounds::small_round_pairs(ctx)?;
+    let on_device = rt.on_device();
+    // Round s of layer L has 2^(L - 1 - s) pairs; the first round from which all are small.
+    let first_small_round =
+        |layer: usize| if on_device { (0..layer).find(|&s| (1usize << (layer - 1 - s)) <= small).unwrap_or(layer) } else { layer };
+    let small_layers = (1..total_rounds).take_while(|&layer| first_small_round(layer) == 0).last().unwrap_or(0);
+    // The one-workgroup rounds' buffers: the small layers' tree layers 2..=small_layers + 1
+    // side by side, and two sets of folded rows (the largest such round folds into 2 small
+    // rows; a small layer's eq table has 2^L <= 2 small entries).
+    let work_rows = (2 * small).min(top_m).max(2);
+    let work = GpuBuffer::<u32>::uninit(ctx, OP, 4 * gkr_small_rounds::work_elements(work_rows))?;
+    let small_tree = GpuBuffer::<u32>::uninit(ctx, OP, (FRAC_WORDS << (small_layers + 2)).saturating_sub(4 * FRAC_WORDS).max(FRAC_WORDS))?;
+
     let record_span = info_span!("gkr_layers").entered();
     let mut enc = ctx.encoder(OP);
-    for round in 1..total_rounds {
+    if small_layers > 0 {
+        ctx.scoped(OP, || {
+            for k in 2..=small_layers + 1 {
+                let (at, bytes) = ((FRAC_WORDS * ((1 << k) - 4) * 4) as u64, (FRAC_WORDS << k) as u64 * 4);
+                enc.copy_buffer_to_buffer(&layer(k).buffer, 0, &small_tree.buffer, at, bytes);
+            }
+        })?;
+        let job = SmallRounds {
+            layers: 1..=small_layers,
+            first_round: 0,
+            total_layers: total_rounds,
+            work_rows,
+            next_lambda: small_layers + 1 < total_rounds,
+        };
+        let buffers = SmallRoundBuffers {
+            sponge: rt.sponge(),
+            tree: &small_tree,
+            pq_in: &small_tree,
+            eq_in: &small_tree,
+            work: &work,
+            messages: rt.messages(),
+            challenges: rt.challenges(),
+        };
+        gkr_small_rounds::record(ctx, &mut enc, &buffers, &job)?;
+        rt.record_steps(
+            (1..=small_layers).flat_map(|layer| layer_steps(layer, 0, total_rounds, layer == small_layers && job.next_lambda)),
+        )?;
+        rt.flush(&mut enc)?;
+    }
+    for round in small_layers + 1..total_rounds {
         let m = 1usize << round;
         let (messages, point) = (message_slot(round), point_slot(round));
-        rt.step(&mut enc, 0..0, lambda_slot(round), 1)?;
+        // On the device the previous layer's last dispatch sampled λ.
+        if !on_device {
+            rt.step(&mut enc, 0..0, lambda_slot(total_rounds, round), 1)?;
+        }
         eq_table::record(ctx, &mut enc, rt.challenges(), point_slot(round - 1), round, &eq, 0)?;
         let mut pq_cur = layer(round + 1);
         let mut eq_cur = &eq;
-        for s in 0..round {
+        let tail = first_small_round(round);
+        for s in 0..tail {
             let half = (m >> s) / 2;
             // From the second round on, the round folds the previous one's matrix at its
             // challenge ρ_(s-1) into the other set of buffers; the first reads the tree layer
@@ -214,19 +268,40 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
             let fold = (s > 0).then(|| point + s);
             let (pq_out, eq_out) = (&pq_sets[s % 2], &eq_sets[s % 2]);
             let buffers = RoundBuffers { pq_in: pq_cur, eq_in: eq_cur, pq_out, eq_out, partials: &partials, challenges: rt.challenges() };
-            gkr_sumcheck_round::record(ctx, &mut enc, &buffers, half, lambda_slot(round), fold)?;
+            gkr_sumcheck_round::record(ctx, &mut enc, &buffers, half, lambda_slot(total_rounds, round), fold)?;
             if fold.is_some() {
                 (pq_cur, eq_cur) = (pq_out, eq_out);
             }
             let rows = gkr_sumcheck_round::workgroups(ctx, half)?;
             let at = messages + 3 * s;
-            ext_column_sums::record(ctx, &mut enc, &Partials { buffer: &partials, base: 0, rows, columns: 3 }, rt.messages(), at)?;
-            rt.step(&mut enc, at..at + 3, point + 1 + s, 1)?;
+            rt.reduce_step(&mut enc, &Partials { buffer: &partials, base: 0, rows, columns: 3 }, at, point + 1 + s, 1)?;
         }
-        // The last fold leaves one row: the layer's claims; then μ.
-        let at = messages + 3 * round;
-        gkr_layer_claims::record(ctx, &mut enc, pq_cur, rt.challenges(), point + round, rt.messages(), at)?;
-        rt.step(&mut enc, at..at + 4, point, 1)?;
+        if tail < round {
+            // The small last rounds, the claims and μ (and the next layer's λ) in one dispatch.
+            let job = SmallRounds {
+                layers: round..=round,
+                first_round: tail,
+                total_layers: total_rounds,
+                work_rows,
+                next_lambda: round + 1 < total_rounds,
+            };
+            let buffers = SmallRoundBuffers {
+                sponge: rt.sponge(),
+                tree: pq_cur,
+                pq_in: pq_cur,
+                eq_in: eq_cur,
+                work: &work,
+                messages: rt.messages(),
+                challenges: rt.challenges(),
+            };
+            gkr_small_rounds::record(ctx, &mut enc, &buffers, &job)?;
+            rt.record_steps(layer_steps(round, tail, total_rounds, job.next_lambda))?;
+        } else {
+            // The last fold leaves one row: the layer's claims; then μ.
+            let at = messages + 3 * round;
+            gkr_layer_claims::record(ctx, &mut enc, pq_cur, rt.challenges(), point + round, rt.messages(), at)?;
+            rt.step(&mut enc, at..at + 4, point, 1)?;
+        }
         rt.flush(&mut enc)?;
     }
     drop(record_span);
@@ -244,6 +319,38 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
     let xi = challenges[point_slot(last)..point_slot(last) + last + 1].to_vec();
     let proof = FracSumcheckProof { fractional_sum: frac_sum, claims_per_layer, sumcheck_polys };
     Ok((proof, xi))
+}
+
+/// Layer L's point ξ_L = (μ_L, ρ_L,0, ..., ρ_L,L-1) starts at this challenge slot.
+fn point_slot(layer: usize) -> usize {
+    layer * (layer + 1) / 2
+}
+
+/// λ of layer L, after every point.
+fn lambda_slot(total_layers: usize, layer: usize) -> usize {
+    point_slot(total_layers) + layer
+}
+
+/// Layer L's round messages (s(1), s(2), s(3) per round), then its four claims, start here.
+fn message_slot(layer: usize) -> usize {
+    (1..layer).map(|k| 3 * k + 4).sum()
+}
+
+/// The transcript steps of layer `layer` from round `first_round` on, as `gkr_small_rounds`
+/// takes them: λ (when the layer starts there), each round's messages then its challenge, the
+/// claims then μ, and with `next_lambda` the next layer's λ.
+fn layer_steps(layer: usize, first_round: usize, total_layers: usize, next_lambda: bool) -> Vec<(std::ops::Range<usize>, usize, usize)> {
+    let (at, point) = (message_slot(layer), point_slot(layer));
+    let mut steps = Vec::new();
+    if first_round == 0 {
+        steps.push((0..0, lambda_slot(total_layers, layer), 1));
+    }
+    steps.extend((first_round..layer).map(|s| (at + 3 * s..at + 3 * s + 3, point + 1 + s, 1)));
+    steps.push((at + 3 * layer..at + 3 * layer + 4, point, 1));
+    if next_lambda {
+        steps.push((0..0, lambda_slot(total_layers, layer + 1), 1));
+    }
+    steps
 }
 
 fn layer_claims(c: &[EF]) -> GkrLayerClaims<SC> {

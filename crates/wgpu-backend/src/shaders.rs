@@ -22,15 +22,17 @@ pub const SHARED_FILES: &[KernelSource] = &[
     wgsl!("folded_chunks", "shared/folded_chunks.wgsl"),
     wgsl!("subgroup_exchange", "shared/subgroup_exchange.wgsl"),
     wgsl!("subgroup_exchange_unavailable", "shared/subgroup_exchange_unavailable.wgsl"),
+    wgsl!("duplex_sponge", "shared/duplex_sponge.wgsl"),
 ];
 
-/// Every shared include (`#import <name>`): the files, and `poseidon2`, generated from
-/// Plonky3's constants (src/poseidon2.rs).
+/// Every shared include (`#import <name>`): the files, and `poseidon2` and `poseidon2_lanes`,
+/// generated from Plonky3's constants (src/poseidon2.rs).
 pub fn shared() -> &'static [KernelSource] {
     static ALL: OnceLock<Vec<KernelSource>> = OnceLock::new();
     ALL.get_or_init(|| {
         let mut v = SHARED_FILES.to_vec();
         v.push(KernelSource { name: "poseidon2", source: crate::poseidon2::wgsl() });
+        v.push(KernelSource { name: "poseidon2_lanes", source: crate::poseidon2::lanes_wgsl() });
         v
     })
 }

@@ -3,22 +3,42 @@
 //! sequences of observations and samples, started from every absorb and sample position, give
 //! the same challenges and leave the host transcript in the state upstream's would have, for
 //! the plain sponge and its recording wrapper (whose log must equal a host-only run's); with
-//! the host sampling the same steps give the same values.
+//! the host sampling the same steps give the same values. The sponge's permutation, one
+//! invocation per state word (`poseidon2_lanes`), against Plonky3's.
 
 mod common;
 
 use openvm_stark_backend::{FiatShamirTranscript, TranscriptHistory};
 use openvm_stark_sdk::config::baby_bear_poseidon2::{
-    default_duplex_sponge, default_duplex_sponge_recorder, BabyBearPoseidon2Config, DuplexSponge, DuplexSpongeRecorder,
+    default_duplex_sponge, default_duplex_sponge_recorder, poseidon2_perm, BabyBearPoseidon2Config, DuplexSponge, DuplexSpongeRecorder,
 };
 use openvm_wgpu_backend::{
     device_transcript::{RoundTranscript, SpongePlacement},
-    field::{ext_as_words, EF, F},
+    field::{as_words, ext_as_words, from_words, EF, F},
+    kernels::poseidon2_permute::permute_lanes,
     GpuContext, LimitProfile,
 };
+use p3_field::PrimeCharacteristicRing;
+use p3_symmetric::Permutation;
 use rand::{rngs::StdRng, Rng};
 
 type SC = BabyBearPoseidon2Config;
+
+#[test]
+fn poseidon2_lanes_matches_the_sdk_permutation() {
+    for (profile, ctx) in common::profiles() {
+        let mut states: Vec<[F; 16]> = vec![[F::ZERO; 16], [F::ONE; 16], [F::NEG_ONE; 16]];
+        let mut rng = common::rng(17);
+        states.extend((0..200).map(|_| std::array::from_fn(|_| rng.random())));
+        let flat: Vec<F> = states.iter().flatten().copied().collect();
+        let got = from_words(permute_lanes(&ctx, as_words(&flat)).unwrap());
+        for (i, s) in states.iter().enumerate() {
+            let mut want = *s;
+            poseidon2_perm().permute_mut(&mut want);
+            assert_eq!(&got[16 * i..16 * i + 16], &want[..], "state {i} under {profile}");
+        }
+    }
+}
 
 /// A random schedule: (messages observed, challenges sampled) per step.
 fn schedule(rng: &mut StdRng, steps: usize) -> Vec<(usize, usize)> {

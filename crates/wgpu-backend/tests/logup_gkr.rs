@@ -4,6 +4,10 @@
 //! 2^1..2^12 and 2^16 fractions, with and without `assert_zero`; upstream's `verify_gkr` accepts
 //! the proof and its final claims are the input MLEs at the point; and the edge cases (empty,
 //! one fraction, nonzero root under `assert_zero`, a layer larger than one storage binding).
+//! With the sponge on the device, layers whose rounds are all small run whole in one workgroup
+//! (`gkr_small_rounds`: up to layer 11 with 256-invocation workgroups, 9 under `tiny`) and
+//! larger ones split between device-wide rounds and a one-workgroup tail, so 2^12 and 2^16
+//! cover both sides of that threshold under every profile.
 
 mod common;
 

@@ -103,6 +103,8 @@ pub struct GpuContext {
     resources: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     /// Uniform buffers of kernel parameters, free for the next encoder (ARCHITECTURE.md rule 9).
     param_pool: Arc<SizedPool>,
+    /// Parameter slots handed out ([`ContextStats::param_slots`]).
+    param_slots: AtomicU64,
     /// MAP_READ staging buffers for read-backs, free for the next download.
     pub(crate) staging_pool: SizedPool,
     /// Compiled pipelines on disk, where the backend supports it.
@@ -196,6 +198,8 @@ pub struct ContextStats {
     pub params: PoolStats,
     /// MAP_READ staging buffers of read-backs.
     pub staging: PoolStats,
+    /// Parameter slots handed out since the device was opened: one per recorded dispatch.
+    pub param_slots: u64,
 }
 
 /// Parameter pages the pool keeps at most (in bytes); a bound on pages in flight at once, not a
@@ -374,6 +378,7 @@ impl GpuContext {
             pipelines: Mutex::new(HashMap::new()),
             resources: Mutex::new(HashMap::new()),
             param_pool: Arc::default(),
+            param_slots: AtomicU64::new(0),
             staging_pool: SizedPool::default(),
             pipeline_cache,
         })
@@ -497,7 +502,11 @@ impl GpuContext {
 
     /// Allocation counters of the parameter and staging pools.
     pub fn stats(&self) -> ContextStats {
-        ContextStats { params: self.param_pool.stats(), staging: self.staging_pool.stats() }
+        ContextStats {
+            params: self.param_pool.stats(),
+            staging: self.staging_pool.stats(),
+            param_slots: self.param_slots.load(Ordering::Relaxed),
+        }
     }
 
     /// Device memory our buffers hold now and at peak, process-wide over every device
@@ -562,6 +571,7 @@ impl GpuContext {
     /// rather than per dispatch). Call inside [`GpuContext::scoped`] to capture a failed
     /// allocation.
     pub fn params(&self, encoder: &mut GpuEncoder, words: &[u32]) -> ParamSlot {
+        self.param_slots.fetch_add(1, Ordering::Relaxed);
         let size = words.len().div_ceil(4).max(1) * 16;
         let align = self.device.limits().min_uniform_buffer_offset_alignment as usize;
         let fits = |p: &ParamPage| p.used.next_multiple_of(align) + size <= p.shadow.len();

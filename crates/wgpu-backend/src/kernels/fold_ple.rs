@@ -45,7 +45,9 @@ pub fn record(
     log_skip: usize,
     f: FoldColumns,
 ) -> GpuResult<()> {
-    openvm_wgpu_common::kernel::require("fold_ple", f.height.is_power_of_two(), || format!("trace height {} is not a power of two", f.height))?;
+    openvm_wgpu_common::kernel::require("fold_ple", f.height.is_power_of_two(), || {
+        format!("trace height {} is not a power of two", f.height)
+    })?;
     let params = Params {
         columns: f.columns as u32,
         x_count: f.x_count as u32,

@@ -61,6 +61,7 @@ pub mod field_ops;
 pub mod fold_ple;
 pub mod gkr_layer;
 pub mod gkr_layer_claims;
+pub mod gkr_small_rounds;
 pub mod gkr_sumcheck_round;
 pub mod logup_fractions;
 pub mod merkle_compress_layer;
@@ -118,6 +119,7 @@ pub static ALL: &[&KernelDesc] = &[
     &field_ops::KERNEL.desc,
     &bandwidth_probe::KERNEL.desc,
     &poseidon2_permute::KERNEL.desc,
+    &poseidon2_permute::LANES_KERNEL.desc,
     &merkle_row_hash::KERNEL.desc,
     &merkle_compress_layer::KERNEL.desc,
     &merkle_open_rows::KERNEL.desc,
@@ -130,6 +132,7 @@ pub static ALL: &[&KernelDesc] = &[
     &gkr_layer::KERNEL.desc,
     &gkr_sumcheck_round::KERNEL.desc,
     &gkr_layer_claims::KERNEL.desc,
+    &gkr_small_rounds::KERNEL.desc,
     &transcript_sponge::KERNEL.desc,
     &constraint_eval::KERNEL.desc,
     &logup_fractions::KERNEL.desc,

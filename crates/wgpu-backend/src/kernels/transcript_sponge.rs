@@ -1,52 +1,104 @@
-//! One step of the Fiat–Shamir duplex sponge on the device: observe extension elements, then
-//! sample some (device_transcript.rs drives it).
+//! One step of the Fiat–Shamir duplex sponge on the device, optionally preceded by the second
+//! pass of a reduction whose sums are the messages it observes: column sums of partials into
+//! messages, then observe extension elements, then sample some (device_transcript.rs drives
+//! it). One workgroup; the permutation runs on 16 of its invocations (`poseidon2_lanes`).
 
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{
+    kernel::require,
+    limits::{split_grid, sponge_reduction, GeometryError, SpongeReductionGeometry},
+    DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
+};
 
-use super::Elementwise;
+use super::{Custom, KernelPlan, EXT_BYTES};
 
-pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("transcript_sponge"));
+pub const NAME: &str = "transcript_sponge";
+pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("transcript_sponge"), |limits| Ok(vec![plan(limits)?]));
 
 kernel_params! {
     pub struct Params {
+        columns: u32,
+        rows: u32,
+        in_base: u32,
+        out_base: u32,
         observe_base: u32,
         observe_count: u32,
         sample_base: u32,
         sample_count: u32,
+        on_device: u32,
         workgroup_base: u32,
         _pad0: u32,
         _pad1: u32,
-        _pad2: u32,
     }
 }
 
 /// Words of the sponge's state buffer: the 16 state words, then absorb_idx and sample_idx.
 pub const SPONGE_WORDS: usize = 18;
 
-/// The buffers a sponge step binds: the state, the extension elements it observes from, and
-/// those it samples into.
+/// Workgroup memory of shared/duplex_sponge.wgsl: the permutation's exchange (32 words), the
+/// state (16) and the indices (2).
+pub const SPONGE_WORKGROUP_BYTES: u32 = 4 * (32 + 16 + 2);
+
+/// The geometry of a kernel that reduces extension elements and steps the sponge in one
+/// workgroup (this one, and `gkr_small_rounds`).
+pub fn geometry(kernel: &'static str, limits: &DeviceLimits) -> Result<SpongeReductionGeometry, GeometryError> {
+    sponge_reduction(kernel, limits, EXT_BYTES, SPONGE_WORKGROUP_BYTES)
+}
+
+fn key(g: &SpongeReductionGeometry) -> PipelineKey {
+    PipelineKey::new(NAME, "main").constant("WORKGROUP_SIZE", g.workgroup_size())
+}
+
+pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
+    let g = geometry(NAME, limits)?;
+    Ok(KernelPlan { kernel: KERNEL.source(), variant: String::new(), key: key(&g), shape: g.reduction.shape })
+}
+
+/// The buffers a step binds: the sponge's state (bound but untouched when the host samples),
+/// the partials it sums (bound but unread without a reduction), the messages it writes and
+/// observes, and the challenges it samples into.
 pub struct SpongeBuffers<'a> {
     pub sponge: &'a GpuBuffer<u32>,
+    pub partials: &'a GpuBuffer<u32>,
     pub messages: &'a GpuBuffer<u32>,
     pub challenges: &'a GpuBuffer<u32>,
 }
 
-/// Records: observe messages[observe] (extension elements, in order), then sample `samples`
-/// extension elements into challenges[sample_base..].
-pub fn record(
-    ctx: &GpuContext,
-    encoder: &mut openvm_wgpu_common::GpuEncoder,
-    b: &SpongeBuffers<'_>,
-    observe: std::ops::Range<usize>,
-    sample_base: usize,
-    samples: usize,
-) -> GpuResult<()> {
+/// One step.
+pub struct Step {
+    /// (rows, columns, first element) of the partials: messages[observe.start + k] = the sum
+    /// of column k, for k < columns.
+    pub reduce: Option<(usize, usize, usize)>,
+    /// Messages observed, in order (after the sums are written).
+    pub observe: std::ops::Range<usize>,
+    pub sample_base: usize,
+    pub samples: usize,
+    /// Whether the sponge observes and samples; otherwise only the sums are written.
+    pub on_device: bool,
+}
+
+/// Records `step`: the column sums into messages, then (on the device) observe
+/// messages[observe] and sample `samples` extension elements into challenges[sample_base..].
+pub fn record(ctx: &GpuContext, encoder: &mut openvm_wgpu_common::GpuEncoder, b: &SpongeBuffers<'_>, step: &Step) -> GpuResult<()> {
+    let (rows, columns, in_base) = step.reduce.unwrap_or((0, 0, 0));
+    require(NAME, columns <= step.observe.len() || !step.on_device, || {
+        format!("{columns} sums, {} observed messages", step.observe.len())
+    })?;
+    require(NAME, b.sponge.len() >= SPONGE_WORDS, || format!("a sponge state of {} words", b.sponge.len()))?;
+    let g = geometry(NAME, &ctx.limits)?;
+    let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
     let params = Params {
-        observe_base: observe.start as u32,
-        observe_count: observe.len() as u32,
-        sample_base: sample_base as u32,
-        sample_count: samples as u32,
+        columns: columns as u32,
+        rows: rows as u32,
+        in_base: in_base as u32,
+        out_base: step.observe.start as u32,
+        observe_base: step.observe.start as u32,
+        observe_count: step.observe.len() as u32,
+        sample_base: step.sample_base as u32,
+        sample_count: step.samples as u32,
+        on_device: step.on_device as u32,
         ..Default::default()
     };
-    KERNEL.record(ctx, encoder, 1, &[&b.sponge.buffer, &b.messages.buffer, &b.challenges.buffer], &params)
+    let parts = split_grid(NAME, 1, ctx.limits.max_workgroups_per_dimension)?;
+    let buffers = [&b.sponge.buffer, &b.partials.buffer, &b.messages.buffer, &b.challenges.buffer];
+    KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)
 }

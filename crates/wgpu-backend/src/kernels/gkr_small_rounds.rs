@@ -1,0 +1,103 @@
+//! LogUp GKR sumcheck rounds wholly inside one workgroup, with the sponge on the device: whole
+//! small layers (their λ, eq tables, rounds, claims and μ), or the small last rounds of a large
+//! layer, in one dispatch (logup_gkr.rs decides which rounds are small).
+
+use openvm_wgpu_common::{
+    kernel::require,
+    limits::{split_grid, GeometryError},
+    DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
+};
+
+use super::{transcript_sponge, Custom, KernelPlan};
+
+pub const NAME: &str = "gkr_small_rounds";
+pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("gkr_small_rounds"), |limits| Ok(vec![plan(limits)?]));
+
+kernel_params! {
+    pub struct Params {
+        first_layer: u32,
+        last_layer: u32,
+        first_round: u32,
+        layers: u32,
+        next_lambda: u32,
+        work_rows: u32,
+        workgroup_base: u32,
+        _pad0: u32,
+    }
+}
+
+fn key(limits: &DeviceLimits) -> Result<PipelineKey, GeometryError> {
+    let g = transcript_sponge::geometry(NAME, limits)?;
+    Ok(PipelineKey::new(NAME, "main").constant("WORKGROUP_SIZE", g.workgroup_size()))
+}
+
+pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
+    let g = transcript_sponge::geometry(NAME, limits)?;
+    Ok(KernelPlan { kernel: KERNEL.source(), variant: String::new(), key: key(limits)?, shape: g.reduction.shape })
+}
+
+/// The largest round, in pairs of rows, that runs inside the one workgroup
+/// (`limits::SpongeReductionGeometry::small_round_pairs`).
+pub fn small_round_pairs(ctx: &GpuContext) -> GpuResult<usize> {
+    Ok(transcript_sponge::geometry(NAME, &ctx.limits)?.small_round_pairs() as usize)
+}
+
+/// Extension elements of the working buffer for sets of `rows` rows.
+pub fn work_elements(rows: usize) -> usize {
+    10 * rows
+}
+
+/// The buffers: the sponge's state, the small tree layers (layer k >= 2 from fraction
+/// 2^k - 4; whole layers only), the matrix and eq column a tail starts from (tails only),
+/// the working sets, the messages and the challenges. Unused inputs may be bound to any
+/// read-only buffer.
+pub struct SmallRoundBuffers<'a> {
+    pub sponge: &'a GpuBuffer<u32>,
+    pub tree: &'a GpuBuffer<u32>,
+    pub pq_in: &'a GpuBuffer<u32>,
+    pub eq_in: &'a GpuBuffer<u32>,
+    pub work: &'a GpuBuffer<u32>,
+    pub messages: &'a GpuBuffer<u32>,
+    pub challenges: &'a GpuBuffer<u32>,
+}
+
+/// Which rounds: layers `layers` (every round of each when `first_round` is 0; otherwise one
+/// layer from that round on), of a GKR with `total_layers` layers (the slot layout), the
+/// working sets `work_rows` rows each; `next_lambda` samples the next layer's λ at the end.
+pub struct SmallRounds {
+    pub layers: std::ops::RangeInclusive<usize>,
+    pub first_round: usize,
+    pub total_layers: usize,
+    pub work_rows: usize,
+    pub next_lambda: bool,
+}
+
+pub fn record(
+    ctx: &GpuContext,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
+    b: &SmallRoundBuffers<'_>,
+    job: &SmallRounds,
+) -> GpuResult<()> {
+    let (first, last) = (*job.layers.start(), *job.layers.end());
+    require(NAME, first >= 1 && first <= last && last < job.total_layers, || format!("layers {first}..={last} of {}", job.total_layers))?;
+    require(NAME, job.first_round == 0 || (first == last && job.first_round < first), || {
+        format!("a tail from round {} over layers {first}..={last}", job.first_round)
+    })?;
+    require(NAME, b.work.len() >= 4 * work_elements(job.work_rows), || {
+        format!("{} working words for sets of {} rows", b.work.len(), job.work_rows)
+    })?;
+    let params = Params {
+        first_layer: first as u32,
+        last_layer: last as u32,
+        first_round: job.first_round as u32,
+        layers: job.total_layers as u32,
+        next_lambda: job.next_lambda as u32,
+        work_rows: job.work_rows as u32,
+        ..Default::default()
+    };
+    let pipeline = KERNEL.pipeline(ctx, &key(&ctx.limits)?)?;
+    let parts = split_grid(NAME, 1, ctx.limits.max_workgroups_per_dimension)?;
+    let buffers =
+        [&b.sponge.buffer, &b.tree.buffer, &b.pq_in.buffer, &b.eq_in.buffer, &b.work.buffer, &b.messages.buffer, &b.challenges.buffer];
+    KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)
+}
