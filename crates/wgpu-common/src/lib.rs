@@ -9,7 +9,7 @@ pub mod kernel;
 pub mod limits;
 pub mod pipeline_cache;
 
-pub use buffer::{ColumnMatrix, GpuBuffer};
+pub use buffer::{ColumnMatrix, GpuBuffer, SplitVec};
 pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, PoolStats};
 pub use error::{GpuError, GpuResult};
 pub use kernel::{KernelSource, PipelineKey, ShaderLibrary};

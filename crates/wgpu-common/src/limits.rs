@@ -58,10 +58,12 @@ pub enum LimitProfile {
     Native,
     /// Apple M1 class: 1024 invocations, 32 KiB workgroup memory, subgroup 32.
     AppleM1,
-    /// The WebGPU defaults: 256 invocations, 16 KiB workgroup memory, 128 MiB bindings.
+    /// The WebGPU defaults: 256 invocations, 16 KiB workgroup memory, 128 MiB bindings, 8
+    /// storage buffers per shader stage.
     WebGpuDefault,
-    /// Deliberately small: 64 invocations, 4 KiB, 64 workgroups per dimension, no subgroups.
-    /// Forces every fallback path (grid folding, workgroup-memory instead of shuffles, splitting).
+    /// Deliberately small: 64 invocations, 4 KiB, 64 workgroups per dimension, 16 MiB
+    /// bindings, 8 storage buffers per stage, no subgroups. Forces every fallback path (grid
+    /// folding, workgroup-memory instead of shuffles, splitting).
     Tiny,
 }
 
@@ -81,8 +83,9 @@ impl LimitProfile {
         Self::ALL.into_iter().find(|p| p.name() == name)
     }
 
-    /// Caps applied on top of the adapter's limits: (invocations, workgroup bytes,
-    /// workgroups per dimension, binding bytes, subgroup size, subgroups allowed).
+    /// Caps applied on top of the adapter's limits: invocations, workgroup bytes, workgroups
+    /// per dimension, binding and buffer bytes, storage buffers per shader stage, subgroup size,
+    /// subgroups allowed.
     fn caps(self) -> ProfileCaps {
         match self {
             LimitProfile::Native => ProfileCaps::default(),
@@ -94,6 +97,7 @@ impl LimitProfile {
                 workgroup_bytes: Some(16 << 10),
                 binding_bytes: Some(128 << 20),
                 buffer_bytes: Some(256 << 20),
+                storage_buffers: Some(8),
                 ..Default::default()
             },
             LimitProfile::Tiny => ProfileCaps {
@@ -102,6 +106,7 @@ impl LimitProfile {
                 workgroups_per_dimension: Some(64),
                 binding_bytes: Some(16 << 20),
                 buffer_bytes: Some(64 << 20),
+                storage_buffers: Some(8),
                 subgroups: false,
                 ..Default::default()
             },
@@ -123,6 +128,7 @@ impl LimitProfile {
         cap32(&mut l.max_compute_workgroup_size_z, c.invocations.map(|i| i.min(64)));
         cap32(&mut l.max_compute_workgroup_storage_size, c.workgroup_bytes);
         cap32(&mut l.max_compute_workgroups_per_dimension, c.workgroups_per_dimension);
+        cap32(&mut l.max_storage_buffers_per_shader_stage, c.storage_buffers);
         if let Some(b) = c.binding_bytes {
             l.max_storage_buffer_binding_size = l.max_storage_buffer_binding_size.min(b);
         }
@@ -181,6 +187,7 @@ struct ProfileCaps {
     workgroups_per_dimension: Option<u32>,
     binding_bytes: Option<u64>,
     buffer_bytes: Option<u64>,
+    storage_buffers: Option<u32>,
     subgroup_size: Option<u32>,
     subgroups: bool,
 }
@@ -193,6 +200,7 @@ impl Default for ProfileCaps {
             workgroups_per_dimension: None,
             binding_bytes: None,
             buffer_bytes: None,
+            storage_buffers: None,
             subgroup_size: None,
             subgroups: true,
         }
@@ -811,6 +819,15 @@ pub fn items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
     (per > 0).then_some(per)
 }
 
+/// Items of `item_bytes` each per chunk of a [`crate::buffer::SplitVec`]: the largest power of
+/// two of them one binding (and one buffer) holds, so aligned power-of-two blocks of items (a
+/// Merkle node's children, a butterfly's pairs) fall in one chunk whenever they fit one.
+/// `None` when not even one item fits.
+pub fn pow2_items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
+    let per = l.max_binding_bytes() / item_bytes.max(1);
+    (per > 0).then(|| 1 << (63 - per.leading_zeros()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1053,6 +1070,22 @@ mod tests {
         let lvp = reference::lavapipe();
         assert_eq!(items_per_binding(4 << 20, &lvp), Some(32));
         assert_eq!(items_per_binding(256 << 20, &lvp), None);
+        // Digests (32 bytes): 2^22 per 128 MiB binding; tiny's 16 MiB bindings hold 2^19.
+        assert_eq!(pow2_items_per_binding(32, &lvp), Some(1 << 22));
+        assert_eq!(pow2_items_per_binding(32, &LimitProfile::Tiny.reference_limits().unwrap()), Some(1 << 19));
+        // A binding that is not a power of two (the H100's 2 GiB - 4) rounds down.
+        assert_eq!(pow2_items_per_binding(32, &reference::nvidia_h100()), Some(1 << 25));
+        assert_eq!(pow2_items_per_binding(3 << 20, &lvp), Some(32));
+        assert_eq!(pow2_items_per_binding(256 << 20, &lvp), None);
+        for (name, l) in all_devices() {
+            for item in [4u64, 16, 32, 48] {
+                let per = pow2_items_per_binding(item, &l).unwrap();
+                assert!(
+                    per.is_power_of_two() && per * item <= l.max_binding_bytes() && 2 * per * item > l.max_binding_bytes(),
+                    "{name} {item}"
+                );
+            }
+        }
     }
 
     #[test]
