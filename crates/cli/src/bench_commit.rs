@@ -6,7 +6,7 @@ use std::time::Instant;
 use openvm_stark_backend::{prover::TraceCommitter, StarkEngine};
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_poseidon2::BabyBearPoseidon2CpuEngine};
 use openvm_wgpu_backend::{
-    common::GpuBuffer,
+    common::SplitVec,
     field::F,
     kernels::{merkle_compress_layer, merkle_row_hash},
     stacked_pcs::{rs_code_matrix, stacked_commit_row_major, stacked_matrix, Traces},
@@ -72,7 +72,9 @@ pub fn run(args: &Args) -> Result<(), String> {
         let t_stack = best(|| stacked_matrix(&ctx, l_skip, n_stack, Traces::RowMajor(&[&trace])).map(|_| ()).map_err(err))?;
         let t_encode = best(|| rs_code_matrix(&ctx, l_skip as u32, log_blowup as u32, stacked).map(|_| ()).map_err(err))?;
         let codewords = &data.tree.matrix;
-        let leaves = GpuBuffer::<u32>::uninit(&ctx, "bench leaves", codewords.height * 8).map_err(err)?;
+        let per_chunk = SplitVec::max_items_per_chunk(&ctx, "bench leaves", 8, None).map_err(err)?;
+        let layer = |op: &str, len: usize| SplitVec::uninit(&ctx, op, len, 8, per_chunk).map_err(err);
+        let leaves = layer("bench leaves", codewords.height)?;
         let t_hash = best(|| {
             let mut enc = ctx.encoder("bench row hash");
             let mut scratch = Vec::new();
@@ -81,12 +83,12 @@ pub fn run(args: &Args) -> Result<(), String> {
         })?;
         let t_tree = best(|| {
             let mut enc = ctx.encoder("bench tree");
-            let (mut prev, mut len, stride) = (None::<GpuBuffer<u32>>, codewords.height, data.tree.query_stride());
+            let (mut prev, mut len, stride) = (None::<SplitVec>, codewords.height, data.tree.query_stride());
             let mut scratch = Vec::new();
             let mut level = 0;
             while len > 1 {
                 len /= 2;
-                let next = GpuBuffer::<u32>::uninit(&ctx, "bench layer", len * 8).map_err(err)?;
+                let next = layer("bench layer", len)?;
                 let s = if level < k_whir { stride } else { 1 };
                 merkle_compress_layer::record(&ctx, &mut enc, prev.as_ref().unwrap_or(&leaves), &next, s).map_err(err)?;
                 scratch.extend(prev.replace(next));

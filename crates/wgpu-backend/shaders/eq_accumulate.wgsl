@@ -1,7 +1,9 @@
 // Sums product-form tables over the hypercube (see eq_factors.wgsl):
 //   w[x] = (accumulate ? w[x] : 0) + Σ_t lo_t(x mod 2^lo) * hi_t(x >> lo)
-// for x < n = 2^(lo + hi), w an extension vector in column form (four component columns). One
-// pass adds every term, e.g. WHIR's γ eq(x, z0) and all its query terms at once.
+// for x < 2^(lo + hi), w an extension vector split into chunks, each in column form (four
+// component columns as long as the chunk); a dispatch writes the n elements of the chunk that
+// starts at element `first`. One pass adds every term, e.g. WHIR's γ eq(x, z0) and all its
+// query terms at once.
 #import babybear_ext4
 #import grid
 
@@ -14,7 +16,7 @@ struct Params {
     hi_bits: u32,
     accumulate: u32,
     workgroup_base: u32,
-    _pad0: u32,
+    first: u32,
     _pad1: u32,
 }
 
@@ -28,24 +30,25 @@ fn entry(e: u32) -> vec4<u32> {
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {
-    let x = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
+    let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
     let n = params.n;
-    if (x >= n) {
+    if (i >= n) {
         return;
     }
+    let x = params.first + i;
     let lo_len = 1u << params.lo_bits;
     let per_term = lo_len + (1u << params.hi_bits);
     let lo = x & (lo_len - 1u);
     let hi = x >> params.lo_bits;
     var acc = vec4<u32>(0u, 0u, 0u, 0u);
     if (params.accumulate != 0u) {
-        acc = vec4<u32>(w[x], w[n + x], w[2u * n + x], w[3u * n + x]);
+        acc = vec4<u32>(w[i], w[n + i], w[2u * n + i], w[3u * n + i]);
     }
     for (var t = 0u; t < params.terms; t++) {
         acc = ext_add(acc, ext_mul(entry(t * per_term + lo), entry(t * per_term + lo_len + hi)));
     }
-    w[x] = acc.x;
-    w[n + x] = acc.y;
-    w[2u * n + x] = acc.z;
-    w[3u * n + x] = acc.w;
+    w[i] = acc.x;
+    w[n + i] = acc.y;
+    w[2u * n + i] = acc.z;
+    w[3u * n + i] = acc.w;
 }

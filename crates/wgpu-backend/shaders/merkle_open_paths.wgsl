@@ -1,6 +1,7 @@
 // Authentication paths: for query q, the sibling of its node in one digest layer,
-// layer[(indices[q] >> level) ^ 1], goes to out[(q * depth + level) * 8 ..]. One dispatch per
-// layer below the root.
+// layer[(indices[q] >> level) ^ 1], goes to out[(q * depth + level) * 8 ..]. A layer split over
+// several buffers is read one chunk per dispatch (digests chunk_first .. chunk_first +
+// chunk_digests); each query's sibling is written by the dispatch whose chunk holds it.
 #import grid
 
 override WORKGROUP_SIZE: u32;
@@ -10,6 +11,10 @@ struct Params {
     depth: u32,
     count: u32,
     workgroup_base: u32,
+    chunk_first: u32,
+    chunk_digests: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> layer: array<u32>;
@@ -26,5 +31,8 @@ fn main(inv: Invocation) {
     let w = g % 8u;
     let q = g / 8u;
     let sibling = (indices[q] >> params.level) ^ 1u;
-    out[(q * params.depth + params.level) * 8u + w] = layer[8u * sibling + w];
+    if (sibling < params.chunk_first || sibling - params.chunk_first >= params.chunk_digests) {
+        return;
+    }
+    out[(q * params.depth + params.level) * 8u + w] = layer[8u * (sibling - params.chunk_first) + w];
 }

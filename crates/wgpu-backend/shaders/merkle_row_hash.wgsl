@@ -6,6 +6,9 @@
 // 16-word sponge state of each row waits in `state`. Rows are processed in slices so `state`
 // stays within one binding. Absorption runs over 8-column blocks aligned to column 0 of the
 // whole matrix, with constant register indices inside a block.
+//
+// The digests are split over buffers of a power-of-two number of rows (src/merkle_tree.rs);
+// a dispatch's rows lie in the one bound as `digests`, whose first row is digest_row_base.
 #import poseidon2
 #import grid
 
@@ -22,6 +25,10 @@ struct Params {
     row_base: u32,
     rows: u32,
     workgroup_base: u32,
+    digest_row_base: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> matrix: array<u32>;
@@ -59,7 +66,7 @@ fn main(inv: Invocation) {
     }
     if (params.last_chunk != 0u) {
         for (var k = 0u; k < 8u; k++) {
-            digests[8u * row + k] = s[k];
+            digests[8u * (row - params.digest_row_base) + k] = s[k];
         }
     } else {
         for (var k = 0u; k < 16u; k++) {

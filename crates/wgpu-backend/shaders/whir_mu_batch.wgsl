@@ -1,7 +1,9 @@
 // WHIR's μ-batching: out[i] += Σ_t mu[mu_offset + t] * cols[t * height + i] for every row i of
-// one chunk of a stacked matrix's columns. `out` is an extension vector in column form (its
-// four base components are four columns of `height` words); `mu` holds the powers of μ, four
-// words each. The host records one dispatch per chunk, all accumulating into one zeroed `out`.
+// one chunk of a stacked matrix's columns. `out` is an extension vector split into chunks,
+// each in column form (four base components as four columns of the chunk's length); a dispatch
+// writes the out_n rows of the chunk that starts at row_base. `mu` holds the powers of μ, four
+// words each. The host records one dispatch per matrix chunk and out chunk, all accumulating
+// into one zeroed `out`.
 #import babybear_ext4
 #import grid
 
@@ -12,6 +14,10 @@ struct Params {
     columns: u32,
     mu_offset: u32,
     workgroup_base: u32,
+    row_base: u32,
+    out_n: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> cols: array<u32>;
@@ -23,17 +29,19 @@ struct Params {
 fn main(inv: Invocation) {
     let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
     let h = params.height;
-    if (i >= h) {
+    let n = params.out_n;
+    if (i >= n) {
         return;
     }
-    var acc = vec4<u32>(out[i], out[h + i], out[2u * h + i], out[3u * h + i]);
+    let row = params.row_base + i;
+    var acc = vec4<u32>(out[i], out[n + i], out[2u * n + i], out[3u * n + i]);
     for (var t = 0u; t < params.columns; t++) {
         let m = 4u * (params.mu_offset + t);
         let power = vec4<u32>(mu[m], mu[m + 1u], mu[m + 2u], mu[m + 3u]);
-        acc = ext_add(acc, ext_mul_base(power, cols[t * h + i]));
+        acc = ext_add(acc, ext_mul_base(power, cols[t * h + row]));
     }
     out[i] = acc.x;
-    out[h + i] = acc.y;
-    out[2u * h + i] = acc.z;
-    out[3u * h + i] = acc.w;
+    out[n + i] = acc.y;
+    out[2u * n + i] = acc.z;
+    out[3u * n + i] = acc.w;
 }

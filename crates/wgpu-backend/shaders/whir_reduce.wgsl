@@ -1,5 +1,7 @@
-// Reductions of extension vectors (column form: four component columns of n words) to a pair
-// of extension elements, through per-workgroup partials (ARCHITECTURE.md rule 10):
+// Reductions of extension vectors to a pair of extension elements, through per-workgroup
+// partials (ARCHITECTURE.md rule 10). The vectors are split into chunks; a first-pass dispatch
+// reads one chunk of each (column form: four component columns of n words) and writes its
+// partials from out[8 * partial_base]:
 //   mode 0, sumcheck round: over pairs y < items, with f = a, w = b,
 //           s(1) = Σ f(2y+1) w(2y+1),  s(2) = Σ (2 f(2y+1) - f(2y)) (2 w(2y+1) - w(2y));
 //   mode 1, inner product: Σ_{x < items} a(x) b(x)  (second element zero);
@@ -19,7 +21,7 @@ struct Params {
     n: u32,
     workgroups: u32,
     workgroup_base: u32,
-    _pad0: u32,
+    partial_base: u32,
     _pad1: u32,
     _pad2: u32,
 }
@@ -83,7 +85,7 @@ fn main(inv: Invocation) {
     if (lid == 0u && wg < params.workgroups) {
         let r0 = partial[0];
         let r1 = partial[1];
-        let o = 8u * wg;
+        let o = 8u * (params.partial_base + wg);
         out[o] = r0.x; out[o + 1u] = r0.y; out[o + 2u] = r0.z; out[o + 3u] = r0.w;
         out[o + 4u] = r1.x; out[o + 5u] = r1.y; out[o + 6u] = r1.z; out[o + 7u] = r1.w;
     }

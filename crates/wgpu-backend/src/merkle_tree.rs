@@ -5,8 +5,13 @@
 //! stride apart, so one query opens rows {q + t * query_stride}; the layers above pair
 //! neighbours. `layers[0]` is the query-leaf layer (upstream's `digest_layers[0]`), the last
 //! holds the root; every layer stays on the device for openings.
+//!
+//! A layer larger than one storage binding is split over buffers of a power-of-two number of
+//! digests (`SplitVec`, the most one binding holds): a dispatch then reads and writes aligned
+//! runs that lie within one chunk of each layer, and a node's two children share a chunk
+//! unless a chunk is smaller than the pair's distance.
 
-use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuEncoder, GpuResult};
+use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuEncoder, GpuResult, SplitVec};
 use tracing::info_span;
 
 use crate::{
@@ -26,7 +31,7 @@ pub type Openings = (Vec<Vec<Vec<F>>>, Vec<Vec<Digest>>);
 pub struct MerkleTree {
     pub matrix: ColumnMatrix,
     pub rows_per_query: usize,
-    pub layers: Vec<GpuBuffer<u32>>,
+    pub layers: Vec<SplitVec>,
 }
 
 fn digests(words: Vec<u32>) -> Vec<Digest> {
@@ -36,11 +41,23 @@ fn digests(words: Vec<u32>) -> Vec<Digest> {
 impl MerkleTree {
     /// Builds the tree over the rows of `matrix` (height a power of two).
     pub fn new(ctx: &GpuContext, matrix: ColumnMatrix, rows_per_query: usize) -> GpuResult<Self> {
+        Self::with_digests_per_chunk(ctx, matrix, rows_per_query, None)
+    }
+
+    /// [`MerkleTree::new`] with digest layers split into chunks of at most `digests_per_chunk`
+    /// digests (rounded down to a power of two) where given, below what one binding holds, as
+    /// tests do to exercise splits on small trees.
+    pub fn with_digests_per_chunk(
+        ctx: &GpuContext,
+        matrix: ColumnMatrix,
+        rows_per_query: usize,
+        digests_per_chunk: Option<usize>,
+    ) -> GpuResult<Self> {
         let _span = info_span!("merkle_tree").entered();
         let mut enc = ctx.encoder(OP);
         // Buffers only this submission uses stay alive until it completes.
         let mut scratch = Vec::new();
-        let tree = Self::record(ctx, &mut enc, matrix, rows_per_query, &mut scratch)?;
+        let tree = Self::record_split(ctx, &mut enc, matrix, rows_per_query, digests_per_chunk, &mut scratch)?;
         ctx.submit_and_wait(OP, enc)?;
         drop(scratch);
         Ok(tree)
@@ -66,25 +83,38 @@ impl MerkleTree {
         rows_per_query: usize,
         scratch: &mut Vec<GpuBuffer<u32>>,
     ) -> GpuResult<Self> {
+        Self::record_split(ctx, enc, matrix, rows_per_query, None, scratch)
+    }
+
+    fn record_split(
+        ctx: &GpuContext,
+        enc: &mut GpuEncoder,
+        matrix: ColumnMatrix,
+        rows_per_query: usize,
+        digests_per_chunk: Option<usize>,
+        scratch: &mut Vec<GpuBuffer<u32>>,
+    ) -> GpuResult<Self> {
         let height = matrix.height;
         require(OP, height.is_power_of_two(), || format!("matrix height {height} is not a power of two"))?;
         require(OP, rows_per_query.is_power_of_two() && rows_per_query <= height, || {
             format!("rows_per_query {rows_per_query} must be a power of two at most the height {height}")
         })?;
+        let per_chunk = SplitVec::max_items_per_chunk(ctx, "merkle leaves", DIGEST, digests_per_chunk)?;
+        let layer = |op: &str, len: usize| SplitVec::uninit(ctx, op, len, DIGEST, per_chunk);
         let query_stride = height / rows_per_query;
-        let mut current = GpuBuffer::<u32>::uninit(ctx, "merkle leaves", height * DIGEST)?;
+        let mut current = layer("merkle leaves", height)?;
         merkle_row_hash::record(ctx, enc, &matrix, &current, scratch)?;
         let mut len = height;
         for _ in 0..rows_per_query.trailing_zeros() {
             len /= 2;
-            let next = GpuBuffer::<u32>::uninit(ctx, "merkle layer", len * DIGEST)?;
+            let next = layer("merkle layer", len)?;
             merkle_compress_layer::record(ctx, enc, &current, &next, query_stride)?;
-            scratch.push(std::mem::replace(&mut current, next));
+            scratch.extend(std::mem::replace(&mut current, next).chunks);
         }
         let mut layers = vec![current];
         while len > 1 {
             len /= 2;
-            let next = GpuBuffer::<u32>::uninit(ctx, "merkle layer", len * DIGEST)?;
+            let next = layer("merkle layer", len)?;
             merkle_compress_layer::record(ctx, enc, &layers[layers.len() - 1], &next, 1)?;
             layers.push(next);
         }
@@ -93,7 +123,7 @@ impl MerkleTree {
 
     /// Submits `enc` (which builds this tree) and reads the root, in one submission.
     pub(crate) fn root_after(&self, ctx: &GpuContext, enc: GpuEncoder) -> GpuResult<Digest> {
-        let root = self.layers[self.layers.len() - 1].submit_and_read(ctx, OP, enc, 0..DIGEST)?;
+        let root = self.root_chunk().submit_and_read(ctx, OP, enc, 0..DIGEST)?;
         Ok(digests(root)[0])
     }
 
@@ -106,8 +136,13 @@ impl MerkleTree {
     }
 
     pub fn root(&self, ctx: &GpuContext) -> GpuResult<Digest> {
-        let root = self.layers[self.layers.len() - 1].read(ctx)?;
+        let root = self.root_chunk().read_range(ctx, 0..DIGEST)?;
         Ok(digests(root)[0])
+    }
+
+    /// The buffer holding the root (the top layer is one digest, in one chunk).
+    fn root_chunk(&self) -> &GpuBuffer<u32> {
+        &self.layers[self.layers.len() - 1].chunks[0]
     }
 
     fn upload_indices(&self, ctx: &GpuContext, indices: &[usize]) -> GpuResult<GpuBuffer<u32>> {

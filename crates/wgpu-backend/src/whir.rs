@@ -23,7 +23,7 @@ use openvm_stark_backend::{
     FiatShamirTranscript, WhirConfig,
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;
-use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuEncoder, GpuError, GpuResult};
+use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuEncoder, GpuError, GpuResult, SplitVec};
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, TwoAdicField};
 use tracing::info_span;
 
@@ -43,61 +43,83 @@ use crate::{
 
 type SC = BabyBearPoseidon2Config;
 
-/// An extension vector on the device in column form: component c of element i is word
-/// `c * len + i`. The whole vector lives in one buffer (one binding).
+/// An extension vector on the device, split into chunks of a power-of-two number of elements
+/// (as many as one binding holds, so one chunk unless the vector is larger), each chunk in
+/// column form: component c of the chunk's element i is word `c * n + i`, n the chunk's
+/// length. Folds, reductions and transforms keep the chunking of their input.
 pub struct ExtVec {
-    pub buffer: GpuBuffer<u32>,
-    pub len: usize,
+    pub data: SplitVec,
 }
 
 impl ExtVec {
-    fn check(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<()> {
-        let needed = 16 * len as u64;
-        let available = ctx.limits.max_binding_bytes();
-        if needed > available {
-            return Err(GpuError::BufferTooLarge { op: format!("{op}: an extension vector of {len} elements"), needed, available });
-        }
-        Ok(())
+    /// Elements per chunk: what one binding holds, capped by `cap` (tests force splits).
+    fn elements_per_chunk(ctx: &GpuContext, op: &str, cap: Option<usize>) -> GpuResult<usize> {
+        SplitVec::max_items_per_chunk(ctx, op, 4, cap)
     }
 
     pub fn uninit(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
-        Self::check(ctx, op, len)?;
-        Ok(Self { buffer: GpuBuffer::uninit(ctx, op, 4 * len)?, len })
+        Ok(Self { data: SplitVec::uninit(ctx, op, len, 4, Self::elements_per_chunk(ctx, op, None)?)? })
     }
 
     pub fn zeroed(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
-        Self::check(ctx, op, len)?;
-        Ok(Self { buffer: GpuBuffer::zeroed(ctx, op, 4 * len)?, len })
+        Ok(Self { data: SplitVec::zeroed(ctx, op, len, 4, Self::elements_per_chunk(ctx, op, None)?)? })
+    }
+
+    /// A vector of `len` elements in chunks no larger than `like`'s.
+    fn uninit_like(ctx: &GpuContext, op: &str, len: usize, like: &ExtVec) -> GpuResult<Self> {
+        Ok(Self { data: SplitVec::uninit(ctx, op, len, 4, like.data.items_per_chunk)? })
     }
 
     pub fn upload(ctx: &GpuContext, values: &[EF]) -> GpuResult<Self> {
-        Self::check(ctx, "ExtVec upload", values.len())?;
-        let n = values.len();
-        let words = ext_as_words(values);
-        let mut cols = vec![0u32; 4 * n];
-        for (i, e) in words.chunks_exact(4).enumerate() {
-            for c in 0..4 {
-                cols[c * n + i] = e[c];
+        Self::upload_split(ctx, values, None)
+    }
+
+    /// [`ExtVec::upload`] in chunks of at most `elements_per_chunk` elements (rounded down to a
+    /// power of two) where given.
+    pub fn upload_split(ctx: &GpuContext, values: &[EF], elements_per_chunk: Option<usize>) -> GpuResult<Self> {
+        const OP: &str = "ExtVec upload";
+        let per_chunk = Self::elements_per_chunk(ctx, OP, elements_per_chunk)?;
+        let data = SplitVec::uninit(ctx, OP, values.len(), 4, per_chunk)?;
+        for (j, chunk) in data.chunks.iter().enumerate() {
+            let first = data.chunk_first_item(j);
+            let n = data.chunk_items(j);
+            let words = ext_as_words(&values[first..first + n]);
+            let mut cols = vec![0u32; 4 * n];
+            for (i, e) in words.chunks_exact(4).enumerate() {
+                for c in 0..4 {
+                    cols[c * n + i] = e[c];
+                }
             }
+            chunk.write(ctx, 0, &cols)?;
         }
-        Ok(Self { buffer: GpuBuffer::from_slice(ctx, "ExtVec upload", &cols)?, len: n })
+        Ok(Self { data })
     }
 
     /// The whole vector on the host: for final polynomials and tests only.
     pub fn download(&self, ctx: &GpuContext) -> GpuResult<Vec<EF>> {
-        let cols = self.buffer.read(ctx)?;
-        let n = self.len;
-        let mut words = vec![0u32; 4 * n];
-        for i in 0..n {
-            for c in 0..4 {
-                words[4 * i + c] = cols[c * n + i];
+        let mut words = vec![0u32; 4 * self.len()];
+        for (j, chunk) in self.data.chunks.iter().enumerate() {
+            let (first, n) = (self.data.chunk_first_item(j), self.data.chunk_items(j));
+            let cols = chunk.read_range(ctx, 0..4 * n)?;
+            for i in 0..n {
+                for c in 0..4 {
+                    words[4 * (first + i) + c] = cols[c * n + i];
+                }
             }
         }
         Ok(ext_from_words(words))
     }
 
+    pub fn len(&self) -> usize {
+        self.data.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.len == 0
+    }
+
     fn log_len(&self) -> u32 {
-        self.len.trailing_zeros()
+        self.len().trailing_zeros()
     }
 }
 
@@ -112,6 +134,18 @@ fn one_submission<T>(ctx: &GpuContext, op: &str, f: impl FnOnce(&mut openvm_wgpu
 /// evaluation vector of column j's eval-to-coeff RS message (upstream: `eval_to_coeff_rs_message`
 /// then `Mle::coeffs_to_evals_inplace`). Every matrix has the same height 2^m >= 2^l_skip.
 pub fn mu_batch(ctx: &GpuContext, l_skip: usize, matrices: &[&ColumnMatrix], mu_powers: &[EF]) -> GpuResult<ExtVec> {
+    mu_batch_split(ctx, l_skip, matrices, mu_powers, None)
+}
+
+/// [`mu_batch`] into a vector of chunks of at most `elements_per_chunk` elements (rounded down
+/// to a power of two, at least 2^l_skip) where given.
+pub fn mu_batch_split(
+    ctx: &GpuContext,
+    l_skip: usize,
+    matrices: &[&ColumnMatrix],
+    mu_powers: &[EF],
+    elements_per_chunk: Option<usize>,
+) -> GpuResult<ExtVec> {
     const OP: &str = "whir_mu_batch";
     let height = matrices.first().map_or(0, |m| m.height);
     let width: usize = matrices.iter().map(|m| m.width).sum();
@@ -123,22 +157,28 @@ pub fn mu_batch(ctx: &GpuContext, l_skip: usize, matrices: &[&ColumnMatrix], mu_
     })?;
     require(OP, mu_powers.len() == width, || format!("{} powers of μ for {width} columns", mu_powers.len()))?;
     let m = height.trailing_zeros();
-    let out = ExtVec::zeroed(ctx, OP, height)?;
+    let out = ExtVec { data: SplitVec::zeroed(ctx, OP, height, 4, ExtVec::elements_per_chunk(ctx, OP, elements_per_chunk)?)? };
+    // The skip-domain transforms work on blocks of 2^l_skip inside each chunk's columns.
+    require(OP, out.data.items_per_chunk >= 1 << l_skip, || {
+        format!("chunks of {} elements are shorter than 2^l_skip = {}", out.data.items_per_chunk, 1u64 << l_skip)
+    })?;
     let mu = GpuBuffer::from_slice(ctx, OP, if width == 0 { &[0u32; 4] } else { ext_as_words(mu_powers) })?;
     one_submission(ctx, OP, |enc| {
         let mut offset = 0;
         for matrix in matrices {
             for (i, chunk) in matrix.chunks.iter().enumerate() {
                 let columns = matrix.chunk_columns(i);
-                whir_mu_batch::record(ctx, enc, chunk, height, columns, &mu, offset, &out.buffer)?;
+                whir_mu_batch::record(ctx, enc, chunk, height, columns, &mu, offset, &out.data)?;
                 offset += columns;
             }
         }
         // eval_to_coeff_rs_message: the inverse DFT of every 2^l_skip chunk, then the subset-zeta
         // transform over the chunk's bits; Mle::coeffs_to_evals_inplace: zeta over all m bits.
-        batch_ntt_small::record(ctx, enc, &out.buffer, l_skip as u32, (4 * height) >> l_skip, true)?;
-        mle_butterfly::record_levels(ctx, enc, &out.buffer, m, 4, 0..l_skip as u32, F::TWO)?;
-        mle_butterfly::record_levels(ctx, enc, &out.buffer, m, 4, l_skip as u32..m, F::ONE)
+        for (j, chunk) in out.data.chunks.iter().enumerate() {
+            batch_ntt_small::record(ctx, enc, chunk, l_skip as u32, (4 * out.data.chunk_items(j)) >> l_skip, true)?;
+        }
+        mle_butterfly::record_ext_levels(ctx, enc, &out.data, 0..l_skip as u32, F::TWO)?;
+        mle_butterfly::record_ext_levels(ctx, enc, &out.data, l_skip as u32..m, F::ONE)
     })?;
     Ok(out)
 }
@@ -147,7 +187,7 @@ pub fn mu_batch(ctx: &GpuContext, l_skip: usize, matrices: &[&ColumnMatrix], mu_
 pub fn mobius_eq_table(ctx: &GpuContext, u: &[EF]) -> GpuResult<ExtVec> {
     let out = ExtVec::uninit(ctx, "mobius_eq_table", 1 << u.len())?;
     let term = ProductTerm { scale: EF::ONE, pairs: u.iter().map(|&x| (x, EF::ONE - x.double())).collect() };
-    let _scratch = one_submission(ctx, "mobius_eq_table", |enc| eq_product::record(ctx, enc, &[term], u.len(), &out.buffer, false))?;
+    let _scratch = one_submission(ctx, "mobius_eq_table", |enc| eq_product::record(ctx, enc, &[term], u.len(), &out.data, false))?;
     Ok(out)
 }
 
@@ -158,7 +198,7 @@ pub fn eq_term(scale: EF, point: &[EF]) -> ProductTerm {
 
 /// `w[x] += Σ_t term_t(x)` over the hypercube of `w`, in one pass.
 pub fn add_terms(ctx: &GpuContext, w: &ExtVec, terms: &[ProductTerm]) -> GpuResult<()> {
-    let _scratch = one_submission(ctx, "eq_accumulate", |enc| eq_product::record(ctx, enc, terms, w.log_len() as usize, &w.buffer, true))?;
+    let _scratch = one_submission(ctx, "eq_accumulate", |enc| eq_product::record(ctx, enc, terms, w.log_len() as usize, &w.data, true))?;
     Ok(())
 }
 
@@ -179,8 +219,8 @@ fn reduce_pair(
 /// The sumcheck round polynomial's evaluations (s(1), s(2)) of Σ_y f(y, X) w(y, X) (X the
 /// lowest variable), as upstream computes them.
 pub fn sumcheck_round(ctx: &GpuContext, f: &ExtVec, w: &ExtVec) -> GpuResult<[EF; 2]> {
-    require(whir_reduce::NAME, f.len == w.len && f.len >= 2, || format!("sumcheck over {} and {} elements", f.len, w.len))?;
-    reduce_pair(ctx, "whir_sumcheck", |enc| whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &f.buffer, &w.buffer, f.len))
+    require(whir_reduce::NAME, f.len() == w.len() && f.len() >= 2, || format!("sumcheck over {} and {} elements", f.len(), w.len()))?;
+    reduce_pair(ctx, "whir_sumcheck", |enc| whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &f.data, &w.data))
 }
 
 /// One sumcheck round in one submission (ARCHITECTURE.md rule 9): the previous round's folds
@@ -191,21 +231,21 @@ pub fn fold_and_sumcheck_round(ctx: &GpuContext, f: ExtVec, w: ExtVec, alpha: Op
         let s = sumcheck_round(ctx, &f, &w)?;
         return Ok((f, w, s));
     };
-    require(OP, f.len == w.len && f.len >= 4, || format!("fold and sumcheck over {} and {} elements", f.len, w.len))?;
-    let half = f.len / 2;
-    let (nf, nw) = (ExtVec::uninit(ctx, OP, half)?, ExtVec::uninit(ctx, OP, half)?);
+    require(OP, f.len() == w.len() && f.len() >= 4, || format!("fold and sumcheck over {} and {} elements", f.len(), w.len()))?;
+    let half = f.len() / 2;
+    let (nf, nw) = (ExtVec::uninit_like(ctx, OP, half, &f)?, ExtVec::uninit_like(ctx, OP, half, &w)?);
     let s = reduce_pair(ctx, OP, |enc| {
-        whir_fold::record(ctx, enc, &f.buffer, &nf.buffer, half, alpha)?;
-        whir_fold::record(ctx, enc, &w.buffer, &nw.buffer, half, alpha)?;
-        whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &nf.buffer, &nw.buffer, half)
+        whir_fold::record(ctx, enc, &f.data, &nf.data, alpha)?;
+        whir_fold::record(ctx, enc, &w.data, &nw.data, alpha)?;
+        whir_reduce::record(ctx, enc, Reduction::SumcheckRound, &nf.data, &nw.data)
     })?;
     Ok((nf, nw, s))
 }
 
 /// Σ_x a(x) b(x).
 pub fn inner_product(ctx: &GpuContext, a: &ExtVec, b: &ExtVec) -> GpuResult<EF> {
-    require(whir_reduce::NAME, a.len == b.len, || format!("inner product of {} and {} elements", a.len, b.len))?;
-    Ok(reduce_pair(ctx, "inner_product", |enc| whir_reduce::record(ctx, enc, Reduction::InnerProduct, &a.buffer, &b.buffer, a.len))?[0])
+    require(whir_reduce::NAME, a.len() == b.len(), || format!("inner product of {} and {} elements", a.len(), b.len()))?;
+    Ok(reduce_pair(ctx, "inner_product", |enc| whir_reduce::record(ctx, enc, Reduction::InnerProduct, &a.data, &b.data))?[0])
 }
 
 /// The fold of `v` in its lowest variable at `alpha`.
@@ -215,9 +255,8 @@ pub fn fold(ctx: &GpuContext, v: &ExtVec, alpha: EF) -> GpuResult<ExtVec> {
 
 /// Records [`fold`] into `enc`; `v` must outlive the submission.
 fn record_fold(ctx: &GpuContext, enc: &mut GpuEncoder, v: &ExtVec, alpha: EF) -> GpuResult<ExtVec> {
-    let half = v.len / 2;
-    let out = ExtVec::uninit(ctx, whir_fold::NAME, half)?;
-    whir_fold::record(ctx, enc, &v.buffer, &out.buffer, half, alpha)?;
+    let out = ExtVec::uninit_like(ctx, whir_fold::NAME, v.len() / 2, v)?;
+    whir_fold::record(ctx, enc, &v.data, &out.data, alpha)?;
     Ok(out)
 }
 
@@ -228,11 +267,15 @@ fn transformed(ctx: &GpuContext, v: &ExtVec, coef: F) -> GpuResult<ExtVec> {
 /// Records the coefficient/evaluation transform of `v` into a new vector; `v` must outlive the
 /// submission.
 fn record_transformed(ctx: &GpuContext, enc: &mut GpuEncoder, v: &ExtVec, coef: F) -> GpuResult<ExtVec> {
-    let out = ExtVec::uninit(ctx, mle_butterfly::NAME, v.len)?;
-    let m = v.log_len();
-    require(mle_butterfly::NAME, v.len.is_power_of_two(), || format!("length {} is not a power of two", v.len))?;
-    ctx.scoped(mle_butterfly::NAME, || enc.copy_buffer_to_buffer(&v.buffer.buffer, 0, &out.buffer.buffer, 0, 16 * v.len as u64))?;
-    mle_butterfly::record_levels(ctx, enc, &out.buffer, m, 4, 0..m, coef)?;
+    require(mle_butterfly::NAME, v.len().is_power_of_two(), || format!("length {} is not a power of two", v.len()))?;
+    let out = ExtVec::uninit_like(ctx, mle_butterfly::NAME, v.len(), v)?;
+    // Same length, same chunking: copy chunk by chunk.
+    ctx.scoped(mle_butterfly::NAME, || {
+        for (j, (src, dst)) in v.data.chunks.iter().zip(&out.data.chunks).enumerate() {
+            enc.copy_buffer_to_buffer(&src.buffer, 0, &dst.buffer, 0, 16 * v.data.chunk_items(j) as u64);
+        }
+    })?;
+    mle_butterfly::record_ext_levels(ctx, enc, &out.data, 0..v.log_len(), coef)?;
     Ok(out)
 }
 
@@ -248,10 +291,12 @@ pub fn coeffs_to_evals(ctx: &GpuContext, coeffs: &ExtVec) -> GpuResult<ExtVec> {
 
 /// The multilinear extension of `evals` at `point`: Σ_x evals(x) eq(x, point).
 pub fn mle_eval(ctx: &GpuContext, evals: &ExtVec, point: &[EF]) -> GpuResult<EF> {
-    require("mle_eval", evals.len == 1 << point.len(), || format!("{} evaluations at a point of {} coordinates", evals.len, point.len()))?;
-    let eq = ExtVec::uninit(ctx, "mle_eval", evals.len)?;
+    require("mle_eval", evals.len() == 1 << point.len(), || {
+        format!("{} evaluations at a point of {} coordinates", evals.len(), point.len())
+    })?;
+    let eq = ExtVec::uninit_like(ctx, "mle_eval", evals.len(), evals)?;
     let _scratch =
-        one_submission(ctx, "mle_eval", |enc| eq_product::record(ctx, enc, &[eq_term(EF::ONE, point)], point.len(), &eq.buffer, false))?;
+        one_submission(ctx, "mle_eval", |enc| eq_product::record(ctx, enc, &[eq_term(EF::ONE, point)], point.len(), &eq.data, false))?;
     inner_product(ctx, evals, &eq)
 }
 
@@ -261,22 +306,42 @@ pub fn rs_codeword(ctx: &GpuContext, coeffs: ExtVec, log_height: usize) -> GpuRe
     one_submission(ctx, "whir_codeword", |enc| Ok(record_rs_codeword(ctx, enc, coeffs, log_height)?.0))
 }
 
-/// Records [`rs_codeword`]; the second matrix holds `coeffs` and must outlive the submission.
+/// Records [`rs_codeword`]; the buffers returned with the codeword hold `coeffs` and must
+/// outlive the submission.
 fn record_rs_codeword(
     ctx: &GpuContext,
     enc: &mut GpuEncoder,
     coeffs: ExtVec,
     log_height: usize,
-) -> GpuResult<(ColumnMatrix, ColumnMatrix)> {
+) -> GpuResult<(ColumnMatrix, Vec<GpuBuffer<u32>>)> {
     const OP: &str = "whir_codeword";
-    require(OP, log_height <= 27 && coeffs.len <= 1 << log_height, || {
-        format!("{} coefficients on 2^{log_height} points (at most 2^27)", coeffs.len)
-    })?;
-    let src = ColumnMatrix { height: coeffs.len, width: 4, columns_per_chunk: 4, chunks: vec![coeffs.buffer] };
+    let len = coeffs.len();
+    require(OP, log_height <= 27 && len <= 1 << log_height, || format!("{len} coefficients on 2^{log_height} points (at most 2^27)"))?;
+    // The NTT reads whole columns: one chunk is already the four component columns; a split
+    // vector's chunks are first copied into columns.
+    let mut keep = Vec::new();
+    let src = if coeffs.data.chunks.len() == 1 {
+        ColumnMatrix { height: len, width: 4, columns_per_chunk: 4, chunks: coeffs.data.chunks }
+    } else {
+        let columns = ColumnMatrix::uninit(ctx, OP, len, 4)?;
+        ctx.scoped(OP, || {
+            for (j, chunk) in coeffs.data.chunks.iter().enumerate() {
+                let (first, n) = (coeffs.data.chunk_first_item(j), coeffs.data.chunk_items(j));
+                for c in 0..4 {
+                    let target = &columns.chunks[c / columns.columns_per_chunk].buffer;
+                    let at = (c % columns.columns_per_chunk) * len + first;
+                    enc.copy_buffer_to_buffer(&chunk.buffer, 4 * (c * n) as u64, target, 4 * at as u64, 4 * n as u64);
+                }
+            }
+        })?;
+        keep = coeffs.data.chunks;
+        columns
+    };
     let dst = ColumnMatrix::uninit(ctx, OP, 1 << log_height, 4)?;
     ntt::record_bitrev_gather(ctx, enc, &src, &dst, F::ONE, None)?;
     ntt::record_dit_passes(ctx, enc, &dst, false)?;
-    Ok((dst, src))
+    keep.extend(src.chunks);
+    Ok((dst, keep))
 }
 
 fn exp_powers_of_2<T: Field>(x: T, count: usize) -> Vec<T> {

@@ -16,9 +16,9 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::{
     app_params_with_100_bits_security,
-    baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine},
+    baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2CpuEngine, BabyBearPoseidon2RefEngine},
 };
-use openvm_wgpu_backend::BabyBearPoseidon2WgpuEngine;
+use openvm_wgpu_backend::{BabyBearPoseidon2WgpuEngine, GpuContext, LimitProfile};
 
 type SC = BabyBearPoseidon2Config;
 
@@ -66,6 +66,29 @@ fn keccakf_proves_identically() {
     let mut params = app_params_with_100_bits_security(14);
     params = zero_pow(params);
     assert_same_proof(&KeccakfFixture { perms: 8 }, params, "keccakf, 8 permutations");
+}
+
+/// The keccakf example's own parameters (`app_params_with_100_bits_security(21)`: a stacked
+/// height of 2^21, codewords of 2^22 rows) under the WebGPU-default and tiny limit profiles.
+/// Under tiny (16 MiB bindings) the commitment's 128 MiB leaf-digest layer spans 8 buffers,
+/// WHIR's first vectors of 2^21 extension elements 2 and its first codeword tree's leaves 4.
+/// The proofs are openvm-cpu-backend's, byte for byte, and verify. One permutation: the sizes
+/// come from the parameters, not the trace.
+#[test]
+fn keccakf_at_the_example_parameters_proves_identically_under_small_limit_profiles() {
+    let params = zero_pow(app_params_with_100_bits_security(21));
+    let fx = KeccakfFixture { perms: 1 };
+    let reference: BabyBearPoseidon2CpuEngine = StarkEngine::new(params.clone());
+    let (pk, vk) = fx.keygen(&reference);
+    let want = fx.prove(&reference, &pk).encode_to_vec().unwrap();
+    for profile in [LimitProfile::WebGpuDefault, LimitProfile::Tiny] {
+        let ctx = GpuContext::shared(profile).unwrap_or_else(|e| panic!("no device for {profile}: {e}"));
+        let ours: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(params.clone(), ctx);
+        let got = fx.prove(&ours, &pk);
+        let got_bytes = got.encode_to_vec().unwrap();
+        assert!(got_bytes == want, "{profile}: proof bytes differ from openvm-cpu-backend's ({} vs {} bytes)", got_bytes.len(), want.len());
+        reference.verify(&vk, &got).unwrap_or_else(|e| panic!("{profile}: the verifier rejects our proof: {e:?}"));
+    }
 }
 
 /// With proof-of-work grinding on (LogUp's and WHIR's), every witness is the smallest valid

@@ -22,7 +22,7 @@ use openvm_wgpu_backend::{
     stacked_pcs::{stacked_commit, StackedPcsData},
     whir::{
         add_terms, coeffs_to_evals, eq_term, evals_to_coeffs, fold, fold_and_sumcheck_round, inner_product, mle_eval, mobius_eq_table,
-        mu_batch, prove_whir_opening, sumcheck_round, ExtVec,
+        mu_batch, mu_batch_split, prove_whir_opening, rs_codeword, sumcheck_round, ExtVec,
     },
     GpuContext, LimitProfile,
 };
@@ -151,6 +151,83 @@ fn ood_evaluation_matches_upstream() {
             let want: EF = Mle::from_evaluations(&evals).eval_at_point(&point);
             let got = mle_eval(&ctx, &ExtVec::upload(&ctx, &evals).unwrap(), &point).unwrap();
             assert_eq!(got, want, "OOD 2^{log} under {profile}");
+        }
+    }
+}
+
+/// Extension vectors split into chunks of a few elements (so that transform levels, folds'
+/// outputs and reductions cross chunks) give upstream's values: round trips, both transforms,
+/// the fold, the sumcheck round, the fused round, inner products, eq accumulation, the OOD
+/// evaluation, μ-batching, and the RS codeword (against the unsplit vector's).
+#[test]
+fn split_ext_vectors_match_upstream() {
+    let mut rng = common::rng(8);
+    for (profile, ctx) in common::profiles() {
+        for &(log, per_chunk) in &[(1usize, 2usize), (2, 2), (3, 4), (5, 8), (7, 4), (11, 256)] {
+            let what = format!("2^{log} in chunks of {per_chunk} under {profile}");
+            let n = 1usize << log;
+            let (f, w) = (random_ext(&mut rng, n), random_ext(&mut rng, n));
+            let split = |v: &[EF]| ExtVec::upload_split(&ctx, v, Some(per_chunk)).unwrap();
+            let (df, dw) = (split(&f), split(&w));
+            assert_eq!(df.data.chunks.len(), n / per_chunk, "{what}");
+            assert_eq!(df.download(&ctx).unwrap(), f, "{what}: round trip");
+            assert_eq!(
+                evals_to_coeffs(&ctx, &df).unwrap().download(&ctx).unwrap(),
+                Mle::from_evaluations(&f).into_coeffs(),
+                "{what}: Möbius"
+            );
+            let mut want_evals = f.clone();
+            Mle::coeffs_to_evals_inplace(&mut want_evals);
+            assert_eq!(coeffs_to_evals(&ctx, &df).unwrap().download(&ctx).unwrap(), want_evals, "{what}: zeta");
+            let want_ip = f.iter().zip(&w).fold(EF::ZERO, |acc, (a, b)| acc + *a * *b);
+            assert_eq!(inner_product(&ctx, &df, &dw).unwrap(), want_ip, "{what}: inner product");
+            let want_round: Vec<EF> = (1..=2)
+                .map(|x| {
+                    let x = F::from_usize(x);
+                    (0..n / 2).fold(EF::ZERO, |acc, y| {
+                        acc + (f[2 * y] + (f[2 * y + 1] - f[2 * y]) * x) * (w[2 * y] + (w[2 * y + 1] - w[2 * y]) * x)
+                    })
+                })
+                .collect();
+            assert_eq!(sumcheck_round(&ctx, &df, &dw).unwrap().to_vec(), want_round, "{what}: sumcheck");
+            let alpha = random_ext(&mut rng, 1)[0];
+            let want_fold: Vec<EF> = (0..n / 2).map(|y| f[2 * y] + alpha * (f[2 * y + 1] - f[2 * y])).collect();
+            let folded = fold(&ctx, &df, alpha).unwrap();
+            assert_eq!(folded.download(&ctx).unwrap(), want_fold, "{what}: fold");
+            if n >= 4 {
+                let folded_w = fold(&ctx, &dw, alpha).unwrap();
+                let want_next = sumcheck_round(&ctx, &folded, &folded_w).unwrap();
+                let (_, _, s) = fold_and_sumcheck_round(&ctx, split(&f), split(&w), Some(alpha)).unwrap();
+                assert_eq!(s, want_next, "{what}: fused round");
+            }
+            let z0 = random_ext(&mut rng, 1)[0];
+            let point = pows2(z0, log);
+            assert_eq!(mle_eval(&ctx, &df, &point).unwrap(), Mle::from_evaluations(&f).eval_at_point(&point), "{what}: OOD");
+            let scale = random_ext(&mut rng, 1)[0];
+            add_terms(&ctx, &dw, &[eq_term(scale, &point)]).unwrap();
+            let want_w: Vec<EF> = w.iter().zip(evals_eq_hypercube(&point)).map(|(x, e)| *x + scale * e).collect();
+            assert_eq!(dw.download(&ctx).unwrap(), want_w, "{what}: eq accumulate");
+            let whole = rs_codeword(&ctx, ExtVec::upload(&ctx, &f).unwrap(), log + 1).unwrap().read_col_major(&ctx).unwrap();
+            assert_eq!(rs_codeword(&ctx, split(&f), log + 1).unwrap().read_col_major(&ctx).unwrap(), whole, "{what}: codeword");
+        }
+        // μ-batching into a split vector: the high transform levels add whole chunks.
+        for &(l_skip, log_h, per_chunk) in &[(0usize, 3usize, 2usize), (2, 6, 4), (3, 9, 16)] {
+            let h = 1usize << log_h;
+            let cols: Vec<Vec<F>> = (0..3).map(|_| common::random_field(&mut rng, h)).collect();
+            let flat: Vec<F> = cols.concat();
+            let matrix = ColumnMatrix::from_col_major(&ctx, "test", h, 3, as_words(&flat)).unwrap();
+            let powers: Vec<EF> = random_ext(&mut rng, 1)[0].powers().take(3).collect();
+            let mut want = vec![EF::ZERO; h];
+            for (col, p) in cols.iter().zip(&powers) {
+                let mut x = eval_to_coeff_rs_message(l_skip, col);
+                Mle::coeffs_to_evals_inplace(&mut x);
+                for (acc, v) in want.iter_mut().zip(x) {
+                    *acc += *p * v;
+                }
+            }
+            let got = mu_batch_split(&ctx, l_skip, &[&matrix], &powers, Some(per_chunk)).unwrap();
+            assert_eq!(got.data.chunks.len(), h / per_chunk);
+            assert_eq!(got.download(&ctx).unwrap(), want, "μ-batch l_skip={l_skip} 2^{log_h} in chunks of {per_chunk} under {profile}");
         }
     }
 }

@@ -398,3 +398,125 @@ impl ColumnMatrix {
         (self.height * self.width * 4) as u64
     }
 }
+
+/// `len` items of `item_words` words each, spread over buffers of `items_per_chunk` items, a
+/// power of two that one storage binding holds: item i lies in chunk `i / items_per_chunk`, and
+/// an aligned power-of-two block of items no larger than a chunk (a Merkle node's children, a
+/// run of leaves) never straddles two chunks. How an item's words are laid out inside its
+/// chunk is the user's choice; every chunk but the last is full, and a vector shorter than
+/// `items_per_chunk` is one chunk of its length.
+pub struct SplitVec {
+    pub len: usize,
+    pub item_words: usize,
+    pub items_per_chunk: usize,
+    pub chunks: Vec<GpuBuffer<u32>>,
+}
+
+impl SplitVec {
+    /// The most items of `item_words` words one chunk may hold on this device (a power of two),
+    /// further capped by `cap` (rounded down to a power of two), as tests do to force splits.
+    pub fn max_items_per_chunk(ctx: &GpuContext, op: &str, item_words: usize, cap: Option<usize>) -> GpuResult<usize> {
+        let item_bytes = 4 * item_words.max(1) as u64;
+        let per = crate::limits::pow2_items_per_binding(item_bytes, &ctx.limits).ok_or_else(|| GpuError::BufferTooLarge {
+            op: op.to_string(),
+            needed: item_bytes,
+            available: ctx.limits.max_binding_bytes(),
+        })?;
+        let cap = cap.map_or(usize::MAX, |c| if c == 0 { 1 } else { 1 << c.ilog2() });
+        Ok((per.min(usize::MAX as u64) as usize).min(cap))
+    }
+
+    /// A split vector with unspecified contents (see [`GpuBuffer::uninit`]) for kernels that
+    /// write every item, in chunks of `items_per_chunk` items (a power of two, from
+    /// [`SplitVec::max_items_per_chunk`]).
+    pub fn uninit(ctx: &GpuContext, op: &str, len: usize, item_words: usize, items_per_chunk: usize) -> GpuResult<Self> {
+        Self::allocate(ctx, op, len, item_words, items_per_chunk, GpuBuffer::uninit)
+    }
+
+    /// A zero-filled split vector, chunked as [`SplitVec::uninit`].
+    pub fn zeroed(ctx: &GpuContext, op: &str, len: usize, item_words: usize, items_per_chunk: usize) -> GpuResult<Self> {
+        Self::allocate(ctx, op, len, item_words, items_per_chunk, GpuBuffer::zeroed)
+    }
+
+    fn allocate(
+        ctx: &GpuContext,
+        op: &str,
+        len: usize,
+        item_words: usize,
+        items_per_chunk: usize,
+        alloc: fn(&GpuContext, &str, usize) -> GpuResult<GpuBuffer<u32>>,
+    ) -> GpuResult<Self> {
+        let chunk_bytes = (4 * item_words as u64).saturating_mul(items_per_chunk as u64);
+        if !items_per_chunk.is_power_of_two() || chunk_bytes > ctx.limits.max_binding_bytes() {
+            return Err(GpuError::invalid(
+                op,
+                format!(
+                    "chunks of {items_per_chunk} items of {item_words} words: not a power of two, or more than one {}-byte binding",
+                    ctx.limits.max_binding_bytes()
+                ),
+            ));
+        }
+        // An empty vector still has one (empty) chunk to bind.
+        let count = len.div_ceil(items_per_chunk).max(1);
+        let chunks = (0..count)
+            .map(|j| alloc(ctx, op, items_per_chunk.min(len - j * items_per_chunk) * item_words))
+            .collect::<GpuResult<Vec<_>>>()?;
+        Ok(Self { len, item_words, items_per_chunk, chunks })
+    }
+
+    /// Items held by chunk `i`.
+    pub fn chunk_items(&self, i: usize) -> usize {
+        self.items_per_chunk.min(self.len.saturating_sub(i * self.items_per_chunk))
+    }
+
+    /// The first item of chunk `i`.
+    pub fn chunk_first_item(&self, i: usize) -> usize {
+        i * self.items_per_chunk
+    }
+
+    /// Every chunk's words in order (for item-major layouts, the items in order), on the host.
+    pub fn read(&self, ctx: &GpuContext) -> GpuResult<Vec<u32>> {
+        let mut out = bytemuck::zeroed_vec(self.len * self.item_words);
+        let mut at = 0;
+        for (i, c) in self.chunks.iter().enumerate() {
+            let words = self.chunk_items(i) * self.item_words;
+            c.read_into(ctx, 0, &mut out[at..at + words])?;
+            at += words;
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ContextOptions, LimitProfile};
+
+    /// Chunk sizes are powers of two within the binding, every chunk but the last is full, and
+    /// the chunks read back in order; sizes that are not powers of two or exceed a binding are
+    /// refused.
+    #[test]
+    fn split_vectors_chunk_by_powers_of_two_within_a_binding() {
+        let ctx = GpuContext::new(&ContextOptions::with_profile(LimitProfile::Tiny)).expect("a GPU adapter (run scripts/ensure-vulkan.sh)");
+        // Tiny's 16 MiB bindings hold 2^19 digests of 8 words.
+        assert_eq!(SplitVec::max_items_per_chunk(&ctx, "test", 8, None).unwrap(), 1 << 19);
+        assert_eq!(SplitVec::max_items_per_chunk(&ctx, "test", 8, Some(100)).unwrap(), 64);
+        assert_eq!(SplitVec::max_items_per_chunk(&ctx, "test", 8, Some(0)).unwrap(), 1);
+        assert!(SplitVec::max_items_per_chunk(&ctx, "test", 8 << 20, None).is_err());
+        for (len, per) in [(0usize, 4usize), (3, 4), (4, 4), (9, 4), (16, 1), (5, 8)] {
+            let v = SplitVec::uninit(&ctx, "test", len, 3, per).unwrap();
+            assert_eq!(v.chunks.len(), len.div_ceil(per).max(1), "{len} in chunks of {per}");
+            let items: Vec<usize> = (0..v.chunks.len()).map(|j| v.chunk_items(j)).collect();
+            assert_eq!(items.iter().sum::<usize>(), len);
+            assert!(items.iter().rev().skip(1).all(|&n| n == per), "{len} in chunks of {per}: {items:?}");
+            let words: Vec<u32> = (0..3 * len as u32).collect();
+            for (j, c) in v.chunks.iter().enumerate() {
+                let first = 3 * v.chunk_first_item(j);
+                c.write(&ctx, 0, &words[first..first + 3 * v.chunk_items(j)]).unwrap();
+            }
+            assert_eq!(v.read(&ctx).unwrap(), words);
+        }
+        assert!(SplitVec::uninit(&ctx, "test", 8, 1, 3).is_err());
+        assert!(SplitVec::uninit(&ctx, "test", 8, 8, 1 << 20).is_err());
+    }
+}

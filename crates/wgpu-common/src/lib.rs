@@ -11,7 +11,7 @@ pub mod limits;
 pub mod memory;
 pub mod pipeline_cache;
 
-pub use buffer::{ColumnMatrix, GpuBuffer};
+pub use buffer::{ColumnMatrix, GpuBuffer, SplitVec};
 pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, ParamSlot, PoolStats};
 pub use error::{GpuError, GpuResult};
 pub use kernel::{KernelSource, PipelineKey, ShaderLibrary};

@@ -86,8 +86,9 @@ impl LimitProfile {
         Self::ALL.into_iter().find(|p| p.name() == name)
     }
 
-    /// Caps applied on top of the adapter's limits: (invocations, workgroup bytes,
-    /// workgroups per dimension, binding bytes, subgroup size, subgroups allowed).
+    /// Caps applied on top of the adapter's limits: invocations, workgroup bytes, workgroups
+    /// per dimension, binding and buffer bytes, storage buffers per shader stage, subgroup size,
+    /// subgroups allowed.
     fn caps(self) -> ProfileCaps {
         match self {
             LimitProfile::Native => ProfileCaps::default(),
@@ -883,6 +884,15 @@ pub fn items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
     (per > 0).then_some(per)
 }
 
+/// Items of `item_bytes` each per chunk of a [`crate::buffer::SplitVec`]: the largest power of
+/// two of them one binding (and one buffer) holds, so aligned power-of-two blocks of items (a
+/// Merkle node's children, a butterfly's pairs) fall in one chunk whenever they fit one.
+/// `None` when not even one item fits.
+pub fn pow2_items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
+    let per = l.max_binding_bytes() / item_bytes.max(1);
+    (per > 0).then(|| 1 << (63 - per.leading_zeros()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1125,6 +1135,22 @@ mod tests {
         let lvp = reference::lavapipe();
         assert_eq!(items_per_binding(4 << 20, &lvp), Some(32));
         assert_eq!(items_per_binding(256 << 20, &lvp), None);
+        // Digests (32 bytes): 2^22 per 128 MiB binding; tiny's 16 MiB bindings hold 2^19.
+        assert_eq!(pow2_items_per_binding(32, &lvp), Some(1 << 22));
+        assert_eq!(pow2_items_per_binding(32, &LimitProfile::Tiny.reference_limits().unwrap()), Some(1 << 19));
+        // A binding that is not a power of two (the H100's 2 GiB - 4) rounds down.
+        assert_eq!(pow2_items_per_binding(32, &reference::nvidia_h100()), Some(1 << 25));
+        assert_eq!(pow2_items_per_binding(3 << 20, &lvp), Some(32));
+        assert_eq!(pow2_items_per_binding(256 << 20, &lvp), None);
+        for (name, l) in all_devices() {
+            for item in [4u64, 16, 32, 48] {
+                let per = pow2_items_per_binding(item, &l).unwrap();
+                assert!(
+                    per.is_power_of_two() && per * item <= l.max_binding_bytes() && 2 * per * item > l.max_binding_bytes(),
+                    "{name} {item}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Product-form hypercube tables on the device: eq(x, z) tables, upstream's Möbius-adjusted eq
 //! table, and sums of many scaled terms in one pass. A family of two shaders: `eq_factors`
 //! builds each term's low and high factor tables, `eq_accumulate` sums their products into an
-//! extension vector (column form).
+//! extension vector (split into chunks, column form within each).
 
-use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult, SplitVec};
 
 use super::Elementwise;
 use crate::field::{ext_as_words, EF};
@@ -30,7 +30,8 @@ kernel_params! {
         hi_bits: u32,
         accumulate: u32,
         workgroup_base: u32,
-        _pad0: u32,
+        /// The first element of the bound chunk of w (n is the chunk's length).
+        first: u32,
         _pad1: u32,
     }
 }
@@ -42,22 +43,25 @@ pub struct ProductTerm {
 }
 
 /// Records `w[x] = (accumulate ? w[x] : 0) + Σ_t term_t(x)` for x < 2^dim, every term having
-/// `dim` variables; `w` holds 2^dim extension elements in column form. Returns the scratch
-/// buffers, which the caller keeps until the submission completes.
+/// `dim` variables; `w` holds 2^dim extension elements, one accumulation dispatch per chunk.
+/// Returns the scratch buffers, which the caller keeps until the submission completes.
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
     terms: &[ProductTerm],
     dim: usize,
-    w: &GpuBuffer<u32>,
+    w: &SplitVec,
     accumulate: bool,
 ) -> GpuResult<Vec<GpuBuffer<u32>>> {
-    require(ACCUMULATE, dim < 32 && w.len() == 4 << dim, || format!("2^{dim} elements in a buffer of {} words", w.len()))?;
+    require(ACCUMULATE, dim < 32 && w.len == 1 << dim && w.item_words == 4, || {
+        format!("2^{dim} elements in a vector of {} items of {} words", w.len, w.item_words)
+    })?;
     require(FACTORS, terms.iter().all(|t| t.pairs.len() == dim), || format!("every term needs {dim} variables"))?;
-    let n = 1usize << dim;
     if terms.is_empty() {
         if !accumulate {
-            encoder.clear_buffer(&w.buffer, 0, None);
+            for chunk in &w.chunks {
+                encoder.clear_buffer(&chunk.buffer, 0, None);
+            }
         }
         return Ok(Vec::new());
     }
@@ -76,7 +80,18 @@ pub fn record(
     let (lo_bits, hi_bits) = (lo_bits as u32, hi_bits as u32);
     let factors = FactorsParams { terms: t, lo_bits, hi_bits, ..Default::default() };
     FACTORS_KERNEL.record(ctx, encoder, entries as u64, &[&pairs.buffer, &scales.buffer, &table.buffer], &factors)?;
-    let sums = AccumulateParams { n: n as u32, terms: t, lo_bits, hi_bits, accumulate: accumulate as u32, ..Default::default() };
-    ACCUMULATE_KERNEL.record(ctx, encoder, n as u64, &[&table.buffer, &w.buffer], &sums)?;
+    for (j, chunk) in w.chunks.iter().enumerate() {
+        let n = w.chunk_items(j);
+        let sums = AccumulateParams {
+            n: n as u32,
+            terms: t,
+            lo_bits,
+            hi_bits,
+            accumulate: accumulate as u32,
+            first: w.chunk_first_item(j) as u32,
+            ..Default::default()
+        };
+        ACCUMULATE_KERNEL.record(ctx, encoder, n as u64, &[&table.buffer, &chunk.buffer], &sums)?;
+    }
     Ok(vec![pairs, scales, table])
 }

@@ -1,7 +1,7 @@
 //! Leaf hashes of the rows of a (possibly split) column-major matrix with Poseidon2's
-//! padding-free sponge.
+//! padding-free sponge, into digests split over buffers.
 
-use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
+use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult, SplitVec};
 
 use super::Elementwise;
 use crate::poseidon2::DIGEST;
@@ -21,21 +21,29 @@ kernel_params! {
         row_base: u32,
         rows: u32,
         workgroup_base: u32,
+        /// The first row of the bound digest chunk.
+        digest_row_base: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
     }
 }
 
-/// Records the hashes of every row of `m` into `digests` (8 words per row). Scratch buffers the
-/// recorded commands use go to `scratch`, which the caller keeps until the submission completes
-/// (a pooled buffer dropped earlier could be handed to other work while still in use).
+/// Records the hashes of every row of `m` into `digests` (one 8-word digest per row, in chunks
+/// of a power-of-two number of rows). Scratch buffers the recorded commands use go to
+/// `scratch`, which the caller keeps until the submission completes (a pooled buffer dropped
+/// earlier could be handed to other work while still in use).
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
     m: &ColumnMatrix,
-    digests: &GpuBuffer<u32>,
+    digests: &SplitVec,
     scratch: &mut Vec<GpuBuffer<u32>>,
 ) -> GpuResult<()> {
     let height = m.height;
-    require(NAME, digests.len() == height * DIGEST, || format!("digest buffer holds {} words for {height} rows", digests.len()))?;
+    require(NAME, digests.len == height && digests.item_words == DIGEST, || {
+        format!("{} items of {} words for the digests of {height} rows", digests.len, digests.item_words)
+    })?;
     if height == 0 {
         return Ok(());
     }
@@ -46,32 +54,38 @@ pub fn record(
         Some(e) => vec![(&e.buffer, 0)],
         None => m.chunks.iter().enumerate().map(|(i, c)| (&c.buffer, m.chunk_columns(i))).collect(),
     };
-    // Between chunks each row's sponge state waits in a scratch buffer; rows go in slices that
-    // keep it within one binding.
-    let slice_rows = if chunks.len() == 1 { height } else { ((ctx.limits.max_binding_bytes() / 64) as usize).min(height) };
-    if slice_rows == 0 {
+    // Between matrix chunks each row's sponge state waits in a scratch buffer; rows go in
+    // slices that keep it within one binding, and that stay within one digest chunk.
+    let state_rows = if chunks.len() == 1 { height } else { (ctx.limits.max_binding_bytes() / 64) as usize };
+    if state_rows == 0 {
         return Err(GpuError::BufferTooLarge { op: NAME.into(), needed: 64, available: ctx.limits.max_binding_bytes() });
     }
+    let slice_rows = state_rows.min(digests.items_per_chunk);
     let state = GpuBuffer::<u32>::uninit(ctx, NAME, if chunks.len() == 1 { 4 } else { slice_rows * 16 })?;
-    let mut row_base = 0;
-    while row_base < height {
-        let rows = slice_rows.min(height - row_base);
-        let mut column_offset = 0;
-        for (i, &(buffer, columns)) in chunks.iter().enumerate() {
-            let params = Params {
-                height: height as u32,
-                columns: columns as u32,
-                column_offset: column_offset as u32,
-                first_chunk: (i == 0) as u32,
-                last_chunk: (i + 1 == chunks.len()) as u32,
-                row_base: row_base as u32,
-                rows: rows as u32,
-                ..Default::default()
-            };
-            KERNEL.record(ctx, encoder, rows as u64, &[buffer, &state.buffer, &digests.buffer], &params)?;
-            column_offset += columns;
+    for (d, digest_chunk) in digests.chunks.iter().enumerate() {
+        let digest_row_base = digests.chunk_first_item(d);
+        let end = digest_row_base + digests.chunk_items(d);
+        let mut row_base = digest_row_base;
+        while row_base < end {
+            let rows = slice_rows.min(end - row_base);
+            let mut column_offset = 0;
+            for (i, &(buffer, columns)) in chunks.iter().enumerate() {
+                let params = Params {
+                    height: height as u32,
+                    columns: columns as u32,
+                    column_offset: column_offset as u32,
+                    first_chunk: (i == 0) as u32,
+                    last_chunk: (i + 1 == chunks.len()) as u32,
+                    row_base: row_base as u32,
+                    rows: rows as u32,
+                    digest_row_base: digest_row_base as u32,
+                    ..Default::default()
+                };
+                KERNEL.record(ctx, encoder, rows as u64, &[buffer, &state.buffer, &digest_chunk.buffer], &params)?;
+                column_offset += columns;
+            }
+            row_base += rows;
         }
-        row_base += rows;
     }
     scratch.push(state);
     if let Some(e) = empty {

@@ -248,6 +248,12 @@ fn dispatch<P: KernelParams>(
     buffers: &[&wgpu::Buffer],
     params: &P,
 ) -> GpuResult<()> {
+    // Kernels bind at most WebGPU's default of 8 storage buffers; a device (or profile) that
+    // allows fewer gets an error naming the kernel rather than a failed bind group.
+    let allowed = ctx.device.limits().max_storage_buffers_per_shader_stage as usize;
+    require(label, buffers.len() <= allowed, || {
+        format!("binds {} storage buffers, the device allows {allowed} per shader stage", buffers.len())
+    })?;
     ctx.scoped(label, || {
         for part in parts {
             let mut p = *params;

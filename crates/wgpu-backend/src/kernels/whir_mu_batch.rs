@@ -1,6 +1,7 @@
-//! WHIR's μ-batching of stacked-matrix columns into one extension vector (column form).
+//! WHIR's μ-batching of stacked-matrix columns into one extension vector (split into chunks,
+//! column form within each).
 
-use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult, SplitVec};
 
 use super::Elementwise;
 
@@ -13,11 +14,17 @@ kernel_params! {
         columns: u32,
         mu_offset: u32,
         workgroup_base: u32,
+        /// The rows of the bound chunk of `out`: row_base .. row_base + out_n.
+        row_base: u32,
+        out_n: u32,
+        _pad0: u32,
+        _pad1: u32,
     }
 }
 
 /// Records `out[i] += Σ_t mu[mu_offset + t] * chunk[t * height + i]` over the `columns` columns
-/// of `chunk`; `out` holds 4 * height words, `mu` four words per power.
+/// of `chunk`; `out` holds `height` extension elements, `mu` four words per power. One
+/// dispatch per chunk of `out`.
 #[allow(clippy::too_many_arguments)]
 pub fn record(
     ctx: &GpuContext,
@@ -27,14 +34,27 @@ pub fn record(
     columns: usize,
     mu: &GpuBuffer<u32>,
     mu_offset: usize,
-    out: &GpuBuffer<u32>,
+    out: &SplitVec,
 ) -> GpuResult<()> {
-    require(NAME, chunk.len() >= height * columns && out.len() == 4 * height && mu.len() >= 4 * (mu_offset + columns), || {
-        format!("{columns} columns of {height} into {} words with {} μ words from {mu_offset}", out.len(), mu.len())
-    })?;
+    require(
+        NAME,
+        chunk.len() >= height * columns && out.len == height && out.item_words == 4 && mu.len() >= 4 * (mu_offset + columns),
+        || format!("{columns} columns of {height} into {} elements with {} μ words from {mu_offset}", out.len, mu.len()),
+    )?;
     if height == 0 || columns == 0 {
         return Ok(());
     }
-    let params = Params { height: height as u32, columns: columns as u32, mu_offset: mu_offset as u32, ..Default::default() };
-    KERNEL.record(ctx, encoder, height as u64, &[&chunk.buffer, &mu.buffer, &out.buffer], &params)
+    for (k, target) in out.chunks.iter().enumerate() {
+        let out_n = out.chunk_items(k);
+        let params = Params {
+            height: height as u32,
+            columns: columns as u32,
+            mu_offset: mu_offset as u32,
+            row_base: out.chunk_first_item(k) as u32,
+            out_n: out_n as u32,
+            ..Default::default()
+        };
+        KERNEL.record(ctx, encoder, out_n as u64, &[&chunk.buffer, &mu.buffer, &target.buffer], &params)?;
+    }
+    Ok(())
 }

@@ -1,11 +1,12 @@
-//! Reductions of extension vectors (column form) to two extension elements: the WHIR sumcheck
+//! Reductions of extension vectors (split into chunks, column form within each) to two
+//! extension elements: the WHIR sumcheck
 //! round's s(1), s(2) and inner products, through per-workgroup partials and second passes
 //! (ARCHITECTURE.md rule 10; geometry from `limits::reduction`).
 
 use openvm_wgpu_common::{
     kernel::require,
     limits::{reduction, split_grid, GeometryError, ReductionGeometry},
-    DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
+    DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey, SplitVec,
 };
 
 use super::{Custom, KernelPlan};
@@ -20,7 +21,8 @@ kernel_params! {
         n: u32,
         workgroups: u32,
         workgroup_base: u32,
-        _pad0: u32,
+        /// Where this dispatch's partials start in the output (in partials).
+        partial_base: u32,
         _pad1: u32,
         _pad2: u32,
     }
@@ -55,44 +57,61 @@ pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
     Ok(KernelPlan { kernel: KERNEL.source(), variant: String::new(), key: key(&g), shape: g.shape })
 }
 
-/// Records the reduction of `a` and `b` (extension vectors of n elements in column form) and
+/// Records the reduction of `a` and `b` (extension vectors of the same length and chunks) and
 /// returns the partial buffers; the last one's first 8 words hold the two sums once the
-/// submission completes. The caller keeps the buffers until then.
+/// submission completes. The first pass runs once per chunk, each writing its own range of
+/// partials. The caller keeps the buffers until then.
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
     what: Reduction,
-    a: &GpuBuffer<u32>,
-    b: &GpuBuffer<u32>,
-    n: usize,
+    a: &SplitVec,
+    b: &SplitVec,
 ) -> GpuResult<Vec<GpuBuffer<u32>>> {
-    require(NAME, a.len() == 4 * n && b.len() == 4 * n && n > 0, || {
-        format!("vectors of {} and {} words for {n} elements", a.len(), b.len())
+    let n = a.len;
+    let same_chunks = a.chunks.len() == b.chunks.len() && (a.chunks.len() == 1 || a.items_per_chunk == b.items_per_chunk);
+    require(NAME, a.item_words == 4 && b.item_words == 4 && b.len == n && same_chunks && n > 0, || {
+        format!("vectors of {} and {} elements in chunks of {} and {}", a.len, b.len, a.items_per_chunk, b.items_per_chunk)
     })?;
-    let items = match what {
-        Reduction::SumcheckRound => n / 2,
-        Reduction::InnerProduct => n,
+    let items_of = |elements: usize| match what {
+        Reduction::SumcheckRound => elements / 2,
+        Reduction::InnerProduct => elements,
     };
+    let items = items_of(n);
     require(NAME, items > 0 && items <= u32::MAX as usize / 2, || format!("{items} items"))?;
+    require(NAME, what != Reduction::SumcheckRound || a.chunks.len() == 1 || a.items_per_chunk.is_multiple_of(2), || {
+        format!("pairs straddle chunks of {} elements", a.items_per_chunk)
+    })?;
     let g = geometry(&ctx.limits)?;
     let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
-    let mut out: Vec<GpuBuffer<u32>> = Vec::new();
-    let (mut mode, mut items) = (what as u32, items as u64);
-    loop {
+    let chunk_workgroups: Vec<u64> = (0..a.chunks.len()).map(|j| g.workgroups(items_of(a.chunk_items(j)) as u64)).collect();
+    let total: u64 = chunk_workgroups.iter().sum();
+    let first = GpuBuffer::<u32>::uninit(ctx, NAME, 8 * total as usize)?;
+    let mut partial_base = 0;
+    for (j, &workgroups) in chunk_workgroups.iter().enumerate() {
+        let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
+        let params = Params {
+            mode: what as u32,
+            items: items_of(a.chunk_items(j)) as u32,
+            n: a.chunk_items(j) as u32,
+            workgroups: workgroups as u32,
+            partial_base: partial_base as u32,
+            ..Default::default()
+        };
+        KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &[&a.chunks[j].buffer, &b.chunks[j].buffer, &first.buffer], &params)?;
+        partial_base += workgroups;
+    }
+    let mut out = vec![first];
+    let mut items = total;
+    while items > 1 {
         let workgroups = g.workgroups(items);
         let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
         let partials = GpuBuffer::<u32>::uninit(ctx, NAME, 8 * workgroups as usize)?;
-        let (src_a, src_b) = match out.last() {
-            Some(prev) => (&prev.buffer, &prev.buffer),
-            None => (&a.buffer, &b.buffer),
-        };
-        let params = Params { mode, items: items as u32, n: n as u32, workgroups: workgroups as u32, ..Default::default() };
-        KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &[src_a, src_b, &partials.buffer], &params)?;
+        let prev = &out[out.len() - 1].buffer;
+        let params = Params { mode: 2, items: items as u32, n: n as u32, workgroups: workgroups as u32, ..Default::default() };
+        KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &[prev, prev, &partials.buffer], &params)?;
         out.push(partials);
-        if workgroups == 1 {
-            return Ok(out);
-        }
-        mode = 2;
         items = workgroups;
     }
+    Ok(out)
 }
