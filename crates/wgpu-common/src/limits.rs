@@ -861,14 +861,41 @@ impl ConstraintEvalGeometry {
     }
 }
 
+/// Fast slots per invocation at most: a maximal workgroup's share of the workgroup memory (one
+/// word per slot), so the workgroup memory the interpreter takes lets the device keep at least
+/// as many invocations resident as a maximal workgroup has. The interpreter is latency bound:
+/// on an H200, 8 fast slots per invocation (the rest spilled to scratch memory, which stays in
+/// cache) evaluated keccakf's round 0 three times as fast as 48, which left few warps per SM.
+pub fn constraint_fast_slot_capacity(l: &DeviceLimits, workgroup_size: u32) -> u32 {
+    let words = (l.max_workgroup_storage_bytes / 4).max(1);
+    let share = words / l.max_invocations_per_workgroup.max(workgroup_size).max(1);
+    (words / workgroup_size.max(1)).min(share).clamp(1, CONSTRAINT_FAST_SLOTS_MAX)
+}
+
 /// The constraint interpreter's rule: the preferred workgroup size (halved while not even one
 /// slot per invocation fits workgroup memory); fast slots are the program's need rounded up to
-/// a power of two (few pipeline variants), capped by the workgroup memory each invocation gets,
-/// by [`CONSTRAINT_FAST_SLOTS_MAX`] and by `cap` (a test or tuning cap); the rest spill.
+/// a power of two (few pipeline variants), capped by [`constraint_fast_slot_capacity`] and by
+/// `cap` (a test or tuning cap); the rest spill.
 pub fn constraint_eval(l: &DeviceLimits, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
     let words = (l.max_workgroup_storage_bytes / 4).max(1);
     let wg = preferred_invocations(l).min(floor_pow2(words)).max(1);
-    let capacity = (words / wg).min(CONSTRAINT_FAST_SLOTS_MAX).min(cap.unwrap_or(u32::MAX)).max(1);
+    slot_geometry(wg, constraint_fast_slot_capacity(l, wg), slots, cap)
+}
+
+/// The extension-field interpreter's rule (`constraint_eval_ext`, four words per slot): as
+/// [`constraint_eval`], with each invocation's fast slots capped by its workgroup's share of
+/// workgroup memory only (its occupancy has not been measured against the base interpreter's
+/// tighter cap).
+pub fn constraint_eval_ext(l: &DeviceLimits, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
+    let words = (l.max_workgroup_storage_bytes / 16).max(1);
+    let wg = preferred_invocations(l).min(floor_pow2(words)).max(1);
+    let mut g = slot_geometry(wg, (words / wg).clamp(1, CONSTRAINT_FAST_SLOTS_MAX), slots, cap);
+    g.shape.workgroup_memory_bytes *= 4;
+    g
+}
+
+fn slot_geometry(wg: u32, capacity: u32, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
+    let capacity = capacity.min(cap.unwrap_or(u32::MAX)).max(1);
     let fast_slots = slots.max(1).checked_next_power_of_two().unwrap_or(1 << 31).min(capacity);
     ConstraintEvalGeometry {
         shape: LaunchShape { workgroup_size: [wg, 1, 1], workgroup_memory_bytes: fast_slots * wg * 4, items_per_invocation: 1 },
@@ -935,11 +962,11 @@ mod tests {
                 // Every slot lives somewhere, and nothing spills while fast memory has room.
                 assert!(g.fast_slots + g.spill_slots >= slots);
                 if g.spill_slots > 0 {
-                    assert_eq!(
-                        g.fast_slots,
-                        ((l.max_workgroup_storage_bytes / 4) / g.shape.workgroup_size[0]).min(CONSTRAINT_FAST_SLOTS_MAX)
-                    );
+                    assert_eq!(g.fast_slots, constraint_fast_slot_capacity(&l, g.shape.workgroup_size[0]));
                 }
+                // A maximal workgroup's share of workgroup memory at most.
+                let share = (l.max_workgroup_storage_bytes / 4) / l.max_invocations_per_workgroup;
+                assert!(g.fast_slots <= share.max(1), "{name} {slots}: {g:?}");
             }
             // A cap forces spilling; the cap is respected.
             let g = constraint_eval(&l, 10, Some(2));

@@ -11,7 +11,7 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{constraint_eval, split_grid, ConstraintEvalGeometry},
+    limits::{constraint_eval_ext, split_grid, ConstraintEvalGeometry},
     DeviceLimits, GpuBuffer, GpuContext, GpuEncoder, GpuResult, PipelineKey,
 };
 
@@ -60,11 +60,8 @@ kernel_params! {
 
 /// The geometry for a program needing `slots` extension-element slots.
 pub fn geometry(limits: &DeviceLimits, slots: u32, options: EvalOptions) -> ConstraintEvalGeometry {
-    let quarter = DeviceLimits { max_workgroup_storage_bytes: limits.max_workgroup_storage_bytes / 4, ..*limits };
     let cap = options.fast_slot_cap.or_else(|| std::env::var("OPENVM_WGPU_CONSTRAINT_FAST_SLOTS").ok().and_then(|v| v.parse().ok()));
-    let mut g = constraint_eval(&quarter, slots, cap);
-    g.shape.workgroup_memory_bytes *= 4;
-    g
+    constraint_eval_ext(limits, slots, cap)
 }
 
 fn key(g: &ConstraintEvalGeometry) -> PipelineKey {
