@@ -2,7 +2,7 @@
 // two rows (four extension elements each) folded at the last challenge r = challenges[r_slot],
 // written to out[out_base..out_base + 4). Invocation c folds column c.
 #import grid
-#import babybear_ext4
+#import gkr_round
 
 override WORKGROUP_SIZE: u32;
 
@@ -26,5 +26,5 @@ fn main(inv: Invocation) {
     }
     let r = challenges[params.r_slot];
     let a = rows[c];
-    out[params.out_base + c] = ext_add(a, ext_mul(r, ext_sub(rows[4u + c], a)));
+    out[params.out_base + c] = gkr_fold_at(r, a, rows[4u + c]);
 }

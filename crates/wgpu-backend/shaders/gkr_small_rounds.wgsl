@@ -17,6 +17,7 @@
 // a layer's eq table is eq set 0 (round 0 reads it, round 1 folds it into set 1).
 #import grid
 #import babybear_ext4
+#import gkr_round
 // Before ext_reduce: naga's override processing rejects the sponge's constant tables when
 // their types come after the override-sized reduction scratch.
 #import duplex_sponge
@@ -48,14 +49,6 @@ const FROM_TREE: u32 = 0u;
 const FROM_INPUT: u32 = 1u;
 const FROM_WORK: u32 = 2u;
 
-fn fold_at(r: vec4<u32>, a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
-    return ext_add(a, ext_mul(r, ext_sub(b, a)));
-}
-
-fn term(lambda: vec4<u32>, e: vec4<u32>, p0: vec4<u32>, q0: vec4<u32>, p1: vec4<u32>, q1: vec4<u32>) -> vec4<u32> {
-    let num = ext_add(ext_mul(p0, q1), ext_mul(p1, q0));
-    return ext_mul(e, ext_add(num, ext_mul(lambda, ext_mul(q0, q1))));
-}
 
 fn tree_base(layer: u32) -> u32 {
     // The matrix of layer L is tree layer L + 1 read two fractions per row.
@@ -114,34 +107,19 @@ fn round_sums(origin: u32, layer: u32, s: u32, r: vec4<u32>, lambda: vec4<u32>, 
             e1 = eq_at(origin, 2u * y + 1u);
         } else {
             for (var c = 0u; c < 4u; c++) {
-                lo[c] = fold_at(r, pq_at(origin, layer, 16u * y + c), pq_at(origin, layer, 16u * y + 4u + c));
-                hi[c] = fold_at(r, pq_at(origin, layer, 16u * y + 8u + c), pq_at(origin, layer, 16u * y + 12u + c));
+                lo[c] = gkr_fold_at(r, pq_at(origin, layer, 16u * y + c), pq_at(origin, layer, 16u * y + 4u + c));
+                hi[c] = gkr_fold_at(r, pq_at(origin, layer, 16u * y + 8u + c), pq_at(origin, layer, 16u * y + 12u + c));
                 work[dst + 8u * y + c] = lo[c];
                 work[dst + 8u * y + 4u + c] = hi[c];
             }
-            e0 = fold_at(r, eq_at(origin, 4u * y), eq_at(origin, 4u * y + 1u));
-            e1 = fold_at(r, eq_at(origin, 4u * y + 2u), eq_at(origin, 4u * y + 3u));
+            e0 = gkr_fold_at(r, eq_at(origin, 4u * y), eq_at(origin, 4u * y + 1u));
+            e1 = gkr_fold_at(r, eq_at(origin, 4u * y + 2u), eq_at(origin, 4u * y + 3u));
             work[dst_eq + 2u * y] = e0;
             work[dst_eq + 2u * y + 1u] = e1;
         }
-        // Values at X = 1 (row 2y + 1) and slopes (row 2y + 1 minus row 2y).
-        var p0 = hi[0];
-        var q0 = hi[1];
-        var p1 = hi[2];
-        var q1 = hi[3];
-        var e = e1;
-        let dp0 = ext_sub(p0, lo[0]);
-        let dq0 = ext_sub(q0, lo[1]);
-        let dp1 = ext_sub(p1, lo[2]);
-        let dq1 = ext_sub(q1, lo[3]);
-        let de = ext_sub(e, e0);
+        let evals = gkr_pair_evals(lambda, lo, hi, e0, e1);
         for (var k = 0u; k < 3u; k++) {
-            sums[k] = ext_add(sums[k], term(lambda, e, p0, q0, p1, q1));
-            p0 = ext_add(p0, dp0);
-            q0 = ext_add(q0, dq0);
-            p1 = ext_add(p1, dp1);
-            q1 = ext_add(q1, dq1);
-            e = ext_add(e, de);
+            sums[k] = ext_add(sums[k], evals[k]);
         }
     }
     return sums;
@@ -221,7 +199,7 @@ fn main(inv: Invocation) {
                         row0 = work[pq_set((layer - 1u) % 2u) + c];
                         row1 = work[pq_set((layer - 1u) % 2u) + 4u + c];
                     }
-                    messages[observe + c] = fold_at(r, row0, row1);
+                    messages[observe + c] = gkr_fold_at(r, row0, row1);
                 }
             }
             slot = point;

@@ -15,6 +15,7 @@
 // its partial (s(1), s(2), s(3)) to partials[3 wg..3 wg + 3).
 #import grid
 #import ext_reduce
+#import gkr_round
 
 struct Params {
     half: u32,
@@ -35,14 +36,6 @@ struct Params {
 @group(0) @binding(5) var<storage, read> challenges: array<vec4<u32>>;
 @group(0) @binding(6) var<uniform> params: Params;
 
-fn fold_at(r: vec4<u32>, a: vec4<u32>, b: vec4<u32>) -> vec4<u32> {
-    return ext_add(a, ext_mul(r, ext_sub(b, a)));
-}
-
-fn term(lambda: vec4<u32>, e: vec4<u32>, p0: vec4<u32>, q0: vec4<u32>, p1: vec4<u32>, q1: vec4<u32>) -> vec4<u32> {
-    let num = ext_add(ext_mul(p0, q1), ext_mul(p1, q0));
-    return ext_mul(e, ext_add(num, ext_mul(lambda, ext_mul(q0, q1))));
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {
@@ -67,40 +60,20 @@ fn main(inv: Invocation) {
             e1 = eq_in[2u * y + 1u];
         } else {
             for (var c = 0u; c < 4u; c++) {
-                lo[c] = fold_at(r, pq_in[16u * y + c], pq_in[16u * y + 4u + c]);
-                hi[c] = fold_at(r, pq_in[16u * y + 8u + c], pq_in[16u * y + 12u + c]);
+                lo[c] = gkr_fold_at(r, pq_in[16u * y + c], pq_in[16u * y + 4u + c]);
+                hi[c] = gkr_fold_at(r, pq_in[16u * y + 8u + c], pq_in[16u * y + 12u + c]);
                 pq_out[8u * y + c] = lo[c];
                 pq_out[8u * y + 4u + c] = hi[c];
             }
-            e0 = fold_at(r, eq_in[4u * y], eq_in[4u * y + 1u]);
-            e1 = fold_at(r, eq_in[4u * y + 2u], eq_in[4u * y + 3u]);
+            e0 = gkr_fold_at(r, eq_in[4u * y], eq_in[4u * y + 1u]);
+            e1 = gkr_fold_at(r, eq_in[4u * y + 2u], eq_in[4u * y + 3u]);
             eq_out[2u * y] = e0;
             eq_out[2u * y + 1u] = e1;
         }
-        // Values at X = 1 (row 2y + 1) and slopes (row 2y + 1 minus row 2y).
-        var p0 = hi[0];
-        var q0 = hi[1];
-        var p1 = hi[2];
-        var q1 = hi[3];
-        var e = e1;
-        let dp0 = ext_sub(p0, lo[0]);
-        let dq0 = ext_sub(q0, lo[1]);
-        let dp1 = ext_sub(p1, lo[2]);
-        let dq1 = ext_sub(q1, lo[3]);
-        let de = ext_sub(e, e0);
-        s1 = ext_add(s1, term(lambda, e, p0, q0, p1, q1));
-        p0 = ext_add(p0, dp0);
-        q0 = ext_add(q0, dq0);
-        p1 = ext_add(p1, dp1);
-        q1 = ext_add(q1, dq1);
-        e = ext_add(e, de);
-        s2 = ext_add(s2, term(lambda, e, p0, q0, p1, q1));
-        p0 = ext_add(p0, dp0);
-        q0 = ext_add(q0, dq0);
-        p1 = ext_add(p1, dp1);
-        q1 = ext_add(q1, dq1);
-        e = ext_add(e, de);
-        s3 = ext_add(s3, term(lambda, e, p0, q0, p1, q1));
+        let evals = gkr_pair_evals(lambda, lo, hi, e0, e1);
+        s1 = ext_add(s1, evals[0]);
+        s2 = ext_add(s2, evals[1]);
+        s3 = ext_add(s3, evals[2]);
     }
     let sum1 = reduce_lanes(inv.lid, s1, 1u);
     if (inv.lid == 0u) {

@@ -16,6 +16,7 @@ pub const SHARED_FILES: &[KernelSource] = &[
     wgsl!("babybear", "shared/babybear.wgsl"),
     wgsl!("babybear_ext4", "shared/babybear_ext4.wgsl"),
     wgsl!("ext_reduce", "shared/ext_reduce.wgsl"),
+    wgsl!("gkr_round", "shared/gkr_round.wgsl"),
     wgsl!("constraint_encoding", "shared/constraint_encoding.wgsl"),
     wgsl!("grid", "shared/grid.wgsl"),
     wgsl!("trace_chunks", "shared/trace_chunks.wgsl"),
