@@ -18,9 +18,13 @@ use crate::{
     error::WgpuProverError,
 };
 
-/// Checks traces against the proving key and parameters, so bad input is refused with a clear
-/// message before any GPU work.
-pub fn validate_inputs(pk: &DeviceMultiStarkProvingKey<WgpuBackend>, ctx: &ProvingContext<WgpuBackend>) -> Result<(), WgpuProverError> {
+/// Checks traces against the proving key, the parameters and the device `gpu`, so bad input
+/// (and a trace too large for the device) is refused with a clear message before any GPU work.
+pub fn validate_inputs(
+    gpu: &GpuContext,
+    pk: &DeviceMultiStarkProvingKey<WgpuBackend>,
+    ctx: &ProvingContext<WgpuBackend>,
+) -> Result<(), WgpuProverError> {
     let bad = |m: String| Err(WgpuProverError::InvalidInput(m));
     let max_log_height = pk.params.l_skip + pk.params.n_stack;
     for (air_idx, air) in &ctx.per_trace {
@@ -58,6 +62,12 @@ pub fn validate_inputs(pk: &DeviceMultiStarkProvingKey<WgpuBackend>, ctx: &Provi
                 ));
             }
         }
+        // Sizes the device cannot prove are refused here, before any GPU work.
+        let program = key.other_data.get(name)?;
+        let partitions: Vec<usize> =
+            width.preprocessed.into_iter().chain(width.cached_mains.iter().copied()).chain([width.common_main]).collect();
+        crate::zerocheck_mle::check_air_fits(gpu, pk.params.l_skip, h, &partitions, program.program.needs_next)
+            .map_err(|e| WgpuProverError::InvalidInput(format!("AIR {air_idx} ({name}): {e}")))?;
         if air.public_values.len() != key.vk.params.num_public_values {
             return bad(format!(
                 "AIR {air_idx} ({name}): {} public values given, the AIR has {}",
@@ -120,7 +130,7 @@ where
     }
 
     fn prove(&self, pk: &DeviceMultiStarkProvingKey<WgpuBackend>, ctx: ProvingContext<WgpuBackend>) -> Result<Proof<SC>, WgpuProverError> {
-        validate_inputs(pk, &ctx)?;
+        validate_inputs(&self.device.ctx, pk, &ctx)?;
         let proof = self.prover().prove(pk, ctx);
         // Pipelines compiled by this proof are kept for the next process.
         self.device.ctx.save_pipeline_cache();

@@ -109,6 +109,36 @@ fn columns_per_chunk(ctx: &GpuContext, height: usize, columns: usize, max_chunk_
     Ok(((available / column_bytes) as usize).clamp(1, columns.max(1)))
 }
 
+/// Refuses `columns` folded columns of `height` rows that the multilinear rounds cannot read:
+/// more chunks of whole columns than [`FOLDED_BINDINGS`].
+fn check_folded_capacity(ctx: &GpuContext, height: usize, columns: usize, max_chunk_bytes: Option<u64>) -> Result<(), WgpuProverError> {
+    let chunks = columns.div_ceil(columns_per_chunk(ctx, height, columns, max_chunk_bytes)?);
+    if chunks > FOLDED_BINDINGS {
+        return Err(GpuError::BufferTooLargeIn {
+            op: format!("{OP}: folded columns of {height} x {columns}"),
+            needed: (16 * height * columns) as u64,
+            available: ctx.limits.max_binding_bytes(),
+            note: format!("; split over {chunks} buffers of whole columns, where the multilinear rounds bind at most {FOLDED_BINDINGS}"),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Whether an AIR whose trace has `height` rows and partitions of `partition_widths` (with
+/// their rotations when `needs_next`) fits the multilinear rounds: checked on the proving
+/// context before any GPU work.
+pub fn check_air_fits(
+    ctx: &GpuContext,
+    l_skip: usize,
+    height: usize,
+    partition_widths: &[usize],
+    needs_next: bool,
+) -> Result<(), WgpuProverError> {
+    let columns = 3 + partition_widths.iter().sum::<usize>() * (1 + needs_next as usize);
+    check_folded_capacity(ctx, height.max(1 << l_skip) >> l_skip, columns, None)
+}
+
 /// Chunks for `columns` folded columns of `height` rows, `per_chunk` whole columns each.
 fn alloc(ctx: &GpuContext, height: usize, columns: usize, per_chunk: usize) -> Result<Vec<GpuBuffer<u32>>, WgpuProverError> {
     (0..columns.div_ceil(per_chunk).max(1))
@@ -312,19 +342,7 @@ impl<'a> ZerocheckMle<'a> {
         // before any work. Folds only halve the chunks' height, so later rounds need no more.
         for air in airs {
             let (x_count, widths) = folded_shape(air, l_skip)?;
-            let columns = 3 + widths.iter().sum::<usize>();
-            let chunks = columns.div_ceil(columns_per_chunk(ctx, x_count, columns, max_chunk_bytes)?);
-            if chunks > FOLDED_BINDINGS {
-                return Err(GpuError::BufferTooLargeIn {
-                    op: format!("{OP}: folded columns of {x_count} x {columns}"),
-                    needed: (16 * x_count * columns) as u64,
-                    available: ctx.limits.max_binding_bytes(),
-                    note: format!(
-                        "; split over {chunks} buffers of whole columns, where the multilinear rounds bind at most {FOLDED_BINDINGS}"
-                    ),
-                }
-                .into());
-            }
+            check_folded_capacity(ctx, x_count, 3 + widths.iter().sum::<usize>(), max_chunk_bytes)?;
         }
         let folded = fold_ple_evals(ctx, airs, l_skip, r_0, max_chunk_bytes)?;
         let n_max = folded.iter().map(|f| f.n_lift).max().unwrap_or(0);

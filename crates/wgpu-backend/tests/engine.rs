@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use openvm_stark_backend::{
-    prover::{AirProvingContext, ColMajorMatrix, DeviceDataTransporter, ProvingContext},
+    prover::{AirProvingContext, ColMajorMatrix, DeviceDataTransporter, MatrixDimensions, ProvingContext},
     test_utils::{test_system_params_small, FibFixture, InteractionsFixture11, TestFixture},
     StarkEngine,
 };
@@ -66,6 +66,25 @@ fn a_device_too_small_for_the_proof_says_what_was_needed() {
         other => panic!("expected an oversize error with sizes, got {other}"),
     }
     assert!(err.to_string().contains("MiB of GPU memory in all"), "{err}");
+}
+
+/// A trace whose folded columns the multilinear rounds cannot bind (tiny profile: four chunks
+/// of 16 MiB; keccakf with 342 permutations, 2^14 rows, folds to 1024 x 5269 extension
+/// elements, 86 MB) is refused by the engine's input check, before any proving work.
+#[test]
+fn an_air_too_large_for_the_multilinear_rounds_is_refused_before_proving() {
+    let ctx = GpuContext::shared(LimitProfile::Tiny).unwrap();
+    let engine = Engine::with_context(app_params_with_100_bits_security(21), ctx);
+    let (pk, _) = engine.keygen(&[Arc::new(KeccakfAir::default())]);
+    let d_pk = engine.device().transport_pk_to_device(&pk);
+    let trace = ColMajorMatrix::from_row_major(&keccakf_trace(342, 1));
+    assert_eq!(trace.height(), 1 << 14);
+    let ctx = engine.device().transport_proving_ctx_to_device(&ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(trace))]));
+    let err = engine.prove(&d_pk, ctx).expect_err("the tiny profile cannot bind these folded columns");
+    let message = err.to_string();
+    assert!(matches!(err, WgpuProverError::InvalidInput(_)), "{message}");
+    assert!(message.contains("AIR 0") && message.contains("folded columns of 1024 x 5269"), "{message}");
+    assert!(message.contains("at most 4"), "{message}");
 }
 
 #[test]
