@@ -299,11 +299,8 @@ fn air_polys(
                     partition_bases: &layout.partition_bases,
                     next_stride: layout.next_stride,
                 };
-                info_span!("round0_eval").in_scope(|| -> Result<(), WgpuProverError> {
-                    air.program.evaluate_virtual_into(ctx, &air.traces, rows, &values, options.eval)?;
-                    // Waits so the span measures the evaluation (the batch waits anyway).
-                    Ok(ctx.submit_and_wait(OP, ctx.encoder(OP))?)
-                })?;
+                // The evaluation waits for its submission, so the span measures it.
+                info_span!("round0_eval").in_scope(|| air.program.evaluate_virtual_into(ctx, &air.traces, rows, &values, options.eval))?;
                 let _batch_span = info_span!("round0_batch").entered();
                 let mut enc = ctx.encoder(OP);
                 for (a, &s) in active.iter().enumerate() {

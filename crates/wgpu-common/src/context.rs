@@ -105,6 +105,8 @@ pub struct GpuContext {
     param_pool: Arc<SizedPool>,
     /// Parameter slots handed out ([`ContextStats::param_slots`]).
     param_slots: AtomicU64,
+    /// Bytes between parameter slots of a page (the device's uniform offset alignment).
+    param_alignment: usize,
     /// MAP_READ staging buffers for read-backs, free for the next download.
     pub(crate) staging_pool: SizedPool,
     /// Compiled pipelines on disk, where the backend supports it.
@@ -361,6 +363,7 @@ impl GpuContext {
             }
         }));
         let device_limits = DeviceLimits::from_wgpu(&limits, &info, subgroups);
+        let param_alignment = (device.limits().min_uniform_buffer_offset_alignment as usize).max(16);
         let cache_dir = opts.pipeline_cache_dir.clone().or_else(crate::pipeline_cache::default_dir);
         let pipeline_cache = cache_dir.and_then(|dir| DiskPipelineCache::open(&device, &info, &dir));
         if let Some(c) = &pipeline_cache {
@@ -379,6 +382,7 @@ impl GpuContext {
             resources: Mutex::new(HashMap::new()),
             param_pool: Arc::default(),
             param_slots: AtomicU64::new(0),
+            param_alignment,
             staging_pool: SizedPool::default(),
             pipeline_cache,
         })
@@ -573,7 +577,7 @@ impl GpuContext {
     pub fn params(&self, encoder: &mut GpuEncoder, words: &[u32]) -> ParamSlot {
         self.param_slots.fetch_add(1, Ordering::Relaxed);
         let size = words.len().div_ceil(4).max(1) * 16;
-        let align = self.device.limits().min_uniform_buffer_offset_alignment as usize;
+        let align = self.param_alignment;
         let fits = |p: &ParamPage| p.used.next_multiple_of(align) + size <= p.shadow.len();
         if !encoder.pages.last().is_some_and(fits) {
             let class = SizedPool::class((size as u64).max(PARAM_PAGE_BYTES), PARAM_PAGE_BYTES);
@@ -705,7 +709,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         let ctx = open();
         let pipeline = write_pipeline(&ctx);
         let n = 64usize;
-        let align = ctx.device.limits().min_uniform_buffer_offset_alignment.max(16) as usize;
+        let align = ctx.param_alignment;
         let count = (2 * PARAM_PAGE_BYTES as usize / align + 5) as u32;
         let bufs: Vec<_> = (0..61).map(|_| GpuBuffer::<u32>::zeroed(&ctx, "out", n).unwrap()).collect();
         let mut enc = ctx.encoder("pages");

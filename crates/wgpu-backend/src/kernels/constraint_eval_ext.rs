@@ -24,10 +24,6 @@ pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("constraint_e
 /// Storage bindings for the chunks of an AIR's folded columns (shared/folded_chunks.wgsl).
 pub const FOLDED_BINDINGS: usize = 4;
 
-/// Storage bindings in all: the program, the tables, the outputs, the scratch and the folded
-/// chunks (WebGPU's default per-stage limit).
-pub const STORAGE_BINDINGS: usize = 4 + FOLDED_BINDINGS;
-
 kernel_params! {
     pub struct Params {
         num_constraints: u32,
@@ -144,10 +140,6 @@ pub fn record(
     require(NAME, e.height == 1 || e.height >= 2 * e.num_y, || format!("{} folded rows for {} values of y", e.height, e.num_y))?;
     require(NAME, !e.folded.is_empty() && e.folded.len() <= FOLDED_BINDINGS && e.columns_per_chunk > 0, || {
         format!("{} chunks of folded columns, the kernel binds 1 to {FOLDED_BINDINGS}", e.folded.len())
-    })?;
-    let storage = ctx.limits.max_storage_buffers_per_shader_stage;
-    require(NAME, storage as usize >= STORAGE_BINDINGS, || {
-        format!("the kernel binds {STORAGE_BINDINGS} storage buffers, the device allows {storage} per kernel")
     })?;
     let g = geometry(&ctx.limits, e.num_slots, options);
     let wg = g.shape.workgroup_size[0] as u64;

@@ -250,7 +250,7 @@ fn dispatch<P: KernelParams>(
 ) -> GpuResult<()> {
     // Kernels bind at most WebGPU's default of 8 storage buffers; a device (or profile) that
     // allows fewer gets an error naming the kernel rather than a failed bind group.
-    let allowed = ctx.device.limits().max_storage_buffers_per_shader_stage as usize;
+    let allowed = ctx.limits.max_storage_buffers_per_shader_stage as usize;
     require(label, buffers.len() <= allowed, || {
         format!("binds {} storage buffers, the device allows {allowed} per shader stage", buffers.len())
     })?;
