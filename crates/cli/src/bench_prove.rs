@@ -15,6 +15,7 @@ use openvm_stark_backend::SystemParams;
 use openvm_stark_sdk::config::baby_bear_poseidon2::DuplexSponge;
 use openvm_wgpu_backend::{BabyBearPoseidon2WgpuEngine, GpuContext};
 use openvm_wgpu_circuit::{elf::rv32im_exe, SegmentReport};
+use openvm_wgpu_common::{KernelTime, GPU_WORK, KERNEL_TIMES_VAR};
 use serde_json::{json, Value};
 
 use crate::{
@@ -45,6 +46,8 @@ struct ProofRun {
     /// Reported phases, per segment for a guest (`Phase::segment`).
     phases: Vec<Phase>,
     segments: Vec<SegmentReport>,
+    /// GPU time per kernel label (empty unless dispatches are timed).
+    kernels: Vec<(String, KernelTime)>,
 }
 
 impl ProofRun {
@@ -133,10 +136,11 @@ fn first_and_warm(
     let mut measured = || -> Result<ProofRun, String> {
         // Spans of the setup before this proof are not its phases.
         times.take();
+        GPU_WORK.take_kernel_times();
         let m = Measurement::start();
         let segments = prove_once()?;
         let (wall, peak) = m.finish();
-        Ok(ProofRun { wall, peak, phases: times.take(), segments })
+        Ok(ProofRun { wall, peak, phases: times.take(), segments, kernels: GPU_WORK.take_kernel_times() })
     };
     let first = measured()?;
     eprintln!("  first proof: {:.1} ms (verified)", ms(first.wall));
@@ -278,6 +282,30 @@ fn print_report(gpu: &GpuContext, cases: &[Case], repeat: usize, resident: Optio
     memory("Peak GPU memory held by our buffers, pooled free buffers included (MiB), warm proof", |p| p.gpu_held);
     memory("Peak GPU memory in use, pooled free buffers left out (MiB), warm proof", |p| p.gpu_in_use);
     memory("Peak host heap (MiB), warm proof (the host trace the caller keeps included)", |p| p.host);
+    print_table("Dispatches, warm proof", &columns, &phase_rows(&names, &phases, Vec::new(), |p| p.work.dispatches as f64));
+    print_table("Host waits for the GPU, warm proof", &columns, &phase_rows(&names, &phases, Vec::new(), |p| p.work.waits as f64));
+    print_table("Host time waiting for the GPU (ms), warm proof", &columns, &phase_rows(&names, &phases, Vec::new(), |p| ms(p.work.wait)));
+    if cases.iter().any(|c| c.warm.phases.iter().any(|p| p.work.timed_dispatches > 0)) {
+        print_table(
+            &format!("GPU time of the timed dispatches (ms, {KERNEL_TIMES_VAR}=1), warm proof"),
+            &columns,
+            &phase_rows(&names, &phases, Vec::new(), |p| ms(p.work.kernel)),
+        );
+        for case in cases {
+            let rows: Vec<Row> = case
+                .warm
+                .kernels
+                .iter()
+                .take(40)
+                .map(|(label, k)| (label.clone(), vec![Some(k.dispatches.to_string()), Some(format!("{:.2}", ms(k.time)))]))
+                .collect();
+            print_table(
+                &format!("{}: GPU time per kernel, warm proof (the 40 largest)", case.label),
+                &["dispatches".into(), "ms".into()],
+                &rows,
+            );
+        }
+    }
     println!(
         "\nwall: keccakf, the trace's transport, the proof and its verification; a guest, the whole run (keygen, execution, trace generation, every segment's proof, verification). A guest's phases are summed over its segments (peaks: the highest)."
     );
@@ -318,6 +346,12 @@ fn phase_json(p: &Phase) -> Value {
         "gpu_held_peak_bytes": p.peak.gpu_held,
         "gpu_in_use_peak_bytes": p.peak.gpu_in_use,
         "host_peak_bytes": p.peak.host,
+        "dispatches": p.work.dispatches,
+        "submissions": p.work.submissions,
+        "waits": p.work.waits,
+        "wait_ms": ms(p.work.wait),
+        "timed_dispatches": p.work.timed_dispatches,
+        "kernel_ms": ms(p.work.kernel),
     })
 }
 
@@ -328,6 +362,7 @@ fn run_json(run: &ProofRun) -> Value {
         "gpu_in_use_peak_bytes": run.peak.gpu_in_use,
         "host_peak_bytes": run.peak.host,
         "phases": run.proof_phases().iter().map(phase_json).collect::<Vec<_>>(),
+        "kernels": run.kernels.iter().map(|(label, k)| json!({"label": label, "dispatches": k.dispatches, "ms": ms(k.time)})).collect::<Vec<_>>(),
     });
     if !run.segments.is_empty() {
         v["segments"] = run

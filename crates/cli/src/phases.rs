@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use openvm_wgpu_common::{Watermark, GPU_MEMORY};
+use openvm_wgpu_common::{Watermark, WorkCounts, GPU_MEMORY, GPU_WORK};
 use tracing::{field::Field, span, Subscriber};
 use tracing_subscriber::{layer::Context, prelude::*, registry::LookupSpan, Layer, Registry};
 
@@ -79,6 +79,8 @@ pub struct Phase {
     /// How many times the span ran.
     pub count: usize,
     pub peak: PeakMemory,
+    /// GPU work recorded inside the span (dispatches, submissions, waits, GPU time).
+    pub work: WorkCounts,
 }
 
 impl Phase {
@@ -106,6 +108,7 @@ pub fn merge_segments(phases: &[Phase]) -> Vec<Phase> {
                 o.time += p.time;
                 o.count += p.count;
                 o.peak = o.peak.max(p.peak);
+                o.work = o.work.plus(&p.work);
             }
             None => out.push(Phase { segment: None, ..p.clone() }),
         }
@@ -172,6 +175,7 @@ pub struct PhaseTimes {
 struct Started {
     at: Instant,
     saved: [u64; 3],
+    work: WorkCounts,
 }
 
 /// Kept in a [`SEGMENT_SPAN`] span: its `segment` field.
@@ -233,7 +237,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PhaseTimes {
         }
         if self.tracked(span.name()) {
             let saved = self.meters.enter();
-            span.extensions_mut().insert(Started { at: Instant::now(), saved });
+            span.extensions_mut().insert(Started { at: Instant::now(), saved, work: GPU_WORK.counts() });
         }
     }
 
@@ -243,8 +247,9 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PhaseTimes {
         if !self.tracked(name) {
             return;
         }
-        let Some((elapsed, saved)) = span.extensions().get::<Started>().map(|s| (s.at.elapsed(), s.saved)) else { return };
+        let Some((elapsed, saved, work)) = span.extensions().get::<Started>().map(|s| (s.at.elapsed(), s.saved, s.work)) else { return };
         let peak = self.meters.exit(saved);
+        let work = GPU_WORK.counts().since(&work);
         let segment = span.scope().find_map(|s| s.extensions().get::<SegmentIndex>().map(|i| i.0));
         if self.progress && PROGRESS.contains(&name) {
             eprintln!("  {name} done in {:.1} ms", elapsed.as_secs_f64() * 1e3);
@@ -255,8 +260,9 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PhaseTimes {
                 p.time += elapsed;
                 p.count += 1;
                 p.peak = p.peak.max(peak);
+                p.work = p.work.plus(&work);
             }
-            None => totals.push(Phase { name: name.to_string(), segment, time: elapsed, count: 1, peak }),
+            None => totals.push(Phase { name: name.to_string(), segment, time: elapsed, count: 1, peak, work }),
         }
     }
 }

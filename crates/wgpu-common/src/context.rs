@@ -17,6 +17,7 @@ use crate::{
     limits::{DeviceLimits, LimitProfile},
     memory::Counted,
     pipeline_cache::DiskPipelineCache,
+    work::{KernelTimer, TimedPasses, GPU_WORK},
 };
 
 /// Environment variable naming the adapter to use (a case-insensitive substring of its name).
@@ -33,6 +34,9 @@ pub struct ContextOptions {
     /// Where compiled pipelines are kept between processes (crate::pipeline_cache): `None`
     /// uses [`crate::pipeline_cache::default_dir`].
     pub pipeline_cache_dir: Option<std::path::PathBuf>,
+    /// Time every dispatch on the GPU (crate::work), where the adapter has timestamp queries;
+    /// `false` reads `OPENVM_WGPU_KERNEL_TIMES`.
+    pub kernel_times: bool,
 }
 
 impl ContextOptions {
@@ -111,6 +115,8 @@ pub struct GpuContext {
     pub(crate) staging_pool: SizedPool,
     /// Compiled pipelines on disk, where the backend supports it.
     pipeline_cache: Option<DiskPipelineCache>,
+    /// GPU time per dispatch (crate::work), when asked for and supported.
+    kernel_timer: Option<Arc<KernelTimer>>,
 }
 
 impl Drop for GpuContext {
@@ -245,6 +251,8 @@ pub struct GpuEncoder {
     encoder: Option<wgpu::CommandEncoder>,
     pages: Vec<ParamPage>,
     pool: Arc<SizedPool>,
+    /// Timestamp slots of the passes recorded (crate::work), when timing is on.
+    pub(crate) timed: TimedPasses,
 }
 
 impl GpuEncoder {
@@ -293,6 +301,7 @@ impl Drop for GpuEncoder {
         // are free now. (A page written for an earlier flush of this encoder is rewritten by its
         // next owner before that owner's submission.)
         if self.encoder.is_some() {
+            self.timed.dropped();
             let pages = self.take_pages();
             self.pool.put(pages, PARAM_POOL_BYTES);
         }
@@ -342,6 +351,10 @@ impl GpuContext {
             features |= wgpu::Features::SUBGROUP;
         }
         features |= available & wgpu::Features::PIPELINE_CACHE;
+        let timed = KernelTimer::requested(opts.kernel_times, available);
+        if timed {
+            features |= wgpu::Features::TIMESTAMP_QUERY;
+        }
         let limits = profile.apply_to_wgpu(&adapter.limits());
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("openvm-wgpu"),
@@ -370,6 +383,7 @@ impl GpuContext {
             tracing::debug!(path = %c.path().display(), bytes = c.loaded_bytes, "pipeline cache");
         }
         tracing::debug!(adapter = %info.name, backend = ?info.backend, %profile, "opened GPU device");
+        let kernel_timer = timed.then(|| KernelTimer::new(&device, &queue));
         Ok(Self {
             adapter_info: info,
             device,
@@ -385,6 +399,7 @@ impl GpuContext {
             param_alignment,
             staging_pool: SizedPool::default(),
             pipeline_cache,
+            kernel_timer,
         })
     }
 
@@ -463,6 +478,8 @@ impl GpuContext {
         let fresh = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(op) });
         let recorded = encoder.encoder.replace(fresh).expect("encoder is present until submitted");
         encoder.write_params(&self.queue);
+        encoder.timed.submitted();
+        GPU_WORK.submitted();
         self.scoped(op, || {
             self.queue.submit([recorded.finish()]);
         })
@@ -473,6 +490,8 @@ impl GpuContext {
     pub(crate) fn submit_then_wait(&self, op: &str, mut encoder: GpuEncoder, after_submit: impl FnOnce()) -> GpuResult<()> {
         let inner = encoder.encoder.take().expect("encoder is present until submitted");
         encoder.write_params(&self.queue);
+        encoder.timed.submitted();
+        GPU_WORK.submitted();
         let params = encoder.take_pages();
         let result = self
             .scoped(op, || {
@@ -490,9 +509,13 @@ impl GpuContext {
     }
 
     pub(crate) fn wait(&self, op: &str, index: Option<wgpu::SubmissionIndex>) -> GpuResult<()> {
-        self.device
-            .poll(wgpu::PollType::Wait { submission_index: index, timeout: None })
-            .map_err(|e| GpuError::Internal { op: op.to_string(), message: e.to_string() })?;
+        let started = std::time::Instant::now();
+        let polled = self.device.poll(wgpu::PollType::Wait { submission_index: index, timeout: None });
+        GPU_WORK.waited(started.elapsed());
+        polled.map_err(|e| GpuError::Internal { op: op.to_string(), message: e.to_string() })?;
+        if let Some(t) = &self.kernel_timer {
+            t.collect(&self.device, &self.queue);
+        }
         self.take_uncaptured(op)
     }
 
@@ -501,6 +524,7 @@ impl GpuContext {
             encoder: Some(self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })),
             pages: Vec::new(),
             pool: self.param_pool.clone(),
+            timed: TimedPasses::new(self.kernel_timer.clone()),
         }
     }
 
@@ -664,6 +688,37 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
 
     fn expected(a: u32, n: usize) -> Vec<u32> {
         (0..n as u32).map(|i| a + i).collect()
+    }
+
+    /// With kernel timing on, every dispatch is counted and timed under its label by the wait
+    /// that follows its submission, also when the encoder was flushed first; an encoder dropped
+    /// unsubmitted times nothing.
+    #[test]
+    fn dispatches_are_counted_and_timed_per_label() {
+        let ctx = GpuContext::new(&ContextOptions { kernel_times: true, ..Default::default() }).expect("a GPU adapter");
+        assert!(ctx.kernel_timer.is_some(), "{} has no timestamp queries", ctx.adapter_info.name);
+        let pipeline = write_pipeline(&ctx);
+        let n = 1 << 16;
+        let out = GpuBuffer::<u32>::zeroed(&ctx, "out", n).unwrap();
+        // Other tests dispatch concurrently, untimed: only this test's dispatches are timed.
+        let label_count = |times: &[(String, crate::KernelTime)]| times.iter().find(|(l, _)| l == "pool test").map(|(_, k)| k.dispatches);
+        let before = crate::GPU_WORK.counts();
+        {
+            let mut dropped = ctx.encoder("dropped");
+            record_write(&ctx, &mut dropped, &pipeline, &out, 7, n as u32);
+        }
+        let mut enc = ctx.encoder("timed");
+        for a in 0..3 {
+            record_write(&ctx, &mut enc, &pipeline, &out, a, n as u32);
+        }
+        ctx.flush("timed", &mut enc).unwrap();
+        record_write(&ctx, &mut enc, &pipeline, &out, 9, n as u32);
+        ctx.submit_and_wait("timed", enc).unwrap();
+        let work = crate::GPU_WORK.counts().since(&before);
+        assert!(work.dispatches >= 5 && work.submissions >= 2 && work.waits >= 1, "{work:?}");
+        let times = crate::GPU_WORK.take_kernel_times();
+        assert_eq!(label_count(&times), Some(4), "{times:?}");
+        assert_eq!(out.read(&ctx).unwrap(), expected(9, n));
     }
 
     #[test]

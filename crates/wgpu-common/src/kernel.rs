@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use crate::{error::GpuResult, limits::Grid, GpuContext, GpuError};
+use crate::{error::GpuResult, limits::Grid, work::GPU_WORK, GpuContext, GpuEncoder, GpuError};
 
 /// A WGSL source: a kernel, or a shared include.
 #[derive(Clone, Copy, Debug)]
@@ -83,7 +83,7 @@ impl PipelineKey {
 /// records nothing.
 pub fn record_dispatch(
     ctx: &GpuContext,
-    encoder: &mut wgpu::CommandEncoder,
+    encoder: &mut GpuEncoder,
     label: &str,
     pipeline: &wgpu::ComputePipeline,
     bindings: &[wgpu::BindingResource<'_>],
@@ -93,7 +93,10 @@ pub fn record_dispatch(
         return;
     }
     let bind_group = ctx.bind(pipeline, bindings);
-    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(label), timestamp_writes: None });
+    GPU_WORK.dispatched();
+    let timed = encoder.timed.begin(label);
+    let timestamp_writes = timed.as_ref().map(|(timer, slot)| timer.writes(*slot));
+    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(label), timestamp_writes });
     pass.set_pipeline(pipeline);
     pass.set_bind_group(0, &bind_group, &[]);
     pass.dispatch_workgroups(grid.dims[0], grid.dims[1], grid.dims[2]);

@@ -10,6 +10,7 @@ pub mod kernel;
 pub mod limits;
 pub mod memory;
 pub mod pipeline_cache;
+pub mod work;
 
 pub use buffer::{ColumnMatrix, GpuBuffer, SplitVec};
 pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, ParamSlot, PoolStats};
@@ -17,3 +18,4 @@ pub use error::{GpuError, GpuResult};
 pub use kernel::{KernelSource, PipelineKey, ShaderLibrary};
 pub use limits::{DeviceLimits, Grid, GridPart, LaunchShape, LimitProfile};
 pub use memory::{GpuMemoryStats, Watermark, GPU_MEMORY};
+pub use work::{KernelTime, WorkCounts, GPU_WORK, KERNEL_TIMES_VAR};
