@@ -652,6 +652,22 @@ impl DeviceConstraintProgram {
         constraint_eval::evaluate_mode(ctx, self, traces, constraint_eval::EvalRows::Virtual(rows), out, options)
     }
 
+    /// Records [`DeviceConstraintProgram::evaluate_virtual_into`] into `encoder` without
+    /// waiting; the buffers it made are pushed to `keep`, which must outlive the submission.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_virtual_into(
+        &self,
+        ctx: &GpuContext,
+        traces: &ConstraintTraces<'_>,
+        rows: constraint_eval::VirtualRows<'_>,
+        out: &GpuBuffer<u32>,
+        options: EvalOptions,
+        encoder: &mut openvm_wgpu_common::GpuEncoder,
+        keep: &mut Vec<GpuBuffer<u32>>,
+    ) -> GpuResult<()> {
+        constraint_eval::record_mode(ctx, self, traces, constraint_eval::EvalRows::Virtual(rows), out, options, encoder, keep)
+    }
+
     /// Evaluates every output on rows `rows` and reads the values back.
     pub fn evaluate(
         &self,

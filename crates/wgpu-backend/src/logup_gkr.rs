@@ -193,6 +193,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
     // layer: folded copies used in turn (rows of four extension elements, and eq values).
     let top_m = 1usize << (total_rounds - 1);
     let eq = GpuBuffer::<u32>::uninit(ctx, OP, 4 * top_m)?;
+    let eq_scratch = eq_table::scratch(ctx, OP, total_rounds)?;
     let pq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 8 * top_m)?, GpuBuffer::<u32>::uninit(ctx, OP, 8 * top_m)?];
     let eq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 2 * top_m)?, GpuBuffer::<u32>::uninit(ctx, OP, 2 * top_m)?];
     // The most workgroups any round writes (not always a layer's first round's: the items per
@@ -256,7 +257,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
         if !on_device {
             rt.step(&mut enc, 0..0, lambda_slot(total_rounds, round), 1)?;
         }
-        eq_table::record(ctx, &mut enc, rt.challenges(), point_slot(round - 1), round, &eq, 0)?;
+        eq_table::record(ctx, &mut enc, rt.challenges(), point_slot(round - 1), round, &eq, 0, &eq_scratch)?;
         let mut pq_cur = layer(round + 1);
         let mut eq_cur = &eq;
         let tail = first_small_round(round);

@@ -214,8 +214,9 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
     let s_0 = {
         let _span = info_span!("prover.openings.stacked_reduction.round0").entered();
         let mut enc = ctx.encoder(OP);
+        let eq_scratch = eq_table::scratch(ctx, OP, tables.iter().map(|t| t.n_lift).max().unwrap_or(0))?;
         for t in &tables {
-            eq_table::record(ctx, &mut enc, &points, 1, t.n_lift, &eq[0], t.base)?;
+            eq_table::record(ctx, &mut enc, &points, 1, t.n_lift, &eq[0], t.base, &eq_scratch)?;
         }
         let mut units = runs(&views, |v| (v.commit, v.col / commits[v.commit].matrix.columns_per_chunk, v.table));
         units.sort_by_key(|u| u.table);

@@ -18,9 +18,12 @@
 //! does, so the values are identical); the `constraint_eval` interpreter's virtual-row entry
 //! point runs the program on them; `zerocheck_round0_batch` batches
 //! the constraint values with λ's powers and eq per group of blocks and `ext_column_sums` adds
-//! the groups (a two-pass reduction), in chunks of blocks sized to one storage binding. The host
-//! adds the chunks' sums (one extension element per point and chunk), divides by the vanishing
-//! polynomial (constant on each coset) and interpolates as upstream does.
+//! the groups (a two-pass reduction), in chunks of blocks sized to one storage binding. Every
+//! AIR is planned on the host first; then all of them are recorded into one encoder, submitted
+//! AIR by AIR without a host wait between them (the virtual columns and values buffers, sized
+//! for the largest AIR, are reused in turn), and every chunk's sums come back in one read. The
+//! host adds the chunks' sums (one extension element per point and chunk), divides by the
+//! vanishing polynomial (constant on each coset) and interpolates as upstream does.
 //!
 //! LogUp's input-layer polynomials (numerator and denominator per AIR with interactions, on
 //! `d` cosets, no vanishing polynomial) come from the same evaluation: their sums weight the
@@ -33,7 +36,9 @@ use openvm_stark_backend::{
     poly_common::UnivariatePoly,
     prover::{poly::evals_eq_hypercubes, sumcheck::sumcheck_round0_deg},
 };
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuError};
+use std::iter::zip;
+
+use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuEncoder, GpuError};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField32, TwoAdicField};
 use p3_matrix::dense::RowMajorMatrix;
 use tracing::info_span;
@@ -51,6 +56,8 @@ use crate::{
 };
 
 const OP: &str = "zerocheck_round0";
+/// Scratch buffers kept for a pending submission at most before round 0 waits and frees them.
+const KEEP_BYTES: u64 = 1 << 30;
 
 /// One AIR of the proving context (in its order): its compiled program on the device, its
 /// traces with public values, and upstream's `vk.max_constraint_degree`.
@@ -104,8 +111,7 @@ pub fn sumcheck_uni_round0_polys(
     let lambda_pows = lambda_powers(airs, lambda);
     let mut logups = Vec::with_capacity(2 * airs.len());
     let mut zerochecks = Vec::with_capacity(airs.len());
-    for (t, air) in airs.iter().enumerate() {
-        let (logup, zerocheck) = air_polys(ctx, t, air, l_skip, xi, &lambda_pows, Some((logup.layout, &beta_pows)), options)?;
+    for (logup, zerocheck) in airs_polys(ctx, airs, l_skip, xi, &lambda_pows, Some((logup.layout, &beta_pows)), options)? {
         logups.extend(logup.unwrap_or_else(|| [UnivariatePoly::new(vec![]), UnivariatePoly::new(vec![])]));
         zerochecks.push(zerocheck);
     }
@@ -125,7 +131,7 @@ pub fn zerocheck_round0_polys(
 ) -> Result<Vec<UnivariatePoly<EF>>, WgpuProverError> {
     let _span = info_span!("zerocheck_round0").entered();
     let lambda_pows = lambda_powers(airs, lambda);
-    airs.iter().enumerate().map(|(t, air)| Ok(air_polys(ctx, t, air, l_skip, xi, &lambda_pows, None, options)?.1)).collect()
+    Ok(airs_polys(ctx, airs, l_skip, xi, &lambda_pows, None, options)?.into_iter().map(|(_, zerocheck)| zerocheck).collect())
 }
 
 fn lambda_powers(airs: &[Round0Air<'_>], lambda: EF) -> Vec<EF> {
@@ -180,10 +186,49 @@ fn interpolate(l_skip: usize, cosets: usize, sums: &[EF]) -> UnivariatePoly<EF> 
     UnivariatePoly::from_geometric_cosets_evals_idft(RowMajorMatrix::new(evals, cosets), F::GENERATOR, F::GENERATOR)
 }
 
-/// One AIR's LogUp polynomials (when `logup` is given and the AIR has interactions) and its
-/// zerocheck polynomial.
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
-fn air_polys(
+/// One AIR's round 0, planned on the host before any GPU work: its weighted sums, their
+/// totals so far (the constant parts), and the device work that adds the rest.
+struct AirPlan {
+    deg: usize,
+    zc_cosets: usize,
+    lu_cosets: usize,
+    /// The LogUp polynomials are wanted (given and the AIR has interactions).
+    logup: bool,
+    log_height: usize,
+    sums: Vec<WeightedSum>,
+    totals: Vec<Vec<EF>>,
+    device: Option<DevicePlan>,
+}
+
+/// The chunks of blocks an AIR's evaluation runs in, and where its sums land.
+struct DevicePlan {
+    blocks: usize,
+    chunk: usize,
+    num_chunks: usize,
+    points: usize,
+    lagrange: Vec<F>,
+    eq: Vec<EF>,
+    layout: VirtualLayout,
+    /// The sums evaluated on the device (with points and terms).
+    active: Vec<usize>,
+    /// Each active sum's first element in the AIR's region of the sums buffer.
+    sum_bases: Vec<usize>,
+    /// Extension elements of the AIR's region: per active sum, one per point and chunk.
+    sum_len: usize,
+}
+
+impl DevicePlan {
+    fn values_words(&self, program: &crate::constraint_program::ConstraintProgram) -> usize {
+        program.num_outputs * self.chunk * self.points
+    }
+
+    fn virtual_words(&self) -> usize {
+        self.layout.columns() * self.chunk * self.points
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_air(
     ctx: &GpuContext,
     t: usize,
     air: &Round0Air<'_>,
@@ -192,7 +237,7 @@ fn air_polys(
     lambda_pows: &[EF],
     logup: Option<(&InteractionsLayout, &[EF])>,
     options: Round0Options,
-) -> Result<(Option<[UnivariatePoly<EF>; 2]>, UnivariatePoly<EF>), WgpuProverError> {
+) -> Result<AirPlan, WgpuProverError> {
     let height = air.height()?;
     if !height.is_power_of_two() {
         return Err(WgpuProverError::InvalidInput(format!("{OP}: AIR {t} has height {height}, not a power of two")));
@@ -229,18 +274,17 @@ fn air_polys(
     let eval_cosets = zc_cosets.max(lu_cosets);
     let points = eval_cosets * n;
     let mut totals: Vec<Vec<EF>> = sums.iter().map(|s| vec![EF::ZERO; s.points]).collect();
+    let mut device = None;
     if points > 0 && deg > 0 {
         let blocks = 1usize << n_lift;
-        let lagrange = lagrange_table(l_skip, eval_cosets);
         let eq_tree = evals_eq_hypercubes(n_lift, xi[l_skip..l_skip + n_lift].iter().rev());
-        let eq = &eq_tree[(1 << n_lift) - 1..];
+        let eq = eq_tree[(1 << n_lift) - 1..].to_vec();
         let eq_sum: EF = eq.iter().copied().sum();
         for (s, total) in sums.iter().zip(&mut totals) {
             for v in total.iter_mut() {
                 *v = s.constant * eq_sum;
             }
         }
-        let eq_buf = GpuBuffer::from_slice(ctx, "round0 eq", ext_as_words(eq))?;
         // Blocks per chunk: the outputs and the interpreter's spilled slots fit one binding.
         let max_words = ctx.limits.max_binding_bytes() / 4;
         let g = constraint_eval::geometry(&ctx.limits, program.num_slots, options.eval);
@@ -264,82 +308,169 @@ fn air_polys(
         let num_chunks = blocks.div_ceil(chunk);
         let active: Vec<usize> = (0..sums.len()).filter(|&s| sums[s].points > 0 && !sums[s].terms.is_empty()).collect();
         if program.num_outputs > 0 && !active.is_empty() {
-            let values = GpuBuffer::<u32>::uninit(ctx, "round0 program values", program.num_outputs * chunk * points)?;
-            let virtual_rows = GpuBuffer::<u32>::uninit(ctx, "round0 virtual columns", layout.columns() * chunk * points)?;
-            let descs = GpuBuffer::from_slice(ctx, "round0 virtual column descriptors", &layout.descs)?;
-            let groups = zerocheck_round0_batch::groups(ctx, chunk)?;
-            let mut term_bufs = Vec::new();
-            let mut partials = Vec::new();
-            let mut sum_bases = Vec::new();
-            let mut sum_words = 0;
+            let mut sum_bases = Vec::with_capacity(active.len());
+            let mut sum_len = 0;
             for &s in &active {
-                let outputs: Vec<u32> = sums[s].terms.iter().map(|&(o, _)| o).collect();
-                let coeffs: Vec<EF> = sums[s].terms.iter().map(|&(_, c)| c).collect();
-                term_bufs.push((
-                    GpuBuffer::from_slice(ctx, "round0 term outputs", &outputs)?,
-                    GpuBuffer::from_slice(ctx, "round0 term coefficients", ext_as_words(&coeffs))?,
-                ));
-                partials.push(GpuBuffer::<u32>::uninit(ctx, "round0 partials", groups * sums[s].points * 4)?);
-                sum_bases.push(sum_words);
-                sum_words += num_chunks * sums[s].points;
+                sum_bases.push(sum_len);
+                sum_len += num_chunks * sums[s].points;
             }
-            let chunk_sums = GpuBuffer::<u32>::uninit(ctx, "round0 sums", sum_words * 4)?;
-            for c in 0..num_chunks {
-                let start = c * chunk;
-                let count = chunk.min(blocks - start);
-                let expand = ExpandRows { blocks: start..start + count, log_skip: l_skip as u32, points, lagrange: &lagrange };
-                let expand_span = info_span!("round0_expand").entered();
-                let mut enc = ctx.encoder(OP);
-                zerocheck_round0_expand::record(ctx, &mut enc, &air.traces, &layout, &descs, &expand, &virtual_rows)?;
-                ctx.submit_and_wait(OP, enc)?;
-                drop(expand_span);
-                let rows = VirtualRows {
-                    buffer: &virtual_rows,
-                    rows: count * points,
-                    partition_bases: &layout.partition_bases,
-                    next_stride: layout.next_stride,
-                };
-                // The evaluation waits for its submission, so the span measures it.
-                info_span!("round0_eval").in_scope(|| air.program.evaluate_virtual_into(ctx, &air.traces, rows, &values, options.eval))?;
-                let _batch_span = info_span!("round0_batch").entered();
-                let mut enc = ctx.encoder(OP);
-                for (a, &s) in active.iter().enumerate() {
-                    let batch = zerocheck_round0_batch::Batch {
-                        points: sums[s].points,
-                        stride_points: points,
-                        blocks: count,
-                        block_start: start,
-                        num_terms: sums[s].terms.len(),
-                    };
-                    let terms = zerocheck_round0_batch::Terms { outputs: &term_bufs[a].0, coeffs: &term_bufs[a].1 };
-                    zerocheck_round0_batch::record(ctx, &mut enc, &batch, &values, &terms, &eq_buf, &partials[a])?;
-                    let p = ext_column_sums::Partials {
-                        buffer: &partials[a],
-                        base: 0,
-                        rows: zerocheck_round0_batch::groups(ctx, count)?,
-                        columns: sums[s].points,
-                    };
-                    ext_column_sums::record(ctx, &mut enc, &p, &chunk_sums, sum_bases[a] + c * sums[s].points)?;
+            let lagrange = lagrange_table(l_skip, eval_cosets);
+            device = Some(DevicePlan { blocks, chunk, num_chunks, points, lagrange, eq, layout, active, sum_bases, sum_len });
+        }
+    }
+    Ok(AirPlan { deg, zc_cosets, lu_cosets, logup: logup.is_some(), log_height, sums, totals, device })
+}
+
+/// The shared working buffers of every AIR's chunks: the virtual columns and the program's
+/// values, sized for the largest AIR and reused in turn (the GPU runs the AIRs in order).
+struct SharedBuffers<'a> {
+    values: &'a GpuBuffer<u32>,
+    virtual_rows: &'a GpuBuffer<u32>,
+    /// Every AIR's sums, the AIR's region from element `base`.
+    sums: &'a GpuBuffer<u32>,
+}
+
+/// Records one AIR's chunks (expansion, evaluation, batching, column sums) into `enc`; the
+/// buffers made go to `keep`, which must outlive the submission.
+#[allow(clippy::too_many_arguments)]
+fn record_air(
+    ctx: &GpuContext,
+    enc: &mut GpuEncoder,
+    keep: &mut Vec<GpuBuffer<u32>>,
+    air: &Round0Air<'_>,
+    plan: &AirPlan,
+    dev: &DevicePlan,
+    shared: &SharedBuffers<'_>,
+    base: usize,
+    l_skip: usize,
+    options: Round0Options,
+) -> Result<(), WgpuProverError> {
+    let eq_buf = GpuBuffer::from_slice(ctx, "round0 eq", ext_as_words(&dev.eq))?;
+    let descs = GpuBuffer::from_slice(ctx, "round0 virtual column descriptors", &dev.layout.descs)?;
+    let groups = zerocheck_round0_batch::groups(ctx, dev.chunk)?;
+    let mut term_bufs = Vec::new();
+    let mut partials = Vec::new();
+    for &s in &dev.active {
+        let sum = &plan.sums[s];
+        let outputs: Vec<u32> = sum.terms.iter().map(|&(o, _)| o).collect();
+        let coeffs: Vec<EF> = sum.terms.iter().map(|&(_, c)| c).collect();
+        term_bufs.push((
+            GpuBuffer::from_slice(ctx, "round0 term outputs", &outputs)?,
+            GpuBuffer::from_slice(ctx, "round0 term coefficients", ext_as_words(&coeffs))?,
+        ));
+        partials.push(GpuBuffer::<u32>::uninit(ctx, "round0 partials", groups * sum.points * 4)?);
+    }
+    for c in 0..dev.num_chunks {
+        let start = c * dev.chunk;
+        let count = dev.chunk.min(dev.blocks - start);
+        let expand = ExpandRows { blocks: start..start + count, log_skip: l_skip as u32, points: dev.points, lagrange: &dev.lagrange };
+        zerocheck_round0_expand::record(ctx, enc, &air.traces, &dev.layout, &descs, &expand, shared.virtual_rows)?;
+        let rows = VirtualRows {
+            buffer: shared.virtual_rows,
+            rows: count * dev.points,
+            partition_bases: &dev.layout.partition_bases,
+            next_stride: dev.layout.next_stride,
+        };
+        air.program.record_virtual_into(ctx, &air.traces, rows, shared.values, options.eval, enc, keep)?;
+        for (a, &s) in dev.active.iter().enumerate() {
+            let sum = &plan.sums[s];
+            let batch = zerocheck_round0_batch::Batch {
+                points: sum.points,
+                stride_points: dev.points,
+                blocks: count,
+                block_start: start,
+                num_terms: sum.terms.len(),
+            };
+            let terms = zerocheck_round0_batch::Terms { outputs: &term_bufs[a].0, coeffs: &term_bufs[a].1 };
+            zerocheck_round0_batch::record(ctx, enc, &batch, shared.values, &terms, &eq_buf, &partials[a])?;
+            let p = ext_column_sums::Partials {
+                buffer: &partials[a],
+                base: 0,
+                rows: zerocheck_round0_batch::groups(ctx, count)?,
+                columns: sum.points,
+            };
+            ext_column_sums::record(ctx, enc, &p, shared.sums, base + dev.sum_bases[a] + c * sum.points)?;
+        }
+    }
+    keep.extend([eq_buf, descs]);
+    keep.extend(partials);
+    for (outputs, coeffs) in term_bufs {
+        keep.extend([outputs, coeffs]);
+    }
+    Ok(())
+}
+
+/// Every AIR's round 0 on the device: planned, recorded into one encoder (submitted AIR by
+/// AIR so the GPU starts at once, without host waits between them), the sums read back once.
+/// Returns per AIR its LogUp polynomials (when `logup` is given and the AIR has interactions)
+/// and its zerocheck polynomial.
+#[allow(clippy::type_complexity)]
+fn airs_polys(
+    ctx: &GpuContext,
+    airs: &[Round0Air<'_>],
+    l_skip: usize,
+    xi: &[EF],
+    lambda_pows: &[EF],
+    logup: Option<(&InteractionsLayout, &[EF])>,
+    options: Round0Options,
+) -> Result<Vec<(Option<[UnivariatePoly<EF>; 2]>, UnivariatePoly<EF>)>, WgpuProverError> {
+    let mut plans: Vec<AirPlan> =
+        airs.iter().enumerate().map(|(t, air)| plan_air(ctx, t, air, l_skip, xi, lambda_pows, logup, options)).collect::<Result<_, _>>()?;
+    let mut bases = Vec::with_capacity(plans.len());
+    let mut sum_len = 0;
+    for plan in &plans {
+        bases.push(sum_len);
+        sum_len += plan.device.as_ref().map_or(0, |d| d.sum_len);
+    }
+    if sum_len > 0 {
+        let values_words = zip(airs, &plans).filter_map(|(a, p)| p.device.as_ref().map(|d| d.values_words(&a.program.program))).max();
+        let virtual_words = plans.iter().filter_map(|p| p.device.as_ref().map(DevicePlan::virtual_words)).max();
+        let values = GpuBuffer::<u32>::uninit(ctx, "round0 program values", values_words.unwrap_or(1).max(1))?;
+        let virtual_rows = GpuBuffer::<u32>::uninit(ctx, "round0 virtual columns", virtual_words.unwrap_or(1).max(1))?;
+        let sums = GpuBuffer::<u32>::uninit(ctx, "round0 sums", 4 * sum_len)?;
+        let shared = SharedBuffers { values: &values, virtual_rows: &virtual_rows, sums: &sums };
+        let mut enc = ctx.encoder(OP);
+        let mut keep = Vec::new();
+        {
+            let _span = info_span!("round0_record").entered();
+            for ((air, plan), &base) in zip(zip(airs, &plans), &bases) {
+                if let Some(dev) = &plan.device {
+                    record_air(ctx, &mut enc, &mut keep, air, plan, dev, &shared, base, l_skip, options)?;
+                    ctx.flush(OP, &mut enc)?;
+                    // The interpreter's spill scratch is per AIR: past a bound, wait and free.
+                    if keep.iter().map(|b| b.len() as u64 * 4).sum::<u64>() > KEEP_BYTES {
+                        ctx.submit_and_wait(OP, std::mem::replace(&mut enc, ctx.encoder(OP)))?;
+                        keep.clear();
+                    }
                 }
-                // The virtual columns, `values` and the partials are reused by the next chunk.
-                ctx.submit_and_wait(OP, enc)?;
             }
-            let words = chunk_sums.read(ctx)?;
-            if let Some(bad) = words.iter().find(|&&w| w >= F::ORDER_U32) {
-                return Err(GpuError::invalid(OP, format!("non-canonical word {bad:#x} from the GPU")).into());
-            }
-            let all = ext_from_words(words);
-            for (a, &s) in active.iter().enumerate() {
-                let pts = sums[s].points;
-                for row in all[sum_bases[a]..sum_bases[a] + num_chunks * pts].chunks_exact(pts) {
-                    for (v, &x) in totals[s].iter_mut().zip(row) {
+        }
+        let words = info_span!("round0_wait").in_scope(|| sums.submit_and_read(ctx, OP, enc, 0..4 * sum_len))?;
+        drop(keep);
+        if let Some(bad) = words.iter().find(|&&w| w >= F::ORDER_U32) {
+            return Err(GpuError::invalid(OP, format!("non-canonical word {bad:#x} from the GPU")).into());
+        }
+        let all = ext_from_words(words);
+        for (plan, &base) in zip(&mut plans, &bases) {
+            let Some(dev) = &plan.device else { continue };
+            for (a, &s) in dev.active.iter().enumerate() {
+                let pts = plan.sums[s].points;
+                let at = base + dev.sum_bases[a];
+                for row in all[at..at + dev.num_chunks * pts].chunks_exact(pts) {
+                    for (v, &x) in plan.totals[s].iter_mut().zip(row) {
                         *v += x;
                     }
                 }
             }
         }
     }
+    Ok(plans.into_iter().map(|plan| finish_air(l_skip, plan)).collect())
+}
 
+/// An AIR's polynomials from its totals, as upstream interpolates them.
+fn finish_air(l_skip: usize, plan: AirPlan) -> (Option<[UnivariatePoly<EF>; 2]>, UnivariatePoly<EF>) {
+    let AirPlan { deg, zc_cosets, lu_cosets, logup, log_height, mut totals, .. } = plan;
+    let n = 1usize << l_skip;
     // Zerocheck: q on the cosets is the sum divided by the vanishing polynomial (constant on a
     // coset); s'_0 = (Z^{2^l_skip} - 1) q, as upstream.
     let zerocheck = if deg == 0 {
@@ -367,7 +498,7 @@ fn air_polys(
             .collect();
         UnivariatePoly::new(coeffs)
     };
-    let logup = logup.map(|_| {
+    let logup = logup.then(|| {
         let mut numer = interpolate(l_skip, lu_cosets, &totals[1]);
         let denom = interpolate(l_skip, lu_cosets, &totals[2]);
         // Lifted traces: counts divided by the repetition, as upstream.
@@ -377,5 +508,5 @@ fn air_polys(
         }
         [numer, denom]
     });
-    Ok((logup, zerocheck))
+    (logup, zerocheck)
 }

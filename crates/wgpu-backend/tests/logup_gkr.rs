@@ -181,3 +181,34 @@ fn several_pairs_per_invocation() {
     let (proof, xi) = check(&ctx, &fracs, true, "tiny, 2^18");
     verify(&fracs, proof, &xi, "tiny, 2^18");
 }
+
+/// The eq tables every GKR layer starts from, against upstream's `evals_eq_hypercube`, on both
+/// sides of the direct / two-table split (`eq_table::DIRECT_MAX_VARS`), at an offset in the
+/// output and with the point at an offset in its buffer, under every profile.
+#[test]
+fn eq_tables_match_upstream() {
+    use openvm_wgpu_backend::{
+        common::GpuBuffer,
+        field::{ext_as_words, ext_from_words},
+        kernels::eq_table,
+    };
+    let mut rng = common::rng(11);
+    let direct = eq_table::DIRECT_MAX_VARS;
+    for (profile, ctx) in common::profiles() {
+        for vars in [0, 1, direct, direct + 1, direct + 4, 17] {
+            let point: Vec<EF> =
+                (0..vars + 3).map(|_| p3_field::BasedVectorSpace::<F>::from_basis_coefficients_fn(|_| rng.random::<F>())).collect();
+            let points = GpuBuffer::from_slice(&ctx, "points", ext_as_words(&point)).unwrap();
+            let (point_base, out_base) = (3, 5);
+            let out = GpuBuffer::<u32>::zeroed(&ctx, "out", 4 * (out_base + (1 << vars))).unwrap();
+            let scratch = eq_table::scratch(&ctx, "eq scratch", vars).unwrap();
+            let mut enc = ctx.encoder("eq");
+            eq_table::record(&ctx, &mut enc, &points, point_base, vars, &out, out_base, &scratch).unwrap();
+            ctx.submit_and_wait("eq", enc).unwrap();
+            let got = ext_from_words(out.read(&ctx).unwrap());
+            let want = evals_eq_hypercube(&point[point_base..point_base + vars]);
+            assert_eq!(&got[out_base..], &want[..], "{vars} variables under {profile}");
+            assert!(got[..out_base].iter().all(|v| *v == EF::ZERO), "nothing written before out_base");
+        }
+    }
+}

@@ -105,7 +105,7 @@ impl GpuWork {
     pub fn take_kernel_times(&self) -> Vec<(String, KernelTime)> {
         let map = std::mem::take(&mut *self.kernels.lock().unwrap_or_else(|p| p.into_inner()));
         let mut v: Vec<_> = map.into_iter().collect();
-        v.sort_by(|a, b| b.1.time.cmp(&a.1.time));
+        v.sort_by_key(|k| std::cmp::Reverse(k.1.time));
         v
     }
 
@@ -274,7 +274,7 @@ impl KernelTimer {
         while i < s.submitted.len() {
             let first = s.submitted[i].0;
             let mut end = first + 1;
-            while i + 1 < s.submitted.len() && s.submitted[i + 1].0 == end && end % Self::PER_SET != 0 {
+            while i + 1 < s.submitted.len() && s.submitted[i + 1].0 == end && !end.is_multiple_of(Self::PER_SET) {
                 end += 1;
                 i += 1;
             }

@@ -132,6 +132,25 @@ pub(crate) fn evaluate_mode(
     out: &GpuBuffer<u32>,
     options: EvalOptions,
 ) -> GpuResult<()> {
+    let mut encoder = ctx.encoder(NAME);
+    let mut keep = Vec::new();
+    record_mode(ctx, device_program, traces, mode, out, options, &mut encoder, &mut keep)?;
+    ctx.submit_and_wait(NAME, encoder)
+}
+
+/// Records the evaluation into `encoder`; the buffers it made (the values table, the spill
+/// scratch) are pushed to `keep`, which must outlive the submission.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_mode(
+    ctx: &GpuContext,
+    device_program: &DeviceConstraintProgram,
+    traces: &ConstraintTraces<'_>,
+    mode: EvalRows<'_>,
+    out: &GpuBuffer<u32>,
+    options: EvalOptions,
+    encoder: &mut openvm_wgpu_common::GpuEncoder,
+    keep: &mut Vec<GpuBuffer<u32>>,
+) -> GpuResult<()> {
     let program = &device_program.program;
     let code = device_program.whole(options.split, |slots| geometry(&ctx.limits, slots, options).spill_slots > 0);
     // Partitions: 0 preprocessed, 1 + i main partition i.
@@ -274,7 +293,8 @@ pub(crate) fn evaluate_mode(
     let pipeline = KERNEL.pipeline(ctx, &key_for(&g, entry))?;
     let mut buffers = vec![&code.buffer.buffer, &values.buffer, &out.buffer, &scratch.buffer];
     buffers.extend(chunks);
-    let mut encoder = ctx.encoder(NAME);
-    KERNEL.dispatch(ctx, &mut encoder, &pipeline, &parts, &buffers, &params)?;
-    ctx.submit_and_wait(NAME, encoder)
+    KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)?;
+    drop(buffers);
+    keep.extend([values, scratch]);
+    Ok(())
 }
