@@ -285,6 +285,11 @@ fn print_report(gpu: &GpuContext, cases: &[Case], repeat: usize, resident: Optio
     print_table("Dispatches, warm proof", &columns, &phase_rows(&names, &phases, Vec::new(), |p| p.work.dispatches as f64));
     print_table("Host waits for the GPU, warm proof", &columns, &phase_rows(&names, &phases, Vec::new(), |p| p.work.waits as f64));
     print_table("Host time waiting for the GPU (ms), warm proof", &columns, &phase_rows(&names, &phases, Vec::new(), |p| ms(p.work.wait)));
+    print_table(
+        "Host time creating buffers, submitting and writing to the GPU (ms), warm proof",
+        &columns,
+        &phase_rows(&names, &phases, Vec::new(), |p| ms(p.work.alloc + p.work.submit + p.work.write)),
+    );
     if cases.iter().any(|c| c.warm.phases.iter().any(|p| p.work.timed_dispatches > 0)) {
         print_table(
             &format!("GPU time of the timed dispatches (ms, {KERNEL_TIMES_VAR}=1), warm proof"),
@@ -352,6 +357,10 @@ fn phase_json(p: &Phase) -> Value {
         "wait_ms": ms(p.work.wait),
         "timed_dispatches": p.work.timed_dispatches,
         "kernel_ms": ms(p.work.kernel),
+        "allocations": p.work.allocations,
+        "alloc_ms": ms(p.work.alloc),
+        "submit_ms": ms(p.work.submit),
+        "write_ms": ms(p.work.write),
     })
 }
 

@@ -13,6 +13,7 @@ use crate::{
     context::SizedPool,
     error::{GpuError, GpuResult},
     memory::Counted,
+    work::GPU_WORK,
     GpuContext, GpuEncoder,
 };
 
@@ -125,14 +126,15 @@ impl<T: Pod> GpuBuffer<T> {
         if size > max {
             return Err(GpuError::BufferTooLarge { op: op.to_string(), needed: size, available: max });
         }
-        let buffer = ctx
-            .scoped(op, || {
-                ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some(op), size, usage: STORAGE, mapped_at_creation: false })
-            })
-            .map_err(|e| match e {
-                GpuError::OutOfMemory { op, .. } => GpuError::OutOfMemory { op, detail: format!(" allocating {size} bytes") },
-                e => e,
-            })?;
+        let started = std::time::Instant::now();
+        let buffer = ctx.scoped(op, || {
+            ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some(op), size, usage: STORAGE, mapped_at_creation: false })
+        });
+        GPU_WORK.allocated(started.elapsed());
+        let buffer = buffer.map_err(|e| match e {
+            GpuError::OutOfMemory { op, .. } => GpuError::OutOfMemory { op, detail: format!(" allocating {size} bytes") },
+            e => e,
+        })?;
         Ok(Self { buffer: buffer.clone(), len, counted: Some(Counted::new(buffer)), pool: None, _t: PhantomData })
     }
 
@@ -161,6 +163,13 @@ impl<T: Pod> GpuBuffer<T> {
     /// bus, would limit big traces) and is then submitted, so the GPU copies one piece over the
     /// bus while the host fills the next.
     pub fn write(&self, ctx: &GpuContext, at: usize, data: &[T]) -> GpuResult<()> {
+        let started = std::time::Instant::now();
+        let r = self.write_now(ctx, at, data);
+        GPU_WORK.wrote(started.elapsed());
+        r
+    }
+
+    fn write_now(&self, ctx: &GpuContext, at: usize, data: &[T]) -> GpuResult<()> {
         const OP: &str = "buffer upload";
         if at + data.len() > self.len {
             return Err(GpuError::invalid(OP, format!("{} elements at {at} exceed length {}", data.len(), self.len)));

@@ -269,6 +269,12 @@ impl GpuEncoder {
     /// Writes the parameters recorded since the last submission to their pages (one write per
     /// page), so the submission that follows reads them.
     fn write_params(&mut self, queue: &wgpu::Queue) {
+        let started = std::time::Instant::now();
+        self.write_pages(queue);
+        GPU_WORK.wrote(started.elapsed());
+    }
+
+    fn write_pages(&mut self, queue: &wgpu::Queue) {
         for page in &mut self.pages {
             if page.written < page.used {
                 queue.write_buffer(&page.buffer, page.written as u64, &page.shadow[page.written..page.used]);
@@ -479,10 +485,12 @@ impl GpuContext {
         let recorded = encoder.encoder.replace(fresh).expect("encoder is present until submitted");
         encoder.write_params(&self.queue);
         encoder.timed.submitted();
-        GPU_WORK.submitted();
-        self.scoped(op, || {
+        let started = std::time::Instant::now();
+        let r = self.scoped(op, || {
             self.queue.submit([recorded.finish()]);
-        })
+        });
+        GPU_WORK.submitted(started.elapsed());
+        r
     }
 
     /// [`GpuContext::submit_and_wait`], running `after_submit` between the submission and the
@@ -491,15 +499,15 @@ impl GpuContext {
         let inner = encoder.encoder.take().expect("encoder is present until submitted");
         encoder.write_params(&self.queue);
         encoder.timed.submitted();
-        GPU_WORK.submitted();
         let params = encoder.take_pages();
-        let result = self
-            .scoped(op, || {
-                let index = self.queue.submit([inner.finish()]);
-                after_submit();
-                index
-            })
-            .and_then(|index| self.wait(op, Some(index)));
+        let started = std::time::Instant::now();
+        let submitted = self.scoped(op, || {
+            let index = self.queue.submit([inner.finish()]);
+            after_submit();
+            index
+        });
+        GPU_WORK.submitted(started.elapsed());
+        let result = submitted.and_then(|index| self.wait(op, Some(index)));
         if result.is_ok() {
             self.param_pool.put(params, PARAM_POOL_BYTES);
         }

@@ -26,6 +26,10 @@ pub struct GpuWork {
     wait_ns: AtomicU64,
     timed_dispatches: AtomicU64,
     kernel_ns: AtomicU64,
+    allocations: AtomicU64,
+    alloc_ns: AtomicU64,
+    submit_ns: AtomicU64,
+    write_ns: AtomicU64,
     kernels: Mutex<BTreeMap<String, KernelTime>>,
 }
 
@@ -42,6 +46,13 @@ pub struct WorkCounts {
     pub timed_dispatches: u64,
     /// GPU time of the timed dispatches, summed.
     pub kernel: Duration,
+    /// Device buffers created, and the host time creating them took.
+    pub allocations: u64,
+    pub alloc: Duration,
+    /// Host time spent finishing and submitting command buffers.
+    pub submit: Duration,
+    /// Host time spent writing host data into buffers (uploads, parameters).
+    pub write: Duration,
 }
 
 impl WorkCounts {
@@ -54,6 +65,10 @@ impl WorkCounts {
             wait: self.wait.saturating_sub(earlier.wait),
             timed_dispatches: self.timed_dispatches.saturating_sub(earlier.timed_dispatches),
             kernel: self.kernel.saturating_sub(earlier.kernel),
+            allocations: self.allocations.saturating_sub(earlier.allocations),
+            alloc: self.alloc.saturating_sub(earlier.alloc),
+            submit: self.submit.saturating_sub(earlier.submit),
+            write: self.write.saturating_sub(earlier.write),
         }
     }
 
@@ -66,6 +81,10 @@ impl WorkCounts {
             wait: self.wait + o.wait,
             timed_dispatches: self.timed_dispatches + o.timed_dispatches,
             kernel: self.kernel + o.kernel,
+            allocations: self.allocations + o.allocations,
+            alloc: self.alloc + o.alloc,
+            submit: self.submit + o.submit,
+            write: self.write + o.write,
         }
     }
 }
@@ -86,6 +105,10 @@ impl GpuWork {
             wait_ns: AtomicU64::new(0),
             timed_dispatches: AtomicU64::new(0),
             kernel_ns: AtomicU64::new(0),
+            allocations: AtomicU64::new(0),
+            alloc_ns: AtomicU64::new(0),
+            submit_ns: AtomicU64::new(0),
+            write_ns: AtomicU64::new(0),
             kernels: Mutex::new(BTreeMap::new()),
         }
     }
@@ -98,6 +121,10 @@ impl GpuWork {
             wait: Duration::from_nanos(self.wait_ns.load(Ordering::Relaxed)),
             timed_dispatches: self.timed_dispatches.load(Ordering::Relaxed),
             kernel: Duration::from_nanos(self.kernel_ns.load(Ordering::Relaxed)),
+            allocations: self.allocations.load(Ordering::Relaxed),
+            alloc: Duration::from_nanos(self.alloc_ns.load(Ordering::Relaxed)),
+            submit: Duration::from_nanos(self.submit_ns.load(Ordering::Relaxed)),
+            write: Duration::from_nanos(self.write_ns.load(Ordering::Relaxed)),
         }
     }
 
@@ -113,8 +140,18 @@ impl GpuWork {
         self.dispatches.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn submitted(&self) {
+    pub(crate) fn submitted(&self, d: Duration) {
         self.submissions.fetch_add(1, Ordering::Relaxed);
+        self.submit_ns.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn allocated(&self, d: Duration) {
+        self.allocations.fetch_add(1, Ordering::Relaxed);
+        self.alloc_ns.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn wrote(&self, d: Duration) {
+        self.write_ns.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
     }
 
     pub(crate) fn waited(&self, d: Duration) {
