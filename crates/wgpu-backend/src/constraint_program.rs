@@ -608,8 +608,24 @@ impl DeviceConstraintProgram {
         out: &GpuBuffer<u32>,
         options: EvalOptions,
     ) -> GpuResult<()> {
+        let mut enc = ctx.encoder("constraint_eval");
+        self.record_into(ctx, traces, rows, out, options, &mut enc)?;
+        ctx.submit_and_wait("constraint_eval", enc)
+    }
+
+    /// Records [`DeviceConstraintProgram::evaluate_into`] into `encoder` without waiting; the
+    /// encoder keeps the buffers it made until its submission completes.
+    pub fn record_into(
+        &self,
+        ctx: &GpuContext,
+        traces: &ConstraintTraces<'_>,
+        rows: std::ops::Range<usize>,
+        out: &GpuBuffer<u32>,
+        options: EvalOptions,
+        encoder: &mut openvm_wgpu_common::GpuEncoder,
+    ) -> GpuResult<()> {
         if traces.buffers() <= constraint_eval::TRACE_BINDINGS {
-            return constraint_eval::evaluate(ctx, self, traces, rows, out, options);
+            return constraint_eval::record_mode(ctx, self, traces, constraint_eval::EvalRows::Trace(rows), out, options, encoder);
         }
         // More trace buffers than the interpreter binds: gather the rows' variables (this and
         // next row) and selectors into virtual columns first (the round-0 expansion with one
@@ -626,16 +642,17 @@ impl DeviceConstraintProgram {
         let gathered = GpuBuffer::<u32>::uninit(ctx, "gathered trace columns", words.max(1))?;
         let descs = GpuBuffer::from_slice(ctx, "gathered column descriptors", &layout.descs)?;
         let expand = ExpandRows { blocks: rows.clone(), log_skip: 0, points: 1, lagrange: &[F::ONE] };
-        let mut enc = ctx.encoder("constraint_eval");
-        zerocheck_round0_expand::record(ctx, &mut enc, traces, &layout, &descs, &expand, &gathered)?;
-        ctx.submit_and_wait("constraint_eval", enc)?;
+        zerocheck_round0_expand::record(ctx, encoder, traces, &layout, &descs, &expand, &gathered)?;
         let virtual_rows = constraint_eval::VirtualRows {
             buffer: &gathered,
             rows: rows.len(),
             partition_bases: &layout.partition_bases,
             next_stride: layout.next_stride,
         };
-        self.evaluate_virtual_into(ctx, traces, virtual_rows, out, options)
+        self.record_virtual_into(ctx, traces, virtual_rows, out, options, encoder)?;
+        constraint_eval::keep_words(encoder, gathered);
+        constraint_eval::keep_words(encoder, descs);
+        Ok(())
     }
 
     /// Evaluates every output on virtual rows (zerocheck round 0: points of the skip domain's
@@ -653,8 +670,7 @@ impl DeviceConstraintProgram {
     }
 
     /// Records [`DeviceConstraintProgram::evaluate_virtual_into`] into `encoder` without
-    /// waiting; the buffers it made are pushed to `keep`, which must outlive the submission.
-    #[allow(clippy::too_many_arguments)]
+    /// waiting; the encoder keeps the buffers it made until its submission completes.
     pub fn record_virtual_into(
         &self,
         ctx: &GpuContext,
@@ -663,9 +679,8 @@ impl DeviceConstraintProgram {
         out: &GpuBuffer<u32>,
         options: EvalOptions,
         encoder: &mut openvm_wgpu_common::GpuEncoder,
-        keep: &mut Vec<GpuBuffer<u32>>,
     ) -> GpuResult<()> {
-        constraint_eval::record_mode(ctx, self, traces, constraint_eval::EvalRows::Virtual(rows), out, options, encoder, keep)
+        constraint_eval::record_mode(ctx, self, traces, constraint_eval::EvalRows::Virtual(rows), out, options, encoder)
     }
 
     /// Evaluates every output on rows `rows` and reads the values back.

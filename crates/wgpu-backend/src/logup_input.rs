@@ -34,7 +34,7 @@ use crate::{
     constraint_program::{ConstraintTraces, DeviceConstraintProgram, EvalOptions},
     error::WgpuProverError,
     field::{ext_words, word, EF, F},
-    kernels::{constraint_eval, logup_fractions, zerocheck_round0_expand::VirtualLayout},
+    kernels::{constraint_eval, logup_fractions, zerocheck_round0_expand::VirtualLayout, PENDING_SCRATCH_BYTES},
     logup_gkr::FracInput,
 };
 
@@ -177,6 +177,9 @@ pub fn logup_input_layer(
     // The slices fill the layer from its start; the rest is padding.
     let used = layout.layout.sorted_cols.iter().map(|(_, _, s)| s.row_idx + (1usize << s.log_height())).max().unwrap_or(0);
     let max_words = ctx.limits.max_binding_bytes() / 4;
+    // Every AIR is recorded into one encoder, submitted AIR by AIR without waiting; the encoder
+    // keeps each AIR's values buffer until a wait.
+    let mut enc = ctx.encoder(OP);
     for (t, air) in airs.iter().enumerate() {
         let program = &air.program.program;
         let num_interactions = program.interactions.len();
@@ -214,7 +217,7 @@ pub fn logup_input_layer(
         let mut row = 0;
         while row < height {
             let rows = chunk.min(height - row);
-            air.program.evaluate_into(ctx, &air.traces, row..row + rows, &values, options)?;
+            air.program.record_into(ctx, &air.traces, row..row + rows, &values, options, &mut enc)?;
             let num_fracs = num_interactions * (lifted / height) * rows;
             let params = logup_fractions::Params {
                 count: num_fracs as u32,
@@ -227,12 +230,12 @@ pub fn logup_input_layer(
                 norm: word(norm),
                 ..Default::default()
             };
-            let mut enc = ctx.encoder(OP);
+            // The values buffer is reused by the next chunk (the GPU runs them in order).
             logup_fractions::record(ctx, &mut enc, &values, &table, &out, &params)?;
-            // The values buffer is reused by the next chunk.
-            ctx.submit_and_wait(OP, enc)?;
             row += rows;
         }
+        constraint_eval::keep_words(&mut enc, values);
+        ctx.flush_keeping_at_most(OP, &mut enc, PENDING_SCRATCH_BYTES)?;
     }
     // Padding (0, alpha) after the last slice.
     let padding = len - used;
@@ -246,10 +249,9 @@ pub fn logup_input_layer(
             out_base: used as u32,
             ..Default::default()
         };
-        let mut enc = ctx.encoder(OP);
         logup_fractions::record(ctx, &mut enc, &table, &table, &out, &params)?;
-        ctx.submit_and_wait(OP, enc)?;
     }
+    ctx.submit_and_wait(OP, enc)?;
     Ok((FracInput::new(out, len)?, layout))
 }
 

@@ -48,16 +48,15 @@ use crate::{
     error::WgpuProverError,
     field::{ext_as_words, ext_from_words, EF, F},
     kernels::{
-        constraint_eval::{self, VirtualRows},
+        constraint_eval::{self, keep_words, VirtualRows},
         ext_column_sums, zerocheck_round0_batch,
         zerocheck_round0_expand::{self, ExpandRows, VirtualLayout},
+        PENDING_SCRATCH_BYTES,
     },
     logup_input::{beta_powers, logup_weights, InteractionsLayout, LogupWeights},
 };
 
 const OP: &str = "zerocheck_round0";
-/// Scratch buffers kept for a pending submission at most before round 0 waits and frees them.
-const KEEP_BYTES: u64 = 1 << 30;
 
 /// One AIR of the proving context (in its order): its compiled program on the device, its
 /// traces with public values, and upstream's `vk.max_constraint_degree`.
@@ -330,13 +329,12 @@ struct SharedBuffers<'a> {
     sums: &'a GpuBuffer<u32>,
 }
 
-/// Records one AIR's chunks (expansion, evaluation, batching, column sums) into `enc`; the
-/// buffers made go to `keep`, which must outlive the submission.
+/// Records one AIR's chunks (expansion, evaluation, batching, column sums) into `enc`, which
+/// keeps the buffers made until its submission completes.
 #[allow(clippy::too_many_arguments)]
 fn record_air(
     ctx: &GpuContext,
     enc: &mut GpuEncoder,
-    keep: &mut Vec<GpuBuffer<u32>>,
     air: &Round0Air<'_>,
     plan: &AirPlan,
     dev: &DevicePlan,
@@ -371,7 +369,7 @@ fn record_air(
             partition_bases: &dev.layout.partition_bases,
             next_stride: dev.layout.next_stride,
         };
-        air.program.record_virtual_into(ctx, &air.traces, rows, shared.values, options.eval, enc, keep)?;
+        air.program.record_virtual_into(ctx, &air.traces, rows, shared.values, options.eval, enc)?;
         for (a, &s) in dev.active.iter().enumerate() {
             let sum = &plan.sums[s];
             let batch = zerocheck_round0_batch::Batch {
@@ -392,10 +390,8 @@ fn record_air(
             ext_column_sums::record(ctx, enc, &p, shared.sums, base + dev.sum_bases[a] + c * sum.points)?;
         }
     }
-    keep.extend([eq_buf, descs]);
-    keep.extend(partials);
-    for (outputs, coeffs) in term_bufs {
-        keep.extend([outputs, coeffs]);
+    for b in [eq_buf, descs].into_iter().chain(partials).chain(term_bufs.into_iter().flat_map(|(o, c)| [o, c])) {
+        keep_words(enc, b);
     }
     Ok(())
 }
@@ -430,23 +426,17 @@ fn airs_polys(
         let sums = GpuBuffer::<u32>::uninit(ctx, "round0 sums", 4 * sum_len)?;
         let shared = SharedBuffers { values: &values, virtual_rows: &virtual_rows, sums: &sums };
         let mut enc = ctx.encoder(OP);
-        let mut keep = Vec::new();
         {
             let _span = info_span!("round0_record").entered();
             for ((air, plan), &base) in zip(zip(airs, &plans), &bases) {
                 if let Some(dev) = &plan.device {
-                    record_air(ctx, &mut enc, &mut keep, air, plan, dev, &shared, base, l_skip, options)?;
-                    ctx.flush(OP, &mut enc)?;
+                    record_air(ctx, &mut enc, air, plan, dev, &shared, base, l_skip, options)?;
                     // The interpreter's spill scratch is per AIR: past a bound, wait and free.
-                    if keep.iter().map(|b| b.len() as u64 * 4).sum::<u64>() > KEEP_BYTES {
-                        ctx.submit_and_wait(OP, std::mem::replace(&mut enc, ctx.encoder(OP)))?;
-                        keep.clear();
-                    }
+                    ctx.flush_keeping_at_most(OP, &mut enc, PENDING_SCRATCH_BYTES)?;
                 }
             }
         }
         let words = info_span!("round0_wait").in_scope(|| sums.submit_and_read(ctx, OP, enc, 0..4 * sum_len))?;
-        drop(keep);
         if let Some(bad) = words.iter().find(|&&w| w >= F::ORDER_U32) {
             return Err(GpuError::invalid(OP, format!("non-canonical word {bad:#x} from the GPU")).into());
         }

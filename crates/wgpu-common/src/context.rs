@@ -253,6 +253,9 @@ pub struct GpuEncoder {
     pool: Arc<SizedPool>,
     /// Timestamp slots of the passes recorded (crate::work), when timing is on.
     pub(crate) timed: TimedPasses,
+    /// Buffers the recorded commands use that nothing else holds (see [`GpuEncoder::keep`]).
+    kept: Vec<Box<dyn Any + Send + Sync>>,
+    kept_bytes: u64,
 }
 
 impl GpuEncoder {
@@ -264,6 +267,19 @@ impl GpuEncoder {
     /// Parameter pages this encoder holds (for tests).
     pub fn param_buffers(&self) -> usize {
         self.pages.len()
+    }
+
+    /// Keeps `buffer` (`bytes` of device memory) alive until the encoder's last submission has
+    /// completed: a scratch buffer from the pool that the recorded commands use must not go
+    /// back to the pool while they may still run.
+    pub fn keep<B: Any + Send + Sync>(&mut self, buffer: B, bytes: u64) {
+        self.kept.push(Box::new(buffer));
+        self.kept_bytes += bytes;
+    }
+
+    /// Bytes of the buffers [`GpuEncoder::keep`] holds.
+    pub fn kept_bytes(&self) -> u64 {
+        self.kept_bytes
     }
 
     /// Writes the parameters recorded since the last submission to their pages (one write per
@@ -477,6 +493,18 @@ impl GpuContext {
         self.submit_then_wait(op, encoder, || {})
     }
 
+    /// Waits for what `encoder` has recorded when the buffers it keeps ([`GpuEncoder::keep`])
+    /// exceed `bytes`, so they are freed, and goes on with a fresh encoder; otherwise submits
+    /// without waiting ([`GpuContext::flush`]).
+    pub fn flush_keeping_at_most(&self, op: &str, encoder: &mut GpuEncoder, bytes: u64) -> GpuResult<()> {
+        if encoder.kept_bytes() > bytes {
+            let recorded = std::mem::replace(encoder, self.encoder(op));
+            self.submit_and_wait(op, recorded)
+        } else {
+            self.flush(op, encoder)
+        }
+    }
+
     /// Submits what `encoder` has recorded without waiting, so the GPU starts on it while the
     /// host records more into the same encoder. Its parameter buffers stay with the encoder and
     /// go back to the pool when its last submission has completed.
@@ -508,6 +536,8 @@ impl GpuContext {
         });
         GPU_WORK.submitted(started.elapsed());
         let result = submitted.and_then(|index| self.wait(op, Some(index)));
+        // Every submission of the encoder has completed (or failed): its kept buffers are free.
+        drop(std::mem::take(&mut encoder.kept));
         if result.is_ok() {
             self.param_pool.put(params, PARAM_POOL_BYTES);
         }
@@ -533,6 +563,8 @@ impl GpuContext {
             pages: Vec::new(),
             pool: self.param_pool.clone(),
             timed: TimedPasses::new(self.kernel_timer.clone()),
+            kept: Vec::new(),
+            kept_bytes: 0,
         }
     }
 
@@ -727,6 +759,27 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
         let times = crate::GPU_WORK.take_kernel_times();
         assert_eq!(label_count(&times), Some(4), "{times:?}");
         assert_eq!(out.read(&ctx).unwrap(), expected(9, n));
+    }
+
+    /// What an encoder keeps lives until its last submission has completed: past flushes, and
+    /// freed by the wait that `flush_keeping_at_most` does past its bound or by the final one.
+    #[test]
+    fn kept_buffers_live_until_the_submission_completes() {
+        let ctx = open();
+        let marker = Arc::new(());
+        let mut enc = ctx.encoder("keep");
+        enc.keep(marker.clone(), 100);
+        ctx.flush("keep", &mut enc).unwrap();
+        assert_eq!(Arc::strong_count(&marker), 2, "kept past a flush");
+        ctx.flush_keeping_at_most("keep", &mut enc, 100).unwrap();
+        assert_eq!(Arc::strong_count(&marker), 2, "at the bound: flushed, still kept");
+        enc.keep(marker.clone(), 1);
+        ctx.flush_keeping_at_most("keep", &mut enc, 100).unwrap();
+        assert_eq!(Arc::strong_count(&marker), 1, "past the bound: waited for and freed");
+        assert_eq!(enc.kept_bytes(), 0, "a fresh encoder");
+        enc.keep(marker.clone(), 1);
+        ctx.submit_and_wait("keep", enc).unwrap();
+        assert_eq!(Arc::strong_count(&marker), 1, "freed after the final wait");
     }
 
     #[test]

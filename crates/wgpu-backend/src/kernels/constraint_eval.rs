@@ -109,21 +109,14 @@ fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::l
         .collect())
 }
 
-/// Evaluates `program` (its instructions in `instructions`) on rows `rows` of `traces` into `out`
-/// and waits for the GPU.
-pub(crate) fn evaluate(
-    ctx: &GpuContext,
-    program: &DeviceConstraintProgram,
-    traces: &ConstraintTraces<'_>,
-    rows: std::ops::Range<usize>,
-    out: &GpuBuffer<u32>,
-    options: EvalOptions,
-) -> GpuResult<()> {
-    evaluate_mode(ctx, program, traces, EvalRows::Trace(rows), out, options)
+/// Keeps a word buffer with `encoder` until its submission completes.
+pub(crate) fn keep_words(encoder: &mut openvm_wgpu_common::GpuEncoder, buffer: GpuBuffer<u32>) {
+    let bytes = buffer.len() as u64 * 4;
+    encoder.keep(buffer, bytes);
 }
 
-/// [`evaluate`] on trace rows or on skip-domain points ([`EvalRows`]); the outputs are
-/// output-major over the evaluated (virtual) rows.
+/// Evaluates the program on trace rows or on skip-domain points ([`EvalRows`]) into `out` and
+/// waits for the GPU; the outputs are output-major over the evaluated (virtual) rows.
 pub(crate) fn evaluate_mode(
     ctx: &GpuContext,
     device_program: &DeviceConstraintProgram,
@@ -133,14 +126,12 @@ pub(crate) fn evaluate_mode(
     options: EvalOptions,
 ) -> GpuResult<()> {
     let mut encoder = ctx.encoder(NAME);
-    let mut keep = Vec::new();
-    record_mode(ctx, device_program, traces, mode, out, options, &mut encoder, &mut keep)?;
+    record_mode(ctx, device_program, traces, mode, out, options, &mut encoder)?;
     ctx.submit_and_wait(NAME, encoder)
 }
 
-/// Records the evaluation into `encoder`; the buffers it made (the values table, the spill
-/// scratch) are pushed to `keep`, which must outlive the submission.
-#[allow(clippy::too_many_arguments)]
+/// Records the evaluation into `encoder`, which keeps the buffers it made (the values table,
+/// the spill scratch) until its submission completes.
 pub(crate) fn record_mode(
     ctx: &GpuContext,
     device_program: &DeviceConstraintProgram,
@@ -149,7 +140,6 @@ pub(crate) fn record_mode(
     out: &GpuBuffer<u32>,
     options: EvalOptions,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
-    keep: &mut Vec<GpuBuffer<u32>>,
 ) -> GpuResult<()> {
     let program = &device_program.program;
     let code = device_program.whole(options.split, |slots| geometry(&ctx.limits, slots, options).spill_slots > 0);
@@ -295,6 +285,7 @@ pub(crate) fn record_mode(
     buffers.extend(chunks);
     KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)?;
     drop(buffers);
-    keep.extend([values, scratch]);
+    keep_words(encoder, values);
+    keep_words(encoder, scratch);
     Ok(())
 }

@@ -314,6 +314,11 @@ impl<P: KernelParams> Elementwise<P> {
     }
 }
 
+/// Scratch memory an encoder keeps for its pending work at most before the recording waits for
+/// that work and frees it (`GpuContext::flush_keeping_at_most`), when a phase records many jobs
+/// without waiting between them.
+pub(crate) const PENDING_SCRATCH_BYTES: u64 = 1 << 30;
+
 /// Bytes of one extension element, the accumulator of every reduction kernel.
 pub(crate) const EXT_BYTES: u32 = 16;
 
