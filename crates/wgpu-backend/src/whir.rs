@@ -157,13 +157,18 @@ pub fn mu_batch_split(
     })?;
     require(OP, mu_powers.len() == width, || format!("{} powers of μ for {width} columns", mu_powers.len()))?;
     let m = height.trailing_zeros();
-    let out = ExtVec { data: SplitVec::zeroed(ctx, OP, height, 4, ExtVec::elements_per_chunk(ctx, OP, elements_per_chunk)?)? };
+    // From the pool, cleared on the GPU in the submission below: a fresh zeroed allocation of
+    // this size costs the host milliseconds.
+    let out = ExtVec { data: SplitVec::uninit(ctx, OP, height, 4, ExtVec::elements_per_chunk(ctx, OP, elements_per_chunk)?)? };
     // The skip-domain transforms work on blocks of 2^l_skip inside each chunk's columns.
     require(OP, out.data.items_per_chunk >= 1 << l_skip, || {
         format!("chunks of {} elements are shorter than 2^l_skip = {}", out.data.items_per_chunk, 1u64 << l_skip)
     })?;
     let mu = GpuBuffer::from_slice(ctx, OP, if width == 0 { &[0u32; 4] } else { ext_as_words(mu_powers) })?;
     one_submission(ctx, OP, |enc| {
+        for chunk in &out.data.chunks {
+            enc.clear_buffer(&chunk.buffer, 0, None);
+        }
         let mut offset = 0;
         for matrix in matrices {
             for (i, chunk) in matrix.chunks.iter().enumerate() {
