@@ -154,11 +154,11 @@ pub enum Segmentation {
 }
 
 /// Interactions per segment a device holds: LogUp's GKR input layer (32 bytes per fraction)
-/// must fit one storage binding. Metered execution counts interactions on unpadded trace
-/// heights; the prover pads each height, then the layer, to a power of two: at most four
-/// fractions per counted interaction.
+/// must fit two storage bindings (its tree's largest layer, half of it, one). Metered execution
+/// counts interactions on unpadded trace heights; the prover pads each height, then the layer,
+/// to a power of two: at most four fractions per counted interaction.
 pub fn device_interaction_limit(gpu: &GpuContext) -> u32 {
-    (gpu.limits.max_binding_bytes() / (32 * 4)).min(u32::MAX as u64) as u32
+    (2 * gpu.limits.max_binding_bytes() / (32 * 4)).min(u32::MAX as u64) as u32
 }
 
 /// The constant trace heights the chips of `builder` report for `config`, in AIR order (what

@@ -108,8 +108,8 @@ fn guests_prove_and_reveal_what_the_host_model_computes() {
 
 /// A program of several segments, each proved, all checked together by upstream's segment
 /// verification (inside prove_program). Segments end at 2^20 interactions here, on every device
-/// (the device's own limit, `device_interaction_limit`, is 2^20 on lavapipe's 128 MiB bindings
-/// and 2^24 on a 2 GiB binding; the fixed-height lookup tables take most of 2^20, so a segment
+/// (the device's own limit, `device_interaction_limit`, is 2^21 on lavapipe's 128 MiB bindings
+/// and 2^25 on 2 GiB ones; the fixed-height lookup tables take most of 2^20, so a segment
 /// holds about 6,000 instructions; the GPU machine proves the 1.4M-instruction guest).
 #[test]
 fn a_long_program_proves_in_several_segments() {

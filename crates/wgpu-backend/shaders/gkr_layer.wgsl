@@ -11,13 +11,24 @@ override WORKGROUP_SIZE: u32;
 struct Params {
     count: u32,
     workgroup_base: u32,
-    _pad0: u32,
+    // Fractions below `split` are in layer_lo, the rest in layer_hi (a layer over two bindings).
+    split: u32,
     _pad1: u32,
 }
 
-@group(0) @binding(0) var<storage, read> layer: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read_write> out: array<vec4<u32>>;
-@group(0) @binding(2) var<uniform> params: Params;
+@group(0) @binding(0) var<storage, read> layer_lo: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> layer_hi: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<u32>>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+// Extension element e of the layer (fraction e / 2).
+fn layer_at(e: u32) -> vec4<u32> {
+    let split = 2u * params.split;
+    if (e < split) {
+        return layer_lo[e];
+    }
+    return layer_hi[e - split];
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {
@@ -25,10 +36,10 @@ fn main(inv: Invocation) {
     if (i >= params.count) {
         return;
     }
-    let p0 = layer[4u * i];
-    let q0 = layer[4u * i + 1u];
-    let p1 = layer[4u * i + 2u];
-    let q1 = layer[4u * i + 3u];
+    let p0 = layer_at(4u * i);
+    let q0 = layer_at(4u * i + 1u);
+    let p1 = layer_at(4u * i + 2u);
+    let q1 = layer_at(4u * i + 3u);
     out[2u * i] = ext_add(ext_mul(p0, q1), ext_mul(q0, p1));
     out[2u * i + 1u] = ext_mul(q0, q1);
 }

@@ -24,17 +24,27 @@ struct Params {
     workgroup_base: u32,
     lambda_slot: u32,
     r_slot: u32,
-    _pad0: u32,
+    // Elements of the matrix below pq_split are in pq_in, the rest in pq_in_hi (the input layer
+    // over two bindings); rows never straddle it.
+    pq_split: u32,
     _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> pq_in: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read> eq_in: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> pq_out: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> eq_out: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read_write> partials: array<vec4<u32>>;
-@group(0) @binding(5) var<storage, read> challenges: array<vec4<u32>>;
-@group(0) @binding(6) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> pq_in_hi: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> eq_in: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read_write> pq_out: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> eq_out: array<vec4<u32>>;
+@group(0) @binding(5) var<storage, read_write> partials: array<vec4<u32>>;
+@group(0) @binding(6) var<storage, read> challenges: array<vec4<u32>>;
+@group(0) @binding(7) var<uniform> params: Params;
+
+fn pq_at(e: u32) -> vec4<u32> {
+    if (e < params.pq_split) {
+        return pq_in[e];
+    }
+    return pq_in_hi[e - params.pq_split];
+}
 
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -53,15 +63,15 @@ fn main(inv: Invocation) {
         var e1: vec4<u32>;
         if (params.fold == 0u) {
             for (var c = 0u; c < 4u; c++) {
-                lo[c] = pq_in[8u * y + c];
-                hi[c] = pq_in[8u * y + 4u + c];
+                lo[c] = pq_at(8u * y + c);
+                hi[c] = pq_at(8u * y + 4u + c);
             }
             e0 = eq_in[2u * y];
             e1 = eq_in[2u * y + 1u];
         } else {
             for (var c = 0u; c < 4u; c++) {
-                lo[c] = gkr_fold_at(r, pq_in[16u * y + c], pq_in[16u * y + 4u + c]);
-                hi[c] = gkr_fold_at(r, pq_in[16u * y + 8u + c], pq_in[16u * y + 12u + c]);
+                lo[c] = gkr_fold_at(r, pq_at(16u * y + c), pq_at(16u * y + 4u + c));
+                hi[c] = gkr_fold_at(r, pq_at(16u * y + 8u + c), pq_at(16u * y + 12u + c));
                 pq_out[8u * y + c] = lo[c];
                 pq_out[8u * y + 4u + c] = hi[c];
             }

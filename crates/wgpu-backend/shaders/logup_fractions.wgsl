@@ -27,14 +27,26 @@ struct Params {
     table_base: u32,
     norm: u32,
     workgroup_base: u32,
-    _pad0: u32,
+    // Fractions below `split` go to out, the rest to out_hi (the layer over two bindings).
+    split: u32,
     _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> values: array<u32>;
 @group(0) @binding(1) var<storage, read> table: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<u32>>;
-@group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read_write> out_hi: array<vec4<u32>>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+fn put(f: u32, p: vec4<u32>, q: vec4<u32>) {
+    if (f < params.split) {
+        out[2u * f] = p;
+        out[2u * f + 1u] = q;
+    } else {
+        out_hi[2u * (f - params.split)] = p;
+        out_hi[2u * (f - params.split) + 1u] = q;
+    }
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {
@@ -43,9 +55,7 @@ fn main(inv: Invocation) {
         return;
     }
     if (j >= params.num_fracs) {
-        let f = params.out_base + (j - params.num_fracs);
-        out[2u * f] = vec4<u32>(0u, 0u, 0u, 0u);
-        out[2u * f + 1u] = table[0];
+        put(params.out_base + (j - params.num_fracs), vec4<u32>(0u, 0u, 0u, 0u), table[0]);
         return;
     }
     // j = (k * reps + c) * rows + i, reps = lifted / height copies of each row.
@@ -60,7 +70,5 @@ fn main(inv: Invocation) {
     for (var m = 0u; m < rec.z; m = m + 1u) {
         q = ext_add(q, ext_mul_base(table[1u + m], values[(rec.y + m) * params.rows + i]));
     }
-    let f = rec.w + c * params.height + params.row_start + i;
-    out[2u * f] = p;
-    out[2u * f + 1u] = q;
+    put(rec.w + c * params.height + params.row_start + i, p, q);
 }

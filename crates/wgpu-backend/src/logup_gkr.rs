@@ -45,7 +45,8 @@ use crate::{
     kernels::{
         eq_table,
         ext_column_sums::Partials,
-        gkr_layer, gkr_layer_claims,
+        gkr_layer::{self, FracLayer},
+        gkr_layer_claims,
         gkr_small_rounds::{self, SmallRoundBuffers, SmallRounds},
         gkr_sumcheck_round::{self, RoundBuffers},
     },
@@ -56,9 +57,13 @@ const OP: &str = "logup_gkr";
 const FRAC_WORDS: usize = 8;
 
 /// The input layer of the fractional sumcheck in device memory: `len` fractions, fraction i at
-/// words 8i..8i + 8 of `buffer` (p_i, then q_i; upstream's `Frac<EF>` layout).
+/// words 8i..8i + 8 (p_i, then q_i; upstream's `Frac<EF>` layout) of `lo`, or, for a layer
+/// larger than one storage binding, fractions from `split` on in `hi` (from its start). Two
+/// bindings are the most: the tree layer above must fit one.
 pub struct FracInput {
-    buffer: GpuBuffer<u32>,
+    lo: GpuBuffer<u32>,
+    hi: Option<GpuBuffer<u32>>,
+    split: usize,
     len: usize,
 }
 
@@ -73,18 +78,52 @@ impl FracInput {
                 buffer.len()
             )));
         }
-        Ok(FracInput { buffer, len })
+        Ok(FracInput { lo: buffer, hi: None, split: len, len })
+    }
+
+    /// Device memory for `len` fractions (a power of two, or 0), contents unspecified: one
+    /// buffer when it fits one storage binding, else two halves; refused past two bindings.
+    pub fn uninit(ctx: &GpuContext, op: &str, len: usize) -> Result<Self, WgpuProverError> {
+        Self::uninit_split_past(ctx, op, len, None)
+    }
+
+    /// [`FracInput::uninit`], split into halves already past `max_fractions` per buffer when
+    /// given (tests force the split this way).
+    pub fn uninit_split_past(ctx: &GpuContext, op: &str, len: usize, max_fractions: Option<usize>) -> Result<Self, WgpuProverError> {
+        let device_fracs = (ctx.limits.max_binding_bytes() / (4 * FRAC_WORDS as u64)) as usize;
+        let binding_fracs = max_fractions.map_or(device_fracs, |m| m.min(device_fracs));
+        if len <= binding_fracs {
+            return Self::new(GpuBuffer::uninit(ctx, op, (len * FRAC_WORDS).max(FRAC_WORDS))?, len);
+        }
+        let half = len / 2;
+        if half > device_fracs || !len.is_power_of_two() {
+            return Err(GpuError::BufferTooLargeIn {
+                op: op.to_string(),
+                needed: (len * FRAC_WORDS * 4) as u64,
+                available: 2 * ctx.limits.max_binding_bytes(),
+                note: " (LogUp's GKR input layer spans at most two storage bindings)".to_string(),
+            }
+            .into());
+        }
+        let lo = GpuBuffer::uninit(ctx, op, half * FRAC_WORDS)?;
+        let hi = GpuBuffer::uninit(ctx, op, half * FRAC_WORDS)?;
+        Ok(FracInput { lo, hi: Some(hi), split: half, len })
     }
 
     /// Uploads host fractions.
     pub fn from_host(ctx: &GpuContext, evals: &[Frac<EF>]) -> Result<Self, WgpuProverError> {
-        let buffer = if evals.is_empty() {
-            GpuBuffer::<u32>::zeroed(ctx, OP, FRAC_WORDS)?
-        } else {
-            let flat: Vec<EF> = evals.iter().flat_map(|f| [f.p, f.q]).collect();
-            GpuBuffer::from_slice(ctx, OP, ext_as_words(&flat))?
-        };
-        FracInput::new(buffer, evals.len())
+        if evals.is_empty() {
+            return FracInput::new(GpuBuffer::<u32>::zeroed(ctx, OP, FRAC_WORDS)?, 0);
+        }
+        let input = FracInput::uninit(ctx, OP, evals.len())?;
+        let flat: Vec<EF> = evals.iter().flat_map(|f| [f.p, f.q]).collect();
+        let words = ext_as_words(&flat);
+        let at = input.split * FRAC_WORDS;
+        input.lo.write(ctx, 0, &words[..at.min(words.len())])?;
+        if let Some(hi) = &input.hi {
+            hi.write(ctx, 0, &words[at..])?;
+        }
+        Ok(input)
     }
 
     pub fn len(&self) -> usize {
@@ -95,8 +134,42 @@ impl FracInput {
         self.len == 0
     }
 
-    pub fn buffer(&self) -> &GpuBuffer<u32> {
-        &self.buffer
+    /// Whether the layer spans two buffers.
+    pub fn is_split(&self) -> bool {
+        self.hi.is_some()
+    }
+
+    /// The layer as the kernels bind it.
+    pub fn layer(&self) -> FracLayer<'_> {
+        match &self.hi {
+            Some(hi) => FracLayer { lo: &self.lo, hi, split: self.split as u32 },
+            None => FracLayer::whole(&self.lo),
+        }
+    }
+
+    /// The fractions in one new buffer (the halves copied side by side), for a split layer that
+    /// fits one binding.
+    fn joined(&self, ctx: &GpuContext) -> Result<GpuBuffer<u32>, WgpuProverError> {
+        let out = GpuBuffer::<u32>::uninit(ctx, OP, self.len * FRAC_WORDS)?;
+        let lo_bytes = (self.split * FRAC_WORDS * 4) as u64;
+        let mut enc = ctx.encoder(OP);
+        ctx.scoped(OP, || {
+            enc.copy_buffer_to_buffer(&self.lo.buffer, 0, &out.buffer, 0, lo_bytes);
+            if let Some(hi) = &self.hi {
+                enc.copy_buffer_to_buffer(&hi.buffer, 0, &out.buffer, lo_bytes, ((self.len - self.split) * FRAC_WORDS * 4) as u64);
+            }
+        })?;
+        ctx.submit_and_wait(OP, enc)?;
+        Ok(out)
+    }
+
+    /// Reads the fractions back, as words (8 per fraction).
+    pub fn read_words(&self, ctx: &GpuContext) -> Result<Vec<u32>, WgpuProverError> {
+        let mut words = self.lo.read_range(ctx, 0..FRAC_WORDS * self.split.min(self.len))?;
+        if let Some(hi) = &self.hi {
+            words.extend(hi.read_range(ctx, 0..FRAC_WORDS * (self.len - self.split))?);
+        }
+        Ok(words)
     }
 }
 
@@ -141,13 +214,14 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
         )));
     }
     let total_rounds = len.trailing_zeros() as usize;
-    let bytes = (len * FRAC_WORDS * 4) as u64;
-    if bytes > ctx.limits.max_storage_buffer_binding_size {
+    // The tree's largest layer (half the input) must fit one binding; the input may span two.
+    let bytes = (len / 2 * FRAC_WORDS * 4) as u64;
+    if bytes > ctx.limits.max_binding_bytes() {
         return Err(GpuError::BufferTooLargeIn {
             op: OP.to_string(),
-            needed: bytes,
-            available: ctx.limits.max_storage_buffer_binding_size,
-            note: " (storage binding); splitting a GKR layer over several bindings is not implemented yet".to_string(),
+            needed: 2 * bytes,
+            available: 2 * ctx.limits.max_binding_bytes(),
+            note: " (LogUp's GKR input layer spans at most two storage bindings)".to_string(),
         }
         .into());
     }
@@ -157,9 +231,19 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
     let mut enc = ctx.encoder(OP);
     let layers: Vec<GpuBuffer<u32>> =
         (0..total_rounds).map(|k| GpuBuffer::<u32>::uninit(ctx, OP, FRAC_WORDS << k)).collect::<Result<_, _>>()?;
-    let layer = |k: usize| if k == total_rounds { &input.buffer } else { &layers[k] };
+    // Layer k as the kernels bind it; only the input (layer n) may span two buffers. Rounds in
+    // one workgroup, tree-layer copies and the claims read one buffer: a split input that fits
+    // one binding (tests force such splits) is joined first; a larger one's layer always starts
+    // with device-wide rounds (checked below).
+    let joined = match input.is_split() && len * FRAC_WORDS * 4 <= ctx.limits.max_binding_bytes() as usize {
+        true => Some(input.joined(ctx)?),
+        false => None,
+    };
+    let input_layer = joined.as_ref().map_or_else(|| input.layer(), FracLayer::whole);
+    let frac_layer = |k: usize| if k == total_rounds { input_layer } else { FracLayer::whole(&layers[k]) };
+    let layer = |k: usize| frac_layer(k).lo;
     for k in (0..total_rounds).rev() {
-        gkr_layer::record(ctx, &mut enc, layer(k + 1), &layers[k], 1 << k)?;
+        gkr_layer::record(ctx, &mut enc, frac_layer(k + 1), &layers[k], 1 << k)?;
     }
     // Layer 1's two fractions, then the root.
     let top = GpuBuffer::<u32>::uninit(ctx, OP, 3 * FRAC_WORDS)?;
@@ -258,9 +342,12 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
             rt.step(&mut enc, 0..0, lambda_slot(total_rounds, round), 1)?;
         }
         eq_table::record(ctx, &mut enc, rt.challenges(), point_slot(round - 1), round, &eq, 0, &eq_scratch)?;
-        let mut pq_cur = layer(round + 1);
+        let mut pq_cur = frac_layer(round + 1);
         let mut eq_cur = &eq;
         let tail = first_small_round(round);
+        if pq_cur.is_split() && (tail < 2 || round < 2) {
+            return Err(WgpuProverError::InvalidInput(format!("{OP}: layer {round} over two bindings needs two device-wide rounds")));
+        }
         for s in 0..tail {
             let half = (m >> s) / 2;
             // From the second round on, the round folds the previous one's matrix at its
@@ -271,7 +358,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
             let buffers = RoundBuffers { pq_in: pq_cur, eq_in: eq_cur, pq_out, eq_out, partials: &partials, challenges: rt.challenges() };
             gkr_sumcheck_round::record(ctx, &mut enc, &buffers, half, lambda_slot(total_rounds, round), fold)?;
             if fold.is_some() {
-                (pq_cur, eq_cur) = (pq_out, eq_out);
+                (pq_cur, eq_cur) = (FracLayer::whole(pq_out), eq_out);
             }
             let rows = gkr_sumcheck_round::workgroups(ctx, half)?;
             let at = messages + 3 * s;
@@ -288,8 +375,8 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
             };
             let buffers = SmallRoundBuffers {
                 sponge: rt.sponge(),
-                tree: pq_cur,
-                pq_in: pq_cur,
+                tree: pq_cur.lo,
+                pq_in: pq_cur.lo,
                 eq_in: eq_cur,
                 work: &work,
                 messages: rt.messages(),
@@ -300,7 +387,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
         } else {
             // The last fold leaves one row: the layer's claims; then μ.
             let at = messages + 3 * round;
-            gkr_layer_claims::record(ctx, &mut enc, pq_cur, rt.challenges(), point + round, rt.messages(), at)?;
+            gkr_layer_claims::record(ctx, &mut enc, pq_cur.lo, rt.challenges(), point + round, rt.messages(), at)?;
             rt.step(&mut enc, at..at + 4, point, 1)?;
         }
         rt.flush(&mut enc)?;

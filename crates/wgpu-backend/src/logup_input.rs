@@ -116,6 +116,9 @@ pub struct LogupInputOptions {
     pub eval: EvalOptions,
     /// Caps the rows evaluated per chunk (otherwise as many as one storage binding holds).
     pub max_chunk_rows: Option<usize>,
+    /// Splits the input layer over two buffers past this many fractions per buffer (otherwise
+    /// past what one storage binding holds).
+    pub max_buffer_fractions: Option<usize>,
 }
 
 /// Builds LogUp's GKR input layer on the device from the AIRs (in the proving context's order),
@@ -133,7 +136,7 @@ pub fn logup_input_layer(
     beta: EF,
     options: LogupInputOptions,
 ) -> Result<(FracInput, InteractionsLayout), WgpuProverError> {
-    let LogupInputOptions { eval: options, max_chunk_rows } = options;
+    let LogupInputOptions { eval: options, max_chunk_rows, max_buffer_fractions } = options;
     let _span = info_span!("logup_input_layer").entered();
     let heights: Vec<usize> = airs.iter().map(LogupAir::height).collect::<Result<_, _>>()?;
     let shape: Vec<(usize, usize)> = airs.iter().zip(&heights).map(|(a, &h)| (a.program.program.interactions.len(), h)).collect();
@@ -172,7 +175,9 @@ pub fn logup_input_layer(
     }
     let table_words: Vec<u32> = table.into_iter().flatten().collect();
     let table = GpuBuffer::from_slice(ctx, "logup fraction table", &table_words)?;
-    let out = GpuBuffer::<u32>::uninit(ctx, OP, len * FRAC_WORDS)?;
+    // Over two bindings when one does not hold it (FracInput::uninit).
+    let input = FracInput::uninit_split_past(ctx, OP, len, max_buffer_fractions)?;
+    let out = input.layer();
 
     // The slices fill the layer from its start; the rest is padding.
     let used = layout.layout.sorted_cols.iter().map(|(_, _, s)| s.row_idx + (1usize << s.log_height())).max().unwrap_or(0);
@@ -231,7 +236,7 @@ pub fn logup_input_layer(
                 ..Default::default()
             };
             // The values buffer is reused by the next chunk (the GPU runs them in order).
-            logup_fractions::record(ctx, &mut enc, &values, &table, &out, &params)?;
+            logup_fractions::record(ctx, &mut enc, &values, &table, out, &params)?;
             row += rows;
         }
         constraint_eval::keep_words(&mut enc, values);
@@ -249,10 +254,10 @@ pub fn logup_input_layer(
             out_base: used as u32,
             ..Default::default()
         };
-        logup_fractions::record(ctx, &mut enc, &table, &table, &out, &params)?;
+        logup_fractions::record(ctx, &mut enc, &table, &table, out, &params)?;
     }
     ctx.submit_and_wait(OP, enc)?;
-    Ok((FracInput::new(out, len)?, layout))
+    Ok((input, layout))
 }
 
 /// One AIR's LogUp sums as weighted sums of its program's outputs, for the zerocheck rounds

@@ -364,7 +364,7 @@ fn check_constraints(gpu: &GpuContext, mle: &mut ZerocheckMle<'_>, s0_at_r0: &[E
 /// AIRs that interact on it. Reads the GKR input layer back (only on this error path).
 fn unbalanced_interactions(gpu: &GpuContext, input: &FracInput, layout: &InteractionsLayout, airs: &Airs<'_>) -> WgpuProverError {
     let detail = (|| -> Result<String, WgpuProverError> {
-        let words = input.buffer().read_range(gpu, 0..8 * input.len())?;
+        let words = input.read_words(gpu)?;
         let fracs = ext_from_words(words);
         // Per bus: the sum of p / q over every interaction on it, and the AIRs using it.
         let mut buses: std::collections::BTreeMap<u16, (EF, Vec<usize>)> = Default::default();

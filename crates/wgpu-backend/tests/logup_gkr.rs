@@ -3,7 +3,7 @@
 //! every round polynomial), final point and transcript state equal on random input layers of
 //! 2^1..2^12 and 2^16 fractions, with and without `assert_zero`; upstream's `verify_gkr` accepts
 //! the proof and its final claims are the input MLEs at the point; and the edge cases (empty,
-//! one fraction, nonzero root under `assert_zero`, a layer larger than one storage binding).
+//! one fraction, nonzero root under `assert_zero`); an input layer over two storage bindings.
 //! With the sponge on the device, layers whose rounds are all small run whole in one workgroup
 //! (`gkr_small_rounds`: up to layer 11 with 256-invocation workgroups, 9 under `tiny`) and
 //! larger ones split between device-wide rounds and a one-workgroup tail, so 2^12 and 2^16
@@ -156,17 +156,21 @@ fn edge_cases() {
     }
 }
 
-/// A layer larger than one storage binding (tiny: 16 MiB, 2^20 fractions take 32 MiB) is refused
-/// with its size.
+/// An input layer larger than one storage binding spans two (tiny: 16 MiB bindings, 2^20
+/// fractions take 32 MiB): the proof still matches upstream's and verifies. One past two
+/// bindings is refused with its size before any GPU work.
 #[test]
-fn oversize_layer_refused() {
+fn input_layer_over_two_bindings() {
     let ctx = common::ctx(LimitProfile::Tiny);
-    let fracs = vec![Frac { p: EF::ONE, q: EF::ONE }; 1 << 20];
+    let fracs = random_fracs(400, 20, true);
     let input = FracInput::from_host(&ctx, &fracs).unwrap();
-    match fractional_sumcheck(&ctx, &mut transcript(), &input, false) {
+    assert!(input.is_split(), "2^20 fractions span two 16 MiB bindings");
+    let (proof, xi) = check(&ctx, &fracs, true, "2^20 fractions over two bindings");
+    verify(&fracs, proof, &xi, "2^20 fractions over two bindings");
+    match FracInput::uninit(&ctx, "test", 1 << 21) {
         Err(WgpuProverError::Gpu(GpuError::BufferTooLargeIn { needed, available, .. })) => {
-            assert_eq!(needed, 32 << 20);
-            assert_eq!(available, ctx.limits.max_storage_buffer_binding_size);
+            assert_eq!(needed, 64 << 20);
+            assert_eq!(available, 2 * ctx.limits.max_binding_bytes());
         }
         other => panic!("expected an oversize error, got {:?}", other.map(|_| ())),
     }

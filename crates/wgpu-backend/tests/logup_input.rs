@@ -187,7 +187,7 @@ fn check(gpu: &GpuContext, profile: LimitProfile, engine: &BabyBearPoseidon2RefE
     assert_eq!(expected.is_empty(), case.name == "PreprocessedAndCachedFixture", "{what}: fixture with interactions");
     assert_eq!(input.is_empty(), layout.is_empty(), "{what}: layout and input agree");
     assert_eq!(input.len(), expected.len(), "{what}: input length (n_logup {})", layout.n_logup);
-    let got = ext_from_words(input.buffer().read(gpu).unwrap()[..8 * input.len()].to_vec());
+    let got = ext_from_words(input.read_words(gpu).unwrap());
     for (f, e) in expected.iter().enumerate() {
         assert_eq!((got[2 * f], got[2 * f + 1]), (e.p, e.q), "{what}: fraction {f} of {}", expected.len());
     }
@@ -221,8 +221,12 @@ fn input_layer_and_gkr_match_upstream() {
         for (i, case) in cases.iter().enumerate() {
             check(&gpu, profile, &engine, case, LogupInputOptions::default(), i as u32);
             // Every slot spilled to global scratch; rows evaluated three at a time (chunks that
-            // do not divide the height, starting past row 0).
-            let options = LogupInputOptions { eval: EvalOptions { fast_slot_cap: Some(0), ..Default::default() }, max_chunk_rows: Some(3) };
+            // do not divide the height, starting past row 0); the layer over two buffers.
+            let options = LogupInputOptions {
+                eval: EvalOptions { fast_slot_cap: Some(0), ..Default::default() },
+                max_chunk_rows: Some(3),
+                max_buffer_fractions: Some(1),
+            };
             check(&gpu, profile, &engine, case, options, 100 + i as u32);
         }
     }

@@ -15,7 +15,7 @@ kernel_params! {
         workgroup_base: u32,
         lambda_slot: u32,
         r_slot: u32,
-        _pad0: u32,
+        pq_split: u32,
         _pad1: u32,
     }
 }
@@ -32,7 +32,9 @@ pub fn workgroups(ctx: &GpuContext, half: usize) -> GpuResult<usize> {
 /// must differ from the inputs), the partials, and the extension elements the challenges are
 /// read from.
 pub struct RoundBuffers<'a> {
-    pub pq_in: &'a GpuBuffer<u32>,
+    /// The round's matrix: a tree layer read as rows of two fractions, possibly over two
+    /// bindings (the input layer), or a folded copy.
+    pub pq_in: super::gkr_layer::FracLayer<'a>,
     pub eq_in: &'a GpuBuffer<u32>,
     pub pq_out: &'a GpuBuffer<u32>,
     pub eq_out: &'a GpuBuffer<u32>,
@@ -60,8 +62,17 @@ pub fn record(
         fold: fold.is_some() as u32,
         lambda_slot: lambda_slot as u32,
         r_slot: fold.unwrap_or(lambda_slot) as u32,
+        pq_split: b.pq_in.split_elements(),
         ..Default::default()
     };
-    let buffers = [&b.pq_in.buffer, &b.eq_in.buffer, &b.pq_out.buffer, &b.eq_out.buffer, &b.partials.buffer, &b.challenges.buffer];
+    let buffers = [
+        &b.pq_in.lo.buffer,
+        &b.pq_in.hi.buffer,
+        &b.eq_in.buffer,
+        &b.pq_out.buffer,
+        &b.eq_out.buffer,
+        &b.partials.buffer,
+        &b.challenges.buffer,
+    ];
     KERNEL.record(ctx, encoder, workgroups as u64, &buffers, &params)
 }

@@ -25,7 +25,8 @@ kernel_params! {
         /// 1 / (lifted / height), Montgomery form.
         norm: u32,
         workgroup_base: u32,
-        _pad0: u32,
+        /// Set by [`record`] from the output layer.
+        split: u32,
         _pad1: u32,
     }
 }
@@ -37,8 +38,9 @@ pub fn record(
     encoder: &mut GpuEncoder,
     values: &GpuBuffer<u32>,
     table: &GpuBuffer<u32>,
-    out: &GpuBuffer<u32>,
+    out: super::gkr_layer::FracLayer<'_>,
     params: &Params,
 ) -> GpuResult<()> {
-    KERNEL.record(ctx, encoder, params.count as u64, &[&values.buffer, &table.buffer, &out.buffer], params)
+    let params = Params { split: out.split, ..*params };
+    KERNEL.record(ctx, encoder, params.count as u64, &[&values.buffer, &table.buffer, &out.lo.buffer, &out.hi.buffer], &params)
 }
