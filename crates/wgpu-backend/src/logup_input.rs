@@ -26,7 +26,7 @@
 //! dispatch writes the padding. Nothing is read back.
 
 use openvm_stark_backend::{calculate_n_logup, poly_common::eval_eq_mle, prover::stacked_pcs::StackedLayout};
-use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuError};
+use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext};
 use p3_field::{Field, PrimeCharacteristicRing};
 use tracing::info_span;
 
@@ -126,8 +126,8 @@ pub struct LogupInputOptions {
 /// grind). Returns the input, ready for [`crate::logup_gkr::fractional_sumcheck`], and the layout.
 ///
 /// Errors (before any GPU work) when heights are not powers of two or not sorted, when the
-/// programs' reads do not match the traces, or when the input layer does not fit one storage
-/// binding.
+/// programs' reads do not match the traces, or when the input layer does not fit two storage
+/// bindings.
 pub fn logup_input_layer(
     ctx: &GpuContext,
     airs: &[LogupAir<'_>],
@@ -146,16 +146,8 @@ pub fn logup_input_layer(
         let input = FracInput::new(GpuBuffer::<u32>::zeroed(ctx, OP, FRAC_WORDS)?, 0)?;
         return Ok((input, layout));
     }
-    let bytes = len as u64 * FRAC_WORDS as u64 * 4;
-    if bytes > ctx.limits.max_binding_bytes() {
-        return Err(GpuError::BufferTooLargeIn {
-            op: OP.to_string(),
-            needed: bytes,
-            available: ctx.limits.max_binding_bytes(),
-            note: " (storage binding); splitting the GKR input layer over several bindings is not implemented yet".to_string(),
-        }
-        .into());
-    }
+    // Over two bindings when one does not hold it; refused past two (before any GPU work).
+    let input = FracInput::uninit_split_past(ctx, OP, len, max_buffer_fractions)?;
 
     // The table: alpha, the powers of beta, then two entries per interaction of every AIR.
     let beta_pows = beta_powers(airs.iter().map(|a| &a.program.program), beta);
@@ -175,8 +167,6 @@ pub fn logup_input_layer(
     }
     let table_words: Vec<u32> = table.into_iter().flatten().collect();
     let table = GpuBuffer::from_slice(ctx, "logup fraction table", &table_words)?;
-    // Over two bindings when one does not hold it (FracInput::uninit).
-    let input = FracInput::uninit_split_past(ctx, OP, len, max_buffer_fractions)?;
     let out = input.layer();
 
     // The slices fill the layer from its start; the rest is padding.
