@@ -32,10 +32,7 @@
 //! eq weights. [`sumcheck_uni_round0_polys`] returns upstream's whole output,
 //! [`zerocheck_round0_polys`] only the zerocheck part.
 
-use openvm_stark_backend::{
-    poly_common::UnivariatePoly,
-    prover::{poly::evals_eq_hypercubes, sumcheck::sumcheck_round0_deg},
-};
+use openvm_stark_backend::{poly_common::UnivariatePoly, prover::sumcheck::sumcheck_round0_deg};
 use std::iter::zip;
 
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuEncoder, GpuError};
@@ -49,7 +46,7 @@ use crate::{
     field::{ext_as_words, ext_from_words, EF, F},
     kernels::{
         constraint_eval::{self, keep_words, VirtualRows},
-        ext_column_sums, zerocheck_round0_batch,
+        eq_table, ext_column_sums, zerocheck_round0_batch,
         zerocheck_round0_expand::{self, ExpandRows, VirtualLayout},
         PENDING_SCRATCH_BYTES,
     },
@@ -205,8 +202,10 @@ struct DevicePlan {
     chunk: usize,
     num_chunks: usize,
     points: usize,
-    lagrange: Vec<F>,
-    eq: Vec<EF>,
+    /// Cosets the evaluation covers (the Lagrange table's, shared by AIRs with as many).
+    eval_cosets: usize,
+    /// eq(ξ[l_skip..l_skip + n_lift], x) over the blocks x, built on the device.
+    n_lift: usize,
     layout: VirtualLayout,
     /// The sums evaluated on the device (with points and terms).
     active: Vec<usize>,
@@ -276,12 +275,11 @@ fn plan_air(
     let mut device = None;
     if points > 0 && deg > 0 {
         let blocks = 1usize << n_lift;
-        let eq_tree = evals_eq_hypercubes(n_lift, xi[l_skip..l_skip + n_lift].iter().rev());
-        let eq = eq_tree[(1 << n_lift) - 1..].to_vec();
-        let eq_sum: EF = eq.iter().copied().sum();
+        // The constant parts, times the sum of eq over the blocks, which is 1 (the product over
+        // the variables of (1 - r) + r).
         for (s, total) in sums.iter().zip(&mut totals) {
             for v in total.iter_mut() {
-                *v = s.constant * eq_sum;
+                *v = s.constant;
             }
         }
         // Blocks per chunk: the outputs and the interpreter's spilled slots fit one binding.
@@ -313,8 +311,7 @@ fn plan_air(
                 sum_bases.push(sum_len);
                 sum_len += num_chunks * sums[s].points;
             }
-            let lagrange = lagrange_table(l_skip, eval_cosets);
-            device = Some(DevicePlan { blocks, chunk, num_chunks, points, lagrange, eq, layout, active, sum_bases, sum_len });
+            device = Some(DevicePlan { blocks, chunk, num_chunks, points, eval_cosets, n_lift, layout, active, sum_bases, sum_len });
         }
     }
     Ok(AirPlan { deg, zc_cosets, lu_cosets, logup: logup.is_some(), log_height, sums, totals, device })
@@ -327,6 +324,9 @@ struct SharedBuffers<'a> {
     virtual_rows: &'a GpuBuffer<u32>,
     /// Every AIR's sums, the AIR's region from element `base`.
     sums: &'a GpuBuffer<u32>,
+    /// ξ, and the eq tables' scratch.
+    xi: &'a GpuBuffer<u32>,
+    eq_scratch: &'a GpuBuffer<u32>,
 }
 
 /// Records one AIR's chunks (expansion, evaluation, batching, column sums) into `enc`, which
@@ -341,9 +341,13 @@ fn record_air(
     shared: &SharedBuffers<'_>,
     base: usize,
     l_skip: usize,
+    lagrange: &[F],
     options: Round0Options,
 ) -> Result<(), WgpuProverError> {
-    let eq_buf = GpuBuffer::from_slice(ctx, "round0 eq", ext_as_words(&dev.eq))?;
+    // eq at the blocks: bit j of block x goes with ξ[l_skip + j] (upstream's
+    // evals_eq_hypercubes over the reversed ξ, whose last level this is).
+    let eq_buf = GpuBuffer::<u32>::uninit(ctx, "round0 eq", 4 << dev.n_lift)?;
+    eq_table::record(ctx, enc, shared.xi, l_skip, dev.n_lift, &eq_buf, 0, shared.eq_scratch)?;
     let descs = GpuBuffer::from_slice(ctx, "round0 virtual column descriptors", &dev.layout.descs)?;
     let groups = zerocheck_round0_batch::groups(ctx, dev.chunk)?;
     let mut term_bufs = Vec::new();
@@ -361,7 +365,7 @@ fn record_air(
     for c in 0..dev.num_chunks {
         let start = c * dev.chunk;
         let count = dev.chunk.min(dev.blocks - start);
-        let expand = ExpandRows { blocks: start..start + count, log_skip: l_skip as u32, points: dev.points, lagrange: &dev.lagrange };
+        let expand = ExpandRows { blocks: start..start + count, log_skip: l_skip as u32, points: dev.points, lagrange };
         zerocheck_round0_expand::record(ctx, enc, &air.traces, &dev.layout, &descs, &expand, shared.virtual_rows)?;
         let rows = VirtualRows {
             buffer: shared.virtual_rows,
@@ -410,8 +414,9 @@ fn airs_polys(
     logup: Option<(&InteractionsLayout, &[EF])>,
     options: Round0Options,
 ) -> Result<Vec<(Option<[UnivariatePoly<EF>; 2]>, UnivariatePoly<EF>)>, WgpuProverError> {
-    let mut plans: Vec<AirPlan> =
-        airs.iter().enumerate().map(|(t, air)| plan_air(ctx, t, air, l_skip, xi, lambda_pows, logup, options)).collect::<Result<_, _>>()?;
+    let mut plans: Vec<AirPlan> = info_span!("round0_plan").in_scope(|| {
+        airs.iter().enumerate().map(|(t, air)| plan_air(ctx, t, air, l_skip, xi, lambda_pows, logup, options)).collect::<Result<_, _>>()
+    })?;
     let mut bases = Vec::with_capacity(plans.len());
     let mut sum_len = 0;
     for plan in &plans {
@@ -424,13 +429,21 @@ fn airs_polys(
         let values = GpuBuffer::<u32>::uninit(ctx, "round0 program values", values_words.unwrap_or(1).max(1))?;
         let virtual_rows = GpuBuffer::<u32>::uninit(ctx, "round0 virtual columns", virtual_words.unwrap_or(1).max(1))?;
         let sums = GpuBuffer::<u32>::uninit(ctx, "round0 sums", 4 * sum_len)?;
-        let shared = SharedBuffers { values: &values, virtual_rows: &virtual_rows, sums: &sums };
+        let xi_buf = GpuBuffer::from_slice(ctx, "round0 xi", ext_as_words(xi))?;
+        let max_lift = plans.iter().filter_map(|p| p.device.as_ref().map(|d| d.n_lift)).max().unwrap_or(0);
+        let eq_scratch = eq_table::scratch(ctx, OP, max_lift)?;
+        let shared = SharedBuffers { values: &values, virtual_rows: &virtual_rows, sums: &sums, xi: &xi_buf, eq_scratch: &eq_scratch };
+        // One Lagrange table per number of cosets.
+        let mut lagrange: std::collections::BTreeMap<usize, Vec<F>> = Default::default();
+        for dev in plans.iter().filter_map(|p| p.device.as_ref()) {
+            lagrange.entry(dev.eval_cosets).or_insert_with(|| lagrange_table(l_skip, dev.eval_cosets));
+        }
         let mut enc = ctx.encoder(OP);
         {
             let _span = info_span!("round0_record").entered();
             for ((air, plan), &base) in zip(zip(airs, &plans), &bases) {
                 if let Some(dev) = &plan.device {
-                    record_air(ctx, &mut enc, air, plan, dev, &shared, base, l_skip, options)?;
+                    record_air(ctx, &mut enc, air, plan, dev, &shared, base, l_skip, &lagrange[&dev.eval_cosets], options)?;
                     // The interpreter's spill scratch is per AIR: past a bound, wait and free.
                     ctx.flush_keeping_at_most(OP, &mut enc, PENDING_SCRATCH_BYTES)?;
                 }
@@ -454,7 +467,7 @@ fn airs_polys(
             }
         }
     }
-    Ok(plans.into_iter().map(|plan| finish_air(l_skip, plan)).collect())
+    Ok(info_span!("round0_finish").in_scope(|| plans.into_iter().map(|plan| finish_air(l_skip, plan)).collect()))
 }
 
 /// An AIR's polynomials from its totals, as upstream interpolates them.
