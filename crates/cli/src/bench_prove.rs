@@ -71,6 +71,8 @@ struct Case {
     /// The warm proof reported (least wall time).
     warm: ProofRun,
     warm_walls: Vec<Duration>,
+    /// Every warm proof's summary, in order (the JSON report's `warm_proofs`).
+    warm_summaries: Vec<Value>,
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
@@ -127,12 +129,14 @@ fn parse_guest(spec: &str) -> Result<(String, Option<u32>), String> {
     Ok((name.to_string(), arg))
 }
 
-/// The first proof, then `repeat` warm proofs, each measured by `prove_once`.
+/// The first proof, then `repeat` warm proofs, each measured by `prove_once`: the first, the
+/// warm proof of least wall time, every warm wall time and every warm proof's summary.
+#[allow(clippy::type_complexity)]
 fn first_and_warm(
     times: &PhaseTimes,
     repeat: usize,
     mut prove_once: impl FnMut() -> Result<Vec<SegmentReport>, String>,
-) -> Result<(ProofRun, ProofRun, Vec<Duration>), String> {
+) -> Result<(ProofRun, ProofRun, Vec<Duration>, Vec<Value>), String> {
     let mut measured = || -> Result<ProofRun, String> {
         // Spans of the setup before this proof are not its phases.
         times.take();
@@ -146,16 +150,28 @@ fn first_and_warm(
     eprintln!("  first proof: {:.1} ms (verified)", ms(first.wall));
     let mut best: Option<ProofRun> = None;
     let mut walls = Vec::new();
+    let mut summaries = Vec::new();
     for i in 1..=repeat {
         let run = measured()?;
         eprintln!("  warm proof {i} of {repeat}: {:.1} ms (verified)", ms(run.wall));
         walls.push(run.wall);
+        summaries.push(proof_summary(&run));
         if best.as_ref().is_none_or(|b| run.wall < b.wall) {
             best = Some(run);
         }
     }
     let warm = best.ok_or("no warm proof ran")?;
-    Ok((first, warm, walls))
+    Ok((first, warm, walls, summaries))
+}
+
+/// One proof's wall time and its `stark_prove_excluding_trace` (summed over segments) with
+/// that phase's GPU work.
+fn proof_summary(run: &ProofRun) -> Value {
+    let prove = run.proof_phases().into_iter().find(|p| p.name == "stark_prove_excluding_trace");
+    json!({
+        "wall_ms": ms(run.wall),
+        "stark_prove_excluding_trace": prove.as_ref().map(phase_json),
+    })
 }
 
 fn keccakf_case(gpu: &Arc<GpuContext>, k: usize, repeat: usize, times: &PhaseTimes) -> Result<Case, String> {
@@ -166,7 +182,8 @@ fn keccakf_case(gpu: &Arc<GpuContext>, k: usize, repeat: usize, times: &PhaseTim
     let trace = keccakf_trace_matrix(perms);
     let engine = BabyBearPoseidon2WgpuEngine::<DuplexSponge>::with_context(params.clone(), gpu.clone());
     let prover = KeccakfProver::new(&engine);
-    let (first, warm, warm_walls) = first_and_warm(times, repeat, || prover.prove_and_verify(&trace, false).map(|()| Vec::new()))?;
+    let (first, warm, warm_walls, warm_summaries) =
+        first_and_warm(times, repeat, || prover.prove_and_verify(&trace, false).map(|()| Vec::new()))?;
     Ok(Case {
         label: format!("keccakf 2^{k}"),
         program: json!({"program": "keccakf", "permutations": perms}),
@@ -174,6 +191,7 @@ fn keccakf_case(gpu: &Arc<GpuContext>, k: usize, repeat: usize, times: &PhaseTim
         first,
         warm,
         warm_walls,
+        warm_summaries,
     })
 }
 
@@ -190,7 +208,7 @@ fn guest_case(
     eprintln!("  {what}");
     let exe = rv32im_exe(&elf).map_err(|e| format!("guest {name}: {e}"))?;
     let config = rv32im_config();
-    let (first, warm, warm_walls) = first_and_warm(times, repeat, || {
+    let (first, warm, warm_walls, warm_summaries) = first_and_warm(times, repeat, || {
         let proof = prove_on_gpu(gpu.clone(), &config, &exe, &[], log_height, |s| eprintln!("    {}", segment_line(s)))?;
         Ok(proof.segments)
     })?;
@@ -202,6 +220,7 @@ fn guest_case(
         first,
         warm,
         warm_walls,
+        warm_summaries,
     })
 }
 
@@ -270,9 +289,15 @@ fn print_report(gpu: &GpuContext, cases: &[Case], repeat: usize, resident: Optio
     let columns: Vec<String> = cases.iter().map(|c| c.label.clone()).collect();
     let phases: Vec<Vec<Phase>> = cases.iter().map(|c| c.warm.proof_phases()).collect();
     let names = phase_names(phases.iter().map(Vec::as_slice));
+    let every_warm = |c: &Case| {
+        let list: Vec<String> =
+            c.warm_summaries.iter().filter_map(|v| v["stark_prove_excluding_trace"]["ms"].as_f64()).map(|v| format!("{v:.1}")).collect();
+        Some(list.join(" / "))
+    };
     let times_above = vec![
         number_row("first proof, wall", cases.iter().map(|c| ms(c.first.wall))),
         number_row("warm proof, wall", cases.iter().map(|c| ms(c.warm.wall))),
+        ("stark_prove_excluding_trace of every warm proof".to_string(), cases.iter().map(every_warm).collect()),
     ];
     print_table("Time (ms), warm proof", &columns, &phase_rows(&names, &phases, times_above, Phase::ms));
     let memory = |title: &str, read: fn(&PeakMemory) -> u64| {
@@ -407,6 +432,7 @@ fn json_report(gpu: &GpuContext, cases: &[Case], repeat: usize, resident: Option
                 "first_proof": run_json(&c.first),
                 "warm_proof": run_json(&c.warm),
                 "warm_wall_ms": c.warm_walls.iter().map(|d| ms(*d)).collect::<Vec<_>>(),
+                "warm_proofs": c.warm_summaries,
             });
             if let (Some(fields), Some(program)) = (case.as_object_mut(), c.program.as_object()) {
                 fields.extend(program.clone());
