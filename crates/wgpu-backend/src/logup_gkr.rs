@@ -179,9 +179,9 @@ impl FracInput {
 /// numerator must be zero (an error otherwise) and is not observed.
 ///
 /// An empty input gives upstream's empty proof. A single fraction (2^0) is refused: upstream's
-/// function indexes past its tree there, and the verifier needs at least one layer. A layer
-/// larger than one storage binding is refused with its size (splitting layers over bindings is
-/// not implemented).
+/// function indexes past its tree there, and the verifier needs at least one layer. The input
+/// may span two storage bindings ([`FracInput`]); one whose tree's largest layer (half of it)
+/// exceeds one binding is refused with its size.
 pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC> + 'static>(
     ctx: &GpuContext,
     transcript: &mut TS,

@@ -22,8 +22,9 @@
 //! On the device: per AIR with interactions, the `constraint_eval` interpreter evaluates the
 //! AIR's program (constraints, then per interaction count and message fields) on chunks of rows
 //! sized to one storage binding, and the `logup_fractions` kernel turns each chunk's interaction
-//! outputs into fractions written straight into the input buffer; one more `logup_fractions`
-//! dispatch writes the padding. Nothing is read back.
+//! outputs into fractions written straight into the input buffer (two halves when one binding
+//! does not hold it: `FracInput`); one more `logup_fractions` dispatch writes the padding. Every
+//! AIR is recorded into one encoder, one wait at the end. Nothing is read back.
 
 use openvm_stark_backend::{calculate_n_logup, poly_common::eval_eq_mle, prover::stacked_pcs::StackedLayout};
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext};
