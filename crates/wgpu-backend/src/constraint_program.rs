@@ -655,22 +655,10 @@ impl DeviceConstraintProgram {
         Ok(())
     }
 
-    /// Evaluates every output on virtual rows (zerocheck round 0: points of the skip domain's
-    /// cosets, see [`constraint_eval::VirtualRows`]) into `out`, output-major over the rows, and
-    /// waits for the GPU.
-    pub fn evaluate_virtual_into(
-        &self,
-        ctx: &GpuContext,
-        traces: &ConstraintTraces<'_>,
-        rows: constraint_eval::VirtualRows<'_>,
-        out: &GpuBuffer<u32>,
-        options: EvalOptions,
-    ) -> GpuResult<()> {
-        constraint_eval::evaluate_mode(ctx, self, traces, constraint_eval::EvalRows::Virtual(rows), out, options)
-    }
-
-    /// Records [`DeviceConstraintProgram::evaluate_virtual_into`] into `encoder` without
-    /// waiting; the encoder keeps the buffers it made until its submission completes.
+    /// Records the evaluation of every output on virtual rows (zerocheck round 0: points of the
+    /// skip domain's cosets, see [`constraint_eval::VirtualRows`]) into `out`, output-major over
+    /// the rows, without waiting; the encoder keeps the buffers it made until its submission
+    /// completes.
     pub fn record_virtual_into(
         &self,
         ctx: &GpuContext,

@@ -66,7 +66,7 @@ pub struct VirtualRows<'a> {
     pub next_stride: u32,
 }
 
-/// Which rows [`evaluate_mode`] evaluates.
+/// Which rows [`record_mode`] evaluates.
 #[derive(Clone)]
 pub enum EvalRows<'a> {
     /// Trace rows.
@@ -115,23 +115,9 @@ pub(crate) fn keep_words(encoder: &mut openvm_wgpu_common::GpuEncoder, buffer: G
     encoder.keep(buffer, bytes);
 }
 
-/// Evaluates the program on trace rows or on skip-domain points ([`EvalRows`]) into `out` and
-/// waits for the GPU; the outputs are output-major over the evaluated (virtual) rows.
-pub(crate) fn evaluate_mode(
-    ctx: &GpuContext,
-    device_program: &DeviceConstraintProgram,
-    traces: &ConstraintTraces<'_>,
-    mode: EvalRows<'_>,
-    out: &GpuBuffer<u32>,
-    options: EvalOptions,
-) -> GpuResult<()> {
-    let mut encoder = ctx.encoder(NAME);
-    record_mode(ctx, device_program, traces, mode, out, options, &mut encoder)?;
-    ctx.submit_and_wait(NAME, encoder)
-}
-
-/// Records the evaluation into `encoder`, which keeps the buffers it made (the values table,
-/// the spill scratch) until its submission completes.
+/// Records the program's evaluation on trace rows or on skip-domain points ([`EvalRows`]) into
+/// `out` (output-major over the evaluated rows) in `encoder`, which keeps the buffers it made
+/// (the values table, the spill scratch) until its submission completes.
 pub(crate) fn record_mode(
     ctx: &GpuContext,
     device_program: &DeviceConstraintProgram,
