@@ -7,6 +7,9 @@
 // zerocheck_round0_expand wrote to a buffer bound as trace0 (see virtual_operand). A separate
 // entry point, so that the row interpreter's pipeline stays as it was.
 //
+// A dispatch runs the program's instructions pc_start..pc_end: a program longer than an
+// invocation may loop runs in pieces (src/constraint_program.rs, DeviceConstraintProgram::pieces).
+//
 // Slots below FAST_SLOTS live in this invocation's column of a workgroup-memory table
 // (slot-major); the rest spill to `scratch`, slot-major across the whole grid. Trace columns
 // come from up to four column-major chunk buffers; values[2p], values[2p + 1] give partition p's
@@ -25,7 +28,8 @@ struct Params {
     row_start: u32,
     row_count: u32,
     height: u32,
-    num_instructions: u32,
+    pc_start: u32,
+    pc_end: u32,
     const_base: u32,
     public_base: u32,
     scratch_stride: u32,
@@ -33,7 +37,6 @@ struct Params {
     vmap_base: u32,
     next_stride: u32,
     _pad0: u32,
-    _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> program: array<vec4<u32>>;
@@ -108,7 +111,7 @@ fn main(inv: Invocation) {
     }
     let row = params.row_start + i;
     let lid = inv.lid;
-    for (var pc = 0u; pc < params.num_instructions; pc++) {
+    for (var pc = params.pc_start; pc < params.pc_end; pc++) {
         let ins = program[pc];
         let a = operand(ins.z, row, lid, i);
         switch ins.x {
@@ -165,7 +168,7 @@ fn main_virtual(inv: Invocation) {
         return;
     }
     let lid = inv.lid;
-    for (var pc = 0u; pc < params.num_instructions; pc++) {
+    for (var pc = params.pc_start; pc < params.pc_end; pc++) {
         let ins = program[pc];
         let a = virtual_operand(ins.z, i, lid);
         switch ins.x {

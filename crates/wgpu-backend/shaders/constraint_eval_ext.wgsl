@@ -12,6 +12,10 @@
 // program is one part), part k the instructions from table_word(part_base + k) to
 // table_word(part_base + k + 1); invocation i runs group g = i / (num_x num_y) of parts_per_group
 // consecutive parts for its (x, y), so several invocations share one point when points are few.
+// A dispatch runs groups group_offset .. group_offset + dispatch_groups: all of them at once, or,
+// for a program cut into chained pieces (src/constraint_program.rs, DeviceConstraintProgram::
+// pieces; every slot then in scratch, FAST_SLOTS = 0), one piece per dispatch in order, each
+// piece's sums a group of their own.
 //
 // Up to three weighted sums of its outputs, each times eq at y (element eq_base + y), go to
 // out[((y * num_groups + g) * num_x + (x - x_first)) * num_sums + s], rows that
@@ -60,7 +64,11 @@ struct Params {
     num_groups: u32,
     columns_per_chunk: u32,
     weight_base: u32,
+    group_offset: u32,
+    dispatch_groups: u32,
     _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> program: array<vec4<u32>>;
@@ -141,11 +149,11 @@ fn operand(word: u32, x: u32, y: u32, lid: u32, gid: u32) -> vec4<u32> {
 fn main(inv: Invocation) {
     let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
     let per_group = params.num_x * params.num_y;
-    if (i >= per_group * params.num_groups) {
+    if (i >= per_group * params.dispatch_groups) {
         return;
     }
     let lid = inv.lid;
-    let g = i / per_group;
+    let g = params.group_offset + i / per_group;
     let xi = (i % per_group) / params.num_y;
     let y = i % params.num_y;
     let first_part = g * params.parts_per_group;

@@ -2,7 +2,8 @@
 // padding-free sponge (rate 8, overwrite mode, 8-word digest) over each row's words in column
 // order, as upstream's MerkleTree::new hashes rows.
 //
-// A matrix split over several buffers is hashed one buffer (chunk) at a time; between chunks the
+// A matrix split over several buffers, or wider than an invocation may loop over
+// (max_loop_iterations), is hashed one run of columns (chunk) at a time; between chunks the
 // 16-word sponge state of each row waits in `state`. Rows are processed in slices so `state`
 // stays within one binding. Absorption runs over 8-column blocks aligned to column 0 of the
 // whole matrix, with constant register indices inside a block.
@@ -17,7 +18,7 @@ override WORKGROUP_SIZE: u32;
 struct Params {
     height: u32,
     columns: u32,
-    // Index of this chunk's first column in the whole matrix.
+    // Index of this chunk's first column in the whole matrix, and of the bound buffer's.
     column_offset: u32,
     first_chunk: u32,
     last_chunk: u32,
@@ -26,7 +27,7 @@ struct Params {
     rows: u32,
     workgroup_base: u32,
     digest_row_base: u32,
-    _pad0: u32,
+    buffer_first_column: u32,
     _pad1: u32,
     _pad2: u32,
 }
@@ -55,7 +56,7 @@ fn main(inv: Invocation) {
         for (var k = 0u; k < 8u; k++) {
             let c = block * 8u + k;
             if (c >= begin && c < end) {
-                s[k] = matrix[(c - begin) * params.height + row];
+                s[k] = matrix[(c - params.buffer_first_column) * params.height + row];
             }
         }
         // Permute once a block is complete, or at the very end of the row if any word of the

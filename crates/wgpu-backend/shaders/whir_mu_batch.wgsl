@@ -2,7 +2,8 @@
 // one chunk of a stacked matrix's columns. `out` is an extension vector split into chunks,
 // each in column form (four base components as four columns of the chunk's length); a dispatch
 // writes the out_n rows of the chunk that starts at row_base. `mu` holds the powers of μ, four
-// words each. The host records one dispatch per matrix chunk and out chunk, all accumulating
+// words each. The host records one dispatch per matrix chunk, out chunk and run of columns
+// within an invocation's loop limit (column_start on), all accumulating
 // into one zeroed `out`.
 #import babybear_ext4
 #import grid
@@ -16,7 +17,7 @@ struct Params {
     workgroup_base: u32,
     row_base: u32,
     out_n: u32,
-    _pad0: u32,
+    column_start: u32,
     _pad1: u32,
 }
 
@@ -35,7 +36,8 @@ fn main(inv: Invocation) {
     }
     let row = params.row_base + i;
     var acc = vec4<u32>(out[i], out[n + i], out[2u * n + i], out[3u * n + i]);
-    for (var t = 0u; t < params.columns; t++) {
+    for (var k = 0u; k < params.columns; k++) {
+        let t = params.column_start + k;
         let m = 4u * (params.mu_offset + t);
         let power = vec4<u32>(mu[m], mu[m + 1u], mu[m + 2u], mu[m + 3u]);
         acc = ext_add(acc, ext_mul_base(power, cols[t * h + row]));

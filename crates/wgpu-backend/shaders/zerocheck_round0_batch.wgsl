@@ -8,6 +8,8 @@
 // lambda; for LogUp the interaction counts, or message fields, with their eq(xi, b) and beta
 // weights. Workgroup w handles point p = w % points and group g = w / points, one block per
 // invocation (group g covers blocks g * WORKGROUP_SIZE ..); ext_column_sums adds the groups.
+// A dispatch sums the terms term_start..term_end (runs within an invocation's loop limit) into
+// partial rows from row_offset on, so the rows of every run are added by the same second pass.
 #import grid
 #import ext_reduce
 
@@ -17,9 +19,13 @@ struct Params {
     blocks: u32,
     rows: u32,
     block_start: u32,
-    num_terms: u32,
+    term_start: u32,
+    term_end: u32,
+    row_offset: u32,
     workgroup_base: u32,
     _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> values: array<u32>;
@@ -39,13 +45,13 @@ fn main(inv: Invocation) {
     if (b < params.blocks) {
         let at = b * params.stride_points + p;
         var acc = vec4<u32>(0u);
-        for (var t = 0u; t < params.num_terms; t++) {
+        for (var t = params.term_start; t < params.term_end; t++) {
             acc = ext_add(acc, ext_mul_base(coeffs[t], values[outputs[t] * params.rows + at]));
         }
         sum = ext_mul(acc, eq[params.block_start + b]);
     }
     let total = reduce_lanes(inv.lid, sum, 1u);
     if (inv.lid == 0u) {
-        partials[g * params.points + p] = total;
+        partials[(params.row_offset + g) * params.points + p] = total;
     }
 }

@@ -503,6 +503,11 @@ impl DeviceConstraintProgram {
         &self.split_instructions
     }
 
+    /// The unsplit program's packed instructions on the device.
+    pub(crate) fn unsplit_instructions(&self) -> &GpuBuffer<u32> {
+        &self.instructions
+    }
+
     /// The code one invocation runs from start to end for every output: the split program,
     /// part after part, when the unsplit program would spill slots (`spills(slots)`) and the
     /// split one needs fewer (its parts reuse the same slots), else the unsplit program.
@@ -519,6 +524,78 @@ impl DeviceConstraintProgram {
         } else {
             Code { buffer: &self.instructions, len: p.instructions.len(), slots: p.num_slots, split: false }
         }
+    }
+}
+
+impl DeviceConstraintProgram {
+    /// The code an evaluation runs ([`DeviceConstraintProgram::whole`]) cut into pieces of at
+    /// most `budget` instructions each, so that no invocation loops more often than the device
+    /// completes (`DeviceLimits::max_loop_iterations`; docs/ARCHITECTURE.md rule 11). A program
+    /// within the budget is one piece. A longer one runs the split program when every part fits:
+    /// runs of whole parts, each complete with its own slots. Otherwise (a part longer than the
+    /// budget) the code is cut every `budget` instructions and the pieces are chained: slots
+    /// live from one piece to the next, so all of them go to global scratch memory and the
+    /// pieces run in order, one dispatch each.
+    pub(crate) fn pieces(&self, split: ProgramSplit, spills: impl Fn(u32) -> bool, budget: u32) -> Pieces<'_> {
+        let budget = budget.max(1);
+        let code = self.whole(split, spills);
+        if code.len <= budget as usize {
+            return Pieces { code, starts: vec![0, code.len as u32], chained: false };
+        }
+        let p = &self.program;
+        let starts = &p.split.part_starts;
+        let parts_fit = starts.windows(2).all(|w| w[1] - w[0] <= budget);
+        if split != ProgramSplit::Unsplit && parts_fit {
+            let code = Code { buffer: &self.split_instructions, len: p.split.instructions.len(), slots: p.split.num_slots, split: true };
+            return Pieces { code, starts: group_parts(starts, budget), chained: false };
+        }
+        Pieces { code, starts: chained_cuts(code.len, budget), chained: true }
+    }
+}
+
+/// Consecutive parts (`part_starts`, as [`SplitProgram`] holds them) grouped greedily into runs
+/// of at most `budget` instructions each (every part within it); the runs' boundaries.
+pub(crate) fn group_parts(part_starts: &[u32], budget: u32) -> Vec<u32> {
+    let mut cuts = vec![part_starts[0]];
+    for w in part_starts.windows(2) {
+        let last = *cuts.last().expect("starts with the first part");
+        if w[1] - last > budget && w[0] > last {
+            cuts.push(w[0]);
+        }
+    }
+    cuts.push(*part_starts.last().expect("at least one start"));
+    cuts.dedup();
+    cuts
+}
+
+/// The most consecutive parts, up to `want`, that one invocation may run when groups of that
+/// many parts (from part 0, the last group shorter) each hold at most `budget` instructions;
+/// `None` when a single part holds more.
+pub(crate) fn parts_per_group_within(part_starts: &[u32], want: usize, budget: u32) -> Option<usize> {
+    let parts = part_starts.len() - 1;
+    (1..=want.clamp(1, parts.max(1)))
+        .rev()
+        .find(|&k| (0..parts).step_by(k).all(|first| part_starts[(first + k).min(parts)] - part_starts[first] <= budget))
+}
+
+/// The cut points of `len` instructions in chained pieces of at most `budget` each.
+pub(crate) fn chained_cuts(len: usize, budget: u32) -> Vec<u32> {
+    (0..len as u32).step_by(budget.max(1) as usize).chain(std::iter::once(len as u32)).collect()
+}
+
+/// The code of an evaluation in pieces ([`DeviceConstraintProgram::pieces`]): piece `k` is
+/// instructions `starts[k]..starts[k + 1]`.
+pub(crate) struct Pieces<'a> {
+    pub code: Code<'a>,
+    pub starts: Vec<u32>,
+    /// Whether slots live across pieces (all slots spill; the pieces run in order).
+    pub chained: bool,
+}
+
+impl Pieces<'_> {
+    /// The pieces' instruction ranges.
+    pub fn ranges(&self) -> impl Iterator<Item = std::ops::Range<u32>> + '_ {
+        self.starts.windows(2).map(|w| w[0]..w[1])
     }
 }
 

@@ -152,6 +152,9 @@ pub fn logup_input_layer(
 
     // The table: alpha, the powers of beta, then two entries per interaction of every AIR.
     let beta_pows = beta_powers(airs.iter().map(|a| &a.program.program), beta);
+    // logup_fractions loops once per message field of an invocation's interaction.
+    openvm_wgpu_common::limits::check_loop_iterations("logup_fractions", beta_pows.len() as u64, &ctx.limits)
+        .map_err(openvm_wgpu_common::GpuError::from)?;
     let mut table: Vec<[u32; 4]> = vec![ext_words(alpha)];
     table.extend(beta_pows.iter().map(|&b| ext_words(b)));
     let mut table_bases = Vec::with_capacity(airs.len());

@@ -16,7 +16,7 @@ use openvm_stark_backend::{
     prover::sumcheck::sumcheck_round0_deg,
     FiatShamirTranscript,
 };
-use openvm_wgpu_common::{kernel::require, limits::items_per_invocation, GpuBuffer, GpuContext, GpuError, GpuResult};
+use openvm_wgpu_common::{kernel::require, limits::items_per_invocation_looping, GpuBuffer, GpuContext, GpuError, GpuResult};
 use p3_field::{Field, PrimeCharacteristicRing, TwoAdicField};
 use p3_matrix::dense::RowMajorMatrix;
 use tracing::info_span;
@@ -94,9 +94,12 @@ fn runs(views: &[View], key: impl Fn(&View) -> (usize, usize, usize)) -> Vec<Run
     out
 }
 
-/// Views per slab and slabs for a run of `views` views over `rows` rows each.
+/// Views per slab and slabs for a run of `views` views over `rows` rows each, within an
+/// invocation's loop limit (`kernels::stacked_reduction_round0::loop_iterations`).
 fn slabs(ctx: &GpuContext, views: usize, rows: usize) -> (usize, usize) {
-    let per = (items_per_invocation(&ctx.limits, (views * rows) as u64) as usize).clamp(1, views.max(1));
+    use crate::kernels::stacked_reduction_round0::{LOOPS_BESIDES_VIEWS, LOOPS_PER_VIEW};
+    let per = items_per_invocation_looping(&ctx.limits, (views * rows) as u64, LOOPS_PER_VIEW, LOOPS_BESIDES_VIEWS);
+    let per = (per as usize).clamp(1, views.max(1));
     (per, views.div_ceil(per))
 }
 

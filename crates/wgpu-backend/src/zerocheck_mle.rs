@@ -37,7 +37,7 @@ use openvm_wgpu_common::{limits, GpuBuffer, GpuContext, GpuEncoder, GpuError};
 use p3_field::{Field, PrimeCharacteristicRing, TwoAdicField};
 
 use crate::{
-    constraint_program::{constant_words, EvalOptions, ProgramSplit},
+    constraint_program::{chained_cuts, constant_words, parts_per_group_within, EvalOptions, ProgramSplit},
     error::WgpuProverError,
     field::{as_words, ext_as_words, ext_from_words, EF, F},
     kernels::{
@@ -258,6 +258,23 @@ pub fn fold_ple_evals(
     Ok(out)
 }
 
+/// The extension interpreter's loop budget for a program's instructions: the device's loop
+/// limit less its other loop (x's Montgomery form, at most `degree + 1` steps).
+fn ext_loop_budget(ctx: &GpuContext, degree: usize) -> u32 {
+    ctx.limits.max_loop_iterations.saturating_sub(degree as u32 + 1).max(1)
+}
+
+/// How one AIR's program runs in the extension interpreter (see `ZerocheckMle::code`).
+struct ExtCode<'p> {
+    instructions: &'p GpuBuffer<u32>,
+    part_base: usize,
+    num_parts: usize,
+    parts_per_group: usize,
+    max_group_instructions: usize,
+    chained: bool,
+    num_slots: u32,
+}
+
 /// What the extension interpreter needs of one AIR, uploaded once in one buffer (`tables`):
 /// words first (see [`ExtEval::tables`]), then extension elements.
 struct AirTables {
@@ -265,9 +282,11 @@ struct AirTables {
     const_base: usize,
     public_base: usize,
     target_base: usize,
-    /// Where the unsplit and the split program's part starts are, in words.
+    /// Where the unsplit and the split program's part starts are, in words, and the unsplit
+    /// program's cuts into chained pieces within the interpreter's loop budget.
     unsplit_base: usize,
     split_base: usize,
+    chained_base: usize,
     /// Where the weights start, in extension elements: λ's powers for the constraints, LogUp's
     /// weights for the interaction outputs, then the denominators' constant.
     weight_base: usize,
@@ -401,6 +420,8 @@ impl<'a> ZerocheckMle<'a> {
             values.extend([0, p.instructions.len() as u32]);
             let split_base = values.len();
             values.extend_from_slice(&p.split.part_starts);
+            let chained_base = values.len();
+            values.extend(chained_cuts(p.instructions.len(), ext_loop_budget(ctx, constraint_degree)));
             let eq = evals_eq_hypercubes(f.n_lift, xi[l_skip..l_skip + f.n_lift].iter().rev());
             let lifted_by = 1usize << l_skip.saturating_sub(air.height()?.trailing_zeros() as usize);
             // The words end on an extension element's boundary.
@@ -416,6 +437,7 @@ impl<'a> ZerocheckMle<'a> {
                 target_base,
                 unsplit_base,
                 split_base,
+                chained_base,
                 weight_base,
                 eq_base,
                 logup: air_logup,
@@ -450,6 +472,70 @@ impl<'a> ZerocheckMle<'a> {
     /// Upstream's `eq_ns` and `eq_sharp_ns` so far (one more than the folds done).
     pub fn eq_factors(&self) -> (&[EF], &[EF]) {
         (&self.eq_ns, &self.eq_sharp_ns)
+    }
+
+    /// How the extension interpreter runs `air`'s program on `points` points: groups of
+    /// consecutive parts when points are few (`limits::parts_per_invocation`), else the whole
+    /// program per point (the split one when it spills less, see
+    /// `DeviceConstraintProgram::whole`); either within the interpreter's loop budget (smaller
+    /// groups, the split program's parts, or as a last resort chained pieces).
+    fn code<'p>(&self, ctx: &GpuContext, air: &'p Round0Air<'_>, tab: &AirTables, points: usize) -> ExtCode<'p> {
+        let p = &air.program.program;
+        let parts = p.split.parts();
+        let budget = ext_loop_budget(ctx, self.sp_deg);
+        let starts = &p.split.part_starts;
+        let per_invocation = match self.options.split {
+            ProgramSplit::Auto => limits::parts_per_invocation(&ctx.limits, points as u64, parts as u32),
+            ProgramSplit::Unsplit => None,
+            ProgramSplit::PartsPerInvocation(k) => Some(k.max(1)),
+        };
+        let split = |k: usize| {
+            let longest = (0..parts).step_by(k).map(|f| (starts[(f + k).min(parts)] - starts[f]) as usize).max().unwrap_or(0);
+            ExtCode {
+                instructions: air.program.split_instructions(),
+                part_base: tab.split_base,
+                num_parts: parts,
+                parts_per_group: k,
+                max_group_instructions: longest,
+                chained: false,
+                num_slots: p.split.num_slots,
+            }
+        };
+        let whole = |want: usize| {
+            let spills = |slots| constraint_eval_ext::geometry(&ctx.limits, slots, self.options).spill_slots > 0;
+            let code = air.program.whole(self.options.split, spills);
+            if code.len <= budget as usize {
+                let (base, num_parts) = if code.split { (tab.split_base, parts) } else { (tab.unsplit_base, 1) };
+                return Some(ExtCode {
+                    instructions: code.buffer,
+                    part_base: base,
+                    num_parts,
+                    parts_per_group: num_parts,
+                    max_group_instructions: code.len,
+                    chained: false,
+                    num_slots: code.slots,
+                });
+            }
+            (self.options.split != ProgramSplit::Unsplit).then(|| parts_per_group_within(starts, want, budget).map(split)).flatten()
+        };
+        let planned = match per_invocation {
+            Some(k) => parts_per_group_within(starts, k as usize, budget).map(split),
+            None => whole(parts),
+        };
+        planned.unwrap_or_else(|| {
+            // A part longer than the budget: the unsplit program in chained pieces.
+            let cuts = chained_cuts(p.instructions.len(), budget);
+            let longest = cuts.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(0);
+            ExtCode {
+                instructions: air.program.unsplit_instructions(),
+                part_base: tab.chained_base,
+                num_parts: cuts.len() - 1,
+                parts_per_group: 1,
+                max_group_instructions: longest,
+                chained: true,
+                num_slots: p.num_slots,
+            }
+        })
     }
 
     /// Upstream's `sumcheck_polys_eval(round, r_prev)`: `3 * airs` polynomials, per AIR LogUp's
@@ -495,29 +581,15 @@ impl<'a> ZerocheckMle<'a> {
             let exhausted = round > f.n_lift;
             let num_y = if exhausted { 1 } else { 1usize << (f.n_lift - round) };
             let p = &air.program.program;
-            let parts = p.split.parts();
-            let per_invocation = match self.options.split {
-                ProgramSplit::Auto => limits::parts_per_invocation(&ctx.limits, (num_x * num_y) as u64, parts as u32),
-                ProgramSplit::Unsplit => None,
-                ProgramSplit::PartsPerInvocation(k) => Some(k.max(1)),
-            };
-            let (instructions, part_base, num_parts, parts_per_group, num_slots) = match per_invocation {
-                Some(k) => (air.program.split_instructions(), tab.split_base, parts, k as usize, p.split.num_slots),
-                None => {
-                    // One invocation per point runs every part: the split program when it
-                    // spills less (see DeviceConstraintProgram::whole).
-                    let spills = |slots| constraint_eval_ext::geometry(&ctx.limits, slots, self.options).spill_slots > 0;
-                    let code = air.program.whole(self.options.split, spills);
-                    let (base, parts) = if code.split { (tab.split_base, parts) } else { (tab.unsplit_base, 1) };
-                    (code.buffer, base, parts, parts, code.slots)
-                }
-            };
+            let code = self.code(ctx, air, tab, num_x * num_y);
             let e = ExtEval {
-                instructions,
-                part_base,
-                num_parts,
-                parts_per_group,
-                num_slots,
+                instructions: code.instructions,
+                part_base: code.part_base,
+                num_parts: code.num_parts,
+                parts_per_group: code.parts_per_group,
+                max_group_instructions: code.max_group_instructions,
+                chained: code.chained,
+                num_slots: code.num_slots,
                 num_constraints: p.num_constraints,
                 tables: &tab.tables,
                 const_base: tab.const_base,

@@ -349,7 +349,6 @@ fn record_air(
     let eq_buf = GpuBuffer::<u32>::uninit(ctx, "round0 eq", 4 << dev.n_lift)?;
     eq_table::record(ctx, enc, shared.xi, l_skip, dev.n_lift, &eq_buf, 0, shared.eq_scratch)?;
     let descs = GpuBuffer::from_slice(ctx, "round0 virtual column descriptors", &dev.layout.descs)?;
-    let groups = zerocheck_round0_batch::groups(ctx, dev.chunk)?;
     let mut term_bufs = Vec::new();
     let mut partials = Vec::new();
     for &s in &dev.active {
@@ -360,7 +359,8 @@ fn record_air(
             GpuBuffer::from_slice(ctx, "round0 term outputs", &outputs)?,
             GpuBuffer::from_slice(ctx, "round0 term coefficients", ext_as_words(&coeffs))?,
         ));
-        partials.push(GpuBuffer::<u32>::uninit(ctx, "round0 partials", groups * sum.points * 4)?);
+        let rows = zerocheck_round0_batch::partial_rows(ctx, dev.chunk, sum.terms.len())?;
+        partials.push(GpuBuffer::<u32>::uninit(ctx, "round0 partials", rows * sum.points * 4)?);
     }
     for c in 0..dev.num_chunks {
         let start = c * dev.chunk;
@@ -388,7 +388,7 @@ fn record_air(
             let p = ext_column_sums::Partials {
                 buffer: &partials[a],
                 base: 0,
-                rows: zerocheck_round0_batch::groups(ctx, count)?,
+                rows: zerocheck_round0_batch::partial_rows(ctx, count, sum.terms.len())?,
                 columns: sum.points,
             };
             ext_column_sums::record(ctx, enc, &p, shared.sums, base + dev.sum_bases[a] + c * sum.points)?;

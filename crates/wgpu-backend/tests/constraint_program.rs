@@ -36,24 +36,28 @@ use openvm_wgpu_backend::{
 };
 use p3_air::{Air, AirBuilder, BaseAir, BaseAirWithPublicValues};
 use p3_baby_bear::GenericPoseidon2LinearLayersBabyBear;
+use p3_blake3_air::Blake3Air;
 use p3_field::PrimeCharacteristicRing;
 use p3_poseidon2_air::{Poseidon2Air, RoundConstants};
 
 type SC = BabyBearPoseidon2Config;
 
-/// Plonky3's Poseidon2 AIR for BabyBear, width 16, x^7 with one register (the parameters of
-/// Plonky3's BabyBear example), as an upstream AIR.
+/// Plonky3's Poseidon2 AIR for BabyBear, widths 16 and 24, x^7 with one register (the
+/// parameters of Plonky3's BabyBear examples).
 type P2 = Poseidon2Air<F, GenericPoseidon2LinearLayersBabyBear, 16, 7, 1, 4, 13>;
-struct Poseidon2TestAir(P2);
+type P2W24 = Poseidon2Air<F, GenericPoseidon2LinearLayersBabyBear, 24, 7, 1, 4, 21>;
 
-impl BaseAir<F> for Poseidon2TestAir {
+/// A Plonky3 AIR as an upstream AIR (no public values, one main partition).
+struct P3Air<A>(A);
+
+impl<A: BaseAir<F>> BaseAir<F> for P3Air<A> {
     fn width(&self) -> usize {
-        BaseAir::<F>::width(&self.0)
+        self.0.width()
     }
 }
-impl BaseAirWithPublicValues<F> for Poseidon2TestAir {}
-impl PartitionedBaseAir<F> for Poseidon2TestAir {}
-impl<AB: AirBuilder<F = F>> Air<AB> for Poseidon2TestAir {
+impl<A: BaseAir<F>> BaseAirWithPublicValues<F> for P3Air<A> {}
+impl<A: BaseAir<F>> PartitionedBaseAir<F> for P3Air<A> {}
+impl<AB: AirBuilder<F = F>, A: Air<AB>> Air<AB> for P3Air<A> {
     fn eval(&self, builder: &mut AB) {
         self.0.eval(builder);
     }
@@ -100,7 +104,12 @@ fn big_cases() -> Vec<Case> {
     let engine: BabyBearPoseidon2RefEngine = StarkEngine::new(app_params_with_100_bits_security(14));
     let mut cases = keygen_cases("keccakf", vec![Arc::new(KeccakfAir::default())], &engine);
     let constants = RoundConstants::from_rng(&mut common::rng(7));
-    cases.extend(keygen_cases("poseidon2", vec![Arc::new(Poseidon2TestAir(P2::new(constants)))], &engine));
+    cases.extend(keygen_cases("poseidon2", vec![Arc::new(P3Air(P2::new(constants)))], &engine));
+    let constants = RoundConstants::from_rng(&mut common::rng(8));
+    cases.extend(keygen_cases("poseidon2 width 24", vec![Arc::new(P3Air(P2W24::new(constants)))], &engine));
+    // 88,496 instructions: more than lavapipe's 65,535 loop iterations per invocation, so it
+    // runs in pieces on every device whose limit is below that.
+    cases.extend(keygen_cases("blake3", vec![Arc::new(P3Air(Blake3Air {}))], &engine));
     cases
 }
 
@@ -400,4 +409,226 @@ fn bad_inputs_are_errors() {
     *mixed.last_mut().unwrap() = &short;
     let mixed_heights = ConstraintTraces { mains: &mixed, ..ok };
     assert!(err(&mixed_heights, 0..4).contains("height"));
+}
+
+/// The shape of a random constraint DAG ([`random_dag`]).
+#[derive(Clone, Debug)]
+struct DagSpec {
+    preprocessed: Option<usize>,
+    cached: Vec<usize>,
+    common: usize,
+    public_values: usize,
+    /// Leaves (variables, selectors, constants, public values) and random arithmetic nodes.
+    leaves: usize,
+    arithmetic: usize,
+    /// A chain of nodes each reading the one before, ending in a constraint.
+    chain: usize,
+    constraints: usize,
+    interactions: usize,
+}
+
+/// A random DAG over `spec`'s partitions: leaves of every kind (variables on this and the next
+/// row of every partition, the three selectors, public values, constants 0, 1, p - 1 and random
+/// ones), arithmetic nodes whose operands are the node before (deep chains) or any earlier node
+/// (wide fan-in), one long chain, random constraints and interactions with random buses and
+/// message lengths.
+fn random_dag(rng: &mut rand::rngs::StdRng, spec: &DagSpec) -> Case {
+    use openvm_stark_backend::{air_builders::symbolic::SymbolicExpressionDag, interaction::Interaction};
+    use rand::Rng;
+    let mut nodes: Vec<SymbolicExpressionNode<F>> = Vec::new();
+    let mut degree: Vec<usize> = Vec::new();
+    let partitions: Vec<(Option<usize>, usize)> = spec
+        .preprocessed
+        .map(|w| (None, w))
+        .into_iter()
+        .chain(spec.cached.iter().chain(std::iter::once(&spec.common)).enumerate().map(|(i, &w)| (Some(i), w)))
+        .filter(|&(_, w)| w > 0)
+        .collect();
+    let constants = [F::ZERO, F::ONE, F::NEG_ONE];
+    for k in 0..spec.leaves {
+        let (node, d) = match if k < partitions.len() { 0 } else { rng.random_range(0..8) } {
+            0..=3 => {
+                let (part, width) = partitions[if k < partitions.len() { k } else { rng.random_range(0..partitions.len()) }];
+                let offset = rng.random_range(0..2);
+                let entry = match part {
+                    None => Entry::Preprocessed { offset },
+                    Some(part_index) => Entry::Main { part_index, offset },
+                };
+                // Both ends of the partition appear among the first leaves.
+                let index = if k < partitions.len() { width - 1 } else { rng.random_range(0..width) };
+                (SymbolicExpressionNode::Variable(SymbolicVariable::new(entry, index)), 1)
+            }
+            4 => (
+                [SymbolicExpressionNode::IsFirstRow, SymbolicExpressionNode::IsLastRow, SymbolicExpressionNode::IsTransition]
+                    [rng.random_range(0..3)]
+                .clone(),
+                1,
+            ),
+            5 if spec.public_values > 0 => {
+                (SymbolicExpressionNode::Variable(SymbolicVariable::new(Entry::Public, rng.random_range(0..spec.public_values))), 0)
+            }
+            6 => (SymbolicExpressionNode::Constant(constants[rng.random_range(0..3)]), 0),
+            _ => (SymbolicExpressionNode::Constant(F::from_u32(rng.random_range(0..<F as p3_field::PrimeField32>::ORDER_U32))), 0),
+        };
+        nodes.push(node);
+        degree.push(d);
+    }
+    let push_op = |nodes: &mut Vec<SymbolicExpressionNode<F>>, degree: &mut Vec<usize>, a: usize, b: usize, op: u32| {
+        let (node, d) = match op {
+            0 => (
+                SymbolicExpressionNode::Add { left_idx: a, right_idx: b, degree_multiple: degree[a].max(degree[b]) },
+                degree[a].max(degree[b]),
+            ),
+            1 => (
+                SymbolicExpressionNode::Sub { left_idx: a, right_idx: b, degree_multiple: degree[a].max(degree[b]) },
+                degree[a].max(degree[b]),
+            ),
+            2 => (SymbolicExpressionNode::Mul { left_idx: a, right_idx: b, degree_multiple: degree[a] + degree[b] }, degree[a] + degree[b]),
+            _ => (SymbolicExpressionNode::Neg { idx: a, degree_multiple: degree[a] }, degree[a]),
+        };
+        nodes.push(node);
+        degree.push(d);
+    };
+    for _ in 0..spec.arithmetic {
+        let n = nodes.len();
+        let a = if rng.random_bool(0.5) { n - 1 } else { rng.random_range(0..n) };
+        let b = rng.random_range(0..n);
+        let op = rng.random_range(0..4);
+        push_op(&mut nodes, &mut degree, a, b, op);
+    }
+    let mut chain_end = None;
+    for _ in 0..spec.chain {
+        let n = nodes.len();
+        // Additions and subtractions of leaves keep the degree bounded along the chain.
+        let leaf = rng.random_range(0..spec.leaves);
+        let op = rng.random_range(0..2);
+        push_op(&mut nodes, &mut degree, n - 1, leaf, op);
+        chain_end = Some(n);
+    }
+    let n = nodes.len();
+    let mut constraint_idx: Vec<usize> = (0..spec.constraints).map(|_| rng.random_range(0..n)).collect();
+    constraint_idx.extend(chain_end);
+    let interactions = (0..spec.interactions)
+        .map(|_| Interaction {
+            message: (0..rng.random_range(0..6)).map(|_| rng.random_range(0..n)).collect(),
+            count: rng.random_range(0..n),
+            bus_index: rng.random_range(0..8),
+            count_weight: rng.random_range(0..4),
+        })
+        .collect();
+    Case {
+        name: format!("random DAG {spec:?}"),
+        dag: SymbolicConstraintsDag { constraints: SymbolicExpressionDag { nodes, constraint_idx }, interactions },
+        width: TraceWidth { preprocessed: spec.preprocessed, cached_mains: spec.cached.clone(), common_main: spec.common },
+        num_public_values: spec.public_values,
+    }
+}
+
+/// Random-DAG cases from `OPENVM_WGPU_RANDOM_DAG_SEED` (default 0), as many as
+/// `OPENVM_WGPU_RANDOM_DAG_CASES` says (default: sized for lavapipe in CI).
+fn random_dag_cases(default_cases: usize) -> (u64, usize) {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    (var("OPENVM_WGPU_RANDOM_DAG_SEED").unwrap_or(0), var("OPENVM_WGPU_RANDOM_DAG_CASES").map_or(default_cases, |c| c as usize))
+}
+
+/// Random DAGs of every shape, on every profile: every output of the GPU interpreters (trace
+/// rows; rows gathered into virtual columns for traces over more buffers than it binds) equals
+/// upstream's `SymbolicEvaluator`.
+#[test]
+fn random_constraint_dags_match_upstream_on_every_profile() {
+    use rand::Rng;
+    let (seed, cases) = random_dag_cases(12);
+    eprintln!("random DAGs: seed {seed}, {cases} cases");
+    for (profile, ctx) in common::profiles() {
+        let mut rng = common::rng(seed);
+        for k in 0..cases {
+            let spec = DagSpec {
+                preprocessed: rng.random_bool(0.5).then(|| rng.random_range(1..12)),
+                cached: (0..rng.random_range(0..3)).map(|_| rng.random_range(1..20)).collect(),
+                common: rng.random_range(1..200),
+                public_values: rng.random_range(0..4),
+                leaves: rng.random_range(8..64),
+                arithmetic: rng.random_range(0..3000),
+                chain: rng.random_range(0..6000),
+                constraints: rng.random_range(0..400),
+                interactions: rng.random_range(0..12),
+            };
+            let case = random_dag(&mut rng, &spec);
+            let height = [1usize, 2, 8, 64][k % 4];
+            let options = [
+                EvalOptions::default(),
+                EvalOptions { fast_slot_cap: Some(1), ..Default::default() },
+                EvalOptions { split: ProgramSplit::PartsPerInvocation(1), ..Default::default() },
+                EvalOptions { split: ProgramSplit::Unsplit, ..Default::default() },
+            ][k % 4];
+            check(&ctx, profile, &case, height, 0..height, options, seed + k as u64);
+        }
+    }
+}
+
+/// The extremes: a chain of 120,000 nodes in one constraint (more instructions than lavapipe
+/// runs in one invocation, and one part: chained pieces everywhere below that), and 2^14
+/// columns over three partitions with thousands of outputs.
+#[test]
+fn deep_and_wide_random_dags_match_upstream() {
+    let mut rng = common::rng(11);
+    let deep = DagSpec {
+        preprocessed: Some(3),
+        cached: vec![],
+        common: 40,
+        public_values: 2,
+        leaves: 48,
+        arithmetic: 200,
+        chain: 120_000,
+        constraints: 20,
+        interactions: 2,
+    };
+    let wide = DagSpec {
+        preprocessed: Some(1 << 10),
+        cached: vec![1 << 12],
+        common: (1 << 14) - (1 << 12) - (1 << 10),
+        public_values: 3,
+        leaves: 6000,
+        arithmetic: 20_000,
+        chain: 0,
+        constraints: 5000,
+        interactions: 40,
+    };
+    for spec in [deep, wide] {
+        let case = random_dag(&mut rng, &spec);
+        let program = ConstraintProgram::compile(&case.dag).unwrap();
+        eprintln!("{} instructions, {} slots, {} parts", program.instructions.len(), program.num_slots, program.split.parts());
+        for (profile, ctx) in common::profiles() {
+            check(&ctx, profile, &case, 8, 0..8, EvalOptions::default(), 21);
+            check(&ctx, profile, &case, 4, 0..4, EvalOptions { split: ProgramSplit::Unsplit, ..Default::default() }, 22);
+        }
+    }
+}
+
+/// The device's loop limit as the probe finds it: on lavapipe (CI) its cap of 65,535 iterations
+/// shared by the loops of an invocation, which a two-loop probe shows too; elsewhere at least
+/// what the probe asks for. Every profile's limit is at most the device's.
+#[test]
+fn the_loop_probe_measures_the_devices_limit() {
+    use openvm_wgpu_common::{limits, loop_probe};
+    let native = common::ctx(LimitProfile::Native);
+    let probed = loop_probe::probe(&native).unwrap();
+    let lavapipe = native.adapter_info.name.contains("llvmpipe");
+    eprintln!("{}: {probed} loop iterations per invocation", native.adapter_info.name);
+    if lavapipe {
+        assert_eq!(probed, limits::LAVAPIPE_LOOP_ITERATIONS);
+        let two = loop_probe::run(&native, 40_000, 40_000).unwrap();
+        assert_eq!(two.first, 40_000);
+        assert!(two.second < 40_000, "the cap is shared by both loops: {two:?}");
+    } else {
+        let all = loop_probe::run(&native, limits::LOOP_PROBE_ITERATIONS, limits::LOOP_PROBE_ITERATIONS).unwrap();
+        assert_eq!((all.first, all.second), (limits::LOOP_PROBE_ITERATIONS, limits::LOOP_PROBE_ITERATIONS));
+    }
+    assert_eq!(native.limits.max_loop_iterations, probed);
+    for (profile, ctx) in common::profiles() {
+        assert!(ctx.limits.max_loop_iterations <= probed, "{profile}");
+        if let Some(cap) = profile.loop_iteration_cap() {
+            assert_eq!(ctx.limits.max_loop_iterations, cap.min(probed), "{profile}");
+        }
+    }
 }

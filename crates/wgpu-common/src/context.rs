@@ -406,7 +406,7 @@ impl GpuContext {
         }
         tracing::debug!(adapter = %info.name, backend = ?info.backend, %profile, "opened GPU device");
         let kernel_timer = timed.then(|| KernelTimer::new(&device, &queue));
-        Ok(Self {
+        let mut ctx = Self {
             adapter_info: info,
             device,
             queue,
@@ -422,7 +422,13 @@ impl GpuContext {
             staging_pool: SizedPool::default(),
             pipeline_cache,
             kernel_timer,
-        })
+        };
+        // Loop iterations per invocation are a limit like the others (crate::loop_probe): what
+        // the device completes, under the profile's cap.
+        let probed = crate::loop_probe::probe(&ctx)?;
+        ctx.limits.max_loop_iterations = profile.loop_iteration_cap().map_or(probed, |cap| cap.min(probed));
+        tracing::debug!(probed, limit = ctx.limits.max_loop_iterations, "loop iterations per invocation");
+        Ok(ctx)
     }
 
     /// Writes newly compiled pipelines to the on-disk cache (crate::pipeline_cache); returns

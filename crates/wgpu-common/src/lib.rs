@@ -8,6 +8,7 @@ pub mod context;
 pub mod error;
 pub mod kernel;
 pub mod limits;
+pub mod loop_probe;
 pub mod memory;
 pub mod pipeline_cache;
 pub mod work;

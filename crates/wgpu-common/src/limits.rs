@@ -25,7 +25,19 @@ pub struct DeviceLimits {
     pub subgroup_max_size: u32,
     /// Whether subgroup operations may be used (feature requested and granted).
     pub subgroups: bool,
+    /// Loop iterations one invocation may run, counted over all loops of the kernel together:
+    /// the driver's cap where the loop probe (`crate::loop_probe`) saw one (Mesa's llvmpipe,
+    /// which lavapipe runs on, leaves every loop silently after 65,535 in total), else the
+    /// most the probe verified ([`LOOP_PROBE_ITERATIONS`]). Kernels whose invocations loop a
+    /// data-dependent number of times split their work so that none exceeds it
+    /// ([`check_loop_iterations`]).
+    pub max_loop_iterations: u32,
 }
+
+/// Iterations the loop probe asks one invocation for: the most any device is trusted with.
+/// Far above what any kernel needs per invocation, and a few milliseconds of one thread on a
+/// GPU, so that the probe costs nothing and a long invocation never meets a watchdog.
+pub const LOOP_PROBE_ITERATIONS: u32 = 1 << 20;
 
 impl DeviceLimits {
     /// Limits of a device opened with `limits`, on an adapter described by `info`.
@@ -43,6 +55,8 @@ impl DeviceLimits {
             subgroup_min_size: info.subgroup_min_size.max(1),
             subgroup_max_size: info.subgroup_max_size.max(1),
             subgroups,
+            // The probe replaces this once the device is open.
+            max_loop_iterations: LOOP_PROBE_ITERATIONS,
         }
     }
 
@@ -62,10 +76,11 @@ pub enum LimitProfile {
     /// Apple M1 class: 1024 invocations, 32 KiB workgroup memory, subgroup 32.
     AppleM1,
     /// The WebGPU defaults: 256 invocations, 16 KiB workgroup memory, 128 MiB bindings, 8
-    /// storage buffers per kernel.
+    /// storage buffers per kernel; 65,535 loop iterations per invocation (lavapipe's cap, the
+    /// one software device every GPU-less user runs on).
     WebGpuDefault,
     /// Deliberately small: 64 invocations, 4 KiB, 64 workgroups per dimension, 16 MiB bindings,
-    /// 8 storage buffers per kernel, no subgroups.
+    /// 8 storage buffers per kernel, no subgroups, 4,096 loop iterations per invocation.
     /// Forces every fallback path (grid folding, workgroup-memory instead of shuffles, splitting).
     Tiny,
 }
@@ -101,6 +116,7 @@ impl LimitProfile {
                 binding_bytes: Some(128 << 20),
                 buffer_bytes: Some(256 << 20),
                 storage_buffers: Some(8),
+                loop_iterations: Some(LAVAPIPE_LOOP_ITERATIONS),
                 ..Default::default()
             },
             LimitProfile::Tiny => ProfileCaps {
@@ -110,6 +126,7 @@ impl LimitProfile {
                 binding_bytes: Some(16 << 20),
                 buffer_bytes: Some(64 << 20),
                 storage_buffers: Some(8),
+                loop_iterations: Some(TINY_LOOP_ITERATIONS),
                 subgroups: false,
                 ..Default::default()
             },
@@ -166,7 +183,13 @@ impl LimitProfile {
             subgroup_min_size: adapter.subgroup_min_size,
             subgroup_max_size: adapter.subgroup_max_size,
             subgroups: adapter.subgroups && c.subgroups,
+            max_loop_iterations: min(adapter.max_loop_iterations, c.loop_iterations),
         }
+    }
+
+    /// The profile's cap on loop iterations per invocation, if it has one.
+    pub fn loop_iteration_cap(self) -> Option<u32> {
+        self.caps().loop_iterations
     }
 
     /// A stand-alone description of the profile's device (for unit tests and `info`).
@@ -193,8 +216,15 @@ struct ProfileCaps {
     buffer_bytes: Option<u64>,
     storage_buffers: Option<u32>,
     subgroup_size: Option<u32>,
+    loop_iterations: Option<u32>,
     subgroups: bool,
 }
+
+/// Loop iterations one invocation completes on Mesa's llvmpipe (gallivm's
+/// `LP_MAX_TGSI_LOOP_ITERATIONS`, shared by every loop of the invocation).
+pub const LAVAPIPE_LOOP_ITERATIONS: u32 = 65_535;
+/// The `tiny` profile's loop cap: small enough that every splitting path runs in the tests.
+pub const TINY_LOOP_ITERATIONS: u32 = 4_096;
 
 impl Default for ProfileCaps {
     fn default() -> Self {
@@ -206,6 +236,7 @@ impl Default for ProfileCaps {
             buffer_bytes: None,
             storage_buffers: None,
             subgroup_size: None,
+            loop_iterations: None,
             subgroups: true,
         }
     }
@@ -239,6 +270,7 @@ pub mod reference {
             subgroup_min_size: sg_min,
             subgroup_max_size: sg_max,
             subgroups: true,
+            max_loop_iterations: super::LOOP_PROBE_ITERATIONS,
         }
     }
     /// Apple M1 through Metal.
@@ -256,7 +288,7 @@ pub mod reference {
     }
     /// Mesa lavapipe (software Vulkan).
     pub fn lavapipe() -> DeviceLimits {
-        device(1024, 32 << 10, 8, 8, 128 << 20, 1 << 30)
+        DeviceLimits { max_loop_iterations: super::LAVAPIPE_LOOP_ITERATIONS, ..device(1024, 32 << 10, 8, 8, 128 << 20, 1 << 30) }
     }
     /// WebGPU's default limits (no subgroups assumed).
     pub fn webgpu_default() -> DeviceLimits {
@@ -265,6 +297,7 @@ pub mod reference {
         l.max_workgroup_size_y = 256;
         l.max_storage_buffers_per_shader_stage = 8;
         l.subgroups = false;
+        l.max_loop_iterations = super::LAVAPIPE_LOOP_ITERATIONS;
         l
     }
     /// A device larger than any of the above, the base the profiles cap.
@@ -299,6 +332,24 @@ pub enum GeometryError {
     GridTooLarge { kernel: &'static str, workgroups: u64, max_per_dim: u32 },
     #[error("{kernel}: size parameter {what} = {value} is out of the supported range {range}")]
     OutOfRange { kernel: &'static str, what: &'static str, value: u64, range: &'static str },
+    #[error(
+        "{kernel}: an invocation would run {iterations} loop iterations, the device completes at most \
+         {limit} (a driver cap such as lavapipe's, or the most the loop probe verified); \
+         this is a bug in the kernel's launch rule: please report it"
+    )]
+    LoopIterations { kernel: &'static str, iterations: u64, limit: u32 },
+}
+
+/// Refuses a launch whose invocations would loop more often than the device completes
+/// (`DeviceLimits::max_loop_iterations`, all of a kernel's loops together): a kernel's host side
+/// calls this with the most iterations any of its invocations runs, after its rule has split
+/// the work. A driver that leaves a loop early does so silently, so an unchecked launch would
+/// give wrong values rather than an error.
+pub fn check_loop_iterations(kernel: &'static str, iterations: u64, l: &DeviceLimits) -> Result<(), GeometryError> {
+    if iterations > l.max_loop_iterations as u64 {
+        return Err(GeometryError::LoopIterations { kernel, iterations, limit: l.max_loop_iterations });
+    }
+    Ok(())
 }
 
 /// A grid of workgroups, folded into up to three dimensions. Kernels recover the linear
@@ -402,10 +453,18 @@ pub fn elementwise(l: &DeviceLimits) -> LaunchShape {
 }
 
 /// How many items of a loop an invocation of a reduction takes on, so that `items` spread over
-/// about as many invocations as the device keeps busy (`resident_invocations`); at least one.
+/// about as many invocations as the device keeps busy (`resident_invocations`); at least one,
+/// and never more than an invocation may loop (`max_loop_iterations`: more invocations then).
 pub fn items_per_invocation(l: &DeviceLimits, items: u64) -> u32 {
     let resident = resident_invocations(l);
-    items.div_ceil(resident).clamp(1, u32::MAX as u64) as u32
+    items.div_ceil(resident).clamp(1, l.max_loop_iterations.max(1) as u64) as u32
+}
+
+/// [`items_per_invocation`] for a kernel whose invocations loop `per_item` times per item and
+/// `fixed` times besides (all of its loops count against `max_loop_iterations`).
+pub fn items_per_invocation_looping(l: &DeviceLimits, items: u64, per_item: u32, fixed: u32) -> u32 {
+    let fit = l.max_loop_iterations.saturating_sub(fixed) / per_item.max(1);
+    items_per_invocation(l, items).min(fit.max(1))
 }
 
 /// Invocations worth launching at once to fill a large device: a few hundred workgroups of the
@@ -848,16 +907,29 @@ pub const CONSTRAINT_FAST_SLOTS_MAX: u32 = 64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConstraintEvalGeometry {
     pub shape: LaunchShape,
-    /// Slots in workgroup memory (at least 1: WGSL arrays are never empty).
+    /// Slots in workgroup memory (at least 1, except in [`ConstraintEvalGeometry::all_spilled`]).
     pub fast_slots: u32,
     /// Slots past `fast_slots`, in global scratch memory.
     pub spill_slots: u32,
 }
 
 impl ConstraintEvalGeometry {
-    /// Fast slots one workgroup-memory word count holds (`fast_slots * workgroup_size`).
+    /// Fast slots one workgroup-memory word count holds (`fast_slots * workgroup_size`; one
+    /// unused word when every slot spills, since WGSL arrays are never empty).
     pub fn fast_words(&self) -> u32 {
-        self.fast_slots * self.shape.workgroup_size[0]
+        (self.fast_slots * self.shape.workgroup_size[0]).max(1)
+    }
+
+    /// The same workgroup with every slot in global scratch memory: for a program run in pieces
+    /// over several dispatches whose slots live from one piece to the next (workgroup memory
+    /// does not outlast a dispatch).
+    pub fn all_spilled(&self) -> Self {
+        let words_per_slot = self.shape.workgroup_memory_bytes / self.fast_words().max(1) / 4;
+        let mut g = *self;
+        g.spill_slots += g.fast_slots;
+        g.fast_slots = 0;
+        g.shape.workgroup_memory_bytes = 4 * words_per_slot.max(1);
+        g
     }
 }
 

@@ -1,7 +1,8 @@
 //! Host side of shaders/constraint_eval.wgsl: the constraint-program interpreter
 //! (src/constraint_program.rs compiles the programs).
 //!
-//! One invocation per row. Intermediate slots below the geometry's `fast_slots` live in the
+//! One invocation per row. A program longer than an invocation may loop runs in pieces, one
+//! dispatch each (`DeviceConstraintProgram::pieces`). Intermediate slots below the geometry's `fast_slots` live in the
 //! invocation's column of a workgroup-memory table (WGSL allows override-sized arrays only in
 //! workgroup memory, so function-local arrays cannot be sized by the limits rule); the rest
 //! spill to a global scratch buffer, slot-major, so neighbouring invocations touch neighbouring
@@ -10,7 +11,7 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{constraint_eval, split_grid, ConstraintEvalGeometry},
+    limits::{check_loop_iterations, constraint_eval, split_grid, ConstraintEvalGeometry},
     DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
 };
 
@@ -34,7 +35,9 @@ kernel_params! {
         row_count: u32,
         /// The traces' height h: next row is (r + 1) mod h.
         height: u32,
-        num_instructions: u32,
+        /// The piece of the program this dispatch runs: instructions `pc_start..pc_end`.
+        pc_start: u32,
+        pc_end: u32,
         /// Where the constants and public values start in the values buffer (the partition
         /// table, two words per partition, is at 0).
         const_base: u32,
@@ -49,7 +52,6 @@ kernel_params! {
         vmap_base: u32,
         next_stride: u32,
         _pad0: u32,
-        _pad1: u32,
     }
 }
 
@@ -96,7 +98,7 @@ fn key_for(g: &ConstraintEvalGeometry, entry: &'static str) -> PipelineKey {
 fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::limits::GeometryError> {
     let most = constraint_eval(limits, u32::MAX, None);
     let fewest = constraint_eval(limits, 1, None);
-    Ok([("most fast slots", most), ("one fast slot", fewest)]
+    Ok([("most fast slots", most), ("one fast slot", fewest), ("every slot spilled (chained pieces)", fewest.all_spilled())]
         .into_iter()
         .flat_map(|(variant, g)| {
             [("main", ""), ("main_virtual", ", virtual rows")].map(|(entry, mode)| KernelPlan {
@@ -128,7 +130,10 @@ pub(crate) fn record_mode(
     encoder: &mut openvm_wgpu_common::GpuEncoder,
 ) -> GpuResult<()> {
     let program = &device_program.program;
-    let code = device_program.whole(options.split, |slots| geometry(&ctx.limits, slots, options).spill_slots > 0);
+    // The interpreter's one loop runs a piece's instructions.
+    let pieces =
+        device_program.pieces(options.split, |slots| geometry(&ctx.limits, slots, options).spill_slots > 0, ctx.limits.max_loop_iterations);
+    let code = pieces.code;
     // Partitions: 0 preprocessed, 1 + i main partition i.
     let parts: Vec<Option<&openvm_wgpu_common::ColumnMatrix>> =
         std::iter::once(traces.preprocessed).chain(traces.mains.iter().map(|m| Some(*m))).collect();
@@ -224,7 +229,12 @@ pub(crate) fn record_mode(
     };
     let values = GpuBuffer::from_slice(ctx, "constraint values table", &values)?;
 
-    let g = geometry(&ctx.limits, code.slots, options);
+    let mut g = geometry(&ctx.limits, code.slots, options);
+    if pieces.chained {
+        g = g.all_spilled();
+    }
+    let longest = pieces.ranges().map(|r| r.len() as u64).max().unwrap_or(0);
+    check_loop_iterations(NAME, longest, &ctx.limits)?;
     let wg = g.shape.workgroup_size[0] as u64;
     let workgroups = (count as u64).div_ceil(wg);
     let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
@@ -251,7 +261,8 @@ pub(crate) fn record_mode(
         row_start: row_start as u32,
         row_count: count as u32,
         height: height as u32,
-        num_instructions: code.len as u32,
+        pc_start: 0,
+        pc_end: 0,
         const_base,
         public_base,
         scratch_stride: stride as u32,
@@ -259,7 +270,6 @@ pub(crate) fn record_mode(
         vmap_base,
         next_stride,
         _pad0: 0,
-        _pad1: 0,
     };
     if let EvalRows::Virtual(v) = &mode {
         // The interpreter reads the virtual columns, not the traces.
@@ -269,7 +279,10 @@ pub(crate) fn record_mode(
     let pipeline = KERNEL.pipeline(ctx, &key_for(&g, entry))?;
     let mut buffers = vec![&code.buffer.buffer, &values.buffer, &out.buffer, &scratch.buffer];
     buffers.extend(chunks);
-    KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)?;
+    // One dispatch per piece, in order (chained pieces pass their slots on through scratch).
+    for range in pieces.ranges() {
+        KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &Params { pc_start: range.start, pc_end: range.end, ..params })?;
+    }
     drop(buffers);
     keep_words(encoder, values);
     keep_words(encoder, scratch);

@@ -11,7 +11,7 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{constraint_eval_ext, split_grid, ConstraintEvalGeometry},
+    limits::{check_loop_iterations, constraint_eval_ext, split_grid, ConstraintEvalGeometry},
     DeviceLimits, GpuBuffer, GpuContext, GpuEncoder, GpuResult, PipelineKey,
 };
 
@@ -50,7 +50,12 @@ kernel_params! {
         columns_per_chunk: u32,
         /// Where the weights start in the tables, in extension elements.
         weight_base: u32,
+        /// The groups this dispatch runs: `group_offset..group_offset + dispatch_groups`.
+        group_offset: u32,
+        dispatch_groups: u32,
         _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
     }
 }
 
@@ -72,6 +77,7 @@ fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::l
     Ok([
         ("most fast slots", geometry(limits, u32::MAX, EvalOptions::default())),
         ("one fast slot", geometry(limits, 1, EvalOptions::default())),
+        ("every slot spilled (chained pieces)", geometry(limits, 1, EvalOptions::default()).all_spilled()),
     ]
     .into_iter()
     .map(|(variant, g)| KernelPlan { kernel: KERNEL.source(), variant: variant.into(), key: key(&g), shape: g.shape })
@@ -87,6 +93,12 @@ pub struct ExtEval<'a> {
     pub num_parts: usize,
     /// Consecutive parts one invocation runs.
     pub parts_per_group: usize,
+    /// The most instructions one group of parts holds (the interpreter's loop).
+    pub max_group_instructions: usize,
+    /// Whether the parts are chained pieces of one program (`DeviceConstraintProgram::pieces`):
+    /// slots live from one to the next, so every slot spills and each piece (one part per
+    /// group) is its own dispatch, in order.
+    pub chained: bool,
     pub num_slots: u32,
     pub num_constraints: usize,
     /// The AIR's tables: words (partition table, constants, public values, the interaction
@@ -141,9 +153,17 @@ pub fn record(
     require(NAME, !e.folded.is_empty() && e.folded.len() <= FOLDED_BINDINGS && e.columns_per_chunk > 0, || {
         format!("{} chunks of folded columns, the kernel binds 1 to {FOLDED_BINDINGS}", e.folded.len())
     })?;
-    let g = geometry(&ctx.limits, e.num_slots, options);
+    require(NAME, !e.chained || e.parts_per_group == 1, || "chained pieces run one per group".into())?;
+    // The interpreter's loops: x's Montgomery form (x_first + x steps), then a group's program.
+    check_loop_iterations(NAME, (e.max_group_instructions + e.x_first + e.num_x) as u64, &ctx.limits)?;
+    let mut g = geometry(&ctx.limits, e.num_slots, options);
+    if e.chained {
+        g = g.all_spilled();
+    }
+    // Chained pieces run one group per dispatch, all groups at once otherwise.
+    let dispatch_groups = if e.chained { 1 } else { e.groups() };
     let wg = g.shape.workgroup_size[0] as u64;
-    let workgroups = count.div_ceil(wg);
+    let workgroups = ((e.num_x * e.num_y * dispatch_groups) as u64).div_ceil(wg);
     let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
     let stride = workgroups * wg;
     let scratch_words = 4 * g.spill_slots as u64 * stride;
@@ -175,12 +195,15 @@ pub fn record(
         num_sums: num_sums as u32,
         num_outputs: e.num_outputs as u32,
         target_base: e.target_base as u32,
+        dispatch_groups: dispatch_groups as u32,
         ..Default::default()
     };
     let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
     let mut buffers = vec![&e.instructions.buffer, &e.tables.buffer, &out.buffer, &scratch.buffer];
     // Unused chunk bindings repeat the last chunk.
     buffers.extend((0..FOLDED_BINDINGS).map(|k| &e.folded[k.min(e.folded.len() - 1)].buffer));
-    KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)?;
+    for offset in (0..e.groups()).step_by(dispatch_groups) {
+        KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &Params { group_offset: offset as u32, ..params })?;
+    }
     Ok(scratch)
 }

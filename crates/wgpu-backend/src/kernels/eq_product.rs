@@ -91,6 +91,8 @@ pub fn record(
             first: w.chunk_first_item(j) as u32,
             ..Default::default()
         };
+        // An invocation adds one product per term.
+        openvm_wgpu_common::limits::check_loop_iterations("eq_accumulate", t as u64, &ctx.limits)?;
         ACCUMULATE_KERNEL.record(ctx, encoder, n as u64, &[&table.buffer, &chunk.buffer], &sums)?;
     }
     Ok(vec![pairs, scales, table])

@@ -48,6 +48,8 @@ pub fn record(
     openvm_wgpu_common::kernel::require("fold_ple", f.height.is_power_of_two(), || {
         format!("trace height {} is not a power of two", f.height)
     })?;
+    // An invocation folds the 2^log_skip rows of one block.
+    openvm_wgpu_common::limits::check_loop_iterations("fold_ple", 1u64 << log_skip, &ctx.limits)?;
     let params = Params {
         columns: f.columns as u32,
         x_count: f.x_count as u32,

@@ -1,7 +1,10 @@
 //! A LogUp GKR layer's sumcheck round, fused with the fold of the previous round's challenge:
 //! partial sums of s(1), s(2), s(3) per workgroup.
 
-use openvm_wgpu_common::{limits::items_per_invocation, GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{
+    limits::{check_loop_iterations, items_per_invocation_looping},
+    GpuBuffer, GpuContext, GpuResult,
+};
 
 use super::ReductionKernel;
 
@@ -20,11 +23,23 @@ kernel_params! {
     }
 }
 
+/// Loops of an invocation: per pair of rows its step and the four fractions' loop; the
+/// workgroup reduction's steps.
+const LOOPS_PER_PAIR: u32 = 5;
+fn reduction_loops(wg: u32) -> u32 {
+    wg.trailing_zeros() + 1
+}
+
+/// Pairs of rows an invocation of a round over `half` pairs takes on.
+fn pairs_per_invocation(ctx: &GpuContext, half: usize) -> GpuResult<usize> {
+    let wg = KERNEL.workgroup_size(&ctx.limits)?;
+    Ok(items_per_invocation_looping(&ctx.limits, half as u64, LOOPS_PER_PAIR, reduction_loops(wg)) as usize)
+}
+
 /// Workgroups (and so partial triples) a round over `half` pairs of rows writes.
 pub fn workgroups(ctx: &GpuContext, half: usize) -> GpuResult<usize> {
     let wg = KERNEL.workgroup_size(&ctx.limits)? as usize;
-    let per = items_per_invocation(&ctx.limits, half as u64) as usize;
-    Ok(half.div_ceil(wg * per).max(1))
+    Ok(half.div_ceil(wg * pairs_per_invocation(ctx, half)?).max(1))
 }
 
 /// The buffers of a round: the matrix (rows of four extension elements) and eq column it reads,
@@ -55,7 +70,10 @@ pub fn record(
     fold: Option<usize>,
 ) -> GpuResult<()> {
     let workgroups = workgroups(ctx, half)?;
-    let stride = workgroups * KERNEL.workgroup_size(&ctx.limits)? as usize;
+    let wg = KERNEL.workgroup_size(&ctx.limits)?;
+    let stride = workgroups * wg as usize;
+    let loops = half.div_ceil(stride) as u64 * LOOPS_PER_PAIR as u64 + reduction_loops(wg) as u64;
+    check_loop_iterations("gkr_sumcheck_round", loops, &ctx.limits)?;
     let params = Params {
         half: half as u32,
         stride: stride as u32,

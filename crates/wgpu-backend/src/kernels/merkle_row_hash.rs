@@ -1,7 +1,9 @@
 //! Leaf hashes of the rows of a (possibly split) column-major matrix with Poseidon2's
 //! padding-free sponge, into digests split over buffers.
 
-use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult, SplitVec};
+use openvm_wgpu_common::{
+    kernel::require, limits::check_loop_iterations, ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult, SplitVec,
+};
 
 use super::Elementwise;
 use crate::poseidon2::DIGEST;
@@ -23,10 +25,25 @@ kernel_params! {
         workgroup_base: u32,
         /// The first row of the bound digest chunk.
         digest_row_base: u32,
-        _pad0: u32,
+        /// The whole matrix's index of the bound buffer's first column.
+        buffer_first_column: u32,
         _pad1: u32,
         _pad2: u32,
     }
+}
+
+/// Loop iterations of an invocation absorbing `columns` columns: the state's load and store
+/// (16 each), and per block of 8 columns (one more block when the run starts inside one) its
+/// loop step and 8 words.
+fn loop_iterations(columns: usize) -> u64 {
+    32 + 9 * (columns as u64 / 8 + 2)
+}
+
+/// The most columns one dispatch absorbs per row within the device's loop limit (a multiple
+/// of the rate, 8).
+fn max_columns_per_dispatch(limits: &openvm_wgpu_common::DeviceLimits) -> usize {
+    let blocks = (limits.max_loop_iterations as u64).saturating_sub(32 + 18) / 9;
+    (blocks.max(1) * 8) as usize
 }
 
 /// Records the hashes of every row of `m` into `digests` (one 8-word digest per row, in chunks
@@ -50,12 +67,31 @@ pub fn record(
     // A matrix without columns hashes the empty input in every row; it still needs a buffer
     // to bind.
     let empty = if m.chunks.is_empty() { Some(GpuBuffer::<u32>::zeroed(ctx, NAME, 1)?) } else { None };
-    let chunks: Vec<(&wgpu::Buffer, usize)> = match &empty {
+    let buffers: Vec<(&wgpu::Buffer, usize)> = match &empty {
         Some(e) => vec![(&e.buffer, 0)],
         None => m.chunks.iter().enumerate().map(|(i, c)| (&c.buffer, m.chunk_columns(i))).collect(),
     };
-    // Between matrix chunks each row's sponge state waits in a scratch buffer; rows go in
-    // slices that keep it within one binding, and that stay within one digest chunk.
+    // Runs of columns (buffer, its first column, the run's first column and width): each
+    // buffer's columns in runs an invocation absorbs within the loop limit.
+    let max_run = max_columns_per_dispatch(&ctx.limits);
+    let mut chunks: Vec<(&wgpu::Buffer, usize, usize, usize)> = Vec::new();
+    let mut first_column = 0;
+    for &(buffer, columns) in &buffers {
+        let mut start = 0;
+        loop {
+            let run = (columns - start).min(max_run);
+            chunks.push((buffer, first_column, first_column + start, run));
+            start += run;
+            if start >= columns {
+                break;
+            }
+        }
+        first_column += columns;
+    }
+    let longest = chunks.iter().map(|c| c.3).max().unwrap_or(0);
+    check_loop_iterations(NAME, loop_iterations(longest), &ctx.limits)?;
+    // Between runs each row's sponge state waits in a scratch buffer; rows go in slices that
+    // keep it within one binding, and that stay within one digest chunk.
     let state_rows = if chunks.len() == 1 { height } else { (ctx.limits.max_binding_bytes() / 64) as usize };
     if state_rows == 0 {
         return Err(GpuError::BufferTooLarge { op: NAME.into(), needed: 64, available: ctx.limits.max_binding_bytes() });
@@ -68,8 +104,7 @@ pub fn record(
         let mut row_base = digest_row_base;
         while row_base < end {
             let rows = slice_rows.min(end - row_base);
-            let mut column_offset = 0;
-            for (i, &(buffer, columns)) in chunks.iter().enumerate() {
+            for (i, &(buffer, buffer_first_column, column_offset, columns)) in chunks.iter().enumerate() {
                 let params = Params {
                     height: height as u32,
                     columns: columns as u32,
@@ -79,10 +114,10 @@ pub fn record(
                     row_base: row_base as u32,
                     rows: rows as u32,
                     digest_row_base: digest_row_base as u32,
+                    buffer_first_column: buffer_first_column as u32,
                     ..Default::default()
                 };
                 KERNEL.record(ctx, encoder, rows as u64, &[buffer, &state.buffer, &digest_chunk.buffer], &params)?;
-                column_offset += columns;
             }
             row_base += rows;
         }

@@ -1,8 +1,11 @@
 //! A multilinear round of the stacked reduction: partial sums of s(1), s(2).
 
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{limits::check_loop_iterations, GpuBuffer, GpuContext, GpuResult};
 
-use super::ReductionKernel;
+use super::{
+    stacked_reduction_round0::{LOOPS_BESIDES_VIEWS, LOOPS_PER_VIEW},
+    ReductionKernel,
+};
 
 pub(crate) const KERNEL: ReductionKernel<Params> = ReductionKernel::new(wgsl_kernel!("stacked_reduction_mle_round"));
 
@@ -84,5 +87,7 @@ pub fn record(
         ..Default::default()
     };
     let buffers = [&b.q_chunk.buffer, &b.views.buffer, &b.eq.buffer, &b.rot.buffer, &b.challenges.buffer, &b.partials.buffer];
+    let loops = unit.views_per_slab as u64 * LOOPS_PER_VIEW as u64 + LOOPS_BESIDES_VIEWS as u64;
+    check_loop_iterations("stacked_reduction_mle_round", loops, &ctx.limits)?;
     KERNEL.record(ctx, encoder, workgroups(ctx, unit)? as u64, &buffers, &params)
 }

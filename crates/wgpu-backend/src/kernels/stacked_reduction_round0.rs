@@ -1,8 +1,15 @@
 //! Round 0 of the stacked reduction: per height, the weighted column sums on the skip domain.
 
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{limits::check_loop_iterations, GpuBuffer, GpuContext, GpuResult};
 
 use super::ReductionKernel;
+
+/// Loop iterations of an invocation per view of its slab, at most: the view's step and, in the
+/// multilinear rounds (`stacked_reduction_mle_round`), eq over the rounds since the view was
+/// folded to a point (fewer than 32).
+pub(crate) const LOOPS_PER_VIEW: u32 = 34;
+/// Loop iterations besides the views: three workgroup reductions (at most 11 steps each).
+pub(crate) const LOOPS_BESIDES_VIEWS: u32 = 33;
 
 pub(crate) const KERNEL: ReductionKernel<Params> = ReductionKernel::new(wgsl_kernel!("stacked_reduction_round0"));
 
@@ -71,5 +78,7 @@ pub fn record(
         ..Default::default()
     };
     let buffers = [&stacked_chunk.buffer, &views.buffer, &eq.buffer, &partials.buffer];
+    let loops = unit.views_per_slab as u64 * LOOPS_PER_VIEW as u64 + LOOPS_BESIDES_VIEWS as u64;
+    check_loop_iterations("stacked_reduction_round0", loops, &ctx.limits)?;
     KERNEL.record(ctx, encoder, (row_blocks * lane_blocks) as u64, &buffers, &params)
 }

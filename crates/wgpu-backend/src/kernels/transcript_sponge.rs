@@ -98,6 +98,12 @@ pub fn record(ctx: &GpuContext, encoder: &mut openvm_wgpu_common::GpuEncoder, b:
         on_device: step.on_device as u32,
         ..Default::default()
     };
+    // Its one workgroup sums `columns` columns of `rows` rows (a workgroup reduction each), then
+    // observes and samples word by word.
+    let wg = g.workgroup_size() as u64;
+    let loops =
+        columns as u64 * (1 + rows as u64).div_ceil(wg).max(1) * 2 + columns as u64 * 12 + 4 * (step.observe.len() + step.samples) as u64;
+    openvm_wgpu_common::limits::check_loop_iterations(NAME, loops, &ctx.limits)?;
     let parts = split_grid(NAME, 1, ctx.limits.max_workgroups_per_dimension)?;
     let buffers = [&b.sponge.buffer, &b.partials.buffer, &b.messages.buffer, &b.challenges.buffer];
     KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)

@@ -17,7 +17,8 @@ kernel_params! {
         /// The rows of the bound chunk of `out`: row_base .. row_base + out_n.
         row_base: u32,
         out_n: u32,
-        _pad0: u32,
+        /// This dispatch adds columns `column_start..column_start + columns` of the chunk.
+        column_start: u32,
         _pad1: u32,
     }
 }
@@ -44,17 +45,22 @@ pub fn record(
     if height == 0 || columns == 0 {
         return Ok(());
     }
+    // An invocation adds one column per loop iteration: runs of columns within its limit.
+    let run = ctx.limits.max_loop_iterations.max(1) as usize;
     for (k, target) in out.chunks.iter().enumerate() {
         let out_n = out.chunk_items(k);
-        let params = Params {
-            height: height as u32,
-            columns: columns as u32,
-            mu_offset: mu_offset as u32,
-            row_base: out.chunk_first_item(k) as u32,
-            out_n: out_n as u32,
-            ..Default::default()
-        };
-        KERNEL.record(ctx, encoder, out_n as u64, &[&chunk.buffer, &mu.buffer, &target.buffer], &params)?;
+        for column_start in (0..columns).step_by(run) {
+            let params = Params {
+                height: height as u32,
+                columns: run.min(columns - column_start) as u32,
+                mu_offset: mu_offset as u32,
+                row_base: out.chunk_first_item(k) as u32,
+                out_n: out_n as u32,
+                column_start: column_start as u32,
+                ..Default::default()
+            };
+            KERNEL.record(ctx, encoder, out_n as u64, &[&chunk.buffer, &mu.buffer, &target.buffer], &params)?;
+        }
     }
     Ok(())
 }

@@ -139,6 +139,8 @@ pub fn record(
         };
         let mut buffers = vec![&values.buffer, &descs.buffer, &out.buffer];
         buffers.extend(chunks);
+        // An invocation interpolates over the 2^log_skip rows of its block.
+        openvm_wgpu_common::limits::check_loop_iterations(NAME, 1u64 << rows.log_skip, &ctx.limits)?;
         KERNEL.record(ctx, encoder, total, &buffers, &params)?;
     }
     Ok(())
