@@ -46,6 +46,12 @@ pub fn run(args: &Args) -> Result<(), String> {
         l.subgroup_max_size,
         if l.subgroups { "shuffles used" } else { "not used" }
     );
+    let loop_note = if l.max_loop_iterations < openvm_wgpu_common::limits::LOOP_PROBE_ITERATIONS {
+        "the device's cap, or the profile's: longer work is split"
+    } else {
+        "no cap up to what the probe asked for"
+    };
+    println!("  loop iterations/invocation {} ({loop_note})", l.max_loop_iterations);
     println!("  features                   {:?}", ctx.features);
 
     println!("\nlaunch configuration per kernel:");
@@ -73,7 +79,7 @@ fn self_check(ctx: &GpuContext) -> Result<(), String> {
         let values: Vec<F> = (0..blocks << log_n).map(|_| rng.random()).collect();
         let buf = GpuBuffer::from_slice(ctx, "self-check", as_words(&values)).map_err(e)?;
         batch_ntt_small::batch_ntt_small(ctx, &buf, log_n, blocks, false).map_err(e)?;
-        let got = from_words(buf.read(ctx).map_err(e)?);
+        let got = from_words(buf.read(ctx).map_err(e)?).map_err(e)?;
         let want: Vec<F> = values.chunks(1 << log_n).flat_map(|b| Radix2Bowers.dft(b.to_vec())).collect();
         if got != want {
             return Err(format!("batch_ntt_small l={log_n} differs from Plonky3"));
@@ -83,7 +89,7 @@ fn self_check(ctx: &GpuContext) -> Result<(), String> {
     let (log_h, width) = (16u32, 4usize);
     let values: Vec<F> = (0..width << log_h).map(|_| rng.random()).collect();
     let m = ColumnMatrix::from_col_major(ctx, "self-check", 1 << log_h, width, as_words(&values)).map_err(e)?;
-    let got = from_words(ntt::ntt_columns(ctx, &m, false).map_err(e)?.read_col_major(ctx).map_err(e)?);
+    let got = from_words(ntt::ntt_columns(ctx, &m, false).map_err(e)?.read_col_major(ctx).map_err(e)?).map_err(e)?;
     for (c, col) in values.chunks(1 << log_h).enumerate() {
         let want = Radix2DitParallel::<F>::default().dft_batch(RowMajorMatrix::new(col.to_vec(), 1));
         let want = p3_matrix::Matrix::to_row_major_matrix(want).values;
@@ -94,7 +100,7 @@ fn self_check(ctx: &GpuContext) -> Result<(), String> {
     println!("  large NTT 2^{log_h} x {width}        ok");
     let got = rs_code_matrix(ctx, 3, 1, &m).map_err(e)?;
     let want = cpu_rs_code_matrix(3, 1, &ColMajorMatrix::new(values, width)).map_err(|e| e.to_string())?;
-    if from_words(got.read_col_major(ctx).map_err(e)?) != want.values {
+    if from_words(got.read_col_major(ctx).map_err(e)?).map_err(e)? != want.values {
         return Err("rs_code_matrix differs from upstream".into());
     }
     println!("  rs_code_matrix 2^{log_h} x {width}    ok");

@@ -26,11 +26,15 @@
 use std::{cmp::Reverse, collections::BinaryHeap, collections::HashMap};
 
 use openvm_stark_backend::{
-    air_builders::symbolic::{symbolic_variable::Entry, SymbolicConstraintsDag, SymbolicExpressionNode},
+    air_builders::symbolic::{
+        symbolic_expression::SymbolicEvaluator,
+        symbolic_variable::{Entry, SymbolicVariable},
+        SymbolicConstraintsDag, SymbolicExpressionNode,
+    },
     interaction::BusIndex,
 };
 use openvm_wgpu_common::{ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
-use p3_field::{PrimeCharacteristicRing, PrimeField32};
+use p3_field::PrimeCharacteristicRing;
 
 use crate::{
     field::{as_words, F},
@@ -762,14 +766,70 @@ impl DeviceConstraintProgram {
         self.evaluate_into(ctx, traces, rows.clone(), &out, options)?;
         let words = out.read(ctx)?;
         let words = &words[..self.program.num_outputs * count];
-        if let Some(bad) = words.iter().find(|&&w| w >= F::ORDER_U32) {
-            return Err(GpuError::invalid("constraint values", format!("non-canonical word {bad:#x} from the GPU")));
-        }
-        Ok(ConstraintValues { row_start: rows.start, rows: count, values: crate::field::from_words(words.to_vec()) })
+        Ok(ConstraintValues { row_start: rows.start, rows: count, values: crate::field::from_words(words.to_vec())? })
     }
 }
 
 /// The program's constants, as the words the kernel reads.
 pub(crate) fn constant_words(program: &ConstraintProgram) -> &[u32] {
     as_words(&program.constants)
+}
+
+/// An AIR's trace partition on the host, column-major (a refused trace read back for its
+/// diagnosis).
+pub struct HostColumns {
+    pub height: usize,
+    pub values: Vec<F>,
+}
+
+/// The traces of one AIR on the host, in [`ConstraintTraces`]' order.
+pub struct HostTraces<'a> {
+    pub preprocessed: Option<&'a HostColumns>,
+    pub mains: &'a [HostColumns],
+    pub public_values: &'a [F],
+}
+
+/// One row of [`HostTraces`] for upstream's evaluator: next rows wrap, selectors as upstream's.
+struct HostRow<'a> {
+    traces: &'a HostTraces<'a>,
+    height: usize,
+    row: usize,
+}
+
+impl SymbolicEvaluator<F, F> for HostRow<'_> {
+    fn eval_const(&self, c: F) -> F {
+        c
+    }
+    fn eval_var(&self, v: SymbolicVariable<F>) -> F {
+        let at = |m: Option<&HostColumns>, offset: usize| {
+            m.and_then(|m| m.values.get(v.index * m.height + (self.row + offset) % m.height)).copied().unwrap_or(F::ZERO)
+        };
+        match v.entry {
+            Entry::Preprocessed { offset } => at(self.traces.preprocessed, offset),
+            Entry::Main { part_index, offset } => at(self.traces.mains.get(part_index), offset),
+            Entry::Public => self.traces.public_values.get(v.index).copied().unwrap_or(F::ZERO),
+            // Compiling refuses challenges; nothing evaluates here with them.
+            Entry::Challenge => F::ZERO,
+        }
+    }
+    fn eval_is_first_row(&self) -> F {
+        F::from_bool(self.row == 0)
+    }
+    fn eval_is_last_row(&self) -> F {
+        F::from_bool(self.row + 1 == self.height)
+    }
+    fn eval_is_transition(&self) -> F {
+        F::from_bool(self.row + 1 != self.height)
+    }
+}
+
+/// The first row on which a constraint of `dag` is nonzero over `traces`, with the first such
+/// constraint's index (upstream's `SymbolicEvaluator` on the host, row by row); `None` when
+/// every constraint holds on every row.
+pub fn first_violation(dag: &SymbolicConstraintsDag<F>, traces: &HostTraces<'_>) -> Option<(usize, usize)> {
+    let height = traces.mains.last().map(|m| m.height).or(traces.preprocessed.map(|m| m.height)).unwrap_or(0);
+    (0..height).find_map(|row| {
+        let values = HostRow { traces, height, row }.eval_nodes(&dag.constraints.nodes);
+        dag.constraints.constraint_idx.iter().position(|&i| values[i] != F::ZERO).map(|c| (c, row))
+    })
 }

@@ -136,9 +136,13 @@ impl DeviceDataTransporter<SC, WgpuBackend> for WgpuDevice {
         if let Some(empty) = matrix.empty() {
             return empty.clone();
         }
-        let read = matrix.device().map_err(|e| e.to_string()).and_then(|m| m.read_col_major(&self.ctx).map_err(|e| e.to_string()));
+        let read = matrix
+            .device()
+            .map_err(|e| e.to_string())
+            .and_then(|m| m.read_col_major(&self.ctx).map_err(|e| e.to_string()))
+            .and_then(|words| from_words(words).map_err(|e| e.to_string()));
         match read {
-            Ok(words) => ColMajorMatrix::new(from_words(words), matrix.width()),
+            Ok(values) => ColMajorMatrix::new(values, matrix.width()),
             Err(e) => panic!("reading a {} x {} trace back from the device failed: {e}", matrix.height(), matrix.width()),
         }
     }

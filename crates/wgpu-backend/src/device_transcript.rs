@@ -251,7 +251,7 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
         if !observe.is_empty() {
             let recorded = std::mem::replace(encoder, self.ctx.encoder(self.op));
             let words = self.messages.submit_and_read(self.ctx, self.op, recorded, 4 * observe.start..4 * observe.end)?;
-            for e in ext_from_words(words) {
+            for e in ext_from_words(words)? {
                 self.transcript.observe_ext(e);
             }
         }
@@ -280,7 +280,7 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
         self.ctx.scoped(self.op, || {
             encoder.copy_buffer_to_buffer(&self.challenges.buffer, 0, &self.messages.buffer, (16 * m) as u64, (16 * c) as u64)
         })?;
-        let mut all = ext_from_words(self.messages.submit_and_read(self.ctx, self.op, encoder, 0..4 * (m + c))?);
+        let mut all = ext_from_words(self.messages.submit_and_read(self.ctx, self.op, encoder, 0..4 * (m + c))?)?;
         let challenges = all.split_off(m);
         for (i, step) in self.steps.iter().enumerate() {
             for &e in &all[step.observe.clone()] {

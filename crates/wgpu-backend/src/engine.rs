@@ -18,14 +18,25 @@ use crate::{
     error::WgpuProverError,
 };
 
-/// Checks traces against the proving key, the parameters and the device `gpu`, so bad input
-/// (and a trace too large for the device) is refused with a clear message before any GPU work.
+/// Checks the proving key's parameters against the engine's (`params`), and the traces against
+/// the proving key, the parameters and the device `gpu`, so bad input (and a trace too large for
+/// the device) is refused with a clear message before any GPU work.
 pub fn validate_inputs(
     gpu: &GpuContext,
+    params: &SystemParams,
     pk: &DeviceMultiStarkProvingKey<WgpuBackend>,
     ctx: &ProvingContext<WgpuBackend>,
 ) -> Result<(), WgpuProverError> {
     let bad = |m: String| Err(WgpuProverError::InvalidInput(m));
+    if pk.params != *params {
+        // The transcript and the commitments follow the engine's parameters: a key made for
+        // others gives a proof no verifier of either accepts.
+        return bad(format!(
+            "the proving key was made for other system parameters than the engine's (key: {:?}; engine: {:?}); \
+             create the engine with the parameters the key was generated with",
+            pk.params, params
+        ));
+    }
     let max_log_height = pk.params.l_skip + pk.params.n_stack;
     for (air_idx, air) in &ctx.per_trace {
         let Some(key) = pk.per_air.get(*air_idx) else {
@@ -130,7 +141,7 @@ where
     }
 
     fn prove(&self, pk: &DeviceMultiStarkProvingKey<WgpuBackend>, ctx: ProvingContext<WgpuBackend>) -> Result<Proof<SC>, WgpuProverError> {
-        validate_inputs(&self.device.ctx, pk, &ctx)?;
+        validate_inputs(&self.device.ctx, self.params(), pk, &ctx)?;
         let proof = self.prover().prove(pk, ctx);
         // Pipelines compiled by this proof are kept for the next process.
         self.device.ctx.save_pipeline_cache();

@@ -17,10 +17,18 @@ pub enum WgpuProverError {
     #[error("AIR {air}: its constraints could not be prepared for the device: {source}")]
     ProvingKey { air: String, source: Arc<WgpuProverError> },
     /// A trace violates its AIR's constraints: no proof is produced (it would not verify).
+    /// `constraint` (in the AIR's constraint order) is the first one that fails on `row`, the
+    /// first failing row, found on the host once the GPU's zerocheck flagged the AIR.
+    #[error("AIR {index} ({air}): constraint {constraint} does not hold on row {row} of the trace; no proof was produced")]
+    ConstraintsNotSatisfied { index: usize, air: String, constraint: usize, row: usize },
+    /// The GPU's zerocheck flagged an AIR whose trace satisfies every constraint on the host:
+    /// the device computed a wrong value. No proof is produced.
     #[error(
-        "AIR {index} ({air}): the trace does not satisfy the AIR's constraints (its zerocheck polynomial disagrees with the trace); no proof was produced"
+        "AIR {index} ({air}): the GPU's zerocheck disagrees with its trace, yet every constraint holds on every row when \
+         evaluated on the host: the device computed a wrong value (a driver or device fault, or a defect here); no proof \
+         was produced. Please report it with the output of `openvm-wgpu info`"
     )]
-    ConstraintsNotSatisfied { index: usize, air: String },
+    DeviceFault { index: usize, air: String },
     /// The interactions of all AIRs do not balance: no proof is produced (it would not verify).
     #[error("the interactions do not balance{detail}; no proof was produced")]
     UnbalancedInteractions { detail: String },

@@ -1,5 +1,6 @@
 //! BabyBear values as the 32-bit Montgomery words the GPU works on.
 
+use openvm_wgpu_common::GpuError;
 use p3_baby_bear::BabyBear;
 use p3_field::extension::BinomialExtensionField;
 
@@ -26,32 +27,34 @@ pub fn ext_words(x: EF) -> [u32; 4] {
 
 /// Field elements from Montgomery words read back from the GPU.
 ///
-/// Kernels keep every value in `[0, p)`; a word outside it means a kernel bug and is reduced
-/// rather than trusted.
-pub fn from_words(mut ws: Vec<u32>) -> Vec<F> {
+/// Kernels keep every value in `[0, p)`; a word outside it means the device computed a wrong
+/// value (a kernel bug or a device fault), which is an error, never reduced or trusted.
+pub fn from_words(ws: Vec<u32>) -> Result<Vec<F>, GpuError> {
     const P: u32 = 0x7800_0001;
-    for w in ws.iter_mut() {
-        if *w >= P {
-            debug_assert!(false, "non-canonical word {w:#x} from the GPU");
-            *w %= P;
-        }
+    if let Some((i, w)) = ws.iter().enumerate().find(|(_, &w)| w >= P) {
+        return Err(GpuError::invalid(
+            "reading field elements from the GPU",
+            format!("word {i} of {} is {w:#x}, not a canonical BabyBear value: the device computed a wrong value", ws.len()),
+        ));
     }
     let mut ws = std::mem::ManuallyDrop::new(ws);
     // SAFETY: same layout as u32 (repr(transparent)), every word is a canonical Montgomery value,
     // and the allocation is handed over with its original length and capacity.
-    unsafe { Vec::from_raw_parts(ws.as_mut_ptr() as *mut F, ws.len(), ws.capacity()) }
+    Ok(unsafe { Vec::from_raw_parts(ws.as_mut_ptr() as *mut F, ws.len(), ws.capacity()) })
 }
 
-pub fn ext_from_words(ws: Vec<u32>) -> Vec<EF> {
-    let base = from_words(ws);
-    base.chunks_exact(4)
+/// Extension elements from words read back from the GPU, four per element (see [`from_words`]).
+pub fn ext_from_words(ws: Vec<u32>) -> Result<Vec<EF>, GpuError> {
+    let base = from_words(ws)?;
+    Ok(base
+        .chunks_exact(4)
         .map(|c| {
             let mut e = [F::default(); 4];
             e.copy_from_slice(c);
             // SAFETY: repr(transparent) over [BabyBear; 4].
             unsafe { std::mem::transmute::<[F; 4], EF>(e) }
         })
-        .collect()
+        .collect())
 }
 
 /// The Montgomery word of one element.

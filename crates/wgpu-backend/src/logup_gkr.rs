@@ -251,7 +251,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
         enc.copy_buffer_to_buffer(&layer(1).buffer, 0, &top.buffer, 0, (2 * FRAC_WORDS * 4) as u64);
         enc.copy_buffer_to_buffer(&layers[0].buffer, 0, &top.buffer, (2 * FRAC_WORDS * 4) as u64, (FRAC_WORDS * 4) as u64);
     })?;
-    let top = ext_from_words(top.submit_and_read(ctx, OP, enc, 0..3 * FRAC_WORDS)?);
+    let top = ext_from_words(top.submit_and_read(ctx, OP, enc, 0..3 * FRAC_WORDS)?)?;
     let frac_sum = (top[4], top[5]);
     if assert_zero {
         if frac_sum.0 != EF::ZERO {

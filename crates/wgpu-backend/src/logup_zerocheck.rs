@@ -21,6 +21,7 @@ use std::iter::zip;
 
 use itertools::Itertools;
 use openvm_stark_backend::{
+    air_builders::symbolic::SymbolicConstraintsDag,
     dft::Radix2BowersSerial,
     poly_common::{eq_uni_poly, UnivariatePoly},
     proof::{column_openings_by_rot, BatchConstraintProof, GkrProof},
@@ -38,10 +39,10 @@ use tracing::info_span;
 
 use crate::{
     backend::{WgpuBackend, WgpuPcsData},
-    constraint_program::{ConstraintTraces, DeviceConstraintProgram},
+    constraint_program::{first_violation, ConstraintTraces, DeviceConstraintProgram, HostColumns, HostTraces},
     device::{WgpuDevice, SC},
     error::WgpuProverError,
-    field::{ext_from_words, EF, F},
+    field::{ext_from_words, from_words, EF, F},
     grinding::grind,
     logup_gkr::{fractional_sumcheck, FracInput},
     logup_input::{logup_input_layer, InteractionsLayout, LogupAir},
@@ -74,11 +75,22 @@ struct Airs<'a> {
     preprocessed: Vec<Option<&'a ColumnMatrix>>,
     mains: Vec<Vec<&'a ColumnMatrix>>,
     degrees: Vec<usize>,
+    /// Upstream's constraints, for the host's diagnosis of a refused trace.
+    dags: Vec<&'a SymbolicConstraintsDag<F>>,
+    public_values: Vec<&'a [F]>,
 }
 
 impl<'a> Airs<'a> {
     fn new(mpk: &'a DeviceMultiStarkProvingKey<WgpuBackend>, ctx: &'a ProvingContext<WgpuBackend>) -> Result<Self, WgpuProverError> {
-        let mut airs = Airs { names: vec![], programs: vec![], preprocessed: vec![], mains: vec![], degrees: vec![] };
+        let mut airs = Airs {
+            names: vec![],
+            programs: vec![],
+            preprocessed: vec![],
+            mains: vec![],
+            degrees: vec![],
+            dags: vec![],
+            public_values: vec![],
+        };
         for (air_idx, trace) in &ctx.per_trace {
             let pk = mpk.per_air.get(*air_idx).ok_or_else(|| {
                 WgpuProverError::InvalidInput(format!("AIR index {air_idx} is not in the proving key ({} AIRs)", mpk.per_air.len()))
@@ -95,6 +107,8 @@ impl<'a> Airs<'a> {
             airs.preprocessed.push(pk.preprocessed_data.as_ref().map(|d| d.trace.device()).transpose()?);
             airs.mains.push(trace.cached_mains.iter().map(|c| c.trace.device()).chain([trace.common_main.device()]).try_collect()?);
             airs.degrees.push(pk.vk.max_constraint_degree as usize);
+            airs.dags.push(&pk.vk.symbolic_constraints);
+            airs.public_values.push(&trace.public_values);
         }
         Ok(airs)
     }
@@ -355,7 +369,18 @@ fn check_constraints(gpu: &GpuContext, mle: &mut ZerocheckMle<'_>, s0_at_r0: &[E
         None => Ok(()),
         Some(t) => {
             let (index, name) = airs.names[t];
-            Err(WgpuProverError::ConstraintsNotSatisfied { index, air: name.to_string() })
+            // Which constraint fails, and where: the AIR evaluated on the host over its traces,
+            // read back on this error path only.
+            let read = |m: &ColumnMatrix| -> Result<HostColumns, WgpuProverError> {
+                Ok(HostColumns { height: m.height, values: from_words(m.read_col_major(gpu)?)? })
+            };
+            let preprocessed = airs.preprocessed[t].map(read).transpose()?;
+            let mains: Vec<HostColumns> = airs.mains[t].iter().map(|m| read(m)).try_collect()?;
+            let traces = HostTraces { preprocessed: preprocessed.as_ref(), mains: &mains, public_values: airs.public_values[t] };
+            Err(match first_violation(airs.dags[t], &traces) {
+                Some((constraint, row)) => WgpuProverError::ConstraintsNotSatisfied { index, air: name.to_string(), constraint, row },
+                None => WgpuProverError::DeviceFault { index, air: name.to_string() },
+            })
         }
     }
 }
@@ -365,7 +390,7 @@ fn check_constraints(gpu: &GpuContext, mle: &mut ZerocheckMle<'_>, s0_at_r0: &[E
 fn unbalanced_interactions(gpu: &GpuContext, input: &FracInput, layout: &InteractionsLayout, airs: &Airs<'_>) -> WgpuProverError {
     let detail = (|| -> Result<String, WgpuProverError> {
         let words = input.read_words(gpu)?;
-        let fracs = ext_from_words(words);
+        let fracs = ext_from_words(words)?;
         // Per bus: the sum of p / q over every interaction on it, and the AIRs using it.
         let mut buses: std::collections::BTreeMap<u16, (EF, Vec<usize>)> = Default::default();
         for &(t, i, slice) in &layout.layout.sorted_cols {

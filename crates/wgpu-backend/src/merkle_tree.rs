@@ -34,8 +34,8 @@ pub struct MerkleTree {
     pub layers: Vec<SplitVec>,
 }
 
-fn digests(words: Vec<u32>) -> Vec<Digest> {
-    from_words(words).chunks_exact(DIGEST).map(|c| c.try_into().unwrap_or([F::default(); DIGEST])).collect()
+fn digests(words: Vec<u32>) -> GpuResult<Vec<Digest>> {
+    Ok(from_words(words)?.chunks_exact(DIGEST).map(|c| c.try_into().unwrap_or([F::default(); DIGEST])).collect())
 }
 
 impl MerkleTree {
@@ -124,7 +124,7 @@ impl MerkleTree {
     /// Submits `enc` (which builds this tree) and reads the root, in one submission.
     pub(crate) fn root_after(&self, ctx: &GpuContext, enc: GpuEncoder) -> GpuResult<Digest> {
         let root = self.root_chunk().submit_and_read(ctx, OP, enc, 0..DIGEST)?;
-        Ok(digests(root)[0])
+        Ok(digests(root)?[0])
     }
 
     pub fn query_stride(&self) -> usize {
@@ -137,7 +137,7 @@ impl MerkleTree {
 
     pub fn root(&self, ctx: &GpuContext) -> GpuResult<Digest> {
         let root = self.root_chunk().read_range(ctx, 0..DIGEST)?;
-        Ok(digests(root)[0])
+        Ok(digests(root)?[0])
     }
 
     /// The buffer holding the root (the top layer is one digest, in one chunk).
@@ -174,14 +174,14 @@ impl MerkleTree {
         }
         let words = out.submit_and_read(ctx, OP, enc, 0..row_words + path_words)?;
         let (row_part, path_part) = words.split_at(row_words);
-        let values = from_words(row_part.to_vec());
+        let values = from_words(row_part.to_vec())?;
         let rows = (0..indices.len())
             .map(|q| (0..rpq).map(|t| values[(q * rpq + t) * width..(q * rpq + t + 1) * width].to_vec()).collect())
             .collect();
         let paths = if depth == 0 {
             vec![Vec::new(); indices.len()]
         } else {
-            digests(path_part.to_vec()).chunks(depth).map(|c| c.to_vec()).collect()
+            digests(path_part.to_vec())?.chunks(depth).map(|c| c.to_vec()).collect()
         };
         Ok((rows, paths))
     }
@@ -196,7 +196,7 @@ impl MerkleTree {
         let mut enc = ctx.encoder(OP);
         merkle_open_rows::record(ctx, &mut enc, &self.matrix, &idx, rpq, self.query_stride(), &out)?;
         ctx.submit_and_wait(OP, enc)?;
-        let values = from_words(out.read(ctx)?);
+        let values = from_words(out.read(ctx)?)?;
         Ok((0..indices.len())
             .map(|q| (0..rpq).map(|t| values[(q * rpq + t) * width..(q * rpq + t + 1) * width].to_vec()).collect())
             .collect())
@@ -215,7 +215,7 @@ impl MerkleTree {
         let mut enc = ctx.encoder(OP);
         merkle_open_paths::record(ctx, &mut enc, &self.layers, &idx, &out)?;
         ctx.submit_and_wait(OP, enc)?;
-        let all = digests(out.read(ctx)?);
+        let all = digests(out.read(ctx)?)?;
         Ok(all.chunks(depth).map(|c| c.to_vec()).collect())
     }
 }

@@ -258,7 +258,7 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
             let block = Partials { buffer: &partials, base: 3 * domain * first, rows: last - first, columns: 3 * domain };
             ext_column_sums::record(ctx, &mut enc, &block, &sums, 3 * domain * ti)?;
         }
-        let values = ext_from_words(sums.submit_and_read(ctx, OP, enc, 0..4 * 3 * domain * tables.len())?);
+        let values = ext_from_words(sums.submit_and_read(ctx, OP, enc, 0..4 * 3 * domain * tables.len())?)?;
         round0_poly(l_skip, r[0], &tables, &values)
     };
     for &coeff in s_0.coeffs() {
@@ -377,7 +377,7 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
                 stacked_reduction_mle_round::record(ctx, &mut enc, unit, &b)?;
             }
             ext_column_sums::record(ctx, &mut enc, &Partials { buffer: &partials, base: 0, rows: next, columns: 2 }, &sums, 0)?;
-            let evals = ext_from_words(sums.submit_and_read(ctx, OP, std::mem::replace(&mut enc, ctx.encoder(OP)), 0..8)?);
+            let evals = ext_from_words(sums.submit_and_read(ctx, OP, std::mem::replace(&mut enc, ctx.encoder(OP)), 0..8)?)?;
             let evals: [EF; 2] = [evals[0], evals[1]];
             for &e in &evals {
                 transcript.observe_ext(e);
@@ -409,7 +409,7 @@ pub fn prove_stacked_opening_reduction<TS: FiatShamirTranscript<SC>>(
     ctx.submit_and_wait(OP, enc)?;
     let mut stacking_openings = Vec::with_capacity(commits.len());
     for (d, out) in commits.iter().zip(&openings) {
-        let claims = ext_from_words(out.read_range(ctx, 0..4 * d.matrix.width)?);
+        let claims = ext_from_words(out.read_range(ctx, 0..4 * d.matrix.width)?)?;
         for &claim in &claims {
             transcript.observe_ext(claim);
         }

@@ -107,7 +107,7 @@ impl ExtVec {
                 }
             }
         }
-        Ok(ext_from_words(words))
+        Ok(ext_from_words(words)?)
     }
 
     pub fn len(&self) -> usize {
@@ -217,7 +217,7 @@ fn reduce_pair(
     let mut enc = ctx.encoder(op);
     let partials = record(&mut enc)?;
     let last = partials.last().ok_or_else(|| GpuError::invalid(whir_reduce::NAME, "no reduction pass was recorded"))?;
-    let v = ext_from_words(last.submit_and_read(ctx, op, enc, 0..8)?);
+    let v = ext_from_words(last.submit_and_read(ctx, op, enc, 0..8)?)?;
     Ok([v[0], v[1]])
 }
 

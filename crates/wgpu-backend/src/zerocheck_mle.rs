@@ -82,7 +82,7 @@ impl FoldedAir {
             let first = 4 * run.src_column * self.height;
             words.extend(self.chunks[run.src_chunk].read_range(ctx, first..first + 4 * run.len * self.height)?);
         }
-        Ok(ext_from_words(words))
+        Ok(ext_from_words(words)?)
     }
 
     /// The selectors, column-major (tests and debugging).
@@ -614,7 +614,7 @@ impl<'a> ZerocheckMle<'a> {
             keep.push(partials);
         }
         // With nothing to read (total 0) this still submits the work.
-        let values = ext_from_words(sums_buf.submit_and_read(ctx, OP, enc, 0..4 * total)?);
+        let values = ext_from_words(sums_buf.submit_and_read(ctx, OP, enc, 0..4 * total)?)?;
         drop(keep);
         let mut round1_sums = Vec::new();
         let mut logup_polys = Vec::with_capacity(2 * plan.len());
@@ -748,7 +748,7 @@ impl<'a> ZerocheckMle<'a> {
             at += f.columns() - 3;
         }
         // With nothing to read (total 0) this still submits the work.
-        let values = ext_from_words(out.submit_and_read(ctx, OP, enc, 0..4 * total)?);
+        let values = ext_from_words(out.submit_and_read(ctx, OP, enc, 0..4 * total)?)?;
         drop(old);
         let mut rest = &values[..];
         let mut openings = Vec::with_capacity(self.folded.len());

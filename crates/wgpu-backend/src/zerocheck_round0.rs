@@ -453,7 +453,7 @@ fn airs_polys(
         if let Some(bad) = words.iter().find(|&&w| w >= F::ORDER_U32) {
             return Err(GpuError::invalid(OP, format!("non-canonical word {bad:#x} from the GPU")).into());
         }
-        let all = ext_from_words(words);
+        let all = ext_from_words(words)?;
         for (plan, &base) in zip(&mut plans, &bases) {
             let Some(dev) = &plan.device else { continue };
             for (a, &s) in dev.active.iter().enumerate() {

@@ -31,7 +31,7 @@ fn poseidon2_matches_the_sdk_permutation() {
         let mut rng = common::rng(16);
         states.extend((0..2000).map(|_| std::array::from_fn(|_| rng.random())));
         let flat: Vec<F> = states.iter().flatten().copied().collect();
-        let got = from_words(permute(&ctx, as_words(&flat)).unwrap());
+        let got = from_words(permute(&ctx, as_words(&flat)).unwrap()).unwrap();
         for (i, s) in states.iter().enumerate() {
             let mut want = *s;
             poseidon2_perm().permute_mut(&mut want);
@@ -80,7 +80,7 @@ fn check_against_upstream(params: &SystemParams, traces: &[ColMajorMatrix<F>], w
         let (root_rm, data_rm) = stacked_commit_row_major(&ctx, l_skip, n_stack, log_blowup, k_whir, &row_refs).unwrap();
         assert_eq!(root_rm, want_root, "{what}: root from row-major traces under {profile}");
         assert_eq!(
-            from_words(data_rm.matrix.read_col_major(&ctx).unwrap()),
+            from_words(data_rm.matrix.read_col_major(&ctx).unwrap()).unwrap(),
             want.matrix.values,
             "{what}: stacked row-major under {profile}"
         );
@@ -92,24 +92,28 @@ fn check_against_upstream(params: &SystemParams, traces: &[ColMajorMatrix<F>], w
         let (root_dev, data_dev) = commit_traces(&ctx, l_skip, n_stack, log_blowup, k_whir, Traces::Device(&device_refs)).unwrap();
         assert_eq!(root_dev, want_root, "{what}: root from device traces under {profile}");
         assert_eq!(
-            from_words(data_dev.matrix.read_col_major(&ctx).unwrap()),
+            from_words(data_dev.matrix.read_col_major(&ctx).unwrap()).unwrap(),
             want.matrix.values,
             "{what}: stacked device traces under {profile}"
         );
         drop((data_dev, device));
         // The codewords and every digest layer stay on the device and equal upstream's.
         assert!(
-            from_words(data.tree.matrix.read_col_major(&ctx).unwrap()) == want.tree.backing_matrix().values,
+            from_words(data.tree.matrix.read_col_major(&ctx).unwrap()).unwrap() == want.tree.backing_matrix().values,
             "{what}: codewords under {profile}"
         );
         let layers: Vec<Vec<[F; 8]>> = data
             .tree
             .layers
             .iter()
-            .map(|l| from_words(l.read(&ctx).unwrap()).chunks_exact(8).map(|c| std::array::from_fn(|i| c[i])).collect())
+            .map(|l| from_words(l.read(&ctx).unwrap()).unwrap().chunks_exact(8).map(|c| std::array::from_fn(|i| c[i])).collect())
             .collect();
         assert!(&layers == want.tree.digest_layers(), "{what}: digest layers under {profile}");
-        assert_eq!(from_words(data.matrix.read_col_major(&ctx).unwrap()), want.matrix.values, "{what}: stacked matrix under {profile}");
+        assert_eq!(
+            from_words(data.matrix.read_col_major(&ctx).unwrap()).unwrap(),
+            want.matrix.values,
+            "{what}: stacked matrix under {profile}"
+        );
         let stride = want.tree.query_stride();
         assert_eq!(data.tree.query_stride(), stride);
         assert_eq!(data.tree.proof_depth(), want.tree.proof_depth());
@@ -214,7 +218,7 @@ fn split_merkle_trees_match_upstream() {
             let layers: Vec<Vec<[F; 8]>> = tree
                 .layers
                 .iter()
-                .map(|l| from_words(l.read(&ctx).unwrap()).chunks_exact(8).map(|c| std::array::from_fn(|i| c[i])).collect())
+                .map(|l| from_words(l.read(&ctx).unwrap()).unwrap().chunks_exact(8).map(|c| std::array::from_fn(|i| c[i])).collect())
                 .collect();
             assert!(&layers == want.digest_layers(), "{what}: digest layers");
             if let Some(cap) = digests_per_chunk {

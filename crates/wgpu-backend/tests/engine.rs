@@ -105,7 +105,8 @@ fn two_threads_prove_on_one_device() {
     });
 }
 
-/// A trace that violates its AIR's constraints gets no proof: the error names the AIR. With
+/// A trace that violates its AIR's constraints gets no proof: the error names the AIR, the
+/// constraint and the first row where it fails (found on the host). With
 /// l_skip 2 the AIR has multilinear rounds (checked at round 1); with l_skip 5 it has none
 /// (checked at the folded point).
 #[test]
@@ -119,11 +120,15 @@ fn a_trace_violating_a_constraint_is_refused_naming_the_air() {
         // Row 5 of column 0 no longer follows the Fibonacci rule.
         host.per_trace[0].1.common_main.values[5] += F::ONE;
         let err = engine.prove(&d_pk, engine.device().transport_proving_ctx_to_device(&host)).expect_err("a violated constraint");
+        // The first failing row is 4: its transition "next.left = right" (constraint 2, after the
+        // two first-row constraints) reads the changed row 5.
         match &err {
-            WgpuProverError::ConstraintsNotSatisfied { index: 0, air } => assert_eq!(air, &pk.per_air[0].air_name, "{err}"),
-            other => panic!("l_skip {l_skip}: expected a constraint error naming AIR 0, got {other}"),
+            WgpuProverError::ConstraintsNotSatisfied { index: 0, air, constraint: 2, row: 4 } => {
+                assert_eq!(air, &pk.per_air[0].air_name, "{err}")
+            }
+            other => panic!("l_skip {l_skip}: expected constraint 2 of AIR 0 failing on row 4, got {other}"),
         }
-        assert!(err.to_string().contains("does not satisfy"), "{err}");
+        assert!(err.to_string().contains("constraint 2 does not hold on row 4"), "{err}");
         // The untouched trace proves and verifies.
         let proof = engine.prove(&d_pk, engine.device().transport_proving_ctx_to_device(&fx.generate_proving_ctx())).unwrap();
         engine.verify(&vk, &proof).unwrap();
@@ -151,4 +156,39 @@ fn unbalanced_interactions_are_refused_naming_the_bus() {
         }
         other => panic!("expected an unbalanced-interactions error, got {other}"),
     }
+}
+
+/// The host's diagnosis of a flagged AIR: on a valid trace every constraint holds (so a GPU
+/// that flagged it is reported as a device fault), on a changed one the first failing
+/// constraint and row are found.
+#[test]
+fn the_host_finds_the_first_violated_constraint() {
+    use openvm_wgpu_backend::constraint_program::{first_violation, HostColumns, HostTraces};
+    let engine: Engine = StarkEngine::new(test_system_params_small(2, 6, 3));
+    let fx = FibFixture::new(0, 1, 16);
+    let (pk, _) = fx.keygen(&engine);
+    let dag = &pk.per_air[0].vk.symbolic_constraints;
+    let host = TestFixture::<openvm_wgpu_backend::device::SC>::generate_proving_ctx(&fx);
+    let (_, air) = &host.per_trace[0];
+    let main = HostColumns { height: air.common_main.height(), values: air.common_main.values.clone() };
+    let traces = HostTraces { preprocessed: None, mains: std::slice::from_ref(&main), public_values: &air.public_values };
+    assert_eq!(first_violation(dag, &traces), None);
+    let mut bad = HostColumns { height: main.height, values: main.values.clone() };
+    // Row 0's left column: "left = a on the first row" (constraint 0) fails there first.
+    bad.values[0] += F::ONE;
+    let traces = HostTraces { mains: std::slice::from_ref(&bad), ..traces };
+    assert_eq!(first_violation(dag, &traces), Some((0, 0)));
+}
+
+/// A proving key made for other system parameters than the engine's is refused before any GPU
+/// work, saying so.
+#[test]
+fn a_proving_key_for_other_parameters_is_refused() {
+    let keygen: Engine = StarkEngine::new(test_system_params_small(2, 6, 3));
+    let engine: Engine = StarkEngine::new(test_system_params_small(3, 6, 3));
+    let fx = FibFixture::new(0, 1, 16);
+    let (pk, _) = fx.keygen(&keygen);
+    let d_pk = engine.device().transport_pk_to_device(&pk);
+    let err = engine.prove(&d_pk, engine.device().transport_proving_ctx_to_device(&fx.generate_proving_ctx())).unwrap_err();
+    assert!(matches!(err, WgpuProverError::InvalidInput(_)) && err.to_string().contains("other system parameters"), "{err}");
 }

@@ -209,7 +209,7 @@ fn eq_tables_match_upstream() {
             let mut enc = ctx.encoder("eq");
             eq_table::record(&ctx, &mut enc, &points, point_base, vars, &out, out_base, &scratch).unwrap();
             ctx.submit_and_wait("eq", enc).unwrap();
-            let got = ext_from_words(out.read(&ctx).unwrap());
+            let got = ext_from_words(out.read(&ctx).unwrap()).unwrap();
             let want = evals_eq_hypercube(&point[point_base..point_base + vars]);
             assert_eq!(&got[out_base..], &want[..], "{vars} variables under {profile}");
             assert!(got[..out_base].iter().all(|v| *v == EF::ZERO), "nothing written before out_base");

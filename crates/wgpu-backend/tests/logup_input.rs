@@ -187,7 +187,7 @@ fn check(gpu: &GpuContext, profile: LimitProfile, engine: &BabyBearPoseidon2RefE
     assert_eq!(expected.is_empty(), case.name == "PreprocessedAndCachedFixture", "{what}: fixture with interactions");
     assert_eq!(input.is_empty(), layout.is_empty(), "{what}: layout and input agree");
     assert_eq!(input.len(), expected.len(), "{what}: input length (n_logup {})", layout.n_logup);
-    let got = ext_from_words(input.read_words(gpu).unwrap());
+    let got = ext_from_words(input.read_words(gpu).unwrap()).unwrap();
     for (f, e) in expected.iter().enumerate() {
         assert_eq!((got[2 * f], got[2 * f + 1]), (e.p, e.q), "{what}: fraction {f} of {}", expected.len());
     }

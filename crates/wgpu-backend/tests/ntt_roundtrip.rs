@@ -24,7 +24,7 @@ fn cpu_batch_ntt_small(values: &[F], log_n: u32, inverse: bool) -> Vec<F> {
 fn gpu_batch_ntt_small(ctx: &GpuContext, values: &[F], log_n: u32, blocks: usize, inverse: bool) -> Vec<F> {
     let buf = GpuBuffer::from_slice(ctx, "test", as_words(values)).unwrap();
     batch_ntt_small::batch_ntt_small(ctx, &buf, log_n, blocks, inverse).unwrap();
-    from_words(buf.read(ctx).unwrap())
+    from_words(buf.read(ctx).unwrap()).unwrap()
 }
 
 /// The smallest block count whose grid needs more than one dimension on this device, if the
@@ -74,7 +74,7 @@ fn batch_ntt_small_inverse_undoes_forward() {
             let buf = GpuBuffer::from_slice(&ctx, "test", as_words(&values)).unwrap();
             batch_ntt_small::batch_ntt_small(&ctx, &buf, log_n, blocks, false).unwrap();
             batch_ntt_small::batch_ntt_small(&ctx, &buf, log_n, blocks, true).unwrap();
-            assert_eq!(from_words(buf.read(&ctx).unwrap()), values, "l={log_n} profile={profile}");
+            assert_eq!(from_words(buf.read(&ctx).unwrap()).unwrap(), values, "l={log_n} profile={profile}");
         }
     }
 }
@@ -122,16 +122,16 @@ fn large_ntt_and_lde_match_plonky3() {
             let rm = col_major_to_row_major(&values, height, width);
             let dft = Radix2DitParallel::<F>::default();
 
-            let fwd = from_words(ntt::ntt_columns(&ctx, &m, false).unwrap().read_col_major(&ctx).unwrap());
+            let fwd = from_words(ntt::ntt_columns(&ctx, &m, false).unwrap().read_col_major(&ctx).unwrap()).unwrap();
             assert_eq!(fwd, row_major_to_col_major(&dft.dft_batch(rm.clone()).to_row_major_matrix()), "dft 2^{log_h} x {width} {profile}");
-            let inv = from_words(ntt::ntt_columns(&ctx, &m, true).unwrap().read_col_major(&ctx).unwrap());
+            let inv = from_words(ntt::ntt_columns(&ctx, &m, true).unwrap().read_col_major(&ctx).unwrap()).unwrap();
             assert_eq!(inv, row_major_to_col_major(&dft.idft_batch(rm.clone())), "idft 2^{log_h} x {width} {profile}");
 
             if log_h <= 17 {
                 for added_bits in [1u32, 2] {
                     let shift = F::from_u32(31);
                     let lde = ntt::coset_lde_columns(&ctx, &m, added_bits, shift).unwrap();
-                    let got = from_words(lde.read_col_major(&ctx).unwrap());
+                    let got = from_words(lde.read_col_major(&ctx).unwrap()).unwrap();
                     let want = dft.coset_lde_batch(rm.clone(), added_bits as usize, shift).to_row_major_matrix();
                     assert_eq!(got, row_major_to_col_major(&want), "lde 2^{log_h} x {width} +{added_bits} {profile}");
                 }
@@ -148,7 +148,7 @@ fn large_ntt_splits_matrices_past_one_binding() {
     let values = common::random_field(&mut common::rng(5), height * width);
     let m = upload(&ctx, &values, height, width);
     assert!(m.chunks.len() >= 3, "expected a split matrix, got {} chunk(s)", m.chunks.len());
-    let got = from_words(ntt::ntt_columns(&ctx, &m, false).unwrap().read_col_major(&ctx).unwrap());
+    let got = from_words(ntt::ntt_columns(&ctx, &m, false).unwrap().read_col_major(&ctx).unwrap()).unwrap();
     let want = Radix2DitParallel::<F>::default().dft_batch(col_major_to_row_major(&values, height, width)).to_row_major_matrix();
     assert_eq!(got, row_major_to_col_major(&want));
 }
@@ -159,7 +159,7 @@ fn large_ntt_of_height_2_pow_24() {
     let height = 1usize << 24;
     let values = common::random_field(&mut common::rng(24), height);
     let m = upload(&ctx, &values, height, 1);
-    let got = from_words(ntt::ntt_columns(&ctx, &m, false).unwrap().read_col_major(&ctx).unwrap());
+    let got = from_words(ntt::ntt_columns(&ctx, &m, false).unwrap().read_col_major(&ctx).unwrap()).unwrap();
     let want = Radix2DitParallel::<F>::default().dft_batch(RowMajorMatrix::new(values, 1));
     assert!(got == want.to_row_major_matrix().values, "2^24 NTT differs from Plonky3");
     // A column that one binding cannot hold is refused with the sizes, before any GPU work.
@@ -182,12 +182,12 @@ fn rs_code_matrix_matches_upstream() {
             let m = upload(&ctx, &values, height, width);
             let got = rs_code_matrix(&ctx, l_skip, log_blowup, &m).unwrap();
             assert_eq!(
-                from_words(got.read_col_major(&ctx).unwrap()),
+                from_words(got.read_col_major(&ctx).unwrap()).unwrap(),
                 want.values,
                 "l_skip={l_skip} 2^{log_h}x{width} blowup={log_blowup} {profile}"
             );
             // The stacked matrix itself is left as it was.
-            assert_eq!(from_words(m.read_col_major(&ctx).unwrap()), values);
+            assert_eq!(from_words(m.read_col_major(&ctx).unwrap()).unwrap(), values);
         }
     }
 }
@@ -204,6 +204,6 @@ fn reused_output_buffers_are_fully_overwritten() {
         let m = upload(&ctx, &values, height, width);
         let lde = ntt::coset_lde_columns(&ctx, &m, 1, F::from_u32(7)).unwrap();
         let want = dft.coset_lde_batch(col_major_to_row_major(&values, height, width), 1, F::from_u32(7)).to_row_major_matrix();
-        assert_eq!(from_words(lde.read_col_major(&ctx).unwrap()), row_major_to_col_major(&want), "round {seed}");
+        assert_eq!(from_words(lde.read_col_major(&ctx).unwrap()).unwrap(), row_major_to_col_major(&want), "round {seed}");
     }
 }

@@ -21,7 +21,7 @@ fn open(dir: &std::path::Path) -> GpuContext {
 /// Squares of 0..64 through the field_ops kernel (its pipeline goes into the cache).
 fn check_kernel(ctx: &GpuContext) {
     let a: Vec<F> = (0..64).map(F::from_u32).collect();
-    let got = from_words(apply(ctx, FieldOp::Mul, a.len(), as_words(&a), as_words(&a)).unwrap());
+    let got = from_words(apply(ctx, FieldOp::Mul, a.len(), as_words(&a), as_words(&a)).unwrap()).unwrap();
     assert_eq!(got, a.iter().map(|x| *x * *x).collect::<Vec<_>>());
 }
 

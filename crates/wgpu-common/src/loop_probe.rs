@@ -10,9 +10,8 @@
 //! invocation that long is still a few milliseconds, far from any watchdog.
 
 use crate::{
-    kernel::record_dispatch,
     limits::{elementwise, LOOP_PROBE_ITERATIONS},
-    GpuBuffer, GpuContext, GpuResult, PipelineKey,
+    GpuContext, GpuResult, PipelineKey,
 };
 
 const NAME: &str = "loop_probe";
@@ -26,19 +25,53 @@ pub struct LoopProbe {
 }
 
 /// Runs one invocation with two loops in a row, asked for `first` and `second` iterations, and
-/// returns how many of each it completed.
+/// returns how many of each it completed. Its buffers are its own, outside the context's pools
+/// and work counters (it runs once when the device opens, before any of the prover's work).
 pub fn run(ctx: &GpuContext, first: u32, second: u32) -> GpuResult<LoopProbe> {
+    use wgpu::util::DeviceExt;
     let wg = elementwise(&ctx.limits).workgroup_size[0];
     let pipeline = ctx.pipeline(&PipelineKey::new(NAME, "main").constant("WORKGROUP_SIZE", wg), || SOURCE.to_string())?;
-    let out = GpuBuffer::<u32>::zeroed(ctx, "loop probe", 4)?;
-    let mut encoder = ctx.encoder(NAME);
-    ctx.scoped(NAME, || {
-        let params = ctx.params(&mut encoder, &[first, second, 0x1234_5678, 0]);
-        let grid = crate::limits::Grid { dims: [1, 1, 1], workgroups: 1 };
-        record_dispatch(ctx, &mut encoder, NAME, &pipeline, &[out.binding(), params.binding()], grid);
+    let (out, staging) = ctx.scoped(NAME, || {
+        let params: [u32; 4] = [first, second, 0x1234_5678, 0];
+        let uniform = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(NAME),
+            contents: bytemuck::cast_slice(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let out = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(NAME),
+            size: 16,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(NAME),
+            size: 16,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let bind = ctx.bind(&pipeline, &[out.as_entire_binding(), uniform.as_entire_binding()]);
+        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(NAME) });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(NAME), timestamp_writes: None });
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &bind, &[]);
+            pass.dispatch_workgroups(1, 1, 1);
+        }
+        encoder.copy_buffer_to_buffer(&out, 0, &staging, 0, 16);
+        ctx.queue.submit([encoder.finish()]);
+        staging.slice(..).map_async(wgpu::MapMode::Read, |_| {});
+        (out, staging)
     })?;
-    ctx.submit_and_wait(NAME, encoder)?;
-    let words = out.read(ctx)?;
+    ctx.device
+        .poll(wgpu::PollType::Wait { submission_index: None, timeout: None })
+        .map_err(|e| crate::GpuError::Internal { op: NAME.into(), message: e.to_string() })?;
+    let words: Vec<u32> = {
+        let view =
+            staging.slice(..).get_mapped_range().map_err(|e| crate::GpuError::Internal { op: NAME.into(), message: e.to_string() })?;
+        bytemuck::cast_slice(&view).to_vec()
+    };
+    drop(out);
     Ok(LoopProbe { first: words[0], second: words[1] })
 }
 
