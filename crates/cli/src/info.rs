@@ -52,6 +52,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         "no cap up to what the probe asked for"
     };
     println!("  loop iterations/invocation {} ({loop_note})", l.max_loop_iterations);
+    println!("  work per dispatch          {} loop iterations (long programs run in blocks of rows)", l.max_dispatch_work);
     println!("  features                   {:?}", ctx.features);
 
     println!("\nlaunch configuration per kernel:");

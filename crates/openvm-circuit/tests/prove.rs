@@ -133,3 +133,69 @@ fn a_long_program_proves_in_several_segments() {
     assert_eq!(proof.segments.iter().map(|s| s.instructions).sum::<u64>(), asm::long_running_instruction_count(iterations));
     assert_revealed(&proof, &asm::long_running_public_values(iterations));
 }
+
+/// Every AIR of `Rv32ImConfig`'s VM on a real segment's traces (upstream's CPU chips, the
+/// program `mixed(7)`): the GPU interpreter's outputs (constraints, interaction counts and
+/// message fields) equal upstream's `SymbolicEvaluator` on the same rows, under every limit
+/// profile (the first and last rows of each trace, where selectors and wrapped next rows act).
+#[test]
+fn vm_airs_evaluate_as_upstream_on_a_real_segment() {
+    use openvm_circuit::arch::VirtualMachine;
+    use openvm_rv32im_circuit::Rv32ImCpuBuilder;
+    use openvm_stark_backend::{prover::MatrixDimensions, StarkEngine};
+    use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
+    use openvm_wgpu_backend::{
+        common::ColumnMatrix,
+        constraint_program::{host_outputs, ConstraintProgram, ConstraintTraces, EvalOptions, HostColumns, HostTraces},
+        field::as_words,
+    };
+    use openvm_wgpu_circuit::{for_each_segment, Segmentation};
+
+    let params = SystemParams::new_for_testing(19);
+    let cpu: BabyBearPoseidon2CpuEngine<DuplexSponge> = StarkEngine::new(params);
+    let config = Rv32ImConfig::with_public_values(asm::GUEST_PUBLIC_VALUE_BYTES);
+    let (mut vm, pk) = VirtualMachine::new_with_keygen(cpu, Rv32ImCpuBuilder, config).unwrap();
+    let exe = rv32im_exe(&asm::mixed(7)).unwrap();
+    let contexts: Vec<_> = LimitProfile::ALL.iter().map(|&p| (p, GpuContext::shared(p).expect("a GPU adapter"))).collect();
+    let mut airs = 0;
+    for_each_segment(&mut vm, &exe, vec![].into(), Segmentation::Upstream, |vm, s| {
+        for (air_idx, air) in &s.ctx.per_trace {
+            let key = &pk.per_air[*air_idx];
+            let dag = &key.vk.symbolic_constraints;
+            let host = |values: &[F], height: usize| HostColumns { height, values: values.to_vec() };
+            let d_pk = &vm.pk().per_air[*air_idx];
+            let preprocessed = d_pk.preprocessed_data.as_ref().map(|p| host(&p.trace.values, p.trace.height()));
+            let mut mains: Vec<HostColumns> = air.cached_mains.iter().map(|c| host(&c.trace.values, c.trace.height())).collect();
+            mains.push(host(&air.common_main.values, air.common_main.height()));
+            let traces = HostTraces { preprocessed: preprocessed.as_ref(), mains: &mains, public_values: &air.public_values };
+            let height = traces.height();
+            let program = ConstraintProgram::compile(dag).unwrap_or_else(|e| panic!("{}: {e}", key.air_name));
+            let rows: Vec<std::ops::Range<usize>> = if height <= 256 { vec![0..height] } else { vec![0..128, height - 128..height] };
+            let want: Vec<Vec<F>> = rows.iter().flat_map(|r| r.clone()).map(|row| host_outputs(dag, &traces, row)).collect();
+            for (profile, gpu) in &contexts {
+                let upload = |m: &HostColumns| {
+                    ColumnMatrix::from_col_major(gpu, "vm trace", m.height, m.values.len() / m.height.max(1), as_words(&m.values)).unwrap()
+                };
+                let d_pre = preprocessed.as_ref().map(upload);
+                let d_mains: Vec<ColumnMatrix> = mains.iter().map(upload).collect();
+                let refs: Vec<&ColumnMatrix> = d_mains.iter().collect();
+                let d_traces = ConstraintTraces { preprocessed: d_pre.as_ref(), mains: &refs, public_values: &air.public_values };
+                let device = program.upload(gpu).unwrap();
+                let mut k = 0;
+                for range in &rows {
+                    let got = device.evaluate(gpu, &d_traces, range.clone(), EvalOptions::default()).unwrap();
+                    for row in range.clone() {
+                        for (o, w) in want[k].iter().enumerate() {
+                            assert_eq!(got.get(o, row), *w, "{} on {profile}: output {o} on row {row} of {height}", key.air_name);
+                        }
+                        k += 1;
+                    }
+                }
+            }
+            airs += 1;
+        }
+        Ok(())
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(airs > 10, "{airs} AIRs checked");
+}

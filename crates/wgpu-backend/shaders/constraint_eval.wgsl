@@ -1,6 +1,8 @@
 // The constraint-program interpreter (src/constraint_program.rs describes the encoding): one
 // invocation per row runs every instruction of an AIR's compiled program and writes each output
-// (constraints, interaction counts and message fields) of its row to out[o * row_count + i].
+// (constraints, interaction counts and message fields) of its row to out[o * total_rows + r]
+// (r the row's index among those evaluated). A dispatch runs rows row_offset .. row_offset +
+// row_count, within the per-dispatch work budget.
 //
 // Virtual-row mode (entry point main_virtual, zerocheck round 0): the rows are not trace rows
 // but points of cosets of the skip domain, whose interpolated trace columns and selectors
@@ -27,6 +29,8 @@ override FAST_WORDS: u32;
 struct Params {
     row_start: u32,
     row_count: u32,
+    row_offset: u32,
+    total_rows: u32,
     height: u32,
     pc_start: u32,
     pc_end: u32,
@@ -37,6 +41,7 @@ struct Params {
     vmap_base: u32,
     next_stride: u32,
     _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> program: array<vec4<u32>>;
@@ -109,7 +114,7 @@ fn main(inv: Invocation) {
     if (i >= params.row_count) {
         return;
     }
-    let row = params.row_start + i;
+    let row = params.row_start + params.row_offset + i;
     let lid = inv.lid;
     for (var pc = params.pc_start; pc < params.pc_end; pc++) {
         let ins = program[pc];
@@ -128,14 +133,14 @@ fn main(inv: Invocation) {
                 slot_store(ins.y, lid, i, bb_neg(a));
             }
             default: {
-                out[ins.y * params.row_count + i] = a;
+                out[ins.y * params.total_rows + params.row_offset + i] = a;
             }
         }
     }
 }
 
 // Virtual-row mode: an operand at virtual row i. Trace variables and selectors are read from the
-// virtual columns bound as trace0 (column-major, row_count rows each): selectors at columns
+// virtual columns bound as trace0 (column-major, total_rows rows each): selectors at columns
 // 0 (is_first_row), 1 (is_last_row), 2 (is_transition); variable (partition p, column c, row
 // offset o) at column values[vmap_base + p] + c * next_stride + o.
 fn virtual_operand(word: u32, i: u32, lid: u32) -> u32 {
@@ -151,14 +156,14 @@ fn virtual_operand(word: u32, i: u32, lid: u32) -> u32 {
         let column = var_column(word);
         let offset = var_next(word);
         let vcol = values[params.vmap_base + part] + column * params.next_stride + offset;
-        return trace_word(0u, vcol * params.row_count + i);
+        return trace_word(0u, vcol * params.total_rows + params.row_offset + i);
     }
     let kind = special_kind(word);
     if (kind == SPECIAL_PUBLIC) {
         return values[params.public_base + (public_index(word))];
     }
     // (Through trace_word, so that the entry point binds the same buffers as main.)
-    return trace_word(0u, kind * params.row_count + i);
+    return trace_word(0u, kind * params.total_rows + params.row_offset + i);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -185,7 +190,7 @@ fn main_virtual(inv: Invocation) {
                 slot_store(ins.y, lid, i, bb_neg(a));
             }
             default: {
-                out[ins.y * params.row_count + i] = a;
+                out[ins.y * params.total_rows + params.row_offset + i] = a;
             }
         }
     }

@@ -15,7 +15,8 @@
 // A dispatch runs groups group_offset .. group_offset + dispatch_groups: all of them at once, or,
 // for a program cut into chained pieces (src/constraint_program.rs, DeviceConstraintProgram::
 // pieces; every slot then in scratch, FAST_SLOTS = 0), one piece per dispatch in order, each
-// piece's sums a group of their own.
+// piece's sums a group of their own. It covers y_offset .. y_offset + y_count of the num_y
+// values of y, within the per-dispatch work budget.
 //
 // Up to three weighted sums of its outputs, each times eq at y (element eq_base + y), go to
 // out[((y * num_groups + g) * num_x + (x - x_first)) * num_sums + s], rows that
@@ -66,9 +67,9 @@ struct Params {
     weight_base: u32,
     group_offset: u32,
     dispatch_groups: u32,
+    y_offset: u32,
+    y_count: u32,
     _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> program: array<vec4<u32>>;
@@ -148,14 +149,14 @@ fn operand(word: u32, x: u32, y: u32, lid: u32, gid: u32) -> vec4<u32> {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {
     let i = global_invocation(inv, params.workgroup_base, WORKGROUP_SIZE);
-    let per_group = params.num_x * params.num_y;
+    let per_group = params.num_x * params.y_count;
     if (i >= per_group * params.dispatch_groups) {
         return;
     }
     let lid = inv.lid;
     let g = params.group_offset + i / per_group;
-    let xi = (i % per_group) / params.num_y;
-    let y = i % params.num_y;
+    let xi = (i % per_group) / params.y_count;
+    let y = params.y_offset + i % params.y_count;
     let first_part = g * params.parts_per_group;
     let pc_start = table_word(params.part_base + first_part);
     let pc_end = table_word(params.part_base + min(first_part + params.parts_per_group, params.num_parts));

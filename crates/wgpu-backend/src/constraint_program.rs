@@ -72,6 +72,8 @@ pub const MAX_PARTITIONS: usize = 32;
 pub const MAX_PUBLIC_VALUES: usize = 1 << 28;
 /// Most slots (30 bits).
 pub const MAX_SLOTS: usize = 1 << 30;
+/// Most distinct constants a constant operand can name (30 bits).
+pub const MAX_CONSTANTS: usize = 1 << 30;
 
 /// An operand of an instruction, decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -219,8 +221,22 @@ impl ConstraintProgram {
         })
     }
 
-    /// Uploads the instructions (unsplit and split).
+    /// Uploads the instructions (unsplit and split), refusing a program the device cannot run:
+    /// instructions beyond one storage binding, or an interaction message longer than an
+    /// invocation may loop over (`logup_fractions` reads one field per iteration).
     pub fn upload(&self, ctx: &GpuContext) -> GpuResult<DeviceConstraintProgram> {
+        let binding = ctx.limits.max_binding_bytes();
+        for (what, len) in [("program", self.instructions.len()), ("split program", self.split.instructions.len())] {
+            let bytes = 16 * len as u64;
+            if bytes > binding {
+                return Err(GpuError::invalid(
+                    "constraint program",
+                    format!("the {what}'s {len} instructions need {bytes} bytes, one storage binding of this device holds {binding}"),
+                ));
+            }
+        }
+        let longest_message = self.interactions.iter().map(|i| i.message.len()).max().unwrap_or(0);
+        openvm_wgpu_common::limits::check_loop_iterations("logup_fractions", longest_message as u64 + 1, &ctx.limits)?;
         // A buffer is never empty: a program without instructions uploads one unused word set.
         let upload = |instructions: &[[u32; 4]]| {
             let words: Vec<u32> = if instructions.is_empty() { vec![0; 4] } else { instructions.iter().flatten().copied().collect() };
@@ -485,6 +501,10 @@ impl Builder {
                 let next = self.constants.len() as u32;
                 let i = *self.constant_index.entry(c).or_insert(next);
                 if i == next {
+                    if self.constants.len() >= MAX_CONSTANTS {
+                        let value = self.constants.len() + 1;
+                        return Err(ConstraintProgramError::TooLarge { what: "distinct constants", value, limit: MAX_CONSTANTS });
+                    }
                     self.constants.push(c);
                 }
                 Operand::Constant(i)
@@ -823,13 +843,37 @@ impl SymbolicEvaluator<F, F> for HostRow<'_> {
     }
 }
 
+impl HostTraces<'_> {
+    /// The AIR's height: its common main trace's, or the preprocessed trace's.
+    pub fn height(&self) -> usize {
+        self.mains.last().map(|m| m.height).or(self.preprocessed.map(|m| m.height)).unwrap_or(0)
+    }
+}
+
+/// Every node of `dag` on `row` of `traces`, by upstream's `SymbolicEvaluator` on the host.
+fn host_nodes(dag: &SymbolicConstraintsDag<F>, traces: &HostTraces<'_>, row: usize) -> Vec<F> {
+    HostRow { traces, height: traces.height(), row }.eval_nodes(&dag.constraints.nodes)
+}
+
+/// Every output of `dag`'s program on `row` of `traces`, in the program's output order
+/// (constraints, then per interaction its count and message fields), by upstream's
+/// `SymbolicEvaluator` on the host: the reference the GPU interpreters are tested against.
+pub fn host_outputs(dag: &SymbolicConstraintsDag<F>, traces: &HostTraces<'_>, row: usize) -> Vec<F> {
+    let nodes = host_nodes(dag, traces, row);
+    let mut out: Vec<F> = dag.constraints.constraint_idx.iter().map(|&i| nodes[i]).collect();
+    for i in &dag.interactions {
+        out.push(nodes[i.count]);
+        out.extend(i.message.iter().map(|&m| nodes[m]));
+    }
+    out
+}
+
 /// The first row on which a constraint of `dag` is nonzero over `traces`, with the first such
 /// constraint's index (upstream's `SymbolicEvaluator` on the host, row by row); `None` when
 /// every constraint holds on every row.
 pub fn first_violation(dag: &SymbolicConstraintsDag<F>, traces: &HostTraces<'_>) -> Option<(usize, usize)> {
-    let height = traces.mains.last().map(|m| m.height).or(traces.preprocessed.map(|m| m.height)).unwrap_or(0);
-    (0..height).find_map(|row| {
-        let values = HostRow { traces, height, row }.eval_nodes(&dag.constraints.nodes);
+    (0..traces.height()).find_map(|row| {
+        let values = host_nodes(dag, traces, row);
         dag.constraints.constraint_idx.iter().position(|&i| values[i] != F::ZERO).map(|c| (c, row))
     })
 }

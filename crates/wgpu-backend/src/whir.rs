@@ -107,7 +107,7 @@ impl ExtVec {
                 }
             }
         }
-        Ok(ext_from_words(words)?)
+        ext_from_words(words)
     }
 
     pub fn len(&self) -> usize {

@@ -32,7 +32,16 @@ pub struct DeviceLimits {
     /// data-dependent number of times split their work so that none exceeds it
     /// ([`check_loop_iterations`]).
     pub max_loop_iterations: u32,
+    /// Work one dispatch of a long-running kernel may hold, in loop iterations summed over its
+    /// invocations ([`DISPATCH_WORK_BUDGET`], lower under a profile that tests the splitting).
+    pub max_dispatch_work: u64,
 }
+
+/// Work one dispatch of a long-running kernel may hold, in loop iterations summed over its
+/// invocations (the constraint interpreter's instructions times rows): about 10 ms on an H200,
+/// so a dispatch stays far below the watchdogs of desktop systems (Windows' TDR fires after
+/// 2 s) even on a GPU a hundred times slower.
+pub const DISPATCH_WORK_BUDGET: u64 = 1 << 31;
 
 /// Iterations the loop probe asks one invocation for: the most any device is trusted with.
 /// Far above what any kernel needs per invocation, and a few milliseconds of one thread on a
@@ -57,6 +66,7 @@ impl DeviceLimits {
             subgroups,
             // The probe replaces this once the device is open.
             max_loop_iterations: LOOP_PROBE_ITERATIONS,
+            max_dispatch_work: DISPATCH_WORK_BUDGET,
         }
     }
 
@@ -80,7 +90,8 @@ pub enum LimitProfile {
     /// one software device every GPU-less user runs on).
     WebGpuDefault,
     /// Deliberately small: 64 invocations, 4 KiB, 64 workgroups per dimension, 16 MiB bindings,
-    /// 8 storage buffers per kernel, no subgroups, 4,096 loop iterations per invocation.
+    /// 8 storage buffers per kernel, no subgroups, 4,096 loop iterations per invocation and 2^18
+    /// per dispatch.
     /// Forces every fallback path (grid folding, workgroup-memory instead of shuffles, splitting).
     Tiny,
 }
@@ -127,6 +138,7 @@ impl LimitProfile {
                 buffer_bytes: Some(64 << 20),
                 storage_buffers: Some(8),
                 loop_iterations: Some(TINY_LOOP_ITERATIONS),
+                dispatch_work: Some(TINY_DISPATCH_WORK),
                 subgroups: false,
                 ..Default::default()
             },
@@ -184,6 +196,7 @@ impl LimitProfile {
             subgroup_max_size: adapter.subgroup_max_size,
             subgroups: adapter.subgroups && c.subgroups,
             max_loop_iterations: min(adapter.max_loop_iterations, c.loop_iterations),
+            max_dispatch_work: min64(adapter.max_dispatch_work, c.dispatch_work),
         }
     }
 
@@ -217,6 +230,7 @@ struct ProfileCaps {
     storage_buffers: Option<u32>,
     subgroup_size: Option<u32>,
     loop_iterations: Option<u32>,
+    dispatch_work: Option<u64>,
     subgroups: bool,
 }
 
@@ -225,6 +239,8 @@ struct ProfileCaps {
 pub const LAVAPIPE_LOOP_ITERATIONS: u32 = 65_535;
 /// The `tiny` profile's loop cap: small enough that every splitting path runs in the tests.
 pub const TINY_LOOP_ITERATIONS: u32 = 4_096;
+/// The `tiny` profile's work per dispatch: long programs then run in blocks of rows in tests.
+pub const TINY_DISPATCH_WORK: u64 = 1 << 18;
 
 impl Default for ProfileCaps {
     fn default() -> Self {
@@ -237,6 +253,7 @@ impl Default for ProfileCaps {
             storage_buffers: None,
             subgroup_size: None,
             loop_iterations: None,
+            dispatch_work: None,
             subgroups: true,
         }
     }
@@ -271,6 +288,7 @@ pub mod reference {
             subgroup_max_size: sg_max,
             subgroups: true,
             max_loop_iterations: super::LOOP_PROBE_ITERATIONS,
+            max_dispatch_work: super::DISPATCH_WORK_BUDGET,
         }
     }
     /// Apple M1 through Metal.

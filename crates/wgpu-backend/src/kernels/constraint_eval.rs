@@ -30,9 +30,13 @@ pub const TRACE_BINDINGS: usize = 4;
 
 kernel_params! {
     pub struct Params {
-        /// First row evaluated and the number of rows (one invocation each).
+        /// First row evaluated; this dispatch's rows (one invocation each) are `row_offset..
+        /// row_offset + row_count` of the `total_rows` evaluated, the outputs' (and virtual
+        /// columns') row stride.
         row_start: u32,
         row_count: u32,
+        row_offset: u32,
+        total_rows: u32,
         /// The traces' height h: next row is (r + 1) mod h.
         height: u32,
         /// The piece of the program this dispatch runs: instructions `pc_start..pc_end`.
@@ -52,6 +56,7 @@ kernel_params! {
         vmap_base: u32,
         next_stride: u32,
         _pad0: u32,
+        _pad1: u32,
     }
 }
 
@@ -236,7 +241,10 @@ pub(crate) fn record_mode(
     let longest = pieces.ranges().map(|r| r.len() as u64).max().unwrap_or(0);
     check_loop_iterations(NAME, longest, &ctx.limits)?;
     let wg = g.shape.workgroup_size[0] as u64;
-    let workgroups = (count as u64).div_ceil(wg);
+    // Rows per dispatch: within the per-dispatch work budget (a watchdog never sees a long
+    // dispatch), whole workgroups.
+    let rows_per_dispatch = (ctx.limits.max_dispatch_work / longest.max(1)).max(wg).min(count as u64);
+    let workgroups = rows_per_dispatch.div_ceil(wg);
     let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
     let stride = workgroups * wg;
     let scratch_words = g.spill_slots as u64 * stride;
@@ -259,7 +267,9 @@ pub(crate) fn record_mode(
     }
     let params = Params {
         row_start: row_start as u32,
-        row_count: count as u32,
+        row_count: 0,
+        row_offset: 0,
+        total_rows: count as u32,
         height: height as u32,
         pc_start: 0,
         pc_end: 0,
@@ -269,7 +279,7 @@ pub(crate) fn record_mode(
         workgroup_base: 0,
         vmap_base,
         next_stride,
-        _pad0: 0,
+        ..Default::default()
     };
     if let EvalRows::Virtual(v) = &mode {
         // The interpreter reads the virtual columns, not the traces.
@@ -279,9 +289,19 @@ pub(crate) fn record_mode(
     let pipeline = KERNEL.pipeline(ctx, &key_for(&g, entry))?;
     let mut buffers = vec![&code.buffer.buffer, &values.buffer, &out.buffer, &scratch.buffer];
     buffers.extend(chunks);
-    // One dispatch per piece, in order (chained pieces pass their slots on through scratch).
-    for range in pieces.ranges() {
-        KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &Params { pc_start: range.start, pc_end: range.end, ..params })?;
+    // Per block of rows one dispatch per piece, in order (chained pieces pass their slots on
+    // through scratch).
+    for first in (0..count as u64).step_by(rows_per_dispatch as usize) {
+        let rows = (count as u64 - first).min(rows_per_dispatch);
+        let parts = if rows == rows_per_dispatch {
+            parts.clone()
+        } else {
+            split_grid(NAME, rows.div_ceil(wg), ctx.limits.max_workgroups_per_dimension)?
+        };
+        for range in pieces.ranges() {
+            let p = Params { row_offset: first as u32, row_count: rows as u32, pc_start: range.start, pc_end: range.end, ..params };
+            KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &p)?;
+        }
     }
     drop(buffers);
     keep_words(encoder, values);

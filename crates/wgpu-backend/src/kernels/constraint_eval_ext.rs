@@ -53,9 +53,10 @@ kernel_params! {
         /// The groups this dispatch runs: `group_offset..group_offset + dispatch_groups`.
         group_offset: u32,
         dispatch_groups: u32,
+        /// The values of y this dispatch covers: `y_offset..y_offset + y_count`.
+        y_offset: u32,
+        y_count: u32,
         _pad0: u32,
-        _pad1: u32,
-        _pad2: u32,
     }
 }
 
@@ -163,7 +164,11 @@ pub fn record(
     // Chained pieces run one group per dispatch, all groups at once otherwise.
     let dispatch_groups = if e.chained { 1 } else { e.groups() };
     let wg = g.shape.workgroup_size[0] as u64;
-    let workgroups = ((e.num_x * e.num_y * dispatch_groups) as u64).div_ceil(wg);
+    // Values of y per dispatch: within the per-dispatch work budget (a watchdog never sees a
+    // long dispatch).
+    let work_per_y = (e.num_x * dispatch_groups * e.max_group_instructions.max(1)) as u64;
+    let y_per_dispatch = (ctx.limits.max_dispatch_work / work_per_y).clamp(1, e.num_y as u64) as usize;
+    let workgroups = ((e.num_x * y_per_dispatch * dispatch_groups) as u64).div_ceil(wg);
     let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
     let stride = workgroups * wg;
     let scratch_words = 4 * g.spill_slots as u64 * stride;
@@ -202,8 +207,13 @@ pub fn record(
     let mut buffers = vec![&e.instructions.buffer, &e.tables.buffer, &out.buffer, &scratch.buffer];
     // Unused chunk bindings repeat the last chunk.
     buffers.extend((0..FOLDED_BINDINGS).map(|k| &e.folded[k.min(e.folded.len() - 1)].buffer));
-    for offset in (0..e.groups()).step_by(dispatch_groups) {
-        KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &Params { group_offset: offset as u32, ..params })?;
+    // Per block of y, the groups (chained pieces one by one, in order).
+    for y_offset in (0..e.num_y).step_by(y_per_dispatch) {
+        let y_count = y_per_dispatch.min(e.num_y - y_offset);
+        for offset in (0..e.groups()).step_by(dispatch_groups) {
+            let p = Params { group_offset: offset as u32, y_offset: y_offset as u32, y_count: y_count as u32, ..params };
+            KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &p)?;
+        }
     }
     Ok(scratch)
 }

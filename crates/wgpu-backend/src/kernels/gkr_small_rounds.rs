@@ -4,7 +4,7 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{split_grid, GeometryError},
+    limits::{check_loop_iterations, split_grid, GeometryError},
     DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
 };
 
@@ -40,6 +40,28 @@ pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
 /// (`limits::SpongeReductionGeometry::small_round_pairs`).
 pub fn small_round_pairs(ctx: &GpuContext) -> GpuResult<usize> {
     Ok(transcript_sponge::geometry(NAME, &ctx.limits)?.small_round_pairs() as usize)
+}
+
+/// The most loop iterations an invocation runs for `layers` (from round `first_round` of the
+/// first) with `wg` invocations: per transcript step (λ, each round, the claims) one step of the
+/// main loop and the sponge's word loop (at most 20 words); per round three workgroup
+/// reductions and its share of the round's pairs; per layer its share of the eq table, each
+/// entry a product over the layer's variables. (The Poseidon2 permutation's loops have
+/// constant trip counts.)
+fn loop_iterations(layers: std::ops::RangeInclusive<usize>, first_round: usize, wg: u32) -> u64 {
+    let wg = wg as u64;
+    let reduce = 3 * (wg.trailing_zeros() as u64 + 1);
+    layers
+        .map(|layer| {
+            let layer = layer as u64;
+            // A tail (one layer) from round first_round on; whole layers from round 0.
+            let rounds = layer.saturating_sub(first_round as u64).max(1);
+            let steps = rounds + 2;
+            let pairs: u64 = (0..layer).map(|s| (1u64 << (layer - 1 - s)).div_ceil(wg)).sum();
+            let eq = (1u64 << layer).div_ceil(wg) * (1 + layer);
+            steps * (1 + 20) + rounds * reduce + pairs + eq
+        })
+        .sum()
 }
 
 /// Extension elements of the working buffer for sets of `rows` rows.
@@ -95,6 +117,8 @@ pub fn record(
         work_rows: job.work_rows as u32,
         ..Default::default()
     };
+    let wg = transcript_sponge::geometry(NAME, &ctx.limits)?.workgroup_size();
+    check_loop_iterations(NAME, loop_iterations(first..=last, job.first_round, wg), &ctx.limits)?;
     let pipeline = KERNEL.pipeline(ctx, &key(&ctx.limits)?)?;
     let parts = split_grid(NAME, 1, ctx.limits.max_workgroups_per_dimension)?;
     let buffers =
