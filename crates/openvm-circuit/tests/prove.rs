@@ -170,7 +170,8 @@ fn vm_airs_evaluate_as_upstream_on_a_real_segment() {
             let traces = HostTraces { preprocessed: preprocessed.as_ref(), mains: &mains, public_values: &air.public_values };
             let height = traces.height();
             let program = ConstraintProgram::compile(dag).unwrap_or_else(|e| panic!("{}: {e}", key.air_name));
-            let rows: Vec<std::ops::Range<usize>> = if height <= 256 { vec![0..height] } else { vec![0..128, height - 128..height] };
+            let rows: Vec<std::ops::Range<usize>> =
+                if height <= 256 { std::iter::once(0..height).collect() } else { vec![0..128, height - 128..height] };
             let want: Vec<Vec<F>> = rows.iter().flat_map(|r| r.clone()).map(|row| host_outputs(dag, &traces, row)).collect();
             for (profile, gpu) in &contexts {
                 let upload = |m: &HostColumns| {
