@@ -809,11 +809,18 @@ pub struct HostTraces<'a> {
     pub public_values: &'a [F],
 }
 
-/// One row of [`HostTraces`] for upstream's evaluator: next rows wrap, selectors as upstream's.
-struct HostRow<'a> {
+/// One row of [`HostTraces`] for upstream's evaluator (`SymbolicEvaluator`): next rows wrap,
+/// selectors as upstream's.
+pub struct HostRow<'a> {
     traces: &'a HostTraces<'a>,
     height: usize,
     row: usize,
+}
+
+impl<'a> HostRow<'a> {
+    pub fn new(traces: &'a HostTraces<'a>, row: usize) -> Self {
+        HostRow { traces, height: traces.height(), row }
+    }
 }
 
 impl SymbolicEvaluator<F, F> for HostRow<'_> {
@@ -852,7 +859,7 @@ impl HostTraces<'_> {
 
 /// Every node of `dag` on `row` of `traces`, by upstream's `SymbolicEvaluator` on the host.
 fn host_nodes(dag: &SymbolicConstraintsDag<F>, traces: &HostTraces<'_>, row: usize) -> Vec<F> {
-    HostRow { traces, height: traces.height(), row }.eval_nodes(&dag.constraints.nodes)
+    HostRow::new(traces, row).eval_nodes(&dag.constraints.nodes)
 }
 
 /// Every output of `dag`'s program on `row` of `traces`, in the program's output order

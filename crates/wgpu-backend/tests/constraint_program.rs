@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::proofs::P3Air;
+
 use std::sync::Arc;
 
 use openvm_stark_backend::{
@@ -20,7 +22,7 @@ use openvm_stark_backend::{
         test_system_params_small, CachedFixture11, FibFixture, InteractionsFixture11, MixtureFixture, PreprocessedAndCachedFixture,
         PreprocessedFibFixture, TestFixture,
     },
-    AirRef, PartitionedBaseAir, StarkEngine,
+    AirRef, StarkEngine,
 };
 use openvm_stark_sdk::config::{
     app_params_with_100_bits_security,
@@ -28,13 +30,14 @@ use openvm_stark_sdk::config::{
 };
 use openvm_wgpu_backend::{
     common::ColumnMatrix,
-    constraint_program::{ConstraintProgram, ConstraintTraces, EvalOptions, Operand, ProgramSplit, OP_OUT},
+    constraint_program::{
+        host_outputs, ConstraintProgram, ConstraintTraces, EvalOptions, HostColumns, HostRow, HostTraces, Operand, ProgramSplit, OP_OUT,
+    },
     field::{as_words, F},
     keccakf::KeccakfAir,
     kernels::constraint_eval,
     GpuContext, LimitProfile,
 };
-use p3_air::{Air, AirBuilder, BaseAir, BaseAirWithPublicValues};
 use p3_baby_bear::GenericPoseidon2LinearLayersBabyBear;
 use p3_blake3_air::Blake3Air;
 use p3_field::PrimeCharacteristicRing;
@@ -46,22 +49,6 @@ type SC = BabyBearPoseidon2Config;
 /// parameters of Plonky3's BabyBear examples).
 type P2 = Poseidon2Air<F, GenericPoseidon2LinearLayersBabyBear, 16, 7, 1, 4, 13>;
 type P2W24 = Poseidon2Air<F, GenericPoseidon2LinearLayersBabyBear, 24, 7, 1, 4, 21>;
-
-/// A Plonky3 AIR as an upstream AIR (no public values, one main partition).
-struct P3Air<A>(A);
-
-impl<A: BaseAir<F>> BaseAir<F> for P3Air<A> {
-    fn width(&self) -> usize {
-        self.0.width()
-    }
-}
-impl<A: BaseAir<F>> BaseAirWithPublicValues<F> for P3Air<A> {}
-impl<A: BaseAir<F>> PartitionedBaseAir<F> for P3Air<A> {}
-impl<AB: AirBuilder<F = F>, A: Air<AB>> Air<AB> for P3Air<A> {
-    fn eval(&self, builder: &mut AB) {
-        self.0.eval(builder);
-    }
-}
 
 /// One AIR: its DAG and trace shape.
 struct Case {
@@ -125,61 +112,18 @@ impl HostMatrix {
         HostMatrix { height, width, values: common::random_field(rng, height * width) }
     }
 
-    fn get(&self, row: usize, col: usize) -> F {
-        self.values[col * self.height + row]
-    }
-
     fn upload(&self, ctx: &GpuContext) -> ColumnMatrix {
         ColumnMatrix::from_col_major(ctx, "test trace", self.height, self.width, as_words(&self.values)).unwrap()
     }
 }
 
-/// Upstream's evaluator interface over one row of host traces: selectors and next-row
-/// indexing for a trace of height h (is_first_row at 0, is_last_row at h - 1, is_transition
-/// elsewhere, next row (r + 1) mod h).
-struct HostRow<'a> {
-    preprocessed: Option<&'a HostMatrix>,
-    mains: &'a [HostMatrix],
-    public_values: &'a [F],
-    height: usize,
-    row: usize,
-}
-
-impl SymbolicEvaluator<F, F> for HostRow<'_> {
-    fn eval_const(&self, c: F) -> F {
-        c
-    }
-    fn eval_var(&self, v: SymbolicVariable<F>) -> F {
-        let r = |offset: usize| (self.row + offset) % self.height;
-        match v.entry {
-            Entry::Preprocessed { offset } => self.preprocessed.unwrap().get(r(offset), v.index),
-            Entry::Main { part_index, offset } => self.mains[part_index].get(r(offset), v.index),
-            Entry::Public => self.public_values[v.index],
-            Entry::Challenge => unreachable!("no fixture uses challenges"),
-        }
-    }
-    fn eval_is_first_row(&self) -> F {
-        F::from_bool(self.row == 0)
-    }
-    fn eval_is_last_row(&self) -> F {
-        F::from_bool(self.row + 1 == self.height)
-    }
-    fn eval_is_transition(&self) -> F {
-        F::from_bool(self.row + 1 != self.height)
-    }
-}
-
 /// Upstream's values of every output of `dag` on `row`, in the program's output order
-/// (constraints, then per interaction its count and message).
-fn expected_outputs(dag: &SymbolicConstraintsDag<F>, tree: Option<&SymbolicConstraints<F>>, ev: &HostRow<'_>) -> Vec<F> {
-    let nodes = ev.eval_nodes(&dag.constraints.nodes);
-    let mut out: Vec<F> = dag.constraints.constraint_idx.iter().map(|&i| nodes[i]).collect();
-    for i in &dag.interactions {
-        out.push(nodes[i.count]);
-        out.extend(i.message.iter().map(|&m| nodes[m]));
-    }
+/// (constraints, then per interaction its count and message), by upstream's `SymbolicEvaluator`
+/// over the DAG and, for small AIRs, over upstream's expression trees too.
+fn expected_outputs(dag: &SymbolicConstraintsDag<F>, tree: Option<&SymbolicConstraints<F>>, traces: &HostTraces<'_>, row: usize) -> Vec<F> {
+    let out = host_outputs(dag, traces, row);
     if let Some(tree) = tree {
-        // The same values from upstream's expression trees.
+        let ev = HostRow::new(traces, row);
         let mut from_tree: Vec<F> = tree.constraints.iter().map(|e| ev.eval_expr(e)).collect();
         for i in &tree.interactions {
             from_tree.push(ev.eval_expr(&i.count));
@@ -222,9 +166,12 @@ fn check(
     let got = device.evaluate(ctx, &traces, rows.clone(), options).unwrap_or_else(|e| panic!("{what}: {e}"));
 
     let tree = (case.dag.constraints.nodes.len() < 2000).then(|| SymbolicConstraints::from(&case.dag));
+    let host = |m: &HostMatrix| HostColumns { height: m.height, values: m.values.clone() };
+    let h_pre = preprocessed.as_ref().map(host);
+    let h_mains: Vec<HostColumns> = mains.iter().map(host).collect();
+    let traces = HostTraces { preprocessed: h_pre.as_ref(), mains: &h_mains, public_values: &public_values };
     for row in rows {
-        let ev = HostRow { preprocessed: preprocessed.as_ref(), mains: &mains, public_values: &public_values, height, row };
-        let want = expected_outputs(&case.dag, tree.as_ref(), &ev);
+        let want = expected_outputs(&case.dag, tree.as_ref(), &traces, row);
         assert_eq!(want.len(), program.num_outputs, "{what}");
         for (o, w) in want.iter().enumerate() {
             let g = got.get(o, row);

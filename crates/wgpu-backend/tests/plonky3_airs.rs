@@ -9,15 +9,15 @@ mod common;
 
 use std::sync::Arc;
 
+use common::proofs::{assert_same_proof_as_cpu, P3Air};
 use openvm_stark_backend::{
-    codec::Encode,
     prover::{AirProvingContext, ColMajorMatrix, ProvingContext},
     test_utils::{test_system_params_small, TestFixture},
-    AirRef, PartitionedBaseAir, StarkEngine, SystemParams,
+    AirRef, SystemParams,
 };
-use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2CpuEngine};
-use openvm_wgpu_backend::{field::F, BabyBearPoseidon2WgpuEngine, GpuContext, LimitProfile};
-use p3_air::{Air, AirBuilder, BaseAir, BaseAirWithPublicValues};
+use openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;
+use openvm_wgpu_backend::{field::F, LimitProfile};
+use p3_air::{Air, AirBuilder, BaseAir};
 use p3_baby_bear::GenericPoseidon2LinearLayersBabyBear;
 use p3_blake3_air::Blake3Air;
 use p3_field::PrimeCharacteristicRing;
@@ -26,22 +26,6 @@ use p3_poseidon2_air::{Poseidon2Air, RoundConstants};
 
 type SC = BabyBearPoseidon2Config;
 type Ctx = common::rap::Ctx;
-
-/// A Plonky3 AIR as an upstream AIR (no public values, one main partition).
-struct P3Air<A>(A);
-
-impl<A: BaseAir<F>> BaseAir<F> for P3Air<A> {
-    fn width(&self) -> usize {
-        self.0.width()
-    }
-}
-impl<A: BaseAir<F>> BaseAirWithPublicValues<F> for P3Air<A> {}
-impl<A: BaseAir<F>> PartitionedBaseAir<F> for P3Air<A> {}
-impl<AB: AirBuilder<F = F>, A: Air<AB>> Air<AB> for P3Air<A> {
-    fn eval(&self, builder: &mut AB) {
-        self.0.eval(builder);
-    }
-}
 
 /// One AIR and its trace.
 struct Fixture<A> {
@@ -62,38 +46,8 @@ where
     }
 }
 
-fn zero_pow(mut p: SystemParams) -> SystemParams {
-    p.logup.pow_bits = 0;
-    p.whir.mu_pow_bits = 0;
-    p.whir.query_phase_pow_bits = 0;
-    p.whir.folding_pow_bits = 0;
-    p
-}
-
-/// Proves `fx` with openvm-cpu-backend and with our engine under each of `profiles`; the bytes
-/// must match and the upstream verifier accept ours.
-fn assert_same_proof(fx: &impl TestFixture<SC>, params: SystemParams, profiles: &[LimitProfile], what: &str) {
-    let reference: BabyBearPoseidon2CpuEngine = StarkEngine::new(params.clone());
-    let (pk, vk) = fx.keygen(&reference);
-    let want = fx.prove(&reference, &pk).encode_to_vec().unwrap();
-    for &profile in profiles {
-        let ctx = GpuContext::shared(profile).unwrap_or_else(|e| panic!("no device for {profile}: {e}"));
-        let ours =
-            BabyBearPoseidon2WgpuEngine::<openvm_stark_sdk::config::baby_bear_poseidon2::DuplexSponge>::with_context(params.clone(), ctx);
-        let got = fx.prove(&ours, &pk);
-        let got_bytes = got.encode_to_vec().unwrap();
-        assert!(
-            got_bytes == want,
-            "{what} on {profile}: proof bytes differ from openvm-cpu-backend's ({} vs {} bytes)",
-            got_bytes.len(),
-            want.len()
-        );
-        reference.verify(&vk, &got).unwrap_or_else(|e| panic!("{what} on {profile}: the verifier rejects our proof: {e:?}"));
-    }
-}
-
 fn params() -> SystemParams {
-    zero_pow(test_system_params_small(2, 8, 3))
+    common::proofs::zero_pow(test_system_params_small(2, 8, 3))
 }
 
 #[test]
@@ -101,7 +55,7 @@ fn blake3_proves_identically() {
     let air = Blake3Air {};
     let trace = air.generate_trace_rows::<F>(8, 0);
     let fx = Fixture { air: Arc::new(P3Air(air)), trace };
-    assert_same_proof(&fx, params(), &LimitProfile::ALL, "blake3, 8 hashes");
+    assert_same_proof_as_cpu(&fx, params(), &LimitProfile::ALL, "blake3, 8 hashes");
 }
 
 #[test]
@@ -110,10 +64,10 @@ fn poseidon2_widths_16_and_24_prove_identically() {
     type P24 = Poseidon2Air<F, GenericPoseidon2LinearLayersBabyBear, 24, 7, 1, 4, 21>;
     let air = P16::new(RoundConstants::from_rng(&mut common::rng(1)));
     let trace = air.generate_trace_rows(16, 0);
-    assert_same_proof(&Fixture { air: Arc::new(P3Air(air)), trace }, params(), &LimitProfile::ALL, "poseidon2 width 16");
+    assert_same_proof_as_cpu(&Fixture { air: Arc::new(P3Air(air)), trace }, params(), &LimitProfile::ALL, "poseidon2 width 16");
     let air = P24::new(RoundConstants::from_rng(&mut common::rng(2)));
     let trace = air.generate_trace_rows(16, 0);
-    assert_same_proof(&Fixture { air: Arc::new(P3Air(air)), trace }, params(), &LimitProfile::ALL, "poseidon2 width 24");
+    assert_same_proof_as_cpu(&Fixture { air: Arc::new(P3Air(air)), trace }, params(), &LimitProfile::ALL, "poseidon2 width 24");
 }
 
 /// Columns x, y, z and one constraint: z = t_n with t_0 = x, t_(i+1) = c_i t_i + y, where the
@@ -164,7 +118,7 @@ fn a_constraint_of_a_long_chain_proves_identically() {
             let air = ChainAir { steps: 60_000 };
             let trace = air.trace(16);
             let fx = Fixture { air: Arc::new(P3Air(air)), trace };
-            assert_same_proof(&fx, params(), &LimitProfile::ALL, "a chain of 120,000 operations");
+            assert_same_proof_as_cpu(&fx, params(), &LimitProfile::ALL, "a chain of 120,000 operations");
         })
         .unwrap()
         .join()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::rap::KeccakfFixture;
+use common::{proofs::zero_pow, rap::KeccakfFixture};
 
 use openvm_stark_backend::{
     codec::Encode,
@@ -21,14 +21,6 @@ use openvm_stark_sdk::config::{
 use openvm_wgpu_backend::{BabyBearPoseidon2WgpuEngine, GpuContext, LimitProfile};
 
 type SC = BabyBearPoseidon2Config;
-
-fn zero_pow(mut p: SystemParams) -> SystemParams {
-    p.logup.pow_bits = 0;
-    p.whir.mu_pow_bits = 0;
-    p.whir.query_phase_pow_bits = 0;
-    p.whir.folding_pow_bits = 0;
-    p
-}
 
 fn assert_same_proof(fx: &impl TestFixture<SC>, params: SystemParams, what: &str) {
     let reference: BabyBearPoseidon2RefEngine = StarkEngine::new(params.clone());

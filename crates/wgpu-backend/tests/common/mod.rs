@@ -1,6 +1,7 @@
 //! Shared by the GPU tests: one device per limit profile per test process, and random inputs.
 #![allow(dead_code)]
 
+pub mod proofs;
 pub mod rap;
 
 use std::sync::Arc;
