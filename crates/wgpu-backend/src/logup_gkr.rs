@@ -312,13 +312,6 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
                 enc.copy_buffer_to_buffer(&layer(k).buffer, 0, &small_tree.buffer, at, bytes);
             }
         })?;
-        let job = SmallRounds {
-            layers: 1..=small_layers,
-            first_round: 0,
-            total_layers: total_rounds,
-            work_rows,
-            next_lambda: small_layers + 1 < total_rounds,
-        };
         let buffers = SmallRoundBuffers {
             sponge: rt.sponge(),
             tree: &small_tree,
@@ -328,10 +321,15 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
             messages: rt.messages(),
             challenges: rt.challenges(),
         };
-        gkr_small_rounds::record(ctx, &mut enc, &buffers, &job)?;
-        rt.record_steps(
-            (1..=small_layers).flat_map(|layer| layer_steps(layer, 0, total_rounds, layer == small_layers && job.next_lambda)),
-        )?;
+        // Runs of whole layers within an invocation's loop limit, one dispatch each; a run
+        // samples its first layer's λ, the last run also the next layer's.
+        let next_lambda = small_layers + 1 < total_rounds;
+        for layers in gkr_small_rounds::layer_runs(ctx, 1..=small_layers)? {
+            let last = *layers.end() == small_layers;
+            let job = SmallRounds { layers, first_round: 0, total_layers: total_rounds, work_rows, next_lambda: last && next_lambda };
+            gkr_small_rounds::record(ctx, &mut enc, &buffers, &job)?;
+        }
+        rt.record_steps((1..=small_layers).flat_map(|layer| layer_steps(layer, 0, total_rounds, layer == small_layers && next_lambda)))?;
         rt.flush(&mut enc)?;
     }
     for round in small_layers + 1..total_rounds {

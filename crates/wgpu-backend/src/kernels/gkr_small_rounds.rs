@@ -44,9 +44,9 @@ pub fn small_round_pairs(ctx: &GpuContext) -> GpuResult<usize> {
 
 /// The most loop iterations an invocation runs for `layers` (from round `first_round` of the
 /// first) with `wg` invocations: per transcript step (λ, each round, the claims) one step of the
-/// main loop and the sponge's word loop (at most 20 words); per round three workgroup
-/// reductions and its share of the round's pairs; per layer its share of the eq table, each
-/// entry a product over the layer's variables. (The Poseidon2 permutation's loops have
+/// main loop and the sponge's word loop (at most 20 words); per round run three workgroup
+/// reductions and its share of the round's pairs; per layer run from round 0 its share of the
+/// eq table, each entry a product over the layer's variables. (The Poseidon2 permutation's loops have
 /// constant trip counts.)
 fn loop_iterations(layers: std::ops::RangeInclusive<usize>, first_round: usize, wg: u32) -> u64 {
     let wg = wg as u64;
@@ -56,12 +56,29 @@ fn loop_iterations(layers: std::ops::RangeInclusive<usize>, first_round: usize, 
             let layer = layer as u64;
             // A tail (one layer) from round first_round on; whole layers from round 0.
             let rounds = layer.saturating_sub(first_round as u64).max(1);
+            let first = layer - rounds;
             let steps = rounds + 2;
-            let pairs: u64 = (0..layer).map(|s| (1u64 << (layer - 1 - s)).div_ceil(wg)).sum();
-            let eq = (1u64 << layer).div_ceil(wg) * (1 + layer);
+            let pairs: u64 = (first..layer).map(|s| (1u64 << (layer - 1 - s)).div_ceil(wg)).sum();
+            // The eq table is built at round 0 only.
+            let eq = if first == 0 { (1u64 << layer).div_ceil(wg) * (1 + layer) } else { 0 };
             steps * (1 + 20) + rounds * reduce + pairs + eq
         })
         .sum()
+}
+
+/// Whole small layers `layers` in runs of consecutive layers, one dispatch each, each run within
+/// an invocation's loop limit (a single layer past it stays alone, and `record` refuses it).
+pub fn layer_runs(ctx: &GpuContext, layers: std::ops::RangeInclusive<usize>) -> GpuResult<Vec<std::ops::RangeInclusive<usize>>> {
+    let wg = transcript_sponge::geometry(NAME, &ctx.limits)?.workgroup_size();
+    let limit = ctx.limits.max_loop_iterations as u64;
+    let mut runs: Vec<std::ops::RangeInclusive<usize>> = Vec::new();
+    for layer in layers {
+        match runs.last_mut() {
+            Some(run) if loop_iterations(*run.start()..=layer, 0, wg) <= limit => *run = *run.start()..=layer,
+            _ => runs.push(layer..=layer),
+        }
+    }
+    Ok(runs)
 }
 
 /// Extension elements of the working buffer for sets of `rows` rows.
