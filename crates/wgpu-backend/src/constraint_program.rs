@@ -884,3 +884,49 @@ pub fn first_violation(dag: &SymbolicConstraintsDag<F>, traces: &HostTraces<'_>)
         dag.constraints.constraint_idx.iter().position(|&i| values[i] != F::ZERO).map(|c| (c, row))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{chained_cuts, group_parts, parts_per_group_within};
+
+    /// Pieces cover the code in order, each within the budget.
+    fn assert_pieces(cuts: &[u32], len: u32, budget: u32) {
+        assert_eq!((cuts[0], *cuts.last().unwrap()), (0, len), "{cuts:?}");
+        assert!(cuts.windows(2).all(|w| w[0] < w[1] && w[1] - w[0] <= budget), "{cuts:?} within {budget}");
+    }
+
+    #[test]
+    fn parts_group_within_the_budget() {
+        let starts = [0u32, 5, 9, 20, 21, 30];
+        for budget in [11u32, 12, 20, 30, 100] {
+            let cuts = group_parts(&starts, budget);
+            assert_pieces(&cuts, 30, budget);
+            assert!(cuts.iter().all(|c| starts.contains(c)), "cuts at part boundaries: {cuts:?}");
+        }
+        assert_eq!(group_parts(&starts, 100), vec![0, 30]);
+        assert_eq!(group_parts(&starts, 11), vec![0, 9, 20, 30]);
+    }
+
+    #[test]
+    fn uniform_groups_of_parts_fit_or_none() {
+        let starts = [0u32, 5, 9, 20, 21, 30];
+        assert_eq!(parts_per_group_within(&starts, 5, 30), Some(5));
+        // Groups of 2 from part 0: [0, 9), [9, 21), [21, 30): 12 > 11, so single parts.
+        assert_eq!(parts_per_group_within(&starts, 5, 11), Some(1));
+        assert_eq!(parts_per_group_within(&starts, 5, 12), Some(2));
+        // Part [9, 20) alone is longer than 10.
+        assert_eq!(parts_per_group_within(&starts, 5, 10), None);
+    }
+
+    #[test]
+    fn chained_cuts_cover_the_code() {
+        for (len, budget) in [(0usize, 4u32), (1, 4), (4, 4), (5, 4), (120_000, 65_535), (39_536, 4096)] {
+            let cuts = chained_cuts(len, budget);
+            if len == 0 {
+                assert_eq!(cuts, vec![0]);
+            } else {
+                assert_pieces(&cuts, len as u32, budget);
+            }
+        }
+    }
+}

@@ -1031,6 +1031,42 @@ mod tests {
     }
 
     #[test]
+    fn loops_stay_within_the_loop_limit() {
+        for (name, l) in all_devices() {
+            let limit = l.max_loop_iterations;
+            assert!(check_loop_iterations("t", limit as u64, &l).is_ok(), "{name}");
+            assert!(matches!(check_loop_iterations("t", limit as u64 + 1, &l), Err(GeometryError::LoopIterations { .. })), "{name}");
+            for items in [0u64, 1, 1 << 20, 1 << 40] {
+                let per = items_per_invocation(&l, items);
+                assert!(per >= 1 && per <= limit, "{name} {items}: {per}");
+                let per = items_per_invocation_looping(&l, items, 5, 12);
+                assert!(per == 1 || 5 * per as u64 + 12 <= limit as u64, "{name} {items}: {per}");
+            }
+        }
+        assert_eq!(reference::lavapipe().max_loop_iterations, LAVAPIPE_LOOP_ITERATIONS);
+        let tiny = LimitProfile::Tiny.reference_limits().unwrap();
+        assert_eq!((tiny.max_loop_iterations, tiny.max_dispatch_work), (TINY_LOOP_ITERATIONS, TINY_DISPATCH_WORK));
+        let webgpu = LimitProfile::WebGpuDefault.reference_limits().unwrap();
+        assert_eq!(webgpu.max_loop_iterations, LAVAPIPE_LOOP_ITERATIONS);
+        // A profile never raises the device's limit.
+        let low = DeviceLimits { max_loop_iterations: 100, ..reference::generous() };
+        assert_eq!(LimitProfile::Tiny.apply(&low).max_loop_iterations, 100);
+    }
+
+    #[test]
+    fn chained_pieces_keep_every_slot_in_scratch() {
+        for (name, l) in all_devices() {
+            for slots in [1u32, 40, 1000] {
+                let g = constraint_eval(&l, slots, None).all_spilled();
+                assert_eq!((g.fast_slots, g.spill_slots, g.fast_words()), (0, slots.max(1), 1), "{name} {slots}");
+                assert_eq!(g.shape.workgroup_memory_bytes, 4, "{name}");
+                let e = constraint_eval_ext(&l, slots, None).all_spilled();
+                assert_eq!((e.fast_slots, e.shape.workgroup_memory_bytes), (0, 16), "{name}");
+            }
+        }
+    }
+
+    #[test]
     fn items_per_invocation_spreads_over_resident_invocations() {
         for (_, l) in all_devices() {
             assert_eq!(items_per_invocation(&l, 0), 1);
