@@ -552,6 +552,34 @@ fn deep_and_wide_random_dags_match_upstream() {
     }
 }
 
+/// A program whose spilled slots over all rows exceed one binding (tiny: 16 MiB) is evaluated
+/// in blocks of rows whose scratch fits, not refused.
+#[test]
+fn spilled_slots_of_many_rows_fit_in_blocks() {
+    let mut rng = common::rng(12);
+    let spec = DagSpec {
+        preprocessed: None,
+        cached: vec![],
+        common: 200,
+        public_values: 0,
+        leaves: 400,
+        arithmetic: 20_000,
+        chain: 0,
+        constraints: 300,
+        interactions: 0,
+    };
+    let case = random_dag(&mut rng, &spec);
+    let program = ConstraintProgram::compile(&case.dag).unwrap();
+    let (profile, ctx) = (LimitProfile::Tiny, common::ctx(LimitProfile::Tiny));
+    let height = 8192;
+    let spilled = constraint_eval::geometry(&ctx.limits, program.num_slots, EvalOptions::default()).spill_slots as u64;
+    assert!(
+        spilled * height as u64 * 4 > ctx.limits.max_binding_bytes(),
+        "{spilled} spilled slots should not fit one binding for {height} rows"
+    );
+    check(&ctx, profile, &case, height, 0..height, EvalOptions::default(), 13);
+}
+
 /// The device's loop limit as the probe finds it: on lavapipe (CI) its cap of 65,535 iterations
 /// shared by the loops of an invocation, which a two-loop probe shows too; elsewhere at least
 /// what the probe asks for. Every profile's limit is at most the device's.

@@ -243,7 +243,9 @@ pub(crate) fn record_mode(
     let wg = g.shape.workgroup_size[0] as u64;
     // Rows per dispatch: within the per-dispatch work budget (a watchdog never sees a long
     // dispatch), whole workgroups.
-    let rows_per_dispatch = (ctx.limits.max_dispatch_work / longest.max(1)).max(wg).min(count as u64);
+    // Also few enough that the spilled slots of a dispatch's rows fit one binding.
+    let scratch_rows = (ctx.limits.max_binding_bytes() / (4 * g.spill_slots.max(1) as u64) / wg * wg).max(wg);
+    let rows_per_dispatch = (ctx.limits.max_dispatch_work / longest.max(1)).max(wg).min(scratch_rows).min(count as u64);
     let workgroups = rows_per_dispatch.div_ceil(wg);
     let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
     let stride = workgroups * wg;

@@ -167,7 +167,10 @@ pub fn record(
     // Values of y per dispatch: within the per-dispatch work budget (a watchdog never sees a
     // long dispatch).
     let work_per_y = (e.num_x * dispatch_groups * e.max_group_instructions.max(1)) as u64;
-    let y_per_dispatch = (ctx.limits.max_dispatch_work / work_per_y).clamp(1, e.num_y as u64) as usize;
+    // Also few enough that the spilled slots of a dispatch's points fit one binding.
+    let points_per_y = (e.num_x * dispatch_groups) as u64;
+    let scratch_y = ctx.limits.max_binding_bytes() / (16 * g.spill_slots.max(1) as u64 * points_per_y);
+    let y_per_dispatch = (ctx.limits.max_dispatch_work / work_per_y).min(scratch_y.max(1)).clamp(1, e.num_y as u64) as usize;
     let workgroups = ((e.num_x * y_per_dispatch * dispatch_groups) as u64).div_ceil(wg);
     let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
     let stride = workgroups * wg;
