@@ -2,8 +2,8 @@
 //! (src/constraint_program.rs compiles the programs).
 //!
 //! One invocation per row. A program longer than an invocation may loop runs in pieces, one
-//! dispatch each (`DeviceConstraintProgram::pieces`). Intermediate slots below the geometry's `fast_slots` live in the
-//! invocation's column of a workgroup-memory table (WGSL allows override-sized arrays only in
+//! dispatch each (`DeviceConstraintProgram::pieces`). Intermediate slots below the geometry's
+//! `fast_slots` live in the invocation's column of a workgroup-memory table (WGSL allows override-sized arrays only in
 //! workgroup memory, so function-local arrays cannot be sized by the limits rule); the rest
 //! spill to a global scratch buffer, slot-major, so neighbouring invocations touch neighbouring
 //! words. The traces' column chunks (`ColumnMatrix` buffers) bind to [`TRACE_BINDINGS`] storage
@@ -241,14 +241,11 @@ pub(crate) fn record_mode(
     let longest = pieces.ranges().map(|r| r.len() as u64).max().unwrap_or(0);
     check_loop_iterations(NAME, longest, &ctx.limits)?;
     let wg = g.shape.workgroup_size[0] as u64;
-    // Rows per dispatch: within the per-dispatch work budget (a watchdog never sees a long
-    // dispatch), whole workgroups.
-    // Also few enough that the spilled slots of a dispatch's rows fit one binding.
+    // Rows per dispatch, whole workgroups: within the per-dispatch work budget (a watchdog never
+    // sees a long dispatch), and few enough that their spilled slots fit one binding.
     let scratch_rows = (ctx.limits.max_binding_bytes() / (4 * g.spill_slots.max(1) as u64) / wg * wg).max(wg);
     let rows_per_dispatch = (ctx.limits.max_dispatch_work / longest.max(1)).max(wg).min(scratch_rows).min(count as u64);
-    let workgroups = rows_per_dispatch.div_ceil(wg);
-    let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
-    let stride = workgroups * wg;
+    let stride = rows_per_dispatch.div_ceil(wg) * wg;
     let scratch_words = g.spill_slots as u64 * stride;
     require(NAME, scratch_words * 4 <= ctx.limits.max_binding_bytes() && stride <= u32::MAX as u64, || {
         format!(
@@ -295,11 +292,7 @@ pub(crate) fn record_mode(
     // through scratch).
     for first in (0..count as u64).step_by(rows_per_dispatch as usize) {
         let rows = (count as u64 - first).min(rows_per_dispatch);
-        let parts = if rows == rows_per_dispatch {
-            parts.clone()
-        } else {
-            split_grid(NAME, rows.div_ceil(wg), ctx.limits.max_workgroups_per_dimension)?
-        };
+        let parts = split_grid(NAME, rows.div_ceil(wg), ctx.limits.max_workgroups_per_dimension)?;
         for range in pieces.ranges() {
             let p = Params { row_offset: first as u32, row_count: rows as u32, pc_start: range.start, pc_end: range.end, ..params };
             KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &p)?;
