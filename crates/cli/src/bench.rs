@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use openvm_stark_backend::prover::{stacked_pcs::rs_code_matrix as cpu_rs_code_matrix, ColMajorMatrix};
 use openvm_wgpu_backend::{
+    commit::stacked_pcs::rs_code_matrix,
     common::{ColumnMatrix, GpuBuffer},
     field::{as_words, F},
     kernels::{bandwidth_probe, batch_ntt_small, mle_coeffs_to_evals, ntt},
-    stacked_pcs::rs_code_matrix,
     GpuContext, GpuError,
 };
 use p3_dft::{Radix2DitParallel, TwoAdicSubgroupDft};

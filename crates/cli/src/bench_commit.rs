@@ -6,10 +6,10 @@ use std::time::Instant;
 use openvm_stark_backend::{prover::TraceCommitter, StarkEngine};
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_poseidon2::BabyBearPoseidon2CpuEngine};
 use openvm_wgpu_backend::{
+    commit::stacked_pcs::{rs_code_matrix, stacked_commit_row_major, stacked_matrix, Traces},
     common::SplitVec,
     field::F,
     kernels::{merkle_compress_layer, merkle_row_hash},
-    stacked_pcs::{rs_code_matrix, stacked_commit_row_major, stacked_matrix, Traces},
     GpuContext, GpuError,
 };
 use p3_matrix::{dense::RowMajorMatrix, Matrix};

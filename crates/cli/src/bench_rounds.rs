@@ -14,11 +14,11 @@ use openvm_stark_backend::prover::fractional_sumcheck_gkr::Frac;
 use openvm_stark_backend::FiatShamirTranscript;
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, DuplexSponge};
 use openvm_wgpu_backend::{
-    device_transcript::SpongePlacement,
+    commit::merkle_tree::MerkleTree,
     field::{EF, F},
-    grinding,
-    logup_gkr::{fractional_sumcheck_with, FracInput},
-    merkle_tree::MerkleTree,
+    logup_zerocheck::device_transcript::SpongePlacement,
+    logup_zerocheck::fractional::{fractional_sumcheck_with, FracInput},
+    openings::grinding,
     GpuContext, GpuError,
 };
 use openvm_wgpu_common::{ColumnMatrix, GpuBuffer};

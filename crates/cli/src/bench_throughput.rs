@@ -9,10 +9,8 @@ use openvm_stark_backend::{
     StarkEngine,
 };
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_poseidon2::DuplexSponge};
-use openvm_wgpu_backend::{
-    keccakf::{keccakf_trace, KeccakfAir},
-    BabyBearPoseidon2WgpuEngine, GpuContext,
-};
+use openvm_wgpu_backend::{BabyBearPoseidon2WgpuEngine, GpuContext};
+use openvm_wgpu_fixtures::keccakf::{keccakf_trace, KeccakfAir};
 
 use crate::Args;
 

@@ -1,7 +1,7 @@
 //! `openvm-wgpu guest`: writes one of the repository's RV32IM guests (crates/openvm-circuit's
 //! assembler) as an ELF file, for `prove elf` and the benchmarks.
 
-use openvm_wgpu_circuit::asm;
+use openvm_wgpu_fixtures::asm;
 
 use crate::Args;
 

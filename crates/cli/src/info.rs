@@ -3,10 +3,10 @@
 
 use openvm_stark_backend::prover::{stacked_pcs::rs_code_matrix as cpu_rs_code_matrix, ColMajorMatrix};
 use openvm_wgpu_backend::{
+    commit::stacked_pcs::rs_code_matrix,
     common::{context::list_adapters, ColumnMatrix, GpuBuffer},
     field::{as_words, from_words, F},
     kernels::{batch_ntt_small, ntt, plans},
-    stacked_pcs::rs_code_matrix,
     GpuContext,
 };
 use p3_dft::{Radix2Bowers, Radix2DitParallel, TwoAdicSubgroupDft};

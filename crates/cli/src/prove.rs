@@ -12,11 +12,8 @@ use openvm_stark_sdk::config::{
     app_params_with_100_bits_security,
     baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2CpuEngine},
 };
-use openvm_wgpu_backend::{
-    field::F,
-    keccakf::{keccakf_trace, KeccakfAir},
-    BabyBearPoseidon2WgpuEngine, GpuContext, GpuError,
-};
+use openvm_wgpu_backend::{field::F, BabyBearPoseidon2WgpuEngine, GpuContext, GpuError};
+use openvm_wgpu_fixtures::keccakf::{keccakf_trace, KeccakfAir};
 
 use crate::{
     phases::{PeakMemory, PhaseTimes},

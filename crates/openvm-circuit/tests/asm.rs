@@ -16,10 +16,8 @@ use openvm_rv32im_circuit::Rv32ImConfig;
 use openvm_rv32im_transpiler::{Rv32HintStoreOpcode, Rv32LoadStoreOpcode, Rv32Phantom};
 use openvm_stark_sdk::p3_baby_bear::BabyBear;
 use openvm_transpiler::elf::Elf;
-use openvm_wgpu_circuit::{
-    asm::{self, AsmError, Assembler, Reg, ELF_MAX_MEM, GUEST_PUBLIC_VALUE_BYTES, TEXT_BASE},
-    elf::{input_stream, rv32im_exe, rv32im_transpiler},
-};
+use openvm_wgpu_circuit::elf::{input_stream, rv32im_exe, rv32im_transpiler};
+use openvm_wgpu_fixtures::asm::{self, AsmError, Assembler, Reg, ELF_MAX_MEM, GUEST_PUBLIC_VALUE_BYTES, TEXT_BASE};
 use p3_field::PrimeCharacteristicRing;
 use rrs_lib::instruction_string_outputter::InstructionStringOutputter;
 

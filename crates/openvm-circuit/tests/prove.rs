@@ -7,10 +7,10 @@ use openvm_rv32im_transpiler::BaseAluOpcode;
 use openvm_stark_backend::SystemParams;
 use openvm_wgpu_backend::{field::F, GpuContext, LimitProfile};
 use openvm_wgpu_circuit::{
-    asm::{self, public_value_words},
     elf::{input_stream, rv32im_exe},
     prove_rv32im, ProgramProof,
 };
+use openvm_wgpu_fixtures::asm::{self, public_value_words};
 
 const RV32_REGISTER_AS: usize = 1;
 const RV32_IMM_AS: usize = 0;
@@ -146,7 +146,7 @@ fn vm_airs_evaluate_as_upstream_on_a_real_segment() {
     use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
     use openvm_wgpu_backend::{
         common::ColumnMatrix,
-        constraint_program::{host_outputs, ConstraintProgram, ConstraintTraces, EvalOptions, HostColumns, HostTraces},
+        constraints::{host_outputs, ConstraintProgram, ConstraintTraces, EvalOptions, HostColumns, HostTraces},
         field::as_words,
     };
     use openvm_wgpu_circuit::{for_each_segment, Segmentation};

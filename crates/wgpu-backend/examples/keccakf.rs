@@ -11,10 +11,8 @@ use openvm_stark_backend::{
     StarkEngine,
 };
 use openvm_stark_sdk::config::app_params_with_100_bits_security;
-use openvm_wgpu_backend::{
-    keccakf::{keccakf_trace, KeccakfAir},
-    BabyBearPoseidon2WgpuEngine, LimitProfile,
-};
+use openvm_wgpu_backend::{BabyBearPoseidon2WgpuEngine, LimitProfile};
+use openvm_wgpu_fixtures::keccakf::{keccakf_trace, KeccakfAir};
 
 fn main() -> Result<(), String> {
     let perms: usize = std::env::args().nth(1).map_or(Ok(1 << 10), |a| a.parse()).map_err(|e| format!("permutations: {e}"))?;

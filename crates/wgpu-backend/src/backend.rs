@@ -16,10 +16,10 @@ use openvm_stark_sdk::config::baby_bear_poseidon2::Digest;
 use openvm_wgpu_common::{ColumnMatrix, GpuError};
 
 use crate::{
-    constraint_program::DeviceConstraintProgram,
+    commit::stacked_pcs::StackedPcsData,
+    constraints::DeviceConstraintProgram,
     error::WgpuProverError,
     field::{EF, F},
-    stacked_pcs::StackedPcsData,
 };
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -112,7 +112,7 @@ impl WgpuPcsData {
     }
 }
 
-/// An AIR's constraint program (constraints and interactions, src/constraint_program.rs) on the
+/// An AIR's constraint program (constraints and interactions, `crate::constraints`) on the
 /// device, compiled when the proving key is transported, or why that failed (reported, with
 /// the AIR's name, by the first proof that needs it).
 #[derive(Clone)]

@@ -20,10 +20,10 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use crate::{
     backend::{AirProgram, WgpuBackend, WgpuMatrix, WgpuPcsData},
-    constraint_program::ConstraintProgram,
+    commit::stacked_pcs::{commit_traces, upload_committed, upload_row_major_matrix, Traces},
+    constraints::ConstraintProgram,
     error::WgpuProverError,
     field::{as_words, from_words, F},
-    stacked_pcs::{commit_traces, upload_committed, upload_row_major_matrix, Traces},
 };
 
 pub type SC = BabyBearPoseidon2Config;

@@ -77,7 +77,7 @@ pub fn validate_inputs(
         let program = key.other_data.get(name)?;
         let partitions: Vec<usize> =
             width.preprocessed.into_iter().chain(width.cached_mains.iter().copied()).chain([width.common_main]).collect();
-        crate::zerocheck_mle::check_air_fits(gpu, pk.params.l_skip, h, &partitions, program.program.needs_next)
+        crate::logup_zerocheck::mle_round::check_air_fits(gpu, pk.params.l_skip, h, &partitions, program.program.needs_next)
             .map_err(|e| WgpuProverError::InvalidInput(format!("AIR {air_idx} ({name}): {e}")))?;
         if air.public_values.len() != key.vk.params.num_public_values {
             return bad(format!(

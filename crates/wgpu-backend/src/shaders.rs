@@ -32,8 +32,8 @@ pub fn shared() -> &'static [KernelSource] {
     static ALL: OnceLock<Vec<KernelSource>> = OnceLock::new();
     ALL.get_or_init(|| {
         let mut v = SHARED_FILES.to_vec();
-        v.push(KernelSource { name: "poseidon2", source: crate::poseidon2::wgsl() });
-        v.push(KernelSource { name: "poseidon2_lanes", source: crate::poseidon2::lanes_wgsl() });
+        v.push(KernelSource { name: "poseidon2", source: crate::commit::poseidon2::wgsl() });
+        v.push(KernelSource { name: "poseidon2_lanes", source: crate::commit::poseidon2::lanes_wgsl() });
         v
     })
 }

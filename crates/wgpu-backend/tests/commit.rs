@@ -13,10 +13,10 @@ use openvm_stark_sdk::config::{
     baby_bear_poseidon2::{poseidon2_perm, BabyBearPoseidon2Config},
 };
 use openvm_wgpu_backend::{
+    commit::stacked_pcs::{commit_traces, stacked_commit, stacked_commit_row_major, Traces},
     common::ColumnMatrix,
     field::{as_words, from_words, F},
     kernels::poseidon2_permute::permute,
-    stacked_pcs::{commit_traces, stacked_commit, stacked_commit_row_major, Traces},
     GpuError, LimitProfile,
 };
 use p3_field::PrimeCharacteristicRing;
@@ -186,7 +186,7 @@ fn oversize_commit_reports_what_it_needs_and_what_the_device_allows() {
 #[test]
 fn split_merkle_trees_match_upstream() {
     use openvm_stark_backend::{prover::stacked_pcs::MerkleTree as CpuMerkleTree, test_utils::test_system_params_small};
-    use openvm_wgpu_backend::merkle_tree::MerkleTree;
+    use openvm_wgpu_backend::commit::merkle_tree::MerkleTree;
     let config = BabyBearPoseidon2Config::default_from_params(test_system_params_small(2, 8, 3));
     // (log2 height, width, columns per matrix chunk, rows per query, digests per chunk)
     let cases: [(usize, usize, usize, usize, Option<usize>); 11] = [

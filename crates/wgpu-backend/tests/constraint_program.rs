@@ -30,14 +30,15 @@ use openvm_stark_sdk::config::{
 };
 use openvm_wgpu_backend::{
     common::ColumnMatrix,
-    constraint_program::{
-        host_outputs, ConstraintProgram, ConstraintTraces, EvalOptions, HostColumns, HostRow, HostTraces, Operand, ProgramSplit, OP_OUT,
+    constraints::{
+        encoding::OP_OUT, host_outputs, ConstraintProgram, ConstraintTraces, EvalOptions, HostColumns, HostRow, HostTraces, Operand,
+        ProgramSplit,
     },
     field::{as_words, F},
-    keccakf::KeccakfAir,
     kernels::constraint_eval,
     GpuContext, LimitProfile,
 };
+use openvm_wgpu_fixtures::keccakf::KeccakfAir;
 use p3_baby_bear::GenericPoseidon2LinearLayersBabyBear;
 use p3_blake3_air::Blake3Air;
 use p3_field::PrimeCharacteristicRing;
@@ -233,7 +234,7 @@ fn keccakf_and_poseidon2_match_upstream_on_every_profile() {
         let split = &program.split;
         let mut seen = vec![0u32; program.num_outputs];
         for ins in &split.instructions {
-            if ins[0] == openvm_wgpu_backend::constraint_program::OP_OUT {
+            if ins[0] == OP_OUT {
                 seen[ins[1] as usize] += 1;
             }
         }

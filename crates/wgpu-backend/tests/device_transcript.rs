@@ -13,9 +13,9 @@ use openvm_stark_sdk::config::baby_bear_poseidon2::{
     default_duplex_sponge, default_duplex_sponge_recorder, poseidon2_perm, BabyBearPoseidon2Config, DuplexSponge, DuplexSpongeRecorder,
 };
 use openvm_wgpu_backend::{
-    device_transcript::{RoundTranscript, SpongePlacement},
     field::{as_words, ext_as_words, from_words, EF, F},
     kernels::poseidon2_permute::permute_lanes,
+    logup_zerocheck::device_transcript::{RoundTranscript, SpongePlacement},
     GpuContext, LimitProfile,
 };
 use p3_field::PrimeCharacteristicRing;

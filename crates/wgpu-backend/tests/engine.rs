@@ -9,12 +9,8 @@ use openvm_stark_backend::{
     StarkEngine,
 };
 use openvm_stark_sdk::config::app_params_with_100_bits_security;
-use openvm_wgpu_backend::{
-    error::WgpuProverError,
-    field::F,
-    keccakf::{keccakf_trace, KeccakfAir},
-    BabyBearPoseidon2WgpuEngine, GpuContext, GpuError, LimitProfile,
-};
+use openvm_wgpu_backend::{error::WgpuProverError, field::F, BabyBearPoseidon2WgpuEngine, GpuContext, GpuError, LimitProfile};
+use openvm_wgpu_fixtures::keccakf::{keccakf_trace, KeccakfAir};
 use p3_field::PrimeCharacteristicRing;
 
 type Engine = BabyBearPoseidon2WgpuEngine;
@@ -163,7 +159,7 @@ fn unbalanced_interactions_are_refused_naming_the_bus() {
 /// constraint and row are found.
 #[test]
 fn the_host_finds_the_first_violated_constraint() {
-    use openvm_wgpu_backend::constraint_program::{first_violation, HostColumns, HostTraces};
+    use openvm_wgpu_backend::constraints::{first_violation, HostColumns, HostTraces};
     let engine: Engine = StarkEngine::new(test_system_params_small(2, 6, 3));
     let fx = FibFixture::new(0, 1, 16);
     let (pk, _) = fx.keygen(&engine);

@@ -9,7 +9,7 @@ use openvm_stark_backend::FiatShamirTranscript;
 use openvm_stark_sdk::config::baby_bear_poseidon2::{
     default_duplex_sponge, default_duplex_sponge_recorder, BabyBearPoseidon2Config as SC, DuplexSponge,
 };
-use openvm_wgpu_backend::{common::ContextOptions, error::WgpuProverError, field::F, grinding::grind, GpuContext};
+use openvm_wgpu_backend::{common::ContextOptions, error::WgpuProverError, field::F, openings::grinding::grind, GpuContext};
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use rand::Rng;
 

@@ -23,10 +23,10 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, DuplexSponge};
 use openvm_wgpu_backend::{
-    device_transcript::SpongePlacement,
     error::WgpuProverError,
     field::{EF, F},
-    logup_gkr::{fractional_sumcheck, fractional_sumcheck_with, FracInput},
+    logup_zerocheck::device_transcript::SpongePlacement,
+    logup_zerocheck::fractional::{fractional_sumcheck, fractional_sumcheck_with, FracInput},
     GpuContext, GpuError, LimitProfile,
 };
 use p3_baby_bear::default_babybear_poseidon2_16;

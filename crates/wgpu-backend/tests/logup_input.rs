@@ -35,10 +35,10 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine, DuplexSponge};
 use openvm_wgpu_backend::{
-    constraint_program::EvalOptions,
+    constraints::EvalOptions,
     field::{ext_from_words, EF, F},
-    logup_gkr::fractional_sumcheck,
-    logup_input::{interactions_layout, logup_input_layer, LogupAir, LogupInputOptions},
+    logup_zerocheck::fractional::fractional_sumcheck,
+    logup_zerocheck::gkr_input::{interactions_layout, logup_input_layer, LogupAir, LogupInputOptions},
     GpuContext, LimitProfile,
 };
 use p3_field::{Field, PrimeCharacteristicRing};

@@ -5,10 +5,10 @@ mod common;
 
 use openvm_stark_backend::prover::{stacked_pcs::rs_code_matrix as cpu_rs_code_matrix, ColMajorMatrix};
 use openvm_wgpu_backend::{
+    commit::stacked_pcs::rs_code_matrix,
     common::{limits::MAX_SMALL_NTT_LOG, ColumnMatrix, GpuBuffer},
     field::{as_words, from_words, F},
     kernels::{batch_ntt_small, ntt},
-    stacked_pcs::rs_code_matrix,
     GpuContext, GpuError, LimitProfile,
 };
 use p3_dft::{Radix2Bowers, Radix2DitParallel, TwoAdicSubgroupDft};

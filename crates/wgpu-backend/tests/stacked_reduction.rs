@@ -19,9 +19,9 @@ use openvm_stark_sdk::config::{
     baby_bear_poseidon2::{BabyBearPoseidon2Config, Digest, DuplexSponge},
 };
 use openvm_wgpu_backend::{
+    commit::stacked_pcs::{stacked_commit, StackedPcsData},
     field::{EF, F},
-    stacked_pcs::{stacked_commit, StackedPcsData},
-    stacked_reduction::prove_stacked_opening_reduction,
+    openings::stacked_reduction::prove_stacked_opening_reduction,
     GpuError,
 };
 use p3_baby_bear::default_babybear_poseidon2_16;

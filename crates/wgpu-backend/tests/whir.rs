@@ -16,11 +16,11 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{default_duplex_sponge, BabyBearPoseidon2Config};
 use openvm_wgpu_backend::{
+    commit::stacked_pcs::{stacked_commit, StackedPcsData},
     common::{ColumnMatrix, GpuBuffer},
     error::WgpuProverError,
     field::{as_words, EF, F},
-    stacked_pcs::{stacked_commit, StackedPcsData},
-    whir::{
+    openings::whir::{
         add_terms, coeffs_to_evals, eq_term, evals_to_coeffs, fold, fold_and_sumcheck_round, inner_product, mle_eval, mobius_eq_table,
         mu_batch, mu_batch_split, prove_whir_opening, rs_codeword, sumcheck_round, ExtVec,
     },

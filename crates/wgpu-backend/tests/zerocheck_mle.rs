@@ -17,12 +17,12 @@ use openvm_stark_backend::{
 };
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_poseidon2::BabyBearPoseidon2RefEngine};
 use openvm_wgpu_backend::{
-    constraint_program::{EvalOptions, ProgramSplit},
+    constraints::{EvalOptions, ProgramSplit},
     field::EF,
     kernels::constraint_eval_ext::FOLDED_BINDINGS,
-    logup_input::{interactions_layout, InteractionsLayout},
-    zerocheck_mle::{fold_ple_evals, FoldedAir, MleChallenges, MleOptions, ZerocheckMle},
-    zerocheck_round0::{LogupChallenges, Round0Air},
+    logup_zerocheck::gkr_input::{interactions_layout, InteractionsLayout},
+    logup_zerocheck::mle_round::{fold_ple_evals, FoldedAir, MleChallenges, MleOptions, ZerocheckMle},
+    logup_zerocheck::round0::{LogupChallenges, Round0Air},
     GpuContext, LimitProfile,
 };
 use p3_field::PrimeCharacteristicRing;

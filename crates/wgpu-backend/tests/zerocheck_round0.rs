@@ -22,10 +22,10 @@ use openvm_stark_backend::{
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_poseidon2::BabyBearPoseidon2RefEngine};
 use openvm_wgpu_backend::{
     common::ColumnMatrix,
-    constraint_program::{ConstraintProgram, ConstraintTraces, EvalOptions, ProgramSplit},
+    constraints::{ConstraintProgram, ConstraintTraces, EvalOptions, ProgramSplit},
     field::EF,
-    logup_input::interactions_layout,
-    zerocheck_round0::{sumcheck_uni_round0_polys, zerocheck_round0_polys, LogupChallenges, Round0Air, Round0Options},
+    logup_zerocheck::gkr_input::interactions_layout,
+    logup_zerocheck::round0::{sumcheck_uni_round0_polys, zerocheck_round0_polys, LogupChallenges, Round0Air, Round0Options},
     GpuContext, LimitProfile,
 };
 use p3_util::log2_strict_usize;

@@ -1,5 +1,5 @@
 //! Host side of shaders/constraint_eval.wgsl: the constraint-program interpreter
-//! (src/constraint_program.rs compiles the programs).
+//! (`crate::constraints` compiles the programs).
 //!
 //! One invocation per row. A program longer than an invocation may loop runs in pieces, one
 //! dispatch each (`DeviceConstraintProgram::pieces`). Intermediate slots below the geometry's
@@ -17,7 +17,7 @@ use openvm_wgpu_common::{
 
 use super::{Custom, KernelPlan};
 use crate::{
-    constraint_program::{constant_words, ConstraintTraces, DeviceConstraintProgram, EvalOptions},
+    constraints::{device_program::constant_words, ConstraintTraces, DeviceConstraintProgram, EvalOptions},
     field::as_words,
 };
 

@@ -16,7 +16,7 @@ use openvm_wgpu_common::{
 };
 
 use super::{Custom, KernelPlan};
-use crate::constraint_program::EvalOptions;
+use crate::constraints::EvalOptions;
 
 pub const NAME: &str = "constraint_eval_ext";
 pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("constraint_eval_ext"), plans);

@@ -4,7 +4,7 @@
 use openvm_wgpu_common::{kernel::require, GpuContext, GpuError, GpuResult, SplitVec};
 
 use super::Elementwise;
-use crate::poseidon2::DIGEST;
+use crate::commit::poseidon2::DIGEST;
 
 pub const NAME: &str = "merkle_compress_layer";
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("merkle_compress_layer"));

@@ -3,7 +3,7 @@
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult, SplitVec};
 
 use super::Elementwise;
-use crate::poseidon2::DIGEST;
+use crate::commit::poseidon2::DIGEST;
 
 pub const NAME: &str = "merkle_open_paths";
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("merkle_open_paths"));

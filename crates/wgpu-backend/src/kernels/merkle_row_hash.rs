@@ -6,7 +6,7 @@ use openvm_wgpu_common::{
 };
 
 use super::Elementwise;
-use crate::poseidon2::DIGEST;
+use crate::commit::poseidon2::DIGEST;
 
 pub const NAME: &str = "merkle_row_hash";
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("merkle_row_hash"));

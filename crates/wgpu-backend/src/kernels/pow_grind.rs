@@ -8,7 +8,7 @@ use openvm_wgpu_common::{
 };
 
 use super::{Custom, KernelPlan};
-use crate::poseidon2::RATE;
+use crate::commit::poseidon2::RATE;
 
 pub const NAME: &str = "pow_grind";
 pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("pow_grind"), |limits| Ok(vec![plan(limits)]));

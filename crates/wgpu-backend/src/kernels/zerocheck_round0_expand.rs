@@ -7,7 +7,7 @@ use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, G
 
 use super::{constraint_eval::TRACE_BINDINGS, Elementwise};
 use crate::{
-    constraint_program::{ConstraintProgram, ConstraintTraces, Operand},
+    constraints::{ConstraintTraces, VirtualLayout},
     field::{as_words, F},
 };
 
@@ -30,40 +30,6 @@ kernel_params! {
         _pad0: u32,
         _pad1: u32,
         _pad2: u32,
-    }
-}
-
-/// The virtual columns of a program: selectors first (columns 0, 1, 2: is_first_row,
-/// is_last_row, is_transition, the operand kinds' order), then per partition `p` its columns
-/// `c < partition_columns[p]`, each this row (and, when the program reads next rows, the next
-/// row) at `base[p] + c * next_stride + offset`.
-#[derive(Clone, Debug)]
-pub struct VirtualLayout {
-    /// Operand word of each virtual column.
-    pub descs: Vec<u32>,
-    /// First virtual column of each partition.
-    pub partition_bases: Vec<u32>,
-    pub next_stride: u32,
-}
-
-impl VirtualLayout {
-    pub fn of(program: &ConstraintProgram) -> Self {
-        let next_stride = 1 + program.needs_next as u32;
-        let mut descs: Vec<u32> = [Operand::IsFirstRow, Operand::IsLastRow, Operand::IsTransition].map(Operand::encode).to_vec();
-        let mut partition_bases = Vec::with_capacity(program.partition_columns.len());
-        for (p, &width) in program.partition_columns.iter().enumerate() {
-            partition_bases.push(descs.len() as u32);
-            for column in 0..width as u32 {
-                for next in 0..next_stride {
-                    descs.push(Operand::Variable { partition: p as u32, next: next == 1, column }.encode());
-                }
-            }
-        }
-        VirtualLayout { descs, partition_bases, next_stride }
-    }
-
-    pub fn columns(&self) -> usize {
-        self.descs.len()
     }
 }
 

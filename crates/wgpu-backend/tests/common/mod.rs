@@ -10,7 +10,7 @@ use openvm_stark_backend::prover::{ColMajorMatrix, CpuColMajorBackend, DeviceMul
 use openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2Config;
 use openvm_wgpu_backend::{
     common::ColumnMatrix,
-    constraint_program::{ConstraintProgram, ConstraintTraces, DeviceConstraintProgram},
+    constraints::{ConstraintProgram, ConstraintTraces, DeviceConstraintProgram},
     field::{as_words, F},
     GpuContext, LimitProfile,
 };

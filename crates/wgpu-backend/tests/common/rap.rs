@@ -12,7 +12,7 @@ use openvm_stark_backend::{
     AirRef, StarkEngine, SystemParams,
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine};
-use openvm_wgpu_backend::keccakf::{keccakf_trace, KeccakfAir};
+use openvm_wgpu_fixtures::keccakf::{keccakf_trace, KeccakfAir};
 
 pub type SC = BabyBearPoseidon2Config;
 pub type Pk = DeviceMultiStarkProvingKey<CpuColMajorBackend<SC>>;

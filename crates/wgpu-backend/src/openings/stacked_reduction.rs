@@ -22,6 +22,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use tracing::info_span;
 
 use crate::{
+    commit::stacked_pcs::StackedPcsData,
     device::SC,
     error::WgpuProverError,
     field::{ext_as_words, ext_from_words, EF, F},
@@ -34,7 +35,6 @@ use crate::{
         stacked_reduction_rotation::{self, RotationScales},
         stacked_reduction_round0::{self, Round0Unit},
     },
-    stacked_pcs::StackedPcsData,
 };
 
 const OP: &str = "stacked_reduction";

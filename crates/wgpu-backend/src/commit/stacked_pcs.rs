@@ -17,9 +17,9 @@ use p3_matrix::dense::RowMajorMatrix;
 use tracing::info_span;
 
 use crate::{
+    commit::merkle_tree::{Digest, MerkleTree},
     field::{as_words, F},
     kernels::{batch_ntt_small, mle_coeffs_to_evals, ntt, strided_copy, transpose},
-    merkle_tree::{Digest, MerkleTree},
 };
 
 /// What the commitment keeps on the device for the later phases: the stacked matrix (its

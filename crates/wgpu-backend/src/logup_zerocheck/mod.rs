@@ -2,20 +2,28 @@
 //! transcript interactions as upstream's `prove_zerocheck_and_logup` (openvm-stark-backend,
 //! prover/logup_zerocheck/mod.rs), so the proof is byte for byte upstream's:
 //!
-//! 1. `prover.rap_constraints.logup_gkr`: the LogUp proof-of-work (grinding.rs), α and β; the
-//!    GKR input layer (logup_input.rs) and the fractional-sum GKR (logup_gkr.rs); ξ extended to
+//! 1. `prover.rap_constraints.logup_gkr`: the LogUp proof-of-work ([`crate::openings::grinding`]), α and β;
+//!    the GKR input layer ([`gkr_input`]) and the fractional-sum GKR ([`fractional`]); ξ extended to
 //!    `l_skip + max(n_max, n_logup)`.
-//! 2. `prover.rap_constraints.round0`: λ; round 0 of every AIR (zerocheck_round0.rs); the host
+//! 2. `prover.rap_constraints.round0`: λ; round 0 of every AIR ([`round0`]); the host
 //!    batches those small polynomials with eq and μ as upstream does, observes them and samples
-//!    r_0; the traces are folded at r_0 (zerocheck_mle.rs).
+//!    r_0; the traces are folded at r_0 ([`mle_round`]).
 //! 3. `prover.rap_constraints.mle_rounds`: each round's polynomials of every AIR come back in
-//!    one read-back (zerocheck_mle.rs); the host batches them into the round's message, samples
+//!    one read-back ([`mle_round`]); the host batches them into the round's message, samples
 //!    the challenge, and the device folds. The column openings end the phase.
 //!
 //! Two checks refuse bad witnesses before a proof exists: a nonzero LogUp sum (the
 //! interactions do not balance; the error names the buses and their AIRs), and an AIR whose
 //! round-0 polynomial disagrees with its folded trace (it violates a constraint;
 //! `ZerocheckMle::round0_consistency`).
+
+//! Device-side transcript rounds of the GKR sumchecks are in [`device_transcript`].
+
+pub mod device_transcript;
+pub mod fractional;
+pub mod gkr_input;
+pub mod mle_round;
+pub mod round0;
 
 use std::iter::zip;
 
@@ -39,15 +47,15 @@ use tracing::info_span;
 
 use crate::{
     backend::{WgpuBackend, WgpuPcsData},
-    constraint_program::{first_violation, ConstraintTraces, DeviceConstraintProgram, HostColumns, HostTraces},
+    constraints::{first_violation, ConstraintTraces, DeviceConstraintProgram, HostColumns, HostTraces},
     device::{WgpuDevice, SC},
     error::WgpuProverError,
     field::{ext_from_words, from_words, EF, F},
-    grinding::grind,
-    logup_gkr::{fractional_sumcheck, FracInput},
-    logup_input::{logup_input_layer, InteractionsLayout, LogupAir},
-    zerocheck_mle::{MleChallenges, MleOptions, ZerocheckMle},
-    zerocheck_round0::{sumcheck_uni_round0_polys, LogupChallenges, Round0Air, Round0Options},
+    logup_zerocheck::fractional::{fractional_sumcheck, FracInput},
+    logup_zerocheck::gkr_input::{logup_input_layer, InteractionsLayout, LogupAir},
+    logup_zerocheck::mle_round::{MleChallenges, MleOptions, ZerocheckMle},
+    logup_zerocheck::round0::{sumcheck_uni_round0_polys, LogupChallenges, Round0Air, Round0Options},
+    openings::grinding::grind,
 };
 
 impl<TS: FiatShamirTranscript<SC> + 'static> MultiRapProver<WgpuBackend, TS> for WgpuDevice {

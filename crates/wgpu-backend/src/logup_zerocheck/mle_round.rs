@@ -37,7 +37,10 @@ use openvm_wgpu_common::{limits, GpuBuffer, GpuContext, GpuEncoder, GpuError};
 use p3_field::{Field, PrimeCharacteristicRing, TwoAdicField};
 
 use crate::{
-    constraint_program::{chained_cuts, constant_words, parts_per_group_within, EvalOptions, ProgramSplit},
+    constraints::{
+        device_program::{chained_cuts, constant_words, parts_per_group_within},
+        EvalOptions, ProgramSplit,
+    },
     error::WgpuProverError,
     field::{as_words, ext_as_words, ext_from_words, EF, F},
     kernels::{
@@ -46,9 +49,9 @@ use crate::{
         ext_fold::{self, Columns},
         fold_ple::{self, FoldColumns},
     },
-    logup_input::{beta_powers, logup_weights},
-    stacked_reduction::lagrange_weights,
-    zerocheck_round0::{LogupChallenges, Round0Air},
+    logup_zerocheck::gkr_input::{beta_powers, logup_weights},
+    logup_zerocheck::round0::{LogupChallenges, Round0Air},
+    openings::stacked_reduction::lagrange_weights,
 };
 
 const OP: &str = "zerocheck_mle";

@@ -1,6 +1,10 @@
-//! `prover.openings` on the GPU: the stacked reduction (stacked_reduction.rs), then WHIR
-//! (whir.rs), over the commitments where the commit left them. Only round messages, roots,
+//! `prover.openings` on the GPU: the stacked reduction ([`stacked_reduction`]), then WHIR
+//! ([`whir`], with its proof-of-work in [`grinding`]), over the commitments where the commit left them. Only round messages, roots,
 //! opened rows and paths reach the host.
+
+pub mod grinding;
+pub mod stacked_reduction;
+pub mod whir;
 
 use openvm_stark_backend::{
     poly_common::Squarable,
@@ -11,12 +15,12 @@ use openvm_stark_backend::{
 
 use crate::{
     backend::{WgpuBackend, WgpuPcsData},
+    commit::stacked_pcs::StackedPcsData,
     device::{WgpuDevice, SC},
     error::WgpuProverError,
     field::EF,
-    stacked_pcs::StackedPcsData,
-    stacked_reduction::prove_stacked_opening_reduction,
-    whir::prove_whir_opening,
+    openings::stacked_reduction::prove_stacked_opening_reduction,
+    openings::whir::prove_whir_opening,
 };
 
 impl<TS: FiatShamirTranscript<SC> + 'static> OpeningProver<WgpuBackend, TS> for WgpuDevice {

@@ -41,16 +41,16 @@ use p3_matrix::dense::RowMajorMatrix;
 use tracing::info_span;
 
 use crate::{
-    constraint_program::{ConstraintTraces, DeviceConstraintProgram, EvalOptions},
+    constraints::{ConstraintTraces, DeviceConstraintProgram, EvalOptions, VirtualLayout},
     error::WgpuProverError,
     field::{ext_as_words, ext_from_words, EF, F},
     kernels::{
         constraint_eval::{self, keep_words, VirtualRows},
         eq_table, ext_column_sums, zerocheck_round0_batch,
-        zerocheck_round0_expand::{self, ExpandRows, VirtualLayout},
+        zerocheck_round0_expand::{self, ExpandRows},
         PENDING_SCRATCH_BYTES,
     },
-    logup_input::{beta_powers, logup_weights, InteractionsLayout, LogupWeights},
+    logup_zerocheck::gkr_input::{beta_powers, logup_weights, InteractionsLayout, LogupWeights},
 };
 
 const OP: &str = "zerocheck_round0";
@@ -81,7 +81,7 @@ pub struct Round0Options {
 }
 
 /// LogUp's inputs to round 0: upstream's interactions layout
-/// ([`crate::logup_input::interactions_layout`], as `logup_input_layer` returns it, with
+/// ([`crate::logup_zerocheck::gkr_input::interactions_layout`], as `logup_input_layer` returns it, with
 /// `n_logup`) and LogUp's β (the denominators here exclude α, as upstream's).
 #[derive(Clone, Copy, Debug)]
 pub struct LogupChallenges<'a> {
@@ -216,7 +216,7 @@ struct DevicePlan {
 }
 
 impl DevicePlan {
-    fn values_words(&self, program: &crate::constraint_program::ConstraintProgram) -> usize {
+    fn values_words(&self, program: &crate::constraints::ConstraintProgram) -> usize {
         program.num_outputs * self.chunk * self.points
     }
 

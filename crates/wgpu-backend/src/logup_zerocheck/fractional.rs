@@ -39,7 +39,6 @@ use tracing::info_span;
 
 use crate::{
     device::SC,
-    device_transcript::{RoundTranscript, SpongePlacement},
     error::WgpuProverError,
     field::{ext_as_words, ext_from_words, EF},
     kernels::{
@@ -50,6 +49,7 @@ use crate::{
         gkr_small_rounds::{self, SmallRoundBuffers, SmallRounds},
         gkr_sumcheck_round::{self, RoundBuffers},
     },
+    logup_zerocheck::device_transcript::{RoundTranscript, SpongePlacement},
 };
 
 const OP: &str = "logup_gkr";

@@ -32,11 +32,11 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use tracing::info_span;
 
 use crate::{
-    constraint_program::{ConstraintTraces, DeviceConstraintProgram, EvalOptions},
+    constraints::{ConstraintTraces, DeviceConstraintProgram, EvalOptions, VirtualLayout},
     error::WgpuProverError,
     field::{ext_words, word, EF, F},
-    kernels::{constraint_eval, logup_fractions, zerocheck_round0_expand::VirtualLayout, PENDING_SCRATCH_BYTES},
-    logup_gkr::FracInput,
+    kernels::{constraint_eval, logup_fractions, PENDING_SCRATCH_BYTES},
+    logup_zerocheck::fractional::FracInput,
 };
 
 const OP: &str = "logup_input";
@@ -124,7 +124,7 @@ pub struct LogupInputOptions {
 
 /// Builds LogUp's GKR input layer on the device from the AIRs (in the proving context's order),
 /// the skip length `l_skip` and the challenges α, β (sampled as upstream does, after the LogUp
-/// grind). Returns the input, ready for [`crate::logup_gkr::fractional_sumcheck`], and the layout.
+/// grind). Returns the input, ready for [`crate::logup_zerocheck::fractional::fractional_sumcheck`], and the layout.
 ///
 /// Errors (before any GPU work) when heights are not powers of two or not sorted, when the
 /// programs' reads do not match the traces, or when the input layer does not fit two storage
@@ -272,7 +272,7 @@ pub(crate) struct LogupWeights {
 /// variables, for upstream's full ξ and β's powers (at least one more than the longest message).
 pub(crate) fn logup_weights(
     t: usize,
-    program: &crate::constraint_program::ConstraintProgram,
+    program: &crate::constraints::ConstraintProgram,
     layout: &InteractionsLayout,
     xi: &[EF],
     l_skip: usize,
@@ -314,7 +314,7 @@ pub(crate) fn logup_weights(
 }
 
 /// β's powers up to the longest message of `programs` (upstream's `beta_pows`).
-pub(crate) fn beta_powers<'a>(programs: impl IntoIterator<Item = &'a crate::constraint_program::ConstraintProgram>, beta: EF) -> Vec<EF> {
+pub(crate) fn beta_powers<'a>(programs: impl IntoIterator<Item = &'a crate::constraints::ConstraintProgram>, beta: EF) -> Vec<EF> {
     let max_len = programs.into_iter().flat_map(|p| p.interactions.iter().map(|i| i.message.len())).max().unwrap_or(0);
     beta.powers().take(max_len + 1).collect()
 }

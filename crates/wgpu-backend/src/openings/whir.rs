@@ -28,17 +28,17 @@ use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, TwoAdicField};
 use tracing::info_span;
 
 use crate::{
+    commit::merkle_tree::{Digest, MerkleTree},
+    commit::stacked_pcs::StackedPcsData,
     error::WgpuProverError,
     field::{ext_as_words, ext_from_words, EF, F},
-    grinding::grind,
     kernels::{
         batch_ntt_small,
         eq_product::{self, ProductTerm},
         mle_butterfly, ntt, whir_fold, whir_mu_batch,
         whir_reduce::{self, Reduction},
     },
-    merkle_tree::{Digest, MerkleTree},
-    stacked_pcs::StackedPcsData,
+    openings::grinding::grind,
 };
 
 type SC = BabyBearPoseidon2Config;

@@ -15,9 +15,9 @@ use openvm_wgpu_common::{kernel::require, ColumnMatrix, GpuBuffer, GpuContext, G
 use tracing::info_span;
 
 use crate::{
+    commit::poseidon2::DIGEST,
     field::{from_words, F},
     kernels::{merkle_compress_layer, merkle_open_paths, merkle_open_rows, merkle_row_hash},
-    poseidon2::DIGEST,
 };
 
 pub type Digest = [F; DIGEST];
