@@ -588,16 +588,16 @@ fn spilled_slots_of_many_rows_fit_in_blocks() {
 fn the_loop_probe_measures_the_devices_limit() {
     use openvm_wgpu_common::{limits, loop_probe};
     let native = common::ctx(LimitProfile::Native);
-    let probed = loop_probe::probe(&native).unwrap();
+    let probed = loop_probe::probe(&native.device, &native.queue, &native.limits).unwrap();
     let lavapipe = native.adapter_info.name.contains("llvmpipe");
     eprintln!("{}: {probed} loop iterations per invocation", native.adapter_info.name);
     if lavapipe {
         assert_eq!(probed, limits::LAVAPIPE_LOOP_ITERATIONS);
-        let two = loop_probe::run(&native, 40_000, 40_000).unwrap();
+        let two = loop_probe::run(&native.device, &native.queue, &native.limits, 40_000, 40_000).unwrap();
         assert_eq!(two.first, 40_000);
         assert!(two.second < 40_000, "the cap is shared by both loops: {two:?}");
     } else {
-        let all = loop_probe::run(&native, limits::LOOP_PROBE_ITERATIONS, limits::LOOP_PROBE_ITERATIONS).unwrap();
+        let all = loop_probe::run(&native.device, &native.queue, &native.limits, limits::LOOP_PROBE_ITERATIONS, limits::LOOP_PROBE_ITERATIONS).unwrap();
         assert_eq!((all.first, all.second), (limits::LOOP_PROBE_ITERATIONS, limits::LOOP_PROBE_ITERATIONS));
     }
     assert_eq!(native.limits.max_loop_iterations, probed);

@@ -1,18 +1,14 @@
 //! Typed device buffers, and column-major matrices split over as many buffers as one storage
 //! binding requires.
 
-use std::{
-    collections::HashMap,
-    marker::PhantomData,
-    sync::{Arc, Mutex},
-};
+use std::{marker::PhantomData, sync::Arc};
 
 use bytemuck::Pod;
 
 use crate::{
-    context::SizedPool,
     error::{GpuError, GpuResult},
     memory::Counted,
+    pool::BufferPool,
     work::GPU_WORK,
     GpuContext, GpuEncoder,
 };
@@ -29,14 +25,6 @@ pub struct GpuBuffer<T> {
     /// Where the buffer goes back when dropped, for buffers made by [`GpuBuffer::uninit`].
     pool: Option<Arc<BufferPool>>,
     _t: PhantomData<T>,
-}
-
-/// Storage buffers released by their owners, by byte size. wgpu zero-fills every new buffer
-/// before its first use, a full memory pass for large outputs; a reused buffer skips that and
-/// the allocation. Only buffers whose contents do not matter to the next owner come from here.
-#[derive(Default)]
-pub struct BufferPool {
-    free: Mutex<(HashMap<u64, Vec<Counted>>, u64)>,
 }
 
 /// An exclusive write-only view of staging bytes, sent to a copying thread.
@@ -60,45 +48,10 @@ const UPLOAD_PIECE_BYTES: usize = 128 << 20;
 
 /// Smallest staging buffer of a read-back (classes are powers of two from here).
 const STAGING_MIN_BYTES: u64 = 256;
-/// Staging bytes kept for reuse at most; larger read-backs free their staging buffer afterwards.
-const STAGING_POOL_BYTES: u64 = 1 << 30;
-
-/// Bytes the pool keeps at most; beyond that released buffers are freed. A failed allocation
-/// empties the pool and tries again, so pooled memory never causes an out-of-memory error.
-const POOL_BYTES: u64 = 32 << 30;
-
-impl BufferPool {
-    fn take(&self, size: u64) -> Option<Counted> {
-        let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, bytes) = &mut *guard;
-        let b = map.get_mut(&size)?.pop()?;
-        *bytes -= size;
-        Some(b.taken_from_pool())
-    }
-
-    fn put(&self, buffer: Counted) {
-        let size = buffer.size();
-        let buffer = buffer.returned_to_pool();
-        let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, bytes) = &mut *guard;
-        if *bytes + size <= POOL_BYTES {
-            *bytes += size;
-            map.entry(size).or_default().push(buffer);
-        }
-    }
-
-    /// Frees every pooled buffer.
-    pub fn clear(&self) {
-        let free = std::mem::take(&mut *self.free.lock().unwrap_or_else(|p| p.into_inner()));
-        // Freed outside the lock.
-        drop(free);
-    }
-}
-
 impl<T> Drop for GpuBuffer<T> {
     fn drop(&mut self) {
         if let (Some(pool), Some(counted)) = (self.pool.take(), self.counted.take()) {
-            pool.put(counted);
+            pool.put([counted]);
         }
     }
 }
@@ -113,7 +66,7 @@ impl<T: Pod> GpuBuffer<T> {
     pub fn zeroed(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
         match Self::create(ctx, op, len) {
             Err(GpuError::OutOfMemory { .. }) => {
-                ctx.resource::<BufferPool>().clear();
+                ctx.storage_pool.clear();
                 Self::create(ctx, op, len)
             }
             r => r,
@@ -143,10 +96,13 @@ impl<T: Pod> GpuBuffer<T> {
     /// outlive every submission that uses it: keep scratch buffers until the submission has
     /// completed, or another job (on any thread) may be handed the same memory while it is in use.
     pub fn uninit(ctx: &GpuContext, op: &str, len: usize) -> GpuResult<Self> {
-        let pool = ctx.resource::<BufferPool>();
+        let pool = ctx.storage_pool.clone();
         let mut b = match pool.take(Self::bytes_for(len)) {
             Some(counted) => Self { buffer: (*counted).clone(), len, counted: Some(counted), pool: None, _t: PhantomData },
-            None => Self::zeroed(ctx, op, len)?,
+            None => {
+                pool.count_created();
+                Self::zeroed(ctx, op, len)?
+            }
         };
         b.pool = Some(pool);
         Ok(b)
@@ -271,7 +227,7 @@ fn download(ctx: &GpuContext, work: Option<(&str, GpuEncoder)>, buffer: &wgpu::B
     }
     let padded = len.next_multiple_of(4);
     let pool = &ctx.staging_pool;
-    let class = SizedPool::class(padded, STAGING_MIN_BYTES);
+    let class = BufferPool::class(padded, STAGING_MIN_BYTES);
     let create = || {
         ctx.scoped(OP, || {
             ctx.device.create_buffer(&wgpu::BufferDescriptor {
@@ -326,7 +282,7 @@ fn download(ctx: &GpuContext, work: Option<(&str, GpuEncoder)>, buffer: &wgpu::B
     drop(view);
     staging.unmap();
     // Mapped, read and unmapped: free for the next read-back (on an error above it is dropped).
-    pool.put([staging], STAGING_POOL_BYTES);
+    pool.put([staging]);
     Ok(())
 }
 

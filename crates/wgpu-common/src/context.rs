@@ -13,9 +13,9 @@ use std::{
 
 use crate::{
     error::{GpuError, GpuResult},
-    kernel::PipelineKey,
     limits::{DeviceLimits, LimitProfile},
     memory::Counted,
+    pool::{BufferPool, PoolStats},
     pipeline_cache::DiskPipelineCache,
     work::{KernelTimer, TimedPasses, GPU_WORK},
 };
@@ -92,6 +92,25 @@ pub fn list_adapters() -> Vec<AdapterSummary> {
     adapters
 }
 
+/// Identifies a compiled pipeline: kernel, entry point and override constants.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PipelineKey {
+    pub kernel: &'static str,
+    pub entry_point: &'static str,
+    pub constants: Vec<(String, u32)>,
+}
+
+impl PipelineKey {
+    pub fn new(kernel: &'static str, entry_point: &'static str) -> Self {
+        Self { kernel, entry_point, constants: Vec::new() }
+    }
+
+    pub fn constant(mut self, name: &str, value: u32) -> Self {
+        self.constants.push((name.to_string(), value));
+        self
+    }
+}
+
 /// An open device with everything kernels need: its limits under the chosen profile, the queue,
 /// captured errors and compiled pipelines.
 pub struct GpuContext {
@@ -106,13 +125,15 @@ pub struct GpuContext {
     pipelines: Mutex<HashMap<PipelineKey, Arc<wgpu::ComputePipeline>>>,
     resources: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     /// Uniform buffers of kernel parameters, free for the next encoder (ARCHITECTURE.md rule 9).
-    param_pool: Arc<SizedPool>,
+    param_pool: Arc<BufferPool>,
     /// Parameter slots handed out ([`ContextStats::param_slots`]).
     param_slots: AtomicU64,
     /// Bytes between parameter slots of a page (the device's uniform offset alignment).
     param_alignment: usize,
     /// MAP_READ staging buffers for read-backs, free for the next download.
-    pub(crate) staging_pool: SizedPool,
+    pub(crate) staging_pool: BufferPool,
+    /// Storage buffers whose contents the next owner overwrites ([`GpuBuffer::uninit`](crate::GpuBuffer::uninit)).
+    pub(crate) storage_pool: Arc<BufferPool>,
     /// Compiled pipelines on disk, where the backend supports it.
     pipeline_cache: Option<DiskPipelineCache>,
     /// GPU time per dispatch (crate::work), when asked for and supported.
@@ -125,83 +146,11 @@ impl Drop for GpuContext {
     }
 }
 
-/// Reusable buffers of one usage, kept by size class (a power of two), with allocation counters.
-#[derive(Default)]
-pub(crate) struct SizedPool {
-    free: Mutex<(HashMap<u64, Vec<Counted>>, u64)>,
-    created: AtomicU64,
-    reused: AtomicU64,
-}
-
-impl SizedPool {
-    /// The size class of a request of `bytes`: a power of two of at least `min`.
-    pub(crate) fn class(bytes: u64, min: u64) -> u64 {
-        bytes.max(min).next_power_of_two()
-    }
-
-    /// A free buffer of `class` bytes, or a new one made by `create`.
-    pub(crate) fn take_or<E>(&self, class: u64, create: impl FnOnce() -> Result<wgpu::Buffer, E>) -> Result<Counted, E> {
-        let reused = {
-            let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
-            let (map, bytes) = &mut *guard;
-            let b = map.get_mut(&class).and_then(Vec::pop);
-            if b.is_some() {
-                *bytes -= class;
-            }
-            b
-        };
-        if let Some(b) = reused {
-            self.reused.fetch_add(1, Ordering::Relaxed);
-            return Ok(b.taken_from_pool());
-        }
-        let b = Counted::new(create()?);
-        self.created.fetch_add(1, Ordering::Relaxed);
-        Ok(b)
-    }
-
-    /// Returns buffers no submission uses any more; past `cap` bytes in all they are freed.
-    pub(crate) fn put(&self, buffers: impl IntoIterator<Item = Counted>, cap: u64) {
-        let mut guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, bytes) = &mut *guard;
-        for b in buffers {
-            let size = b.size();
-            if *bytes + size <= cap {
-                *bytes += size;
-                map.entry(size).or_default().push(b.returned_to_pool());
-            }
-        }
-    }
-
-    pub(crate) fn clear(&self) {
-        let free = std::mem::take(&mut *self.free.lock().unwrap_or_else(|p| p.into_inner()));
-        // Freed outside the lock.
-        drop(free);
-    }
-
-    fn stats(&self) -> PoolStats {
-        let guard = self.free.lock().unwrap_or_else(|p| p.into_inner());
-        PoolStats {
-            created: self.created.load(Ordering::Relaxed),
-            reused: self.reused.load(Ordering::Relaxed),
-            free: guard.0.values().map(Vec::len).sum::<usize>() as u64,
-        }
-    }
-}
-
-/// Allocation counters of one pool.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PoolStats {
-    /// Buffers allocated since the device was opened.
-    pub created: u64,
-    /// Requests served by a buffer already allocated.
-    pub reused: u64,
-    /// Buffers free in the pool now.
-    pub free: u64,
-}
-
 /// How often the per-round resources were allocated and reused (see [`GpuContext::stats`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ContextStats {
+    /// Storage buffers of [`GpuBuffer::uninit`](crate::GpuBuffer::uninit).
+    pub storage: PoolStats,
     /// Uniform buffers of kernel parameters ([`GpuContext::params`]).
     pub params: PoolStats,
     /// MAP_READ staging buffers of read-backs.
@@ -213,6 +162,12 @@ pub struct ContextStats {
 /// Parameter pages the pool keeps at most (in bytes); a bound on pages in flight at once, not a
 /// memory budget.
 const PARAM_POOL_BYTES: u64 = 16 << 20;
+/// Staging bytes kept for reuse at most; larger read-backs free their staging buffer afterwards.
+const STAGING_POOL_BYTES: u64 = 1 << 30;
+/// Storage bytes the pool keeps at most; beyond that released buffers are freed. A failed
+/// allocation empties the pool and tries again, so pooled memory never causes an out-of-memory
+/// error.
+const STORAGE_POOL_BYTES: u64 = 32 << 30;
 /// Bytes of one page of parameters: the uniforms of many dispatches, each at an aligned offset.
 const PARAM_PAGE_BYTES: u64 = 64 << 10;
 
@@ -250,7 +205,7 @@ impl ParamSlot {
 pub struct GpuEncoder {
     encoder: Option<wgpu::CommandEncoder>,
     pages: Vec<ParamPage>,
-    pool: Arc<SizedPool>,
+    pool: Arc<BufferPool>,
     /// Timestamp slots of the passes recorded (crate::work), when timing is on.
     pub(crate) timed: TimedPasses,
     /// Buffers the recorded commands use that nothing else holds (see [`GpuEncoder::keep`]).
@@ -325,7 +280,7 @@ impl Drop for GpuEncoder {
         if self.encoder.is_some() {
             self.timed.dropped();
             let pages = self.take_pages();
-            self.pool.put(pages, PARAM_POOL_BYTES);
+            self.pool.put(pages);
         }
     }
 }
@@ -416,16 +371,17 @@ impl GpuContext {
             uncaptured,
             pipelines: Mutex::new(HashMap::new()),
             resources: Mutex::new(HashMap::new()),
-            param_pool: Arc::default(),
+            param_pool: Arc::new(BufferPool::new(PARAM_POOL_BYTES)),
             param_slots: AtomicU64::new(0),
             param_alignment,
-            staging_pool: SizedPool::default(),
+            staging_pool: BufferPool::new(STAGING_POOL_BYTES),
+            storage_pool: Arc::new(BufferPool::new(STORAGE_POOL_BYTES)),
             pipeline_cache,
             kernel_timer,
         };
         // Loop iterations per invocation are a limit like the others (crate::loop_probe): what
         // the device completes, under the profile's cap.
-        let probed = crate::loop_probe::probe(&ctx)?;
+        let probed = crate::loop_probe::probe(&ctx.device, &ctx.queue, &ctx.limits)?;
         ctx.limits.max_loop_iterations = profile.loop_iteration_cap().map_or(probed, |cap| cap.min(probed));
         tracing::debug!(probed, limit = ctx.limits.max_loop_iterations, "loop iterations per invocation");
         Ok(ctx)
@@ -467,17 +423,7 @@ impl GpuContext {
 
     /// Runs `f` with wgpu's errors captured and returned as [`GpuError`] named `op`.
     pub fn scoped<T>(&self, op: &str, f: impl FnOnce() -> T) -> GpuResult<T> {
-        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let internal = self.device.push_error_scope(wgpu::ErrorFilter::Internal);
-        let out = f();
-        let errors = [pollster::block_on(internal.pop()), pollster::block_on(validation.pop()), pollster::block_on(oom.pop())];
-        // Report out-of-memory first: a failed allocation causes validation errors downstream.
-        let mut errors: Vec<_> = errors.into_iter().flatten().collect();
-        errors.sort_by_key(|e| !matches!(e, wgpu::Error::OutOfMemory { .. }));
-        if let Some(e) = errors.into_iter().next() {
-            return Err(GpuError::from_wgpu(op, e));
-        }
+        let out = crate::error::device_scoped(&self.device, op, f)?;
         self.take_uncaptured(op)?;
         Ok(out)
     }
@@ -545,7 +491,7 @@ impl GpuContext {
         // Every submission of the encoder has completed (or failed): its kept buffers are free.
         drop(std::mem::take(&mut encoder.kept));
         if result.is_ok() {
-            self.param_pool.put(params, PARAM_POOL_BYTES);
+            self.param_pool.put(params);
         }
         // After a failure the buffers are simply freed: whether the GPU still reads them is
         // unknown.
@@ -577,6 +523,7 @@ impl GpuContext {
     /// Allocation counters of the parameter and staging pools.
     pub fn stats(&self) -> ContextStats {
         ContextStats {
+            storage: self.storage_pool.stats(),
             params: self.param_pool.stats(),
             staging: self.staging_pool.stats(),
             param_slots: self.param_slots.load(Ordering::Relaxed),
@@ -593,7 +540,7 @@ impl GpuContext {
     /// that the next job starts as in a new process: a benchmark of several sizes in one process
     /// measures each size's memory alone.
     pub fn release_pooled_buffers(&self) {
-        self.resource::<crate::buffer::BufferPool>().clear();
+        self.storage_pool.clear();
         self.staging_pool.clear();
     }
 
@@ -650,7 +597,7 @@ impl GpuContext {
         let align = self.param_alignment;
         let fits = |p: &ParamPage| p.used.next_multiple_of(align) + size <= p.shadow.len();
         if !encoder.pages.last().is_some_and(fits) {
-            let class = SizedPool::class((size as u64).max(PARAM_PAGE_BYTES), PARAM_PAGE_BYTES);
+            let class = BufferPool::class((size as u64).max(PARAM_PAGE_BYTES), PARAM_PAGE_BYTES);
             let buffer = self
                 .param_pool
                 .take_or(class, || {

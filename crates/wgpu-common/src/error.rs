@@ -60,3 +60,20 @@ impl GpuError {
         GpuError::InvalidArgument { op: op.into(), message: message.into() }
     }
 }
+
+/// Runs `f` with `device`'s validation, out-of-memory and internal errors captured and returned
+/// as [`GpuError`] named `op` (the first out-of-memory error first: a failed allocation causes
+/// validation errors downstream).
+pub fn device_scoped<T>(device: &wgpu::Device, op: &str, f: impl FnOnce() -> T) -> GpuResult<T> {
+    let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+    let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let internal = device.push_error_scope(wgpu::ErrorFilter::Internal);
+    let out = f();
+    let errors = [pollster::block_on(internal.pop()), pollster::block_on(validation.pop()), pollster::block_on(oom.pop())];
+    let mut errors: Vec<_> = errors.into_iter().flatten().collect();
+    errors.sort_by_key(|e| !matches!(e, wgpu::Error::OutOfMemory { .. }));
+    match errors.into_iter().next() {
+        Some(e) => Err(GpuError::from_wgpu(op, e)),
+        None => Ok(out),
+    }
+}

@@ -60,24 +60,6 @@ impl ShaderLibrary {
     }
 }
 
-/// Identifies a compiled pipeline: kernel, entry point and override constants.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PipelineKey {
-    pub kernel: &'static str,
-    pub entry_point: &'static str,
-    pub constants: Vec<(String, u32)>,
-}
-
-impl PipelineKey {
-    pub fn new(kernel: &'static str, entry_point: &'static str) -> Self {
-        Self { kernel, entry_point, constants: Vec::new() }
-    }
-
-    pub fn constant(mut self, name: &str, value: u32) -> Self {
-        self.constants.push((name.to_string(), value));
-        self
-    }
-}
 
 /// Records one dispatch of `pipeline` over `grid` with buffers bound in order; an empty grid
 /// records nothing.

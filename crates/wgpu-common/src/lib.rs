@@ -11,12 +11,14 @@ pub mod limits;
 pub mod loop_probe;
 pub mod memory;
 pub mod pipeline_cache;
+mod pool;
 pub mod work;
 
 pub use buffer::{ColumnMatrix, GpuBuffer, SplitVec};
-pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, ParamSlot, PoolStats};
+pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, ParamSlot, PipelineKey};
+pub use pool::PoolStats;
 pub use error::{GpuError, GpuResult};
-pub use kernel::{KernelSource, PipelineKey, ShaderLibrary};
+pub use kernel::{KernelSource, ShaderLibrary};
 pub use limits::{DeviceLimits, Grid, GridPart, LaunchShape, LimitProfile};
 pub use memory::{GpuMemoryStats, Watermark, GPU_MEMORY};
 pub use work::{KernelTime, WorkCounts, GPU_WORK, KERNEL_TIMES_VAR};

@@ -10,8 +10,8 @@
 //! invocation that long is still a few milliseconds, far from any watchdog.
 
 use crate::{
-    limits::{elementwise, LOOP_PROBE_ITERATIONS},
-    GpuContext, GpuResult, PipelineKey,
+    error::{device_scoped, GpuError, GpuResult},
+    limits::{elementwise, DeviceLimits, LOOP_PROBE_ITERATIONS},
 };
 
 const NAME: &str = "loop_probe";
@@ -25,33 +25,55 @@ pub struct LoopProbe {
 }
 
 /// Runs one invocation with two loops in a row, asked for `first` and `second` iterations, and
-/// returns how many of each it completed. Its buffers are its own, outside the context's pools
-/// and work counters (it runs once when the device opens, before any of the prover's work).
-pub fn run(ctx: &GpuContext, first: u32, second: u32) -> GpuResult<LoopProbe> {
+/// returns how many of each it completed. It works on the bare device (its own pipeline and
+/// buffers, outside the context's cache, pools and work counters) because it runs while the
+/// context is being opened: its result is one of the context's limits.
+pub fn run(device: &wgpu::Device, queue: &wgpu::Queue, limits: &DeviceLimits, first: u32, second: u32) -> GpuResult<LoopProbe> {
     use wgpu::util::DeviceExt;
-    let wg = elementwise(&ctx.limits).workgroup_size[0];
-    let pipeline = ctx.pipeline(&PipelineKey::new(NAME, "main").constant("WORKGROUP_SIZE", wg), || SOURCE.to_string())?;
-    let (out, staging) = ctx.scoped(NAME, || {
+    let wg = elementwise(limits).workgroup_size[0];
+    let (out, staging) = device_scoped(device, NAME, || {
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(NAME),
+            source: wgpu::ShaderSource::Wgsl(SOURCE.into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(NAME),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &[("WORKGROUP_SIZE", wg as f64)],
+                ..Default::default()
+            },
+            cache: None,
+        });
         let params: [u32; 4] = [first, second, 0x1234_5678, 0];
-        let uniform = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some(NAME),
             contents: bytemuck::cast_slice(&params),
             usage: wgpu::BufferUsages::UNIFORM,
         });
-        let out = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        let out = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(NAME),
             size: 16,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        let staging = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(NAME),
             size: 16,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let bind = ctx.bind(&pipeline, &[out.as_entire_binding(), uniform.as_entire_binding()]);
-        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(NAME) });
+        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(NAME),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: out.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: uniform.as_entire_binding() },
+            ],
+        });
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(NAME) });
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(NAME), timestamp_writes: None });
             pass.set_pipeline(&pipeline);
@@ -59,16 +81,16 @@ pub fn run(ctx: &GpuContext, first: u32, second: u32) -> GpuResult<LoopProbe> {
             pass.dispatch_workgroups(1, 1, 1);
         }
         encoder.copy_buffer_to_buffer(&out, 0, &staging, 0, 16);
-        ctx.queue.submit([encoder.finish()]);
+        queue.submit([encoder.finish()]);
         staging.slice(..).map_async(wgpu::MapMode::Read, |_| {});
         (out, staging)
     })?;
-    ctx.device
+    device
         .poll(wgpu::PollType::Wait { submission_index: None, timeout: None })
-        .map_err(|e| crate::GpuError::Internal { op: NAME.into(), message: e.to_string() })?;
+        .map_err(|e| GpuError::Internal { op: NAME.into(), message: e.to_string() })?;
     let words: Vec<u32> = {
         let view =
-            staging.slice(..).get_mapped_range().map_err(|e| crate::GpuError::Internal { op: NAME.into(), message: e.to_string() })?;
+            staging.slice(..).get_mapped_range().map_err(|e| GpuError::Internal { op: NAME.into(), message: e.to_string() })?;
         bytemuck::cast_slice(&view).to_vec()
     };
     drop(out);
@@ -77,7 +99,7 @@ pub fn run(ctx: &GpuContext, first: u32, second: u32) -> GpuResult<LoopProbe> {
 
 /// The device's loop-iteration limit: the iterations one loop asked for
 /// [`LOOP_PROBE_ITERATIONS`] completes (all of them where the device has no cap below that).
-pub fn probe(ctx: &GpuContext) -> GpuResult<u32> {
-    let seen = run(ctx, LOOP_PROBE_ITERATIONS, 0)?;
+pub fn probe(device: &wgpu::Device, queue: &wgpu::Queue, limits: &DeviceLimits) -> GpuResult<u32> {
+    let seen = run(device, queue, limits, LOOP_PROBE_ITERATIONS, 0)?;
     Ok(seen.first.clamp(1, LOOP_PROBE_ITERATIONS))
 }
