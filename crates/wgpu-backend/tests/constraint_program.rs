@@ -597,7 +597,9 @@ fn the_loop_probe_measures_the_devices_limit() {
         assert_eq!(two.first, 40_000);
         assert!(two.second < 40_000, "the cap is shared by both loops: {two:?}");
     } else {
-        let all = loop_probe::run(&native.device, &native.queue, &native.limits, limits::LOOP_PROBE_ITERATIONS, limits::LOOP_PROBE_ITERATIONS).unwrap();
+        let all =
+            loop_probe::run(&native.device, &native.queue, &native.limits, limits::LOOP_PROBE_ITERATIONS, limits::LOOP_PROBE_ITERATIONS)
+                .unwrap();
         assert_eq!((all.first, all.second), (limits::LOOP_PROBE_ITERATIONS, limits::LOOP_PROBE_ITERATIONS));
     }
     assert_eq!(native.limits.max_loop_iterations, probed);

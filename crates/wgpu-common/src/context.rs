@@ -15,8 +15,8 @@ use crate::{
     error::{GpuError, GpuResult},
     limits::{DeviceLimits, LimitProfile},
     memory::Counted,
-    pool::{BufferPool, PoolStats},
     pipeline_cache::DiskPipelineCache,
+    pool::{BufferPool, PoolStats},
     work::{KernelTimer, TimedPasses, GPU_WORK},
 };
 

@@ -60,7 +60,6 @@ impl ShaderLibrary {
     }
 }
 
-
 /// Records one dispatch of `pipeline` over `grid` with buffers bound in order; an empty grid
 /// records nothing.
 pub fn record_dispatch(

@@ -16,9 +16,9 @@ pub mod work;
 
 pub use buffer::{ColumnMatrix, GpuBuffer, SplitVec};
 pub use context::{AdapterSummary, ContextOptions, ContextStats, GpuContext, GpuEncoder, ParamSlot, PipelineKey};
-pub use pool::PoolStats;
 pub use error::{GpuError, GpuResult};
 pub use kernel::{KernelSource, ShaderLibrary};
 pub use limits::{DeviceLimits, Grid, GridPart, LaunchShape, LimitProfile};
 pub use memory::{GpuMemoryStats, Watermark, GPU_MEMORY};
+pub use pool::PoolStats;
 pub use work::{KernelTime, WorkCounts, GPU_WORK, KERNEL_TIMES_VAR};

@@ -450,7 +450,7 @@ impl LaunchShape {
     }
 }
 
-fn floor_pow2(x: u32) -> u32 {
+pub fn floor_pow2(x: u32) -> u32 {
     if x == 0 {
         0
     } else {
@@ -489,16 +489,6 @@ pub fn items_per_invocation_looping(l: &DeviceLimits, items: u64, per_item: u32,
 /// preferred size. Small devices are merely oversubscribed, which costs nothing.
 pub fn resident_invocations(l: &DeviceLimits) -> u64 {
     512 * preferred_invocations(l) as u64
-}
-
-/// Consecutive parts of a split constraint program one invocation runs when `points`
-/// evaluations share the device: enough groups of parts per point that points x groups fills
-/// the device ([`resident_invocations`]). `None` when the points alone fill it, or only one
-/// group would run: the unsplit program is then cheaper (parts recompute shared nodes).
-pub fn parts_per_invocation(l: &DeviceLimits, points: u64, parts: u32) -> Option<u32> {
-    let resident = resident_invocations(l);
-    let groups = (resident / points.max(1)).min(parts as u64);
-    (points < resident && groups >= 2).then(|| parts.div_ceil(groups as u32))
 }
 
 /// Butterfly pairs an invocation of a small-block kernel aims to own.
@@ -808,192 +798,6 @@ pub fn reduction(kernel: &'static str, l: &DeviceLimits, partial_bytes: u32) -> 
     })
 }
 
-/// Invocations that step a Poseidon2 (width 16) sponge together: one per state word.
-pub const SPONGE_LANES: u32 = 16;
-
-/// Pairs of rows per invocation a one-workgroup sumcheck round takes on (see
-/// [`SpongeReductionGeometry::small_round_pairs`]): past this, spreading the round over the
-/// whole device beats saving its dispatches.
-pub const SMALL_ROUND_PAIRS_PER_INVOCATION: u32 = 4;
-
-/// Geometry of a one-workgroup kernel that sums extension elements across its workgroup and
-/// steps a duplex sponge with [`SPONGE_LANES`] of its invocations (the transcript step on the
-/// device, and sumcheck rounds run wholly inside one workgroup).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SpongeReductionGeometry {
-    pub reduction: ReductionGeometry,
-}
-
-impl SpongeReductionGeometry {
-    pub fn workgroup_size(&self) -> u32 {
-        self.reduction.shape.workgroup_size[0]
-    }
-
-    /// The largest round (in pairs of rows) worth running inside the one workgroup.
-    pub fn small_round_pairs(&self) -> u64 {
-        self.workgroup_size() as u64 * SMALL_ROUND_PAIRS_PER_INVOCATION as u64
-    }
-}
-
-/// The reduction rule within the workgroup memory left after `sponge_bytes` (the sponge's state
-/// and exchange words), refused when fewer than [`SPONGE_LANES`] invocations remain.
-pub fn sponge_reduction(
-    kernel: &'static str,
-    l: &DeviceLimits,
-    partial_bytes: u32,
-    sponge_bytes: u32,
-) -> Result<SpongeReductionGeometry, GeometryError> {
-    let left = DeviceLimits { max_workgroup_storage_bytes: l.max_workgroup_storage_bytes.saturating_sub(sponge_bytes), ..l.clone() };
-    let mut g = reduction(kernel, &left, partial_bytes).map_err(|_| GeometryError::WorkgroupMemory {
-        kernel,
-        needed: (SPONGE_LANES * partial_bytes + sponge_bytes) as u64,
-        available: l.max_workgroup_storage_bytes as u64,
-    })?;
-    let wg = g.shape.workgroup_size[0];
-    if wg < SPONGE_LANES {
-        return Err(GeometryError::OutOfRange {
-            kernel,
-            what: "invocations per workgroup",
-            value: wg as u64,
-            range: "at least 16 (one per Poseidon2 state word)",
-        });
-    }
-    g.shape.workgroup_memory_bytes += sponge_bytes;
-    Ok(SpongeReductionGeometry { reduction: g })
-}
-
-/// Candidates one invocation of the proof-of-work search tests in a row: enough to amortise the
-/// state load and index arithmetic over a few permutations, few enough that a batch still spreads
-/// over every core.
-const POW_CANDIDATES_PER_INVOCATION: u32 = 8;
-/// Largest proof-of-work batch: about 2 ms of Poseidon2 permutations on an H100/H200-class GPU
-/// (a few 10^9 permutations per second), so a search overshoots the first witness by little.
-pub const POW_MAX_BATCH_LOG: u32 = 22;
-
-/// Geometry of the proof-of-work search: each invocation tests `items_per_invocation`
-/// consecutive candidates; a submission tests one batch of consecutive candidates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PowGrindGeometry {
-    pub shape: LaunchShape,
-    /// Candidates in the first batch (a whole number of workgroups).
-    pub first_batch: u64,
-    /// Candidates in any later batch at most.
-    pub max_batch: u64,
-}
-
-impl PowGrindGeometry {
-    /// Candidates one workgroup tests.
-    pub fn per_workgroup(&self) -> u64 {
-        self.shape.invocations() as u64 * self.shape.items_per_invocation as u64
-    }
-
-    /// Candidates in batch `i` (0-based): the first batch, doubling up to the largest.
-    pub fn batch(&self, i: u32) -> u64 {
-        self.first_batch.checked_shl(i.min(40)).unwrap_or(u64::MAX).min(self.max_batch).max(self.first_batch)
-    }
-
-    /// The dispatches for a batch of `candidates`.
-    pub fn grid(&self, kernel: &'static str, candidates: u64, l: &DeviceLimits) -> Result<Vec<GridPart>, GeometryError> {
-        split_grid(kernel, candidates.div_ceil(self.per_workgroup()), l.max_workgroups_per_dimension)
-    }
-}
-
-/// The rule for the proof-of-work search at `bits` (expected 2^bits candidates): the preferred
-/// workgroup size, `POW_CANDIDATES_PER_INVOCATION` (8) consecutive candidates per invocation, a
-/// first batch of twice the expected count (it holds a witness with probability 1 - e^-2, about
-/// 86%, so most searches are one submission, while a slow software device is still not handed
-/// millions of permutations for a few bits), each later batch twice the previous, up to
-/// 2^[`POW_MAX_BATCH_LOG`] candidates. Batches are whole workgroups.
-pub fn pow_grind(l: &DeviceLimits, bits: u32) -> PowGrindGeometry {
-    let invocations = preferred_invocations(l);
-    let shape =
-        LaunchShape { workgroup_size: [invocations, 1, 1], workgroup_memory_bytes: 0, items_per_invocation: POW_CANDIDATES_PER_INVOCATION };
-    let unit = invocations as u64 * POW_CANDIDATES_PER_INVOCATION as u64;
-    let max_batch = (1u64 << POW_MAX_BATCH_LOG).next_multiple_of(unit);
-    let first_batch = (1u64 << (bits + 1).min(POW_MAX_BATCH_LOG)).next_multiple_of(unit).min(max_batch);
-    PowGrindGeometry { shape, first_batch, max_batch }
-}
-
-/// Most intermediate slots one invocation of the constraint interpreter keeps in fast memory
-/// (its own column of a workgroup-memory table); a program that needs more spills the rest to
-/// a global scratch buffer.
-pub const CONSTRAINT_FAST_SLOTS_MAX: u32 = 64;
-
-/// Geometry of the constraint-program interpreter (`constraint_eval`): one row per invocation,
-/// `fast_slots` intermediates per invocation in workgroup memory (slot-major: slot `s` of
-/// invocation `i` at `s * workgroup_size + i`) and `spill_slots` more in a global scratch buffer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConstraintEvalGeometry {
-    pub shape: LaunchShape,
-    /// Slots in workgroup memory (at least 1, except in [`ConstraintEvalGeometry::all_spilled`]).
-    pub fast_slots: u32,
-    /// Slots past `fast_slots`, in global scratch memory.
-    pub spill_slots: u32,
-}
-
-impl ConstraintEvalGeometry {
-    /// Fast slots one workgroup-memory word count holds (`fast_slots * workgroup_size`; one
-    /// unused word when every slot spills, since WGSL arrays are never empty).
-    pub fn fast_words(&self) -> u32 {
-        (self.fast_slots * self.shape.workgroup_size[0]).max(1)
-    }
-
-    /// The same workgroup with every slot in global scratch memory: for a program run in pieces
-    /// over several dispatches whose slots live from one piece to the next (workgroup memory
-    /// does not outlast a dispatch).
-    pub fn all_spilled(&self) -> Self {
-        let words_per_slot = self.shape.workgroup_memory_bytes / self.fast_words().max(1) / 4;
-        let mut g = *self;
-        g.spill_slots += g.fast_slots;
-        g.fast_slots = 0;
-        g.shape.workgroup_memory_bytes = 4 * words_per_slot.max(1);
-        g
-    }
-}
-
-/// Fast slots per invocation at most: a maximal workgroup's share of the workgroup memory (one
-/// word per slot), so the workgroup memory the interpreter takes lets the device keep at least
-/// as many invocations resident as a maximal workgroup has. The interpreter is latency bound:
-/// on an H200, 8 fast slots per invocation (the rest spilled to scratch memory, which stays in
-/// cache) evaluated keccakf's round 0 three times as fast as 48, which left few warps per SM.
-pub fn constraint_fast_slot_capacity(l: &DeviceLimits, workgroup_size: u32) -> u32 {
-    let words = (l.max_workgroup_storage_bytes / 4).max(1);
-    let share = words / l.max_invocations_per_workgroup.max(workgroup_size).max(1);
-    (words / workgroup_size.max(1)).min(share).clamp(1, CONSTRAINT_FAST_SLOTS_MAX)
-}
-
-/// The constraint interpreter's rule: the preferred workgroup size (halved while not even one
-/// slot per invocation fits workgroup memory); fast slots are the program's need rounded up to
-/// a power of two (few pipeline variants), capped by [`constraint_fast_slot_capacity`] and by
-/// `cap` (a test or tuning cap); the rest spill.
-pub fn constraint_eval(l: &DeviceLimits, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
-    let words = (l.max_workgroup_storage_bytes / 4).max(1);
-    let wg = preferred_invocations(l).min(floor_pow2(words)).max(1);
-    slot_geometry(wg, constraint_fast_slot_capacity(l, wg), slots, cap)
-}
-
-/// The extension-field interpreter's rule (`constraint_eval_ext`, four words per slot): as
-/// [`constraint_eval`], with each invocation's fast slots capped by its workgroup's share of
-/// workgroup memory only (its occupancy has not been measured against the base interpreter's
-/// tighter cap).
-pub fn constraint_eval_ext(l: &DeviceLimits, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
-    let words = (l.max_workgroup_storage_bytes / 16).max(1);
-    let wg = preferred_invocations(l).min(floor_pow2(words)).max(1);
-    let mut g = slot_geometry(wg, (words / wg).clamp(1, CONSTRAINT_FAST_SLOTS_MAX), slots, cap);
-    g.shape.workgroup_memory_bytes *= 4;
-    g
-}
-
-fn slot_geometry(wg: u32, capacity: u32, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
-    let capacity = capacity.min(cap.unwrap_or(u32::MAX)).max(1);
-    let fast_slots = slots.max(1).checked_next_power_of_two().unwrap_or(1 << 31).min(capacity);
-    ConstraintEvalGeometry {
-        shape: LaunchShape { workgroup_size: [wg, 1, 1], workgroup_memory_bytes: fast_slots * wg * 4, items_per_invocation: 1 },
-        fast_slots,
-        spill_slots: slots.saturating_sub(fast_slots),
-    }
-}
-
 /// How `total` equal items of `item_bytes` each are split over buffers that one binding can see:
 /// items per chunk (at least one item must fit).
 pub fn items_per_binding(item_bytes: u64, l: &DeviceLimits) -> Option<u64> {
@@ -1015,24 +819,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn split_programs_fill_the_device_only_when_points_are_few() {
-        for (name, l) in all_devices() {
-            let resident = resident_invocations(&l);
-            assert_eq!(parts_per_invocation(&l, resident, 256), None, "{name}: a full device runs the unsplit program");
-            assert_eq!(parts_per_invocation(&l, 1, 256), Some(1), "{name}: one point runs one part per invocation");
-            assert_eq!(parts_per_invocation(&l, 3, 1), None, "{name}: one part is the unsplit program");
-            let half = parts_per_invocation(&l, resident / 8, 256).unwrap();
-            assert_eq!(half, 32, "{name}: 8 groups of 32 parts");
-        }
-    }
-
-    fn all_devices() -> Vec<(&'static str, DeviceLimits)> {
-        reference::all()
-    }
-
-    #[test]
     fn loops_stay_within_the_loop_limit() {
-        for (name, l) in all_devices() {
+        for (name, l) in reference::all() {
             let limit = l.max_loop_iterations;
             assert!(check_loop_iterations("t", limit as u64, &l).is_ok(), "{name}");
             assert!(matches!(check_loop_iterations("t", limit as u64 + 1, &l), Err(GeometryError::LoopIterations { .. })), "{name}");
@@ -1054,62 +842,13 @@ mod tests {
     }
 
     #[test]
-    fn chained_pieces_keep_every_slot_in_scratch() {
-        for (name, l) in all_devices() {
-            for slots in [1u32, 40, 1000] {
-                let g = constraint_eval(&l, slots, None).all_spilled();
-                assert_eq!((g.fast_slots, g.spill_slots, g.fast_words()), (0, slots.max(1), 1), "{name} {slots}");
-                assert_eq!(g.shape.workgroup_memory_bytes, 4, "{name}");
-                let e = constraint_eval_ext(&l, slots, None).all_spilled();
-                assert_eq!((e.fast_slots, e.shape.workgroup_memory_bytes), (0, 16), "{name}");
-            }
-        }
-    }
-
-    #[test]
     fn items_per_invocation_spreads_over_resident_invocations() {
-        for (_, l) in all_devices() {
+        for (_, l) in reference::all() {
             assert_eq!(items_per_invocation(&l, 0), 1);
             assert_eq!(items_per_invocation(&l, 1), 1);
             let many = resident_invocations(&l) * 7 + 1;
             assert_eq!(items_per_invocation(&l, many), 8);
         }
-    }
-
-    #[test]
-    fn constraint_eval_keeps_few_slots_in_workgroup_memory_and_spills_the_rest() {
-        for (name, l) in all_devices() {
-            for slots in [0u32, 1, 3, 17, 64, 65, 1000, u32::MAX] {
-                let g = constraint_eval(&l, slots, None);
-                assert!(g.shape.fits(&l), "{name} {slots}: {g:?}");
-                assert!(g.fast_slots >= 1 && g.fast_slots <= CONSTRAINT_FAST_SLOTS_MAX, "{name} {slots}: {g:?}");
-                assert_eq!(g.fast_slots + g.spill_slots, slots.max(g.fast_slots), "{name} {slots}: {g:?}");
-                assert_eq!(g.fast_words() * 4, g.shape.workgroup_memory_bytes);
-                // Every slot lives somewhere, and nothing spills while fast memory has room.
-                assert!(g.fast_slots + g.spill_slots >= slots);
-                if g.spill_slots > 0 {
-                    assert_eq!(g.fast_slots, constraint_fast_slot_capacity(&l, g.shape.workgroup_size[0]));
-                }
-                // A maximal workgroup's share of workgroup memory at most.
-                let share = (l.max_workgroup_storage_bytes / 4) / l.max_invocations_per_workgroup;
-                assert!(g.fast_slots <= share.max(1), "{name} {slots}: {g:?}");
-            }
-            // A cap forces spilling; the cap is respected.
-            let g = constraint_eval(&l, 10, Some(2));
-            assert_eq!((g.fast_slots, g.spill_slots), (2, 8), "{name}");
-            let g = constraint_eval(&l, 10, Some(0));
-            assert_eq!((g.fast_slots, g.spill_slots), (1, 9), "{name}");
-        }
-        // 4 KiB of workgroup memory and 64 invocations: 16 words each.
-        let tiny = DeviceLimits {
-            max_invocations_per_workgroup: 64,
-            max_workgroup_size_x: 64,
-            max_workgroup_storage_bytes: 4096,
-            ..reference::webgpu_default()
-        };
-        let g = constraint_eval(&tiny, 40, None);
-        assert_eq!((g.shape.workgroup_size[0], g.fast_slots, g.spill_slots), (64, 16, 24));
-        assert_eq!(constraint_eval(&tiny, 5, None).fast_slots, 8);
     }
 
     #[test]
@@ -1136,7 +875,7 @@ mod tests {
     #[test]
     fn small_block_rule_on_real_devices() {
         let mut table = String::new();
-        for (name, l) in all_devices() {
+        for (name, l) in reference::all() {
             for log_n in 0..=MAX_SMALL_NTT_LOG {
                 let g = small_block("batch_ntt_small", &l, log_n, true).unwrap();
                 assert!(g.shape.fits(&l), "{name} l={log_n}: {g:?}");
@@ -1187,7 +926,7 @@ mod tests {
 
     #[test]
     fn large_ntt_rule_on_real_devices() {
-        for (name, l) in all_devices() {
+        for (name, l) in reference::all() {
             for log_n in 0..=27 {
                 let g = large_ntt("ntt", &l, log_n).unwrap();
                 assert!(g.shape.fits(&l), "{name} {log_n} {g:?}");
@@ -1219,7 +958,7 @@ mod tests {
 
     #[test]
     fn transpose_rule_on_real_devices() {
-        for (name, l) in all_devices() {
+        for (name, l) in reference::all() {
             let g = transpose("t", &l).unwrap();
             assert!(g.shape.fits(&l), "{name} {g:?}");
             assert_eq!(g.shape.invocations() * g.shape.items_per_invocation, g.tile * g.tile);
@@ -1230,7 +969,7 @@ mod tests {
 
     #[test]
     fn profiles_never_raise_limits() {
-        for (_, base) in all_devices() {
+        for (_, base) in reference::all() {
             for p in LimitProfile::ALL {
                 let l = p.apply(&base);
                 assert!(l.max_invocations_per_workgroup <= base.max_invocations_per_workgroup);
@@ -1249,40 +988,8 @@ mod tests {
     }
 
     #[test]
-    fn pow_grind_rule_on_real_devices() {
-        for (name, l) in all_devices() {
-            for bits in 0..=30 {
-                let g = pow_grind(&l, bits);
-                assert!(g.shape.fits(&l), "{name} {bits} {g:?}");
-                assert_eq!(g.shape.workgroup_memory_bytes, 0);
-                let unit = g.per_workgroup();
-                assert!(g.first_batch >= unit && g.first_batch.is_multiple_of(unit), "{name} {bits} {g:?}");
-                assert!(g.first_batch >= (2u64 << bits).min(1 << POW_MAX_BATCH_LOG), "{name} {bits} {g:?}");
-                assert!(g.first_batch <= g.max_batch && g.max_batch < (1 << POW_MAX_BATCH_LOG) + unit);
-                let mut prev = 0;
-                for i in 0..64 {
-                    let b = g.batch(i);
-                    assert!(b >= prev && b <= g.max_batch && b.is_multiple_of(unit), "{name} {bits} batch {i}: {b}");
-                    prev = b;
-                    // Every batch fits the grid, and its candidate offsets fit 32 bits.
-                    let parts = g.grid("pow_grind", b, &l).unwrap();
-                    assert_eq!(parts.iter().map(|p| p.grid.workgroups).sum::<u64>() * unit, b);
-                    assert!(parts.iter().all(|p| p.grid.dims.iter().all(|&d| d <= l.max_workgroups_per_dimension)));
-                }
-                assert_eq!(g.batch(63), g.max_batch);
-            }
-        }
-        // A few bits: one small batch; many bits: the cap.
-        let h100 = pow_grind(&reference::nvidia_h100(), 4);
-        assert_eq!((h100.shape.workgroup_size[0], h100.first_batch), (256, 2048));
-        assert_eq!(pow_grind(&reference::nvidia_h100(), 26).first_batch, 1 << 22);
-        let tiny = pow_grind(&LimitProfile::Tiny.reference_limits().unwrap(), 16);
-        assert_eq!((tiny.shape.workgroup_size[0], tiny.first_batch, tiny.batch(1)), (64, 1 << 17, 1 << 18));
-    }
-
-    #[test]
     fn elementwise_and_binding_split() {
-        for (_, l) in all_devices() {
+        for (_, l) in reference::all() {
             assert!(elementwise(&l).fits(&l));
         }
         let lvp = reference::lavapipe();
@@ -1295,7 +1002,7 @@ mod tests {
         assert_eq!(pow2_items_per_binding(32, &reference::nvidia_h100()), Some(1 << 25));
         assert_eq!(pow2_items_per_binding(3 << 20, &lvp), Some(32));
         assert_eq!(pow2_items_per_binding(256 << 20, &lvp), None);
-        for (name, l) in all_devices() {
+        for (name, l) in reference::all() {
             for item in [4u64, 16, 32, 48] {
                 let per = pow2_items_per_binding(item, &l).unwrap();
                 assert!(
@@ -1308,7 +1015,7 @@ mod tests {
 
     #[test]
     fn reduction_rule_on_real_devices() {
-        for (name, l) in all_devices() {
+        for (name, l) in reference::all() {
             for partial in [4u32, 16, 32] {
                 let g = reduction("r", &l, partial).unwrap();
                 assert!(g.shape.fits(&l), "{name} partial={partial}: {g:?}");
@@ -1327,26 +1034,5 @@ mod tests {
         assert_eq!(reduction("r", &l, 32).unwrap().shape.workgroup_size[0], 32);
         l.max_workgroup_storage_bytes = 16;
         assert!(matches!(reduction("r", &l, 32), Err(GeometryError::WorkgroupMemory { .. })));
-    }
-
-    #[test]
-    fn sponge_reduction_rule_on_real_devices() {
-        for (name, l) in all_devices() {
-            let g = sponge_reduction("s", &l, 16, 200).unwrap();
-            assert!(g.reduction.shape.fits(&l), "{name}: {g:?}");
-            assert!(g.workgroup_size() >= SPONGE_LANES && g.workgroup_size().is_power_of_two());
-            assert_eq!(g.reduction.shape.workgroup_memory_bytes, g.workgroup_size() * 16 + 200);
-        }
-        let tiny = sponge_reduction("s", &LimitProfile::Tiny.reference_limits().unwrap(), 16, 200).unwrap();
-        assert_eq!(tiny.workgroup_size(), 64);
-        assert_eq!(tiny.small_round_pairs(), 256);
-        // 1 KiB leaves room for 32 partials beside the sponge; 400 bytes for too few lanes.
-        let mut l = reference::lavapipe();
-        l.max_workgroup_storage_bytes = 1024;
-        assert_eq!(sponge_reduction("s", &l, 16, 200).unwrap().workgroup_size(), 32);
-        l.max_workgroup_storage_bytes = 400;
-        assert!(matches!(sponge_reduction("s", &l, 16, 200), Err(GeometryError::OutOfRange { .. })));
-        l.max_workgroup_storage_bytes = 100;
-        assert!(matches!(sponge_reduction("s", &l, 16, 200), Err(GeometryError::WorkgroupMemory { .. })));
     }
 }

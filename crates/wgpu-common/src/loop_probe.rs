@@ -32,19 +32,14 @@ pub fn run(device: &wgpu::Device, queue: &wgpu::Queue, limits: &DeviceLimits, fi
     use wgpu::util::DeviceExt;
     let wg = elementwise(limits).workgroup_size[0];
     let (out, staging) = device_scoped(device, NAME, || {
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(NAME),
-            source: wgpu::ShaderSource::Wgsl(SOURCE.into()),
-        });
+        let module = device
+            .create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(NAME), source: wgpu::ShaderSource::Wgsl(SOURCE.into()) });
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(NAME),
             layout: None,
             module: &module,
             entry_point: Some("main"),
-            compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &[("WORKGROUP_SIZE", wg as f64)],
-                ..Default::default()
-            },
+            compilation_options: wgpu::PipelineCompilationOptions { constants: &[("WORKGROUP_SIZE", wg as f64)], ..Default::default() },
             cache: None,
         });
         let params: [u32; 4] = [first, second, 0x1234_5678, 0];
@@ -89,8 +84,7 @@ pub fn run(device: &wgpu::Device, queue: &wgpu::Queue, limits: &DeviceLimits, fi
         .poll(wgpu::PollType::Wait { submission_index: None, timeout: None })
         .map_err(|e| GpuError::Internal { op: NAME.into(), message: e.to_string() })?;
     let words: Vec<u32> = {
-        let view =
-            staging.slice(..).get_mapped_range().map_err(|e| GpuError::Internal { op: NAME.into(), message: e.to_string() })?;
+        let view = staging.slice(..).get_mapped_range().map_err(|e| GpuError::Internal { op: NAME.into(), message: e.to_string() })?;
         bytemuck::cast_slice(&view).to_vec()
     };
     drop(out);

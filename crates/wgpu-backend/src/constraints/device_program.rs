@@ -187,7 +187,7 @@ impl ConstraintTraces<'_> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EvalOptions {
     /// Caps the slots kept in workgroup memory (the rest spill to global scratch); `None` leaves
-    /// the choice to the limits rule (`limits::constraint_eval`).
+    /// the choice to the limits rule (`kernels::constraint_eval::constraint_eval`).
     pub fast_slot_cap: Option<u32>,
     /// Whether the extension-field interpreter (the zerocheck's multilinear rounds) runs the
     /// split program ([`SplitProgram`]).
@@ -197,7 +197,7 @@ pub struct EvalOptions {
 /// How an evaluation uses a program's split form.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ProgramSplit {
-    /// As the limits rule `limits::parts_per_invocation` says for the number of points.
+    /// As the rule `kernels::constraint_eval_ext::parts_per_invocation` says for the number of points.
     #[default]
     Auto,
     /// The unsplit program, one invocation per point.

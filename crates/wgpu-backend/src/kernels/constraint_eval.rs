@@ -11,7 +11,7 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{check_loop_iterations, constraint_eval, split_grid, ConstraintEvalGeometry},
+    limits::{check_loop_iterations, floor_pow2, preferred_invocations, split_grid, LaunchShape},
     DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
 };
 
@@ -20,6 +20,74 @@ use crate::{
     constraints::{device_program::constant_words, ConstraintTraces, DeviceConstraintProgram, EvalOptions},
     field::as_words,
 };
+
+/// Most intermediate slots one invocation of the constraint interpreter keeps in fast memory
+/// (its own column of a workgroup-memory table); a program that needs more spills the rest to
+/// a global scratch buffer.
+pub const CONSTRAINT_FAST_SLOTS_MAX: u32 = 64;
+
+/// Geometry of the constraint-program interpreter (`constraint_eval`): one row per invocation,
+/// `fast_slots` intermediates per invocation in workgroup memory (slot-major: slot `s` of
+/// invocation `i` at `s * workgroup_size + i`) and `spill_slots` more in a global scratch buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConstraintEvalGeometry {
+    pub shape: LaunchShape,
+    /// Slots in workgroup memory (at least 1, except in [`ConstraintEvalGeometry::all_spilled`]).
+    pub fast_slots: u32,
+    /// Slots past `fast_slots`, in global scratch memory.
+    pub spill_slots: u32,
+}
+
+impl ConstraintEvalGeometry {
+    /// Fast slots one workgroup-memory word count holds (`fast_slots * workgroup_size`; one
+    /// unused word when every slot spills, since WGSL arrays are never empty).
+    pub fn fast_words(&self) -> u32 {
+        (self.fast_slots * self.shape.workgroup_size[0]).max(1)
+    }
+
+    /// The same workgroup with every slot in global scratch memory: for a program run in pieces
+    /// over several dispatches whose slots live from one piece to the next (workgroup memory
+    /// does not outlast a dispatch).
+    pub fn all_spilled(&self) -> Self {
+        let words_per_slot = self.shape.workgroup_memory_bytes / self.fast_words().max(1) / 4;
+        let mut g = *self;
+        g.spill_slots += g.fast_slots;
+        g.fast_slots = 0;
+        g.shape.workgroup_memory_bytes = 4 * words_per_slot.max(1);
+        g
+    }
+}
+
+/// Fast slots per invocation at most: a maximal workgroup's share of the workgroup memory (one
+/// word per slot), so the workgroup memory the interpreter takes lets the device keep at least
+/// as many invocations resident as a maximal workgroup has. The interpreter is latency bound:
+/// on an H200, 8 fast slots per invocation (the rest spilled to scratch memory, which stays in
+/// cache) evaluated keccakf's round 0 three times as fast as 48, which left few warps per SM.
+pub fn constraint_fast_slot_capacity(l: &DeviceLimits, workgroup_size: u32) -> u32 {
+    let words = (l.max_workgroup_storage_bytes / 4).max(1);
+    let share = words / l.max_invocations_per_workgroup.max(workgroup_size).max(1);
+    (words / workgroup_size.max(1)).min(share).clamp(1, CONSTRAINT_FAST_SLOTS_MAX)
+}
+
+/// The constraint interpreter's rule: the preferred workgroup size (halved while not even one
+/// slot per invocation fits workgroup memory); fast slots are the program's need rounded up to
+/// a power of two (few pipeline variants), capped by [`constraint_fast_slot_capacity`] and by
+/// `cap` (a test or tuning cap); the rest spill.
+pub fn constraint_eval(l: &DeviceLimits, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
+    let words = (l.max_workgroup_storage_bytes / 4).max(1);
+    let wg = preferred_invocations(l).min(floor_pow2(words)).max(1);
+    slot_geometry(wg, constraint_fast_slot_capacity(l, wg), slots, cap)
+}
+
+pub(crate) fn slot_geometry(wg: u32, capacity: u32, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
+    let capacity = capacity.min(cap.unwrap_or(u32::MAX)).max(1);
+    let fast_slots = slots.max(1).checked_next_power_of_two().unwrap_or(1 << 31).min(capacity);
+    ConstraintEvalGeometry {
+        shape: LaunchShape { workgroup_size: [wg, 1, 1], workgroup_memory_bytes: fast_slots * wg * 4, items_per_invocation: 1 },
+        fast_slots,
+        spill_slots: slots.saturating_sub(fast_slots),
+    }
+}
 
 pub const NAME: &str = "constraint_eval";
 pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("constraint_eval"), plans);
@@ -302,4 +370,73 @@ pub(crate) fn record_mode(
     keep_words(encoder, values);
     keep_words(encoder, scratch);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use openvm_wgpu_common::limits::{reference, resident_invocations};
+
+    use super::*;
+    use crate::kernels::constraint_eval_ext::{constraint_eval_ext, parts_per_invocation};
+
+    #[test]
+    fn split_programs_fill_the_device_only_when_points_are_few() {
+        for (name, l) in reference::all() {
+            let resident = resident_invocations(&l);
+            assert_eq!(parts_per_invocation(&l, resident, 256), None, "{name}: a full device runs the unsplit program");
+            assert_eq!(parts_per_invocation(&l, 1, 256), Some(1), "{name}: one point runs one part per invocation");
+            assert_eq!(parts_per_invocation(&l, 3, 1), None, "{name}: one part is the unsplit program");
+            let half = parts_per_invocation(&l, resident / 8, 256).unwrap();
+            assert_eq!(half, 32, "{name}: 8 groups of 32 parts");
+        }
+    }
+
+    #[test]
+    fn chained_pieces_keep_every_slot_in_scratch() {
+        for (name, l) in reference::all() {
+            for slots in [1u32, 40, 1000] {
+                let g = constraint_eval(&l, slots, None).all_spilled();
+                assert_eq!((g.fast_slots, g.spill_slots, g.fast_words()), (0, slots.max(1), 1), "{name} {slots}");
+                assert_eq!(g.shape.workgroup_memory_bytes, 4, "{name}");
+                let e = constraint_eval_ext(&l, slots, None).all_spilled();
+                assert_eq!((e.fast_slots, e.shape.workgroup_memory_bytes), (0, 16), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn constraint_eval_keeps_few_slots_in_workgroup_memory_and_spills_the_rest() {
+        for (name, l) in reference::all() {
+            for slots in [0u32, 1, 3, 17, 64, 65, 1000, u32::MAX] {
+                let g = constraint_eval(&l, slots, None);
+                assert!(g.shape.fits(&l), "{name} {slots}: {g:?}");
+                assert!(g.fast_slots >= 1 && g.fast_slots <= CONSTRAINT_FAST_SLOTS_MAX, "{name} {slots}: {g:?}");
+                assert_eq!(g.fast_slots + g.spill_slots, slots.max(g.fast_slots), "{name} {slots}: {g:?}");
+                assert_eq!(g.fast_words() * 4, g.shape.workgroup_memory_bytes);
+                // Every slot lives somewhere, and nothing spills while fast memory has room.
+                assert!(g.fast_slots + g.spill_slots >= slots);
+                if g.spill_slots > 0 {
+                    assert_eq!(g.fast_slots, constraint_fast_slot_capacity(&l, g.shape.workgroup_size[0]));
+                }
+                // A maximal workgroup's share of workgroup memory at most.
+                let share = (l.max_workgroup_storage_bytes / 4) / l.max_invocations_per_workgroup;
+                assert!(g.fast_slots <= share.max(1), "{name} {slots}: {g:?}");
+            }
+            // A cap forces spilling; the cap is respected.
+            let g = constraint_eval(&l, 10, Some(2));
+            assert_eq!((g.fast_slots, g.spill_slots), (2, 8), "{name}");
+            let g = constraint_eval(&l, 10, Some(0));
+            assert_eq!((g.fast_slots, g.spill_slots), (1, 9), "{name}");
+        }
+        // 4 KiB of workgroup memory and 64 invocations: 16 words each.
+        let tiny = DeviceLimits {
+            max_invocations_per_workgroup: 64,
+            max_workgroup_size_x: 64,
+            max_workgroup_storage_bytes: 4096,
+            ..reference::webgpu_default()
+        };
+        let g = constraint_eval(&tiny, 40, None);
+        assert_eq!((g.shape.workgroup_size[0], g.fast_slots, g.spill_slots), (64, 16, 24));
+        assert_eq!(constraint_eval(&tiny, 5, None).fast_slots, 8);
+    }
 }

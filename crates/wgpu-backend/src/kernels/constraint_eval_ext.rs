@@ -11,12 +11,37 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{check_loop_iterations, constraint_eval_ext, split_grid, ConstraintEvalGeometry},
+    limits::{check_loop_iterations, floor_pow2, preferred_invocations, resident_invocations, split_grid},
     DeviceLimits, GpuBuffer, GpuContext, GpuEncoder, GpuResult, PipelineKey,
 };
 
-use super::{Custom, KernelPlan};
+use super::{
+    constraint_eval::{slot_geometry, ConstraintEvalGeometry, CONSTRAINT_FAST_SLOTS_MAX},
+    Custom, KernelPlan,
+};
 use crate::constraints::EvalOptions;
+
+/// The extension-field interpreter's rule (`constraint_eval_ext`, four words per slot): as
+/// [`super::constraint_eval::constraint_eval`], with each invocation's fast slots capped by its workgroup's share of
+/// workgroup memory only (its occupancy has not been measured against the base interpreter's
+/// tighter cap).
+pub fn constraint_eval_ext(l: &DeviceLimits, slots: u32, cap: Option<u32>) -> ConstraintEvalGeometry {
+    let words = (l.max_workgroup_storage_bytes / 16).max(1);
+    let wg = preferred_invocations(l).min(floor_pow2(words)).max(1);
+    let mut g = slot_geometry(wg, (words / wg).clamp(1, CONSTRAINT_FAST_SLOTS_MAX), slots, cap);
+    g.shape.workgroup_memory_bytes *= 4;
+    g
+}
+
+/// Consecutive parts of a split constraint program one invocation runs when `points`
+/// evaluations share the device: enough groups of parts per point that points x groups fills
+/// the device ([`resident_invocations`]). `None` when the points alone fill it, or only one
+/// group would run: the unsplit program is then cheaper (parts recompute shared nodes).
+pub fn parts_per_invocation(l: &DeviceLimits, points: u64, parts: u32) -> Option<u32> {
+    let resident = resident_invocations(l);
+    let groups = (resident / points.max(1)).min(parts as u64);
+    (points < resident && groups >= 2).then(|| parts.div_ceil(groups as u32))
+}
 
 pub const NAME: &str = "constraint_eval_ext";
 pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("constraint_eval_ext"), plans);

@@ -37,7 +37,7 @@ pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
 }
 
 /// The largest round, in pairs of rows, that runs inside the one workgroup
-/// (`limits::SpongeReductionGeometry::small_round_pairs`).
+/// (`transcript_sponge::SpongeReductionGeometry::small_round_pairs`).
 pub fn small_round_pairs(ctx: &GpuContext) -> GpuResult<usize> {
     Ok(transcript_sponge::geometry(NAME, &ctx.limits)?.small_round_pairs() as usize)
 }

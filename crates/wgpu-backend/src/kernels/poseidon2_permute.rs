@@ -2,13 +2,9 @@
 //! Plonky3's permutation: one state per invocation (`poseidon2`), or one state per workgroup
 //! with one invocation per word (`poseidon2_lanes`, the transcript sponge's form).
 
-use openvm_wgpu_common::{
-    kernel::require,
-    limits::{elementwise, SPONGE_LANES},
-    GpuBuffer, GpuContext, GpuResult,
-};
+use openvm_wgpu_common::{kernel::require, limits::elementwise, GpuBuffer, GpuContext, GpuResult};
 
-use super::Elementwise;
+use super::{transcript_sponge::SPONGE_LANES, Elementwise};
 
 pub const NAME: &str = "poseidon2_permute";
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("poseidon2_permute"));

@@ -5,11 +5,65 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{split_grid, sponge_reduction, GeometryError, SpongeReductionGeometry},
+    limits::{reduction, split_grid, GeometryError, ReductionGeometry},
     DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey,
 };
 
 use super::{Custom, KernelPlan, EXT_BYTES};
+
+/// Invocations that step a Poseidon2 (width 16) sponge together: one per state word.
+pub const SPONGE_LANES: u32 = 16;
+
+/// Pairs of rows per invocation a one-workgroup sumcheck round takes on (see
+/// [`SpongeReductionGeometry::small_round_pairs`]): past this, spreading the round over the
+/// whole device beats saving its dispatches.
+pub const SMALL_ROUND_PAIRS_PER_INVOCATION: u32 = 4;
+
+/// Geometry of a one-workgroup kernel that sums extension elements across its workgroup and
+/// steps a duplex sponge with [`SPONGE_LANES`] of its invocations (the transcript step on the
+/// device, and sumcheck rounds run wholly inside one workgroup).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpongeReductionGeometry {
+    pub reduction: ReductionGeometry,
+}
+
+impl SpongeReductionGeometry {
+    pub fn workgroup_size(&self) -> u32 {
+        self.reduction.shape.workgroup_size[0]
+    }
+
+    /// The largest round (in pairs of rows) worth running inside the one workgroup.
+    pub fn small_round_pairs(&self) -> u64 {
+        self.workgroup_size() as u64 * SMALL_ROUND_PAIRS_PER_INVOCATION as u64
+    }
+}
+
+/// The reduction rule within the workgroup memory left after `sponge_bytes` (the sponge's state
+/// and exchange words), refused when fewer than [`SPONGE_LANES`] invocations remain.
+pub fn sponge_reduction(
+    kernel: &'static str,
+    l: &DeviceLimits,
+    partial_bytes: u32,
+    sponge_bytes: u32,
+) -> Result<SpongeReductionGeometry, GeometryError> {
+    let left = DeviceLimits { max_workgroup_storage_bytes: l.max_workgroup_storage_bytes.saturating_sub(sponge_bytes), ..l.clone() };
+    let mut g = reduction(kernel, &left, partial_bytes).map_err(|_| GeometryError::WorkgroupMemory {
+        kernel,
+        needed: (SPONGE_LANES * partial_bytes + sponge_bytes) as u64,
+        available: l.max_workgroup_storage_bytes as u64,
+    })?;
+    let wg = g.shape.workgroup_size[0];
+    if wg < SPONGE_LANES {
+        return Err(GeometryError::OutOfRange {
+            kernel,
+            what: "invocations per workgroup",
+            value: wg as u64,
+            range: "at least 16 (one per Poseidon2 state word)",
+        });
+    }
+    g.shape.workgroup_memory_bytes += sponge_bytes;
+    Ok(SpongeReductionGeometry { reduction: g })
+}
 
 pub const NAME: &str = "transcript_sponge";
 pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("transcript_sponge"), |limits| Ok(vec![plan(limits)?]));
@@ -107,4 +161,32 @@ pub fn record(ctx: &GpuContext, encoder: &mut openvm_wgpu_common::GpuEncoder, b:
     let parts = split_grid(NAME, 1, ctx.limits.max_workgroups_per_dimension)?;
     let buffers = [&b.sponge.buffer, &b.partials.buffer, &b.messages.buffer, &b.challenges.buffer];
     KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &buffers, &params)
+}
+
+#[cfg(test)]
+mod tests {
+    use openvm_wgpu_common::limits::{reference, LimitProfile};
+
+    use super::*;
+
+    #[test]
+    fn sponge_reduction_rule_on_real_devices() {
+        for (name, l) in reference::all() {
+            let g = sponge_reduction("s", &l, 16, 200).unwrap();
+            assert!(g.reduction.shape.fits(&l), "{name}: {g:?}");
+            assert!(g.workgroup_size() >= SPONGE_LANES && g.workgroup_size().is_power_of_two());
+            assert_eq!(g.reduction.shape.workgroup_memory_bytes, g.workgroup_size() * 16 + 200);
+        }
+        let tiny = sponge_reduction("s", &LimitProfile::Tiny.reference_limits().unwrap(), 16, 200).unwrap();
+        assert_eq!(tiny.workgroup_size(), 64);
+        assert_eq!(tiny.small_round_pairs(), 256);
+        // 1 KiB leaves room for 32 partials beside the sponge; 400 bytes for too few lanes.
+        let mut l = reference::lavapipe();
+        l.max_workgroup_storage_bytes = 1024;
+        assert_eq!(sponge_reduction("s", &l, 16, 200).unwrap().workgroup_size(), 32);
+        l.max_workgroup_storage_bytes = 400;
+        assert!(matches!(sponge_reduction("s", &l, 16, 200), Err(GeometryError::OutOfRange { .. })));
+        l.max_workgroup_storage_bytes = 100;
+        assert!(matches!(sponge_reduction("s", &l, 16, 200), Err(GeometryError::WorkgroupMemory { .. })));
+    }
 }

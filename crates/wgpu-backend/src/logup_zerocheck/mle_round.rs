@@ -33,7 +33,7 @@ use openvm_stark_backend::{
     poly_common::{eval_eq_mle, eval_eq_sharp_uni, eval_eq_uni},
     prover::poly::evals_eq_hypercubes,
 };
-use openvm_wgpu_common::{limits, GpuBuffer, GpuContext, GpuEncoder, GpuError};
+use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuEncoder, GpuError};
 use p3_field::{Field, PrimeCharacteristicRing, TwoAdicField};
 
 use crate::{
@@ -478,7 +478,7 @@ impl<'a> ZerocheckMle<'a> {
     }
 
     /// How the extension interpreter runs `air`'s program on `points` points: groups of
-    /// consecutive parts when points are few (`limits::parts_per_invocation`), else the whole
+    /// consecutive parts when points are few (`kernels::constraint_eval_ext::parts_per_invocation`), else the whole
     /// program per point (the split one when it spills less, see
     /// `DeviceConstraintProgram::whole`); either within the interpreter's loop budget (smaller
     /// groups, the split program's parts, or as a last resort chained pieces).
@@ -488,7 +488,7 @@ impl<'a> ZerocheckMle<'a> {
         let budget = ext_loop_budget(ctx, self.sp_deg);
         let starts = &p.split.part_starts;
         let per_invocation = match self.options.split {
-            ProgramSplit::Auto => limits::parts_per_invocation(&ctx.limits, points as u64, parts as u32),
+            ProgramSplit::Auto => crate::kernels::constraint_eval_ext::parts_per_invocation(&ctx.limits, points as u64, parts as u32),
             ProgramSplit::Unsplit => None,
             ProgramSplit::PartsPerInvocation(k) => Some(k.max(1)),
         };
