@@ -17,6 +17,7 @@ use crate::{
     memory::Counted,
     pipeline_cache::DiskPipelineCache,
     pool::{BufferPool, PoolStats},
+    tuning::Tuning,
     work::{KernelTimer, TimedPasses, GPU_WORK},
 };
 
@@ -35,8 +36,11 @@ pub struct ContextOptions {
     /// uses [`crate::pipeline_cache::default_dir`].
     pub pipeline_cache_dir: Option<std::path::PathBuf>,
     /// Time every dispatch on the GPU (crate::work), where the adapter has timestamp queries;
-    /// `false` reads `OPENVM_WGPU_KERNEL_TIMES`.
+    /// `false` leaves it to the tuning (`OPENVM_WGPU_KERNEL_TIMES`).
     pub kernel_times: bool,
+    /// Caps on the launch rules and measurement switches (crate::tuning); `None` reads the
+    /// environment once, when the device opens.
+    pub tuning: Option<Tuning>,
 }
 
 impl ContextOptions {
@@ -301,6 +305,10 @@ impl GpuContext {
     /// software) among those with 64-bit integer support.
     pub fn new(opts: &ContextOptions) -> GpuResult<Self> {
         let profile = opts.profile.unwrap_or(LimitProfile::Native);
+        let tuning = match opts.tuning {
+            Some(t) => t,
+            None => Tuning::from_env()?,
+        };
         let instance = new_instance();
         let filter = opts.adapter_filter();
         let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
@@ -328,7 +336,7 @@ impl GpuContext {
             features |= wgpu::Features::SUBGROUP;
         }
         features |= available & wgpu::Features::PIPELINE_CACHE;
-        let timed = KernelTimer::requested(opts.kernel_times, available);
+        let timed = KernelTimer::requested(opts.kernel_times || tuning.kernel_times, available);
         if timed {
             features |= wgpu::Features::TIMESTAMP_QUERY;
         }
@@ -352,7 +360,7 @@ impl GpuContext {
                 v.push(e.to_string());
             }
         }));
-        let device_limits = DeviceLimits::from_wgpu(&limits, &info, subgroups);
+        let device_limits = DeviceLimits { tuning, ..DeviceLimits::from_wgpu(&limits, &info, subgroups) };
         let param_alignment = (device.limits().min_uniform_buffer_offset_alignment as usize).max(16);
         let cache_dir = opts.pipeline_cache_dir.clone().or_else(crate::pipeline_cache::default_dir);
         let pipeline_cache = cache_dir.and_then(|dir| DiskPipelineCache::open(&device, &info, &dir));

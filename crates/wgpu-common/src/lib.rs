@@ -12,6 +12,7 @@ pub mod loop_probe;
 pub mod memory;
 pub mod pipeline_cache;
 mod pool;
+pub mod tuning;
 pub mod work;
 
 pub use buffer::{ColumnMatrix, GpuBuffer, SplitVec};
@@ -21,4 +22,5 @@ pub use kernel::{KernelSource, ShaderLibrary};
 pub use limits::{DeviceLimits, Grid, GridPart, LaunchShape, LimitProfile};
 pub use memory::{GpuMemoryStats, Watermark, GPU_MEMORY};
 pub use pool::PoolStats;
+pub use tuning::Tuning;
 pub use work::{KernelTime, WorkCounts, GPU_WORK, KERNEL_TIMES_VAR};

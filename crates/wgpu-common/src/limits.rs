@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::Tuning;
+
 /// The subset of a device's limits that launch geometry depends on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceLimits {
@@ -35,6 +37,9 @@ pub struct DeviceLimits {
     /// Work one dispatch of a long-running kernel may hold, in loop iterations summed over its
     /// invocations ([`DISPATCH_WORK_BUDGET`], lower under a profile that tests the splitting).
     pub max_dispatch_work: u64,
+    /// Caps set for tuning sweeps (crate::tuning, parsed once when the device opens), which
+    /// the rules apply within the limits above.
+    pub tuning: Tuning,
 }
 
 /// Work one dispatch of a long-running kernel may hold, in loop iterations summed over its
@@ -67,6 +72,7 @@ impl DeviceLimits {
             // The probe replaces this once the device is open.
             max_loop_iterations: LOOP_PROBE_ITERATIONS,
             max_dispatch_work: DISPATCH_WORK_BUDGET,
+            tuning: Tuning::default(),
         }
     }
 
@@ -197,6 +203,7 @@ impl LimitProfile {
             subgroups: adapter.subgroups && c.subgroups,
             max_loop_iterations: min(adapter.max_loop_iterations, c.loop_iterations),
             max_dispatch_work: min64(adapter.max_dispatch_work, c.dispatch_work),
+            tuning: adapter.tuning,
         }
     }
 
@@ -289,6 +296,7 @@ pub mod reference {
             subgroups: true,
             max_loop_iterations: super::LOOP_PROBE_ITERATIONS,
             max_dispatch_work: super::DISPATCH_WORK_BUDGET,
+            tuning: crate::Tuning::default(),
         }
     }
     /// Apple M1 through Metal.
@@ -545,7 +553,7 @@ pub fn small_block(
 }
 
 /// [`small_block`] with an optional cap on invocations per block (for tuning sweeps; also read
-/// from `OPENVM_WGPU_SMALL_NTT_INVOCATIONS` by the kernels).
+/// from the tuning, `DeviceLimits::tuning`).
 pub fn small_block_tuned(
     kernel: &'static str,
     l: &DeviceLimits,
@@ -635,10 +643,9 @@ pub struct LargeNttTuning {
 }
 
 impl LargeNttTuning {
-    /// Caps from `OPENVM_WGPU_NTT_TILE_LOG` and `OPENVM_WGPU_NTT_INVOCATIONS`, when set.
-    pub fn from_env() -> Self {
-        let read = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
-        Self { max_tile_log: read("OPENVM_WGPU_NTT_TILE_LOG"), invocations: read("OPENVM_WGPU_NTT_INVOCATIONS") }
+    /// The device's tuning caps (crate::tuning).
+    pub fn of(l: &DeviceLimits) -> Self {
+        Self { max_tile_log: l.tuning.ntt_tile_log, invocations: l.tuning.ntt_invocations }
     }
 }
 

@@ -243,10 +243,10 @@ impl KernelTimer {
     const PER_SET: u32 = 2048;
     const CAPACITY: u32 = 8 * Self::PER_SET;
 
-    /// A timer when `asked` or `OPENVM_WGPU_KERNEL_TIMES=1` asks for one and `available` has
+    /// A timer when `asked` (the options or `OPENVM_WGPU_KERNEL_TIMES=1`) and `available` has
     /// timestamp queries.
     pub(crate) fn requested(asked: bool, available: wgpu::Features) -> bool {
-        (asked || std::env::var(KERNEL_TIMES_VAR).is_ok_and(|v| v == "1")) && available.contains(wgpu::Features::TIMESTAMP_QUERY)
+        asked && available.contains(wgpu::Features::TIMESTAMP_QUERY)
     }
 
     pub(crate) fn new(device: &wgpu::Device, queue: &wgpu::Queue) -> Arc<Self> {

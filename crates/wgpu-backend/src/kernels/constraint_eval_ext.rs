@@ -87,7 +87,7 @@ kernel_params! {
 
 /// The geometry for a program needing `slots` extension-element slots.
 pub fn geometry(limits: &DeviceLimits, slots: u32, options: EvalOptions) -> ConstraintEvalGeometry {
-    let cap = options.fast_slot_cap.or_else(|| std::env::var("OPENVM_WGPU_CONSTRAINT_FAST_SLOTS").ok().and_then(|v| v.parse().ok()));
+    let cap = options.fast_slot_cap.or(limits.tuning.constraint_fast_slots);
     constraint_eval_ext(limits, slots, cap)
 }
 

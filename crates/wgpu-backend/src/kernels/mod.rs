@@ -387,8 +387,7 @@ fn small_block_geometry(
     limits: &DeviceLimits,
     log_n: u32,
 ) -> Result<SmallBlockGeometry, GeometryError> {
-    let cap = std::env::var("OPENVM_WGPU_SMALL_NTT_INVOCATIONS").ok().and_then(|v| v.parse().ok());
-    small_block_tuned(name, limits, log_n, shuffles, cap)
+    small_block_tuned(name, limits, log_n, shuffles, limits.tuning.small_ntt_invocations)
 }
 
 fn small_block_key(name: &'static str, shuffles: bool, g: &SmallBlockGeometry) -> PipelineKey {

@@ -52,7 +52,7 @@ kernel_params! {
 }
 
 pub fn geometry(limits: &DeviceLimits, log_n: u32) -> Result<LargeNttGeometry, GeometryError> {
-    large_ntt_tuned(PASS, limits, log_n, LargeNttTuning::from_env())
+    large_ntt_tuned(PASS, limits, log_n, LargeNttTuning::of(limits))
 }
 
 fn pass_key(g: &LargeNttGeometry) -> PipelineKey {

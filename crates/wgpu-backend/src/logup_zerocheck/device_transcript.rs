@@ -48,11 +48,12 @@ pub enum SpongePlacement {
 }
 
 impl SpongePlacement {
-    /// `Auto`, unless `OPENVM_WGPU_DEVICE_TRANSCRIPT=off`.
-    pub fn from_env() -> Self {
-        match std::env::var("OPENVM_WGPU_DEVICE_TRANSCRIPT") {
-            Ok(v) if v == "off" => SpongePlacement::Host,
-            _ => SpongePlacement::Auto,
+    /// `Auto`, unless the device's tuning says otherwise (`OPENVM_WGPU_DEVICE_TRANSCRIPT=off`).
+    pub fn of(ctx: &GpuContext) -> Self {
+        if ctx.limits.tuning.device_transcript {
+            SpongePlacement::Auto
+        } else {
+            SpongePlacement::Host
         }
     }
 }

@@ -188,7 +188,7 @@ pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC> + 'static>(
     input: &FracInput,
     assert_zero: bool,
 ) -> Result<(FracSumcheckProof<SC>, Vec<EF>), WgpuProverError> {
-    fractional_sumcheck_with(ctx, transcript, input, assert_zero, SpongePlacement::from_env())
+    fractional_sumcheck_with(ctx, transcript, input, assert_zero, SpongePlacement::of(ctx))
 }
 
 /// [`fractional_sumcheck`] with the challenges sampled where `placement` says.
