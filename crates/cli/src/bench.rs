@@ -21,7 +21,33 @@ use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-use crate::Args;
+use crate::DeviceArgs;
+
+/// The NTT kernels against Plonky3's parallel CPU DFT and the memory roofline
+///
+/// batch_ntt_small (l = 1..10) and the large LDE (rs_code_matrix and coset_lde_batch) against
+/// Plonky3's parallel CPU DFT on all cores and against the bandwidth of a device-to-device copy
+/// measured in the same run.
+#[derive(clap::Args)]
+pub struct NttArgs {
+    /// log2 of the elements per batch_ntt_small transform
+    #[arg(long, value_name = "N", default_value_t = 26)]
+    log_total: u32,
+    /// log2 of the LDE's column height
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    lde_log_height: u32,
+    /// Columns of the LDE
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    lde_width: usize,
+    /// batch_ntt_small transforms recorded per submission
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    reps: usize,
+    /// Also time each step of rs_code_matrix, one submission each
+    #[arg(long)]
+    breakdown: bool,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
 
 fn err(e: GpuError) -> String {
     e.to_string()
@@ -113,12 +139,10 @@ fn rs_code_matrix_breakdown(ctx: &GpuContext, m: &ColumnMatrix, l_skip: u32, log
     Ok(())
 }
 
-pub fn ntt(args: &Args) -> Result<(), String> {
-    let ctx = GpuContext::new(&args.context_options()?).map_err(err)?;
-    let log_total = args.number("--log-total", 26)?;
-    let lde_log_height = args.number("--lde-log-height", 20)?;
-    let lde_width = args.number("--lde-width", 64)? as usize;
-    let reps = args.number("--reps", 10)?.max(1) as usize;
+pub fn ntt(args: &NttArgs) -> Result<(), String> {
+    let ctx = GpuContext::new(&args.device.context_options()).map_err(err)?;
+    let (log_total, lde_log_height, lde_width) = (args.log_total, args.lde_log_height, args.lde_width);
+    let reps = args.reps.max(1);
     let threads = p3_maybe_rayon::prelude::current_num_threads();
     let mut rng = StdRng::seed_from_u64(1);
 
@@ -201,7 +225,7 @@ pub fn ntt(args: &Args) -> Result<(), String> {
     };
     row("rs_code_matrix", gpu, cpu);
 
-    if args.flag("--breakdown") {
+    if args.breakdown {
         rs_code_matrix_breakdown(&ctx, &m, l_skip, log_blowup)?;
     }
 

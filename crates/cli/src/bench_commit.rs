@@ -15,7 +15,17 @@ use openvm_wgpu_backend::{
 use p3_matrix::{dense::RowMajorMatrix, Matrix};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-use crate::Args;
+use crate::DeviceArgs;
+
+/// The keccakf trace committed on the GPU and by openvm-cpu-backend, with the GPU's sub-steps
+#[derive(clap::Args)]
+pub struct CommitArgs {
+    /// Keccak-f permutations of each trace, comma-separated
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', default_value = "1024,8192")]
+    perms: Vec<usize>,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
 
 fn err(e: GpuError) -> String {
     e.to_string()
@@ -39,9 +49,8 @@ fn keccakf_trace(perms: usize) -> RowMajorMatrix<F> {
     p3_keccak_air::generate_trace_rows::<F>(inputs, 0)
 }
 
-pub fn run(args: &Args) -> Result<(), String> {
-    let ctx = GpuContext::new(&args.context_options()?).map_err(err)?;
-    let perms_list = args.list("--perms", &[1 << 10, 1 << 13])?;
+pub fn run(args: &CommitArgs) -> Result<(), String> {
+    let ctx = GpuContext::new(&args.device.context_options()).map_err(err)?;
     let params = app_params_with_100_bits_security(21);
     let (l_skip, n_stack, log_blowup, k_whir) = (params.l_skip, params.n_stack, params.log_blowup, params.k_whir());
     let cpu: BabyBearPoseidon2CpuEngine = StarkEngine::new(params.clone());
@@ -55,7 +64,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     );
     println!("| permutations | trace | CPU commit ms | GPU commit ms (from host trace) | CPU / GPU | GPU: upload + stack | encode | row hash | tree | GPU on-device ms | CPU / GPU on-device |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for perms in perms_list {
+    for &perms in &args.perms {
         let trace = keccakf_trace(perms);
         let (h, w) = (trace.height(), trace.width());
         // Same root from both paths, or the comparison means nothing.

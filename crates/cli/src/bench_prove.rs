@@ -9,7 +9,7 @@
 //! verifier. The buffer pools are emptied between cases, so each case's memory is its own, as in
 //! a new process.
 
-use std::{sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use openvm_stark_backend::SystemParams;
 use openvm_stark_sdk::config::baby_bear_poseidon2::DuplexSponge;
@@ -24,11 +24,11 @@ use crate::{
     phases::{merge_segments, Measurement, PeakMemory, Phase, PhaseTimes, PHASES},
     prove::{keccakf_params, keccakf_trace_matrix, mib, KeccakfProver},
     prove_elf::{guest_params, prove_on_gpu, rv32im_config, segment_line, segment_log_height, DEFAULT_SEGMENT_HEIGHT},
-    Args,
+    DeviceArgs,
 };
 
 /// Permutation counts (log2) proved unless `--perms-log` says otherwise.
-const DEFAULT_PERMS_LOG: &[usize] = &[10, 11, 12, 13, 14];
+const DEFAULT_PERMS_LOG: &str = "10,11,12,13,14";
 /// The guest proved unless `--guest` or `--no-guest` says otherwise: about 1.4 million
 /// RV32IM instructions.
 const DEFAULT_GUEST: &str = "long-running:87500";
@@ -75,26 +75,53 @@ struct Case {
     warm_summaries: Vec<Value>,
 }
 
-pub fn run(args: &Args) -> Result<(), String> {
-    let perms_logs = if args.flag("--no-keccakf") { Vec::new() } else { args.list("--perms-log", DEFAULT_PERMS_LOG)? };
+/// Whole proofs across sizes: each prover phase's time and memory peaks
+///
+/// Proves as `prove keccakf` (2^k permutations) and `prove elf` (a repository guest) do: per
+/// case a first proof, then the best of N warm ones, every proof verified; per phase the time,
+/// the peak GPU memory our buffers hold (and in use) and the peak host heap.
+#[derive(clap::Args)]
+pub struct BenchProveArgs {
+    /// log2 of the Keccak-f permutations of each keccakf case, comma-separated
+    #[arg(long, value_name = "K,K,...", value_delimiter = ',', default_value = DEFAULT_PERMS_LOG)]
+    perms_log: Vec<usize>,
+    /// The guest case: NAME or NAME:N, a guest of `openvm-wgpu guest` and its argument
+    #[arg(long, value_name = "NAME[:N]", default_value = DEFAULT_GUEST, value_parser = parse_guest)]
+    guest: (String, Option<u32>),
+    /// No guest case
+    #[arg(long)]
+    no_guest: bool,
+    /// No keccakf cases
+    #[arg(long)]
+    no_keccakf: bool,
+    /// Rows of a guest segment's tallest trace at most: a power of two
+    #[arg(long, value_name = "H", default_value_t = DEFAULT_SEGMENT_HEIGHT)]
+    segment_height: usize,
+    /// Warm proofs per case after the first; the one of least wall time is reported
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    repeat: usize,
+    /// Also write the report to FILE as JSON
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+pub fn run(args: &BenchProveArgs) -> Result<(), String> {
+    let perms_logs = if args.no_keccakf { Vec::new() } else { args.perms_log.clone() };
     if let Some(&k) = perms_logs.iter().find(|&&k| k > MAX_PERMS_LOG) {
         return Err(format!("--perms-log {k}: at most {MAX_PERMS_LOG} (2^{MAX_PERMS_LOG} permutations)"));
     }
-    let guest = match (args.flag("--no-guest"), args.value("--guest")?) {
-        (true, _) => None,
-        (false, spec) => Some(parse_guest(spec.as_deref().unwrap_or(DEFAULT_GUEST))?),
-    };
-    let segment_height = args.number("--segment-height", DEFAULT_SEGMENT_HEIGHT as u32)? as usize;
-    let repeat = args.number("--repeat", 1)?.max(1) as usize;
-    let json_path = args.value("--json")?;
+    let guest = if args.no_guest { None } else { Some(args.guest.clone()) };
+    let repeat = args.repeat.max(1);
     if perms_logs.is_empty() && guest.is_none() {
         return Err("bench prove: nothing to prove (--no-keccakf and --no-guest)".into());
     }
     let config = rv32im_config();
-    let log_height = segment_log_height(&config, segment_height)?;
+    let log_height = segment_log_height(&config, args.segment_height)?;
 
     let times = PhaseTimes::install(false);
-    let gpu = GpuContext::shared(args.context_options()?.profile.unwrap_or_default()).map_err(|e| e.to_string())?;
+    let gpu = GpuContext::shared(args.device.profile).map_err(|e| e.to_string())?;
     let info = &gpu.adapter_info;
     eprintln!("device: {} ({:?}, driver {} {})", info.name, info.backend, info.driver, info.driver_info);
     let total = perms_logs.len() + usize::from(guest.is_some());
@@ -110,21 +137,22 @@ pub fn run(args: &Args) -> Result<(), String> {
     let resident = peak_resident_bytes();
 
     print_report(&gpu, &cases, repeat, resident);
-    if let Some(path) = json_path {
+    if let Some(path) = &args.json {
+        let path_text = path.display();
         let report = json_report(&gpu, &cases, repeat, resident)?;
-        let text = serde_json::to_string_pretty(&report).map_err(|e| format!("--json {path}: {e}"))?;
-        std::fs::write(&path, text + "\n").map_err(|e| format!("--json {path}: {e}"))?;
+        let text = serde_json::to_string_pretty(&report).map_err(|e| format!("--json {path_text}: {e}"))?;
+        std::fs::write(path, text + "\n").map_err(|e| format!("--json {path_text}: {e}"))?;
     }
     Ok(())
 }
 
-/// `name` or `name:argument` (a guest of `openvm-wgpu guest`).
+/// `name` or `name:argument` (a guest of `openvm-wgpu guest`): a usage error, before any case
+/// runs, if the guest does not exist.
 fn parse_guest(spec: &str) -> Result<(String, Option<u32>), String> {
     let (name, arg) = match spec.split_once(':') {
-        Some((name, arg)) => (name, Some(arg.parse().map_err(|_| format!("--guest {spec}: '{arg}' is not a number"))?)),
+        Some((name, arg)) => (name, Some(arg.parse().map_err(|_| format!("'{arg}' is not a number"))?)),
         None => (spec, None),
     };
-    // Refused here, before any case runs, if the guest does not exist.
     guest_elf(name, arg)?;
     Ok((name.to_string(), arg))
 }

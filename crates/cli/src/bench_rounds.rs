@@ -25,7 +25,31 @@ use openvm_wgpu_common::{ColumnMatrix, GpuBuffer};
 use p3_baby_bear::default_babybear_poseidon2_16;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-use crate::Args;
+use crate::DeviceArgs;
+
+/// What one small round of the openings costs
+///
+/// The submission round trip, the proof-of-work search against upstream's on all cores, a
+/// WHIR-round codeword commitment, and LogUp's GKR with the challenges sampled on the device and
+/// on the host.
+#[derive(clap::Args)]
+pub struct RoundsArgs {
+    /// Proof-of-work bit counts to search, comma-separated
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', default_value = "5,15,20")]
+    bits: Vec<usize>,
+    /// Milliseconds the GPU idles before each search, as in a proof while a host phase runs (its
+    /// clocks drop)
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    idle_ms: u64,
+    /// log2 of the committed codeword's rows
+    #[arg(long, value_name = "N", default_value_t = 21)]
+    codeword_log: usize,
+    /// log2 of the GKR's fractions, comma-separated
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', default_value = "16,20,24")]
+    gkr_log: Vec<usize>,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
 
 type SC = BabyBearPoseidon2Config;
 
@@ -33,8 +57,8 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-pub fn run(args: &Args) -> Result<(), String> {
-    let ctx = GpuContext::shared(args.context_options()?.profile.unwrap_or_default()).map_err(err)?;
+pub fn run(args: &RoundsArgs) -> Result<(), String> {
+    let ctx = GpuContext::shared(args.device.profile).map_err(err)?;
     println!("device: {} ({:?})", ctx.adapter_info.name, ctx.adapter_info.backend);
 
     // The floor: submit an empty encoder and read 32 bytes back.
@@ -49,11 +73,11 @@ pub fn run(args: &Args) -> Result<(), String> {
     // Proof-of-work searches on random transcripts, GPU (smallest witness) against upstream's
     // parallel search on the CPU. With --idle-ms the GPU idles that long before each search, as
     // it does in a proof while a host phase runs (its clocks drop).
-    let idle = std::time::Duration::from_millis(args.number("--idle-ms", 0)? as u64);
+    let idle = std::time::Duration::from_millis(args.idle_ms);
     println!("GPU idle before each search: {} ms", idle.as_millis());
     println!("| bits | searches | GPU ms per search | CPU ms per search | CPU / GPU |\n|---|---|---|---|---|");
     let mut rng = StdRng::seed_from_u64(5);
-    for bits in args.list("--bits", &[5, 15, 20])? {
+    for &bits in &args.bits {
         let searches = if bits >= 20 { 8 } else { 16 };
         let states: Vec<DuplexSponge> = (0..searches)
             .map(|_| {
@@ -82,7 +106,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
 
     // A WHIR-round codeword commitment: 2^log rows of one extension element, 16 rows per query.
-    let log = args.number("--codeword-log", 21)? as usize;
+    let log = args.codeword_log;
     let words: Vec<u32> = (0..4usize << log).map(|_| rng.random_range(0..0x7800_0001)).collect();
     let times: Vec<f64> = (0..5)
         .map(|_| -> Result<f64, String> {
@@ -103,7 +127,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     // replay), per run; and its dispatches (every dispatch takes one parameter slot).
     let spans = crate::phases::PhaseTimes::install(false);
     println!("| GKR fractions | sampling | ms | tree | layers recorded | finish | dispatches |\n|---|---|---|---|---|---|---|");
-    for log in args.list("--gkr-log", &[16, 20, 24])? {
+    for &log in &args.gkr_log {
         let fracs: Vec<Frac<EF>> = (0..1usize << log).map(|_| Frac { p: rng.random(), q: rng.random() }).collect();
         let input = FracInput::from_host(&ctx, &fracs).map_err(err)?;
         for placement in [SpongePlacement::Auto, SpongePlacement::Host] {

@@ -12,13 +12,30 @@ use openvm_stark_sdk::config::{app_params_with_100_bits_security, baby_bear_pose
 use openvm_wgpu_backend::{BabyBearPoseidon2WgpuEngine, GpuContext};
 use openvm_wgpu_fixtures::keccakf::{keccakf_trace, KeccakfAir};
 
-use crate::Args;
+use crate::DeviceArgs;
 
-pub fn run(args: &Args) -> Result<(), String> {
-    let perms = args.number("--perms", 1 << 10)? as usize;
-    let threads = args.list("--threads", &[1, 2, 4])?;
-    let per_thread = args.number("--proofs-per-thread", 4)?.max(1) as usize;
-    let gpu = GpuContext::shared(args.context_options()?.profile.unwrap_or_default()).map_err(|e| e.to_string())?;
+/// Keccakf proofs in flight from several threads on one device: proofs per second
+///
+/// One engine, one shared device and pipeline set; every proof is verified after the timed run.
+#[derive(clap::Args)]
+pub struct ThroughputArgs {
+    /// Keccak-f permutations per proof
+    #[arg(long, value_name = "N", default_value_t = 1 << 10)]
+    perms: usize,
+    /// Proving threads of each run, comma-separated
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', default_value = "1,2,4")]
+    threads: Vec<usize>,
+    /// Proofs each thread makes
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    proofs_per_thread: usize,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+pub fn run(args: &ThroughputArgs) -> Result<(), String> {
+    let (perms, threads) = (args.perms, &args.threads);
+    let per_thread = args.proofs_per_thread.max(1);
+    let gpu = GpuContext::shared(args.device.profile).map_err(|e| e.to_string())?;
     eprintln!("device: {} ({:?}); keccakf, {perms} permutations", gpu.adapter_info.name, gpu.adapter_info.backend);
     let engine = BabyBearPoseidon2WgpuEngine::<DuplexSponge>::with_context(app_params_with_100_bits_security(21), gpu);
     let (pk, vk) = engine.keygen(&[Arc::new(KeccakfAir::default())]);
@@ -35,7 +52,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     engine.verify(&vk, &warm).map_err(|e| format!("the proof does not verify: {e:?}"))?;
 
     println!("| threads | proofs | seconds | proofs per second | ms per proof |\n|---|---|---|---|---|");
-    for &t in &threads {
+    for &t in threads {
         let start = Instant::now();
         let proofs = std::thread::scope(|s| {
             let handles: Vec<_> =

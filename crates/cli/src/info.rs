@@ -13,9 +13,22 @@ use p3_dft::{Radix2Bowers, Radix2DitParallel, TwoAdicSubgroupDft};
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-use crate::Args;
+use crate::DeviceArgs;
 
-pub fn run(args: &Args) -> Result<(), String> {
+/// Adapters, the chosen device's limits and features, every kernel's launch configuration
+///
+/// Lists the adapters found, the chosen one's limits and features and the launch configuration
+/// of every kernel there, then self-checks the NTT kernels against Plonky3.
+#[derive(clap::Args)]
+pub struct InfoArgs {
+    /// Skip the self-check
+    #[arg(long)]
+    no_check: bool,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+pub fn run(args: &InfoArgs) -> Result<(), String> {
     let adapters = list_adapters();
     println!("adapters ({}):", adapters.len());
     for a in &adapters {
@@ -30,7 +43,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             if a.usable() { "" } else { "  (unusable: no SHADER_INT64)" }
         );
     }
-    let ctx = GpuContext::new(&args.context_options()?).map_err(|e| e.to_string())?;
+    let ctx = GpuContext::new(&args.device.context_options()).map_err(|e| e.to_string())?;
     let l = &ctx.limits;
     println!("\nchosen: {} ({:?}), profile {}", ctx.adapter_info.name, ctx.adapter_info.backend, ctx.profile);
     println!("  invocations per workgroup  {}", l.max_invocations_per_workgroup);
@@ -63,7 +76,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             p.kernel.name, p.variant, p.shape.workgroup_size[0], p.shape.workgroup_memory_bytes, p.shape.items_per_invocation
         );
     }
-    if args.flag("--no-check") {
+    if args.no_check {
         return Ok(());
     }
     println!("\nself-check against Plonky3 / upstream CPU code:");

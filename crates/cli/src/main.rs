@@ -1,12 +1,15 @@
-//! `openvm-wgpu`: device information and self-check, and benchmarks.
+//! `openvm-wgpu`: proofs, device information and self-check, and benchmarks. Run
+//! `openvm-wgpu --help`, or `openvm-wgpu <command> --help`, for every flag.
 //!
-//!   openvm-wgpu prove keccakf [--perms N] [--repeat N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
-//!   openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--backend wgpu|cpu] [--repeat N] [--json FILE] [--profile NAME]
-//!   openvm-wgpu guest fibonacci|mixed|long-running|sum-input [N] --out FILE
-//!   openvm-wgpu info [--profile NAME] [--no-check]
-//!   openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
-//!   openvm-wgpu bench commit [--profile NAME] [--perms N,N,...]
-//!   openvm-wgpu bench prove [--perms-log 10,11,12,13,14] [--guest NAME:N] [--no-guest] [--no-keccakf] [--repeat N] [--json FILE]
+//!   openvm-wgpu prove keccakf     keygen, prove and verify Keccak-f permutations, with each phase's time
+//!   openvm-wgpu prove elf         prove and verify an RV32IM guest, segment by segment
+//!   openvm-wgpu guest             write one of the repository's RV32IM guests as an ELF file
+//!   openvm-wgpu info              adapters, the chosen device's limits and kernels, a self-check
+//!   openvm-wgpu bench ntt         the NTT kernels against Plonky3's CPU DFT and the memory roofline
+//!   openvm-wgpu bench commit      the keccakf trace committed on the GPU and on the CPU backend
+//!   openvm-wgpu bench rounds      what one small round of the openings costs
+//!   openvm-wgpu bench throughput  keccakf proofs per second from several threads
+//!   openvm-wgpu bench prove       whole proofs across sizes: time and memory per phase
 
 mod bench;
 mod bench_commit;
@@ -22,100 +25,97 @@ mod prove_elf;
 
 use std::process::ExitCode;
 
+use clap::{builder::TypedValueParser, Parser, Subcommand, ValueEnum};
 use openvm_wgpu_backend::{common::ContextOptions, LimitProfile};
 
 /// Every heap allocation counted, for the per-phase host memory peaks (crate::host_memory).
 #[global_allocator]
 static ALLOCATOR: host_memory::CountingAllocator = host_memory::CountingAllocator;
 
-const USAGE: &str = "usage:
-  openvm-wgpu prove keccakf [--perms N] [--repeat N] [--backend wgpu|cpu] [--json FILE] [--profile NAME]
-      keygen, prove and verify Keccak-f permutations; prints each prover phase's time under
-      upstream's span names (--json writes them too). Without a GPU adapter, or with only a
-      software one (lavapipe, WARP, SwiftShader), it proves on the CPU backend and says so;
-      --backend wgpu forces the adapter.
-  openvm-wgpu prove elf <guest.elf> [--input <u64 or file>] [--segment-height H] [--backend wgpu|cpu] [--repeat N] [--json FILE] [--profile NAME]
-      executes an RV32IM guest, splits it into segments of at most H rows (default 2^21),
-      proves and verifies every segment with progress, and prints a per-segment table
-      (--backend cpu: openvm-cpu-backend on the same segments; --repeat N: the last of N runs)
-  openvm-wgpu guest fibonacci|mixed|long-running|sum-input [N] --out FILE
-      writes one of the repository's RV32IM guests as an ELF file (long-running 87500: about
-      1.4 million instructions)
-  openvm-wgpu info [--profile NAME] [--no-check]
-      adapters found, the chosen one's limits and features, the launch config of every kernel,
-      then a self-check of the NTT kernels against Plonky3
-  openvm-wgpu bench ntt [--profile NAME] [--log-total N] [--lde-log-height N] [--lde-width N] [--reps N]
-      batch_ntt_small (l = 1..10) and the large LDE against Plonky3's parallel CPU DFT and the
-      memory roofline
-  openvm-wgpu bench commit [--profile NAME] [--perms 1024,8192]
-  openvm-wgpu bench rounds [--profile NAME] [--bits 5,15,20] [--idle-ms 0] [--codeword-log 21] [--gkr-log 16,20,24]
-      the keccakf trace committed on the GPU and by openvm-cpu-backend, with the GPU's sub-steps
-  openvm-wgpu bench throughput [--perms 1024] [--threads 1,2,4] [--proofs-per-thread 4]
-      keccakf proofs in flight from several threads on one device: proofs per second
-  openvm-wgpu bench prove [--perms-log 10,11,12,13,14] [--guest long-running:87500] [--no-guest] [--no-keccakf]
-                          [--segment-height H] [--repeat N] [--json FILE] [--profile NAME]
-      whole proofs as `prove keccakf` (2^k permutations) and `prove elf` (a repository guest)
-      make them: per case a first proof, then the best of N warm ones, every proof verified;
-      per phase the time, peak GPU memory our buffers hold (and in use) and peak host heap
+const AFTER_HELP: &str = "\
+Profiles (--profile NAME): native (the adapter's own limits; the default), apple-m1,
+webgpu-default, tiny: lower limits, to stand in for other GPUs.
 
-profiles: native (default), apple-m1, webgpu-default, tiny
-adapter:  OPENVM_WGPU_ADAPTER=<name substring> picks one (see `info`)";
+Environment:
+  OPENVM_WGPU_ADAPTER=<name substring>  picks an adapter (see `info`; wgpu's WGPU_ADAPTER_NAME too)
+  WGPU_BACKEND=vulkan|metal|dx12        restricts the backend
+  OPENVM_WGPU_PIPELINE_CACHE=<dir>|off  where compiled pipelines are kept between processes
+  OPENVM_WGPU_KERNEL_TIMES=1            times every dispatch on the GPU (`bench prove` reports it)";
 
-/// Command-line flags after the subcommand.
-pub struct Args {
-    rest: Vec<String>,
+/// OpenVM's STARK prover (SWIRL) on the GPU through wgpu (Metal, Vulkan, DX12): proofs, device
+/// information and self-check, benchmarks
+#[derive(Parser)]
+#[command(name = "openvm-wgpu", version, after_help = AFTER_HELP, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-impl Args {
-    pub fn value(&self, flag: &str) -> Result<Option<String>, String> {
-        match self.rest.iter().position(|a| a == flag) {
-            None => Ok(None),
-            Some(i) => self.rest.get(i + 1).cloned().map(Some).ok_or_else(|| format!("{flag} needs a value")),
+// A command's help is the doc comment of its variant here, or else of its flags' struct in the
+// command's module.
+#[derive(Subcommand)]
+enum Command {
+    /// Keygen, prove and verify: Keccak-f permutations or an RV32IM guest
+    #[command(subcommand)]
+    Prove(ProveCommand),
+    Guest(guest::GuestArgs),
+    Info(info::InfoArgs),
+    /// Benchmarks: kernels, commitments, rounds, throughput and whole proofs
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum ProveCommand {
+    Keccakf(prove::KeccakfArgs),
+    Elf(prove_elf::ElfArgs),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    Ntt(bench::NttArgs),
+    Commit(bench_commit::CommitArgs),
+    Rounds(bench_rounds::RoundsArgs),
+    Throughput(bench_throughput::ThroughputArgs),
+    Prove(bench_prove::BenchProveArgs),
+}
+
+/// Which prover proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// Our engine on the GPU adapter
+    Wgpu,
+    /// openvm-cpu-backend on all cores
+    Cpu,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Wgpu => "wgpu",
+            Backend::Cpu => "cpu",
         }
     }
+}
 
-    /// The `i`-th argument that is neither a flag nor a flag's value.
-    pub fn positional(&self, i: usize) -> Option<&str> {
-        let mut out = Vec::new();
-        let mut skip = false;
-        for a in &self.rest {
-            if skip {
-                skip = false;
-            } else if a.starts_with("--") {
-                skip = !matches!(a.as_str(), "--no-check" | "--breakdown" | "--no-guest" | "--no-keccakf");
-            } else {
-                out.push(a.as_str());
-            }
-        }
-        out.get(i).copied()
-    }
+/// The device's limit profile, for every command that opens a device.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct DeviceArgs {
+    /// Open the device with a profile's lower limits, to stand in for other GPUs
+    #[arg(long, value_name = "NAME", default_value = LimitProfile::Native.name(), value_parser = profile_parser())]
+    pub profile: LimitProfile,
+}
 
-    pub fn flag(&self, flag: &str) -> bool {
-        self.rest.iter().any(|a| a == flag)
+impl DeviceArgs {
+    pub fn context_options(&self) -> ContextOptions {
+        ContextOptions::with_profile(self.profile)
     }
+}
 
-    pub fn number(&self, flag: &str, default: u32) -> Result<u32, String> {
-        match self.value(flag)? {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("{flag}: '{v}' is not a number")),
-        }
-    }
-
-    /// A comma-separated list of numbers.
-    pub fn list(&self, flag: &str, default: &[usize]) -> Result<Vec<usize>, String> {
-        match self.value(flag)? {
-            None => Ok(default.to_vec()),
-            Some(v) => v.split(',').map(|x| x.trim().parse().map_err(|_| format!("{flag}: '{x}' is not a number"))).collect(),
-        }
-    }
-
-    pub fn context_options(&self) -> Result<ContextOptions, String> {
-        let profile = match self.value("--profile")? {
-            None => LimitProfile::Native,
-            Some(name) => LimitProfile::from_name(&name).ok_or_else(|| format!("unknown profile '{name}'"))?,
-        };
-        Ok(ContextOptions::with_profile(profile))
-    }
+/// The profiles by name: an unknown one is a usage error that lists them.
+fn profile_parser() -> impl TypedValueParser<Value = LimitProfile> {
+    clap::builder::PossibleValuesParser::new(LimitProfile::ALL.map(LimitProfile::name))
+        .map(|name| LimitProfile::from_name(&name).expect("a listed profile"))
 }
 
 /// Mesa's software Vulkan driver prints "XDG_RUNTIME_DIR is invalid or not set" for every device
@@ -141,32 +141,17 @@ fn quiet_mesa() {
 
 fn main() -> ExitCode {
     quiet_mesa();
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    let (cmd, rest) = match argv.split_first() {
-        Some((c, r)) => (c.as_str(), r.to_vec()),
-        None => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = match cmd {
-        "info" => info::run(&Args { rest }),
-        "guest" => guest::run(&Args { rest }),
-        "prove" if rest.first().is_some_and(|p| p == "elf") => prove_elf::run(&Args { rest }),
-        "prove" => prove::run(&Args { rest }),
-        "bench" => match rest.split_first() {
-            Some((what, r)) if what == "ntt" => bench::ntt(&Args { rest: r.to_vec() }),
-            Some((what, r)) if what == "commit" => bench_commit::run(&Args { rest: r.to_vec() }),
-            Some((what, r)) if what == "rounds" => bench_rounds::run(&Args { rest: r.to_vec() }),
-            Some((what, r)) if what == "throughput" => bench_throughput::run(&Args { rest: r.to_vec() }),
-            Some((what, r)) if what == "prove" => bench_prove::run(&Args { rest: r.to_vec() }),
-            _ => Err(format!("bench: expected `ntt`, `commit`, `rounds`, `throughput` or `prove`\n{USAGE}")),
-        },
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        other => Err(format!("unknown command '{other}'\n{USAGE}")),
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Prove(ProveCommand::Keccakf(args)) => prove::run(&args),
+        Command::Prove(ProveCommand::Elf(args)) => prove_elf::run(&args),
+        Command::Guest(args) => guest::run(&args),
+        Command::Info(args) => info::run(&args),
+        Command::Bench(BenchCommand::Ntt(args)) => bench::ntt(&args),
+        Command::Bench(BenchCommand::Commit(args)) => bench_commit::run(&args),
+        Command::Bench(BenchCommand::Rounds(args)) => bench_rounds::run(&args),
+        Command::Bench(BenchCommand::Throughput(args)) => bench_throughput::run(&args),
+        Command::Bench(BenchCommand::Prove(args)) => bench_prove::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -174,5 +159,17 @@ fn main() -> ExitCode {
             eprintln!("openvm-wgpu: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own checks of the definitions (defaults among the possible values, no clashing
+    /// names), which otherwise only fail when the command is run.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -1,7 +1,7 @@
 //! `openvm-wgpu prove keccakf`: keygen, prove and verify the keccakf AIR on our engine (or on
 //! openvm-cpu-backend), then print the time of each prover phase under upstream's span names.
 
-use std::{sync::Arc, time::Instant};
+use std::{path::PathBuf, sync::Arc, time::Instant};
 
 use openvm_stark_backend::{
     keygen::types::MultiStarkVerifyingKey,
@@ -17,7 +17,7 @@ use openvm_wgpu_fixtures::keccakf::{keccakf_trace, KeccakfAir};
 
 use crate::{
     phases::{PeakMemory, PhaseTimes},
-    Args,
+    Backend, DeviceArgs,
 };
 
 type SC = BabyBearPoseidon2Config;
@@ -63,25 +63,42 @@ impl<'a, E: StarkEngine<SC = SC>> KeccakfProver<'a, E> {
     }
 }
 
-pub fn run(args: &Args) -> Result<(), String> {
-    match args.positional(0) {
-        Some("keccakf") => {}
-        other => return Err(format!("prove: unknown program {other:?}; available: keccakf, elf <guest.elf>")),
-    }
-    let perms = args.number("--perms", 1 << 10)? as usize;
-    let repeat = args.number("--repeat", 1)?.max(1) as usize;
-    let forced = args.value("--backend")?;
-    let backend = forced.clone().unwrap_or_else(|| "wgpu".into());
-    let json = args.value("--json")?;
+/// Keygen, prove and verify Keccak-f permutations, with each prover phase's time
+///
+/// Prints each prover phase's time under upstream's span names (--json writes them too).
+/// Without a GPU adapter, or with only a software one (lavapipe, WARP, SwiftShader), it proves
+/// on the CPU backend and says so; --backend wgpu forces the adapter.
+#[derive(clap::Args)]
+pub struct KeccakfArgs {
+    /// Keccak-f permutations to prove
+    #[arg(long, value_name = "N", default_value_t = 1 << 10)]
+    perms: usize,
+    /// Prove N times with the same keys and report the last proof (the first compiles the GPU
+    /// pipelines)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    repeat: usize,
+    /// The prover [default: wgpu, or cpu when the only adapter is a software one]
+    #[arg(long, value_enum)]
+    backend: Option<Backend>,
+    /// Also write the phase times to FILE as JSON
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+pub fn run(args: &KeccakfArgs) -> Result<(), String> {
+    let perms = args.perms;
+    let repeat = args.repeat.max(1);
     let times = PhaseTimes::install(true);
     let params = keccakf_params();
 
     let start = Instant::now();
     eprintln!("generating the keccakf trace for {perms} permutations");
     let trace = keccakf_trace_matrix(perms);
-    let backend = match backend.as_str() {
-        "wgpu" => match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
-            Ok(ctx) if forced.is_none() && is_software(&ctx) => {
+    let backend = match args.backend.unwrap_or(Backend::Wgpu) {
+        Backend::Wgpu => match GpuContext::shared(args.device.profile) {
+            Ok(ctx) if args.backend.is_none() && is_software(&ctx) => {
                 eprintln!("{}", software_note(&ctx));
                 prove(&<BabyBearPoseidon2CpuEngine as StarkEngine>::new(params), trace, repeat, &times)?;
                 "cpu (software GPU adapter only)"
@@ -100,12 +117,11 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
             Err(e) => return Err(e.to_string()),
         },
-        "cpu" => {
+        Backend::Cpu => {
             eprintln!("proving on openvm-cpu-backend ({} threads)", p3_maybe_rayon::prelude::current_num_threads());
             prove(&<BabyBearPoseidon2CpuEngine as StarkEngine>::new(params), trace, repeat, &times)?;
             "cpu"
         }
-        other => return Err(format!("--backend: '{other}' is neither wgpu nor cpu")),
     };
     let total = start.elapsed();
     let phases = crate::phases::merge_segments(&times.take());
@@ -122,14 +138,14 @@ pub fn run(args: &Args) -> Result<(), String> {
             println!("{}", peak_memory_line(&p.peak));
         }
     }
-    if let Some(path) = json {
+    if let Some(path) = &args.json {
         let fields: Vec<String> = phases.iter().map(|p| format!("\"{}\": {:.3}", p.label(), p.ms())).collect();
         let text = format!(
             "{{\"program\": \"keccakf\", \"permutations\": {perms}, \"backend\": \"{backend}\", \"verified\": true, \"total_ms\": {:.3}, \"phases_ms\": {{{}}}}}\n",
             total.as_secs_f64() * 1e3,
             fields.join(", ")
         );
-        std::fs::write(&path, text).map_err(|e| format!("--json {path}: {e}"))?;
+        std::fs::write(path, text).map_err(|e| format!("--json {}: {e}", path.display()))?;
     }
     Ok(())
 }

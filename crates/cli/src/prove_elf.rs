@@ -3,6 +3,7 @@
 //! verification, with a per-segment table.
 
 use std::{
+    path::PathBuf,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -10,14 +11,14 @@ use std::{
 use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImCpuBuilder};
 use openvm_stark_backend::SystemParams;
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, MAX_APP_LOG_STACKED_HEIGHT};
-use openvm_wgpu_backend::{field::F, GpuContext};
+use openvm_wgpu_backend::{field::F, GpuContext, LimitProfile};
 use openvm_wgpu_circuit::{
     constant_trace_heights, device_interaction_limit,
     elf::{input_stream, rv32im_exe, VmExe},
     prove_rv32im, prove_rv32im_cpu, ProgramProof, SegmentReport, Segmentation,
 };
 
-use crate::{phases::PhaseTimes, Args};
+use crate::{phases::PhaseTimes, Backend, DeviceArgs};
 
 /// Public values the guest may reveal (the RV32IM configuration's default is none).
 const NUM_PUBLIC_VALUES: usize = 32;
@@ -75,32 +76,60 @@ pub fn segment_line(s: &SegmentReport) -> String {
     )
 }
 
-pub fn run(args: &Args) -> Result<(), String> {
-    let path = args.positional(1).ok_or("prove elf: give the guest's ELF file: openvm-wgpu prove elf <guest.elf>")?;
-    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+/// Prove and verify an RV32IM guest, segment by segment
+///
+/// Executes the guest, splits it into segments of at most H rows, proves and verifies every
+/// segment with progress, and prints a per-segment table.
+#[derive(clap::Args)]
+pub struct ElfArgs {
+    /// The guest's ELF file (`openvm-wgpu guest` writes the repository's guests)
+    #[arg(value_name = "GUEST.ELF")]
+    elf: PathBuf,
+    /// The guest's input: a u64 (its 8 little-endian bytes) or a file's bytes [default: none]
+    #[arg(long, value_name = "U64|FILE")]
+    input: Option<String>,
+    /// Rows of a segment's tallest trace at most: a power of two
+    #[arg(long, value_name = "H", default_value_t = DEFAULT_SEGMENT_HEIGHT)]
+    segment_height: usize,
+    /// The prover: wgpu, or openvm-cpu-backend on the same segments [default: wgpu, or cpu when
+    /// the only adapter is a software one]
+    #[arg(long, value_enum)]
+    backend: Option<Backend>,
+    /// Run N times and report the last run (the first compiles the GPU pipelines)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    repeat: u32,
+    /// Also write the report to FILE as JSON
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+pub fn run(args: &ElfArgs) -> Result<(), String> {
+    let path = args.elf.display().to_string();
+    let bytes = std::fs::read(&args.elf).map_err(|e| format!("{path}: {e}"))?;
     let exe = rv32im_exe(&bytes).map_err(|e| format!("{path}: {e}"))?;
-    let input = match args.value("--input")? {
+    let input = match &args.input {
         None => vec![],
         Some(v) => match v.parse::<u64>() {
             Ok(n) => vec![n.to_le_bytes().to_vec()],
-            Err(_) => vec![std::fs::read(&v).map_err(|e| format!("--input {v}: neither a u64 nor a readable file ({e})"))?],
+            Err(_) => vec![std::fs::read(v).map_err(|e| format!("--input {v}: neither a u64 nor a readable file ({e})"))?],
         },
     };
-    let segment_height = args.number("--segment-height", DEFAULT_SEGMENT_HEIGHT as u32)? as usize;
     let config = rv32im_config();
-    let log_height = segment_log_height(&config, segment_height)?;
-    let json = args.value("--json")?;
-    let backend = match args.value("--backend")? {
+    let log_height = segment_log_height(&config, args.segment_height)?;
+    let profile = args.device.profile;
+    let backend = match args.backend {
         Some(b) => b,
-        None => match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
+        None => match GpuContext::shared(profile) {
             Ok(gpu) if crate::prove::is_software(&gpu) => {
                 eprintln!("{}", crate::prove::software_note(&gpu));
-                "cpu".into()
+                Backend::Cpu
             }
-            _ => "wgpu".into(),
+            _ => Backend::Wgpu,
         },
     };
-    let repeat = args.number("--repeat", 1)?.max(1);
+    let repeat = args.repeat.max(1);
     // Prover phases under upstream's span names, summed over the last run's segments.
     let times = PhaseTimes::install(false);
     let mut runs = Vec::new();
@@ -109,10 +138,11 @@ pub fn run(args: &Args) -> Result<(), String> {
             eprintln!("run {run} of {repeat}");
         }
         let _ = times.take();
-        runs.push(prove_once(args, path, &backend, &config, &exe, &input, log_height)?);
+        runs.push(prove_once(profile, &path, backend, &config, &exe, &input, log_height)?);
     }
     let phases = crate::phases::merge_segments(&times.take());
     let (proof, total) = runs.pop().expect("at least one run");
+    let backend = backend.name();
     let runs_note = if repeat > 1 { format!(", last of {repeat} runs (the first compiles the GPU pipelines)") } else { String::new() };
     println!(
         "{path}: {} segments proved and verified (backend {backend}{runs_note}), exit code {:?}, metered execution {:.0} ms, total {:.0} ms",
@@ -145,7 +175,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     let revealed: String = proof.public_values.iter().map(|b| format!("{b:02x}")).collect();
     println!("public values: {revealed}");
-    if let Some(path) = json {
+    if let Some(json_path) = &args.json {
         let segments: Vec<String> = proof
             .segments
             .iter()
@@ -170,16 +200,16 @@ pub fn run(args: &Args) -> Result<(), String> {
             ms(proof.metered_execution),
             segments.join(", ")
         );
-        std::fs::write(&path, text).map_err(|e| format!("--json {path}: {e}"))?;
+        std::fs::write(json_path, text).map_err(|e| format!("--json {}: {e}", json_path.display()))?;
     }
     Ok(())
 }
 
 /// Proves the program once.
 fn prove_once(
-    args: &Args,
+    profile: LimitProfile,
     path: &str,
-    backend: &str,
+    backend: Backend,
     config: &Rv32ImConfig,
     exe: &VmExe<F>,
     input: &[Vec<u8>],
@@ -188,20 +218,20 @@ fn prove_once(
     let progress = |s: &SegmentReport| eprintln!("{}", segment_line(s));
     let start = Instant::now();
     let proof = match backend {
-        "wgpu" => {
-            let gpu = GpuContext::shared(args.context_options()?.profile.unwrap_or_default()).map_err(|e| e.to_string())?;
+        Backend::Wgpu => {
+            let gpu = GpuContext::shared(profile).map_err(|e| e.to_string())?;
             eprintln!(
                 "proving {path} on {} ({:?}), segments of at most 2^{log_height} rows",
                 gpu.adapter_info.name, gpu.adapter_info.backend
             );
             prove_on_gpu(gpu, config, exe, input, log_height, progress)?
         }
-        "cpu" => {
+        Backend::Cpu => {
             let threads = p3_maybe_rayon::prelude::current_num_threads();
             eprintln!("proving {path} on openvm-cpu-backend ({threads} threads), segments of at most 2^{log_height} rows");
             // The segments the GPU would prove (its interaction limit), for a side-by-side
             // comparison; upstream's rule when no adapter exists.
-            let segmentation = match GpuContext::shared(args.context_options()?.profile.unwrap_or_default()) {
+            let segmentation = match GpuContext::shared(profile) {
                 Ok(gpu) => Segmentation::MaxInteractions {
                     limit: device_interaction_limit(&gpu),
                     constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, config).map_err(|e| e.to_string())?,
@@ -211,7 +241,6 @@ fn prove_once(
             prove_rv32im_cpu(guest_params(log_height), config.clone(), exe.clone(), input_stream(input), segmentation, progress)
                 .map_err(|e| e.to_string())?
         }
-        other => return Err(format!("--backend: '{other}' is neither wgpu nor cpu")),
     };
     Ok((proof, start.elapsed()))
 }

@@ -1,7 +1,7 @@
 //! `openvm-wgpu prove keccakf` end to end: the proof verifies, the phase table uses upstream's
 //! span names, --json is written, and without a usable adapter it proves on the CPU backend and
 //! says so in one line (also when the only adapter is a software one). `prove elf` on a
-//! repository guest. `bench prove` at a small size.
+//! repository guest. `bench prove` at a small size. Usage errors and every command's help.
 
 use std::process::Command;
 
@@ -133,4 +133,79 @@ fn bench_prove_reports_times_and_memory_peaks() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success() && stderr.contains(message) && !stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+}
+
+/// Usage errors exit with 2 before any device opens and name what was wrong; runtime errors
+/// keep exit code 1.
+#[test]
+fn usage_errors_exit_with_2_and_name_the_argument() {
+    for (args, names) in [
+        (&["prove", "keccakf", "--max-gpu-memory", "1"][..], &["--max-gpu-memory"][..]),
+        (&["prove", "keccakf", "--profile", "nope"][..], &["nope", "native", "apple-m1", "webgpu-default", "tiny"][..]),
+        (&["prove", "keccakf", "--backend", "gpu"][..], &["--backend", "wgpu", "cpu"][..]),
+        (&["prove", "keccakf", "--perms", "many"][..], &["--perms"][..]),
+        (&["bench", "prove", "--perms-log", "10,x"][..], &["--perms-log"][..]),
+        (&["guest", "nonesuch", "--out", "unused.elf"][..], &["nonesuch", "fibonacci"][..]),
+        (&["prove", "elf"][..], &["<GUEST.ELF>"][..]),
+        (&["bench", "nonesuch"][..], &["nonesuch"][..]),
+    ] {
+        let out = openvm_wgpu().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for name in names {
+            assert!(stderr.contains(name), "{args:?}: {name} missing: {stderr}");
+        }
+    }
+    let missing = std::env::temp_dir().join(format!("missing-{}.elf", std::process::id()));
+    let out = openvm_wgpu().args(["prove", "elf"]).arg(&missing).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `--help` of every command exits with 0 and describes its flags; `--version` prints the version.
+#[test]
+fn every_command_has_help() {
+    let help = |args: &[&str]| {
+        let out = openvm_wgpu().args(args).arg("--help").output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let top = help(&[]);
+    for text in ["prove", "guest", "info", "bench", "OPENVM_WGPU_ADAPTER", "webgpu-default"] {
+        assert!(top.contains(text), "{text} missing: {top}");
+    }
+    let keccakf = help(&["prove", "keccakf"]);
+    for flag in ["--perms", "--repeat", "--backend", "--json", "--profile"] {
+        assert!(keccakf.contains(flag), "{flag} missing: {keccakf}");
+    }
+    let bench_prove = help(&["bench", "prove"]);
+    for flag in ["--perms-log", "--guest", "--no-guest", "--no-keccakf", "--segment-height", "--repeat", "--json"] {
+        assert!(bench_prove.contains(flag), "{flag} missing: {bench_prove}");
+    }
+    for command in [
+        &["prove", "elf"][..],
+        &["guest"],
+        &["info"],
+        &["bench", "ntt"],
+        &["bench", "commit"],
+        &["bench", "rounds"],
+        &["bench", "throughput"],
+    ] {
+        assert!(help(command).contains("Usage: openvm-wgpu"), "{command:?}");
+    }
+    let out = openvm_wgpu().arg("--version").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.starts_with("openvm-wgpu ") && stdout.contains(env!("CARGO_PKG_VERSION")), "{stdout}");
+}
+
+/// README.md shows `openvm-wgpu --help` verbatim; it must stay what the command prints.
+#[test]
+fn readme_shows_the_current_help() {
+    const README: &str = include_str!("../../../README.md");
+    let start = README.find("$ openvm-wgpu --help\n").expect("README shows `openvm-wgpu --help`") + "$ openvm-wgpu --help\n".len();
+    let shown = &README[start..start + README[start..].find("```").expect("the help block ends")];
+    let out = openvm_wgpu().arg("--help").env("COLUMNS", "100").output().unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let lines = |s: &str| s.lines().map(str::trim_end).filter(|l| !l.is_empty()).map(String::from).collect::<Vec<_>>();
+    assert_eq!(lines(shown), lines(&printed), "README.md's help block differs from `openvm-wgpu --help`; paste the new output");
 }
