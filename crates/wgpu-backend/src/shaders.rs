@@ -27,7 +27,7 @@ pub const SHARED_FILES: &[KernelSource] = &[
 ];
 
 /// Every shared include (`#import <name>`): the files, and `poseidon2` and `poseidon2_lanes`,
-/// generated from Plonky3's constants (src/poseidon2.rs).
+/// generated from Plonky3's constants (src/commit/poseidon2.rs).
 pub fn shared() -> &'static [KernelSource] {
     static ALL: OnceLock<Vec<KernelSource>> = OnceLock::new();
     ALL.get_or_init(|| {

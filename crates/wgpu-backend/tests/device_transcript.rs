@@ -13,7 +13,7 @@ use openvm_stark_sdk::config::baby_bear_poseidon2::{
     default_duplex_sponge, default_duplex_sponge_recorder, poseidon2_perm, BabyBearPoseidon2Config, DuplexSponge, DuplexSpongeRecorder,
 };
 use openvm_wgpu_backend::{
-    field::{as_words, ext_as_words, from_words, EF, F},
+    field::{as_ext4s, as_words, from_words, EF, F},
     kernels::poseidon2_permute::permute_lanes,
     logup_zerocheck::device_transcript::{RoundTranscript, SpongePlacement},
     GpuContext, LimitProfile,
@@ -61,7 +61,7 @@ fn run<TS: FiatShamirTranscript<SC> + 'static>(
     let samples: usize = steps.iter().map(|s| s.1).sum();
     let mut rt = RoundTranscript::new(ctx, "test", ts, placement, messages.len(), samples).unwrap();
     let on_device = rt.on_device();
-    rt.messages().write(ctx, 0, ext_as_words(&messages)).unwrap();
+    rt.messages().write(ctx, 0, as_ext4s(&messages)).unwrap();
     let mut enc = ctx.encoder("test");
     let (mut m, mut c) = (0, 0);
     let mut expected = Vec::new();

@@ -151,7 +151,7 @@ fn edge_cases() {
         assert!(matches!(err, WgpuProverError::LogupZerocheck(LogupZerocheckError::NonZeroRootSum)), "{profile}: {err}");
 
         // More fractions than the input holds.
-        let small = openvm_wgpu_backend::common::GpuBuffer::<u32>::zeroed(&ctx, "test", 8).unwrap();
+        let small = openvm_wgpu_backend::field::ExtBuffer::zeroed(&ctx, "test", 2).unwrap();
         assert!(matches!(FracInput::new(small, 2), Err(WgpuProverError::InvalidInput(_))));
     }
 }
@@ -192,8 +192,7 @@ fn several_pairs_per_invocation() {
 #[test]
 fn eq_tables_match_upstream() {
     use openvm_wgpu_backend::{
-        common::GpuBuffer,
-        field::{ext_as_words, ext_from_words},
+        field::{as_ext4s, from_ext4s, ExtBuffer},
         kernels::eq_table,
     };
     let mut rng = common::rng(11);
@@ -202,14 +201,14 @@ fn eq_tables_match_upstream() {
         for vars in [0, 1, direct, direct + 1, direct + 4, 17] {
             let point: Vec<EF> =
                 (0..vars + 3).map(|_| p3_field::BasedVectorSpace::<F>::from_basis_coefficients_fn(|_| rng.random::<F>())).collect();
-            let points = GpuBuffer::from_slice(&ctx, "points", ext_as_words(&point)).unwrap();
+            let points = ExtBuffer::from_slice(&ctx, "points", as_ext4s(&point)).unwrap();
             let (point_base, out_base) = (3, 5);
-            let out = GpuBuffer::<u32>::zeroed(&ctx, "out", 4 * (out_base + (1 << vars))).unwrap();
+            let out = ExtBuffer::zeroed(&ctx, "out", out_base + (1 << vars)).unwrap();
             let scratch = eq_table::scratch(&ctx, "eq scratch", vars).unwrap();
             let mut enc = ctx.encoder("eq");
             eq_table::record(&ctx, &mut enc, &points, point_base, vars, &out, out_base, &scratch).unwrap();
             ctx.submit_and_wait("eq", enc).unwrap();
-            let got = ext_from_words(out.read(&ctx).unwrap()).unwrap();
+            let got = from_ext4s(out.read(&ctx).unwrap()).unwrap();
             let want = evals_eq_hypercube(&point[point_base..point_base + vars]);
             assert_eq!(&got[out_base..], &want[..], "{vars} variables under {profile}");
             assert!(got[..out_base].iter().all(|v| *v == EF::ZERO), "nothing written before out_base");

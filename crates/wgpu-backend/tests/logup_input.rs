@@ -36,9 +36,9 @@ use openvm_stark_backend::{
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2Config, BabyBearPoseidon2RefEngine, DuplexSponge};
 use openvm_wgpu_backend::{
     constraints::EvalOptions,
-    field::{ext_from_words, EF, F},
+    field::{EF, F},
     logup_zerocheck::fractional::fractional_sumcheck,
-    logup_zerocheck::gkr_input::{interactions_layout, logup_input_layer, LogupAir, LogupInputOptions},
+    logup_zerocheck::gkr_input::{interactions_layout, logup_input_layer, AirInteractions, LogupAir, LogupInputOptions},
     GpuContext, LimitProfile,
 };
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -187,7 +187,7 @@ fn check(gpu: &GpuContext, profile: LimitProfile, engine: &BabyBearPoseidon2RefE
     assert_eq!(expected.is_empty(), case.name == "PreprocessedAndCachedFixture", "{what}: fixture with interactions");
     assert_eq!(input.is_empty(), layout.is_empty(), "{what}: layout and input agree");
     assert_eq!(input.len(), expected.len(), "{what}: input length (n_logup {})", layout.n_logup);
-    let got = ext_from_words(input.read_words(gpu).unwrap()).unwrap();
+    let got = input.read(gpu).unwrap();
     for (f, e) in expected.iter().enumerate() {
         assert_eq!((got[2 * f], got[2 * f + 1]), (e.p, e.q), "{what}: fraction {f} of {}", expected.len());
     }
@@ -250,13 +250,14 @@ fn lifted_traces_match_upstream() {
 /// sorts the proving context, tallest first), heights not powers of two.
 #[test]
 fn bad_layouts_refused() {
-    let err = interactions_layout(2, &[(1, 8), (1, 16)]).unwrap_err().to_string();
+    let air = |interactions, height| AirInteractions { interactions, height };
+    let err = interactions_layout(2, &[air(1, 8), air(1, 16)]).unwrap_err().to_string();
     assert!(err.contains("taller"), "{err}");
-    let err = interactions_layout(2, &[(1, 12)]).unwrap_err().to_string();
+    let err = interactions_layout(2, &[air(1, 12)]).unwrap_err().to_string();
     assert!(err.contains("power of two"), "{err}");
     // Two AIRs below l_skip are lifted to 2^l_skip and sorted as equals.
-    let layout = interactions_layout(3, &[(2, 2), (1, 4)]).unwrap();
+    let layout = interactions_layout(3, &[air(2, 2), air(1, 4)]).unwrap();
     assert_eq!((layout.n_logup, layout.len()), (2, 32));
-    let none = interactions_layout(2, &[(0, 8)]).unwrap();
+    let none = interactions_layout(2, &[air(0, 8)]).unwrap();
     assert!(none.is_empty());
 }

@@ -181,6 +181,18 @@ impl<T: Pod> GpuBuffer<T> {
         self.buffer.as_entire_binding()
     }
 
+    /// Bytes of the buffer's elements.
+    pub fn bytes(&self) -> u64 {
+        (self.len * size_of::<T>()) as u64
+    }
+
+    /// Records a copy of `count` elements from element `at` into `dst` from element `dst_at`
+    /// (offsets in elements; the byte offsets follow from the element type).
+    pub fn record_copy(&self, encoder: &mut wgpu::CommandEncoder, at: usize, dst: &GpuBuffer<T>, dst_at: usize, count: usize) {
+        let size = size_of::<T>() as u64;
+        encoder.copy_buffer_to_buffer(&self.buffer, at as u64 * size, &dst.buffer, dst_at as u64 * size, count as u64 * size);
+    }
+
     /// Reads elements `range` back to the host.
     pub fn read_range(&self, ctx: &GpuContext, range: std::ops::Range<usize>) -> GpuResult<Vec<T>> {
         let mut out = bytemuck::zeroed_vec(range.len());

@@ -1,8 +1,6 @@
 //! Errors of the GPU runtime. wgpu reports validation and out-of-memory errors asynchronously and
 //! panics by default; the context captures them and they arrive here with the operation's name.
 
-use crate::limits::GeometryError;
-
 #[derive(Debug, thiserror::Error)]
 pub enum GpuError {
     #[error(
@@ -76,4 +74,27 @@ pub fn device_scoped<T>(device: &wgpu::Device, op: &str, f: impl FnOnce() -> T) 
         Some(e) => Err(GpuError::from_wgpu(op, e)),
         None => Ok(out),
     }
+}
+
+/// Why a kernel cannot be launched on a device.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GeometryError {
+    #[error(
+        "{kernel}: needs {needed} bytes of workgroup memory, the device allows {available}; \
+         use a device with more workgroup memory or a smaller size parameter"
+    )]
+    WorkgroupMemory { kernel: &'static str, needed: u64, available: u64 },
+    #[error(
+        "{kernel}: {workgroups} workgroups exceed the device's grid ({max_per_dim}^3); \
+         split the work into smaller batches"
+    )]
+    GridTooLarge { kernel: &'static str, workgroups: u64, max_per_dim: u32 },
+    #[error("{kernel}: size parameter {what} = {value} is out of the supported range {range}")]
+    OutOfRange { kernel: &'static str, what: &'static str, value: u64, range: &'static str },
+    #[error(
+        "{kernel}: an invocation would run {iterations} loop iterations, the device completes at most \
+         {limit} (a driver cap such as lavapipe's, or the most the loop probe verified); \
+         this is a bug in the kernel's launch rule: please report it"
+    )]
+    LoopIterations { kernel: &'static str, iterations: u64, limit: u32 },
 }

@@ -19,7 +19,11 @@ use tracing::info_span;
 use crate::{
     commit::merkle_tree::{Digest, MerkleTree},
     field::{as_words, F},
-    kernels::{batch_ntt_small, mle_coeffs_to_evals, ntt, strided_copy, transpose},
+    kernels::{
+        batch_ntt_small, mle_coeffs_to_evals, ntt,
+        strided_copy::{self, WordsAt},
+        transpose,
+    },
 };
 
 /// What the commitment keeps on the device for the later phases: the stacked matrix (its
@@ -177,28 +181,46 @@ pub fn stacked_matrix(ctx: &GpuContext, l_skip: usize, n_stack: usize, traces: T
 fn uncovered(layout: &StackedLayout, traces: &[&ColumnMatrix], total: usize) -> Vec<std::ops::Range<usize>> {
     let l_skip = layout.l_skip();
     let height = layout.height();
-    let mut covered: Vec<(usize, usize)> = layout
+    let mut covered: Vec<std::ops::Range<usize>> = layout
         .sorted_cols
         .iter()
         .filter(|(_, _, slice)| slice.stride(l_skip) == 1)
         .map(|(mat_idx, _, slice)| {
             let flat = slice.col_idx * height + slice.row_idx;
-            (flat, flat + traces[*mat_idx].height)
+            flat..flat + traces[*mat_idx].height
         })
         .collect();
-    covered.sort_unstable();
+    covered.sort_unstable_by_key(|r| (r.start, r.end));
     let mut gaps = Vec::new();
     let mut at = 0;
-    for (start, end) in covered {
-        if start > at {
-            gaps.push(at..start);
+    for r in covered {
+        if r.start > at {
+            gaps.push(at..r.start);
         }
-        at = at.max(end);
+        at = at.max(r.end);
     }
     if at < total {
         gaps.push(at..total);
     }
     gaps
+}
+
+/// A run of contiguous words copied in one dispatch.
+struct CopyRun<'a> {
+    from: WordsAt<'a>,
+    to: WordsAt<'a>,
+    len: usize,
+}
+
+impl CopyRun<'_> {
+    /// Whether words at `from` and `to` continue the run on both sides (same buffers, right
+    /// after it).
+    fn extends_to(&self, from: WordsAt<'_>, to: WordsAt<'_>) -> bool {
+        std::ptr::eq(self.from.buffer, from.buffer)
+            && std::ptr::eq(self.to.buffer, to.buffer)
+            && self.from.offset + self.len == from.offset
+            && self.to.offset + self.len == to.offset
+    }
 }
 
 /// Stacks traces already on the device: every column is copied to its place by the
@@ -213,38 +235,29 @@ fn stack_device_traces(ctx: &GpuContext, layout: &StackedLayout, m: &ColumnMatri
     let chunk_words = m.columns_per_chunk * m.height;
     let max_words = (ctx.limits.max_binding_bytes() / 4) as usize;
     let mut enc = ctx.encoder(OP);
-    // A run of contiguous words: (source buffer, offset), (target buffer, offset), length.
-    type Run<'a> = ((&'a GpuBuffer<u32>, usize), (&'a GpuBuffer<u32>, usize), usize);
-    let mut run: Option<Run<'_>> = None;
-    let flush = |run: &mut Option<_>, enc: &mut openvm_wgpu_common::GpuEncoder| -> GpuResult<()> {
-        if let Some((from, to, len)) = run.take() {
+    let mut run: Option<CopyRun<'_>> = None;
+    let flush = |run: &mut Option<CopyRun<'_>>, enc: &mut openvm_wgpu_common::GpuEncoder| -> GpuResult<()> {
+        if let Some(CopyRun { from, to, len }) = run.take() {
             strided_copy::record(ctx, enc, from, to, len, 1)?;
         }
         Ok(())
     };
     for (mat_idx, j, slice) in &layout.sorted_cols {
         let t = traces[*mat_idx];
-        let source = &t.chunks[j / t.columns_per_chunk];
-        let from = (j % t.columns_per_chunk) * t.height;
+        let from = WordsAt { buffer: &t.chunks[j / t.columns_per_chunk], offset: (j % t.columns_per_chunk) * t.height };
         let flat = slice.col_idx * m.height + slice.row_idx;
-        let (target, at) = (&m.chunks[flat / chunk_words], flat % chunk_words);
+        let to = WordsAt { buffer: &m.chunks[flat / chunk_words], offset: flat % chunk_words };
         match slice.stride(l_skip) {
-            1 => {
-                let extends = run.as_ref().is_some_and(|((s, f), (d, a), len)| {
-                    std::ptr::eq(*s, source) && std::ptr::eq(*d, target) && f + len == from && a + len == at && len + t.height <= max_words
-                });
-                if extends {
-                    if let Some((_, _, len)) = run.as_mut() {
-                        *len += t.height;
-                    }
-                } else {
+            1 => match run.as_mut() {
+                Some(r) if r.extends_to(from, to) && r.len + t.height <= max_words => r.len += t.height,
+                _ => {
                     flush(&mut run, &mut enc)?;
-                    run = Some(((source, from), (target, at), t.height));
+                    run = Some(CopyRun { from, to, len: t.height });
                 }
-            }
+            },
             stride => {
                 flush(&mut run, &mut enc)?;
-                strided_copy::record(ctx, &mut enc, (source, from), (target, at), t.height, stride)?;
+                strided_copy::record(ctx, &mut enc, from, to, t.height, stride)?;
             }
         }
     }

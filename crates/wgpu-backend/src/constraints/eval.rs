@@ -83,8 +83,8 @@ impl DeviceConstraintProgram {
             next_stride: layout.next_stride,
         };
         self.record_virtual_into(ctx, traces, virtual_rows, out, options, encoder)?;
-        constraint_eval::keep_words(encoder, gathered);
-        constraint_eval::keep_words(encoder, descs);
+        constraint_eval::keep_buffer(encoder, gathered);
+        constraint_eval::keep_buffer(encoder, descs);
         Ok(())
     }
 

@@ -184,9 +184,9 @@ fn plans(limits: &DeviceLimits) -> Result<Vec<KernelPlan>, openvm_wgpu_common::l
         .collect())
 }
 
-/// Keeps a word buffer with `encoder` until its submission completes.
-pub(crate) fn keep_words(encoder: &mut openvm_wgpu_common::GpuEncoder, buffer: GpuBuffer<u32>) {
-    let bytes = buffer.len() as u64 * 4;
+/// Keeps a buffer with `encoder` until its submission completes.
+pub(crate) fn keep_buffer<T: bytemuck::Pod + Send + Sync>(encoder: &mut openvm_wgpu_common::GpuEncoder, buffer: GpuBuffer<T>) {
+    let bytes = buffer.bytes();
     encoder.keep(buffer, bytes);
 }
 
@@ -367,8 +367,8 @@ pub(crate) fn record_mode(
         }
     }
     drop(buffers);
-    keep_words(encoder, values);
-    keep_words(encoder, scratch);
+    keep_buffer(encoder, values);
+    keep_buffer(encoder, scratch);
     Ok(())
 }
 

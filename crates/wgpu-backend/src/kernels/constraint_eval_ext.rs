@@ -1,6 +1,6 @@
 //! Host side of shaders/constraint_eval_ext.wgsl: the constraint-program interpreter in the
 //! extension field, on an AIR's folded multilinear columns (the zerocheck's rounds after round
-//! 0, src/zerocheck_mle.rs), batching the constraints with λ's powers and eq per (x, y), and
+//! 0, `logup_zerocheck::mle_round`), batching the constraints with λ's powers and eq per (x, y), and
 //! with LogUp the interactions' counts and message fields into numerator and denominator.
 //! The folded columns bind as up to [`FOLDED_BINDINGS`] chunks of whole columns.
 //!
@@ -19,7 +19,10 @@ use super::{
     constraint_eval::{slot_geometry, ConstraintEvalGeometry, CONSTRAINT_FAST_SLOTS_MAX},
     Custom, KernelPlan,
 };
-use crate::constraints::EvalOptions;
+use crate::{
+    constraints::EvalOptions,
+    field::{Ext4, ExtBuffer},
+};
 
 /// The extension-field interpreter's rule (`constraint_eval_ext`, four words per slot): as
 /// [`super::constraint_eval::constraint_eval`], with each invocation's fast slots capped by its workgroup's share of
@@ -140,7 +143,7 @@ pub struct ExtEval<'a> {
     pub eq_base: usize,
     pub num_outputs: usize,
     /// The folded columns: chunks of `columns_per_chunk` whole columns of `height` rows.
-    pub folded: &'a [GpuBuffer<u32>],
+    pub folded: &'a [ExtBuffer],
     pub columns_per_chunk: usize,
     pub height: usize,
     /// Whether the LogUp sums are computed too.
@@ -162,18 +165,12 @@ impl ExtEval<'_> {
 /// at + 1 and + 2 eq times the weighted counts and the weighted message fields (plus the
 /// constant, in group 0); `scratch` is kept alive by the caller until the submission completes
 /// (returned). [`ExtEval::groups`] gives the number of groups.
-pub fn record(
-    ctx: &GpuContext,
-    encoder: &mut GpuEncoder,
-    e: &ExtEval<'_>,
-    out: &GpuBuffer<u32>,
-    options: EvalOptions,
-) -> GpuResult<GpuBuffer<u32>> {
+pub fn record(ctx: &GpuContext, encoder: &mut GpuEncoder, e: &ExtEval<'_>, out: &ExtBuffer, options: EvalOptions) -> GpuResult<ExtBuffer> {
     require(NAME, e.num_parts > 0 && e.parts_per_group > 0, || format!("{} parts, {} per group", e.num_parts, e.parts_per_group))?;
     let count = (e.num_x * e.num_y * e.groups()) as u64;
     let num_sums = if e.logup { 3 } else { 1 };
-    require(NAME, count > 0 && 4 * num_sums * count <= out.len() as u64, || {
-        format!("{count} x {num_sums} outputs for an output buffer of {} words", out.len())
+    require(NAME, count > 0 && num_sums * count <= out.len() as u64, || {
+        format!("{count} x {num_sums} outputs for an output buffer of {} elements", out.len())
     })?;
     require(NAME, e.height == 1 || e.height >= 2 * e.num_y, || format!("{} folded rows for {} values of y", e.height, e.num_y))?;
     require(NAME, !e.folded.is_empty() && e.folded.len() <= FOLDED_BINDINGS && e.columns_per_chunk > 0, || {
@@ -194,21 +191,22 @@ pub fn record(
     let work_per_y = (e.num_x * dispatch_groups * e.max_group_instructions.max(1)) as u64;
     // Also few enough that the spilled slots of a dispatch's points fit one binding.
     let points_per_y = (e.num_x * dispatch_groups) as u64;
-    let scratch_y = ctx.limits.max_binding_bytes() / (16 * g.spill_slots.max(1) as u64 * points_per_y);
+    let scratch_y = ctx.limits.max_binding_bytes() / (size_of::<Ext4>() as u64 * g.spill_slots.max(1) as u64 * points_per_y);
     let y_per_dispatch = (ctx.limits.max_dispatch_work / work_per_y).min(scratch_y.max(1)).clamp(1, e.num_y as u64) as usize;
     let workgroups = ((e.num_x * y_per_dispatch * dispatch_groups) as u64).div_ceil(wg);
     let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
     let stride = workgroups * wg;
-    let scratch_words = 4 * g.spill_slots as u64 * stride;
-    require(NAME, scratch_words * 4 <= ctx.limits.max_binding_bytes() && stride <= u32::MAX as u64, || {
+    // One extension element per spilled slot and invocation.
+    let scratch_len = g.spill_slots as u64 * stride;
+    let scratch_bytes = scratch_len * size_of::<Ext4>() as u64;
+    require(NAME, scratch_bytes <= ctx.limits.max_binding_bytes() && stride <= u32::MAX as u64, || {
         format!(
-            "{} spilled slots x {stride} rows need {} bytes of scratch, one binding holds {}",
+            "{} spilled slots x {stride} rows need {scratch_bytes} bytes of scratch, one binding holds {}",
             g.spill_slots,
-            scratch_words * 4,
             ctx.limits.max_binding_bytes()
         )
     })?;
-    let scratch = GpuBuffer::<u32>::uninit(ctx, "constraint scratch (extension)", scratch_words.max(4) as usize)?;
+    let scratch = ExtBuffer::uninit(ctx, "constraint scratch (extension)", scratch_len.max(1) as usize)?;
     let params = Params {
         part_base: e.part_base as u32,
         num_parts: e.num_parts as u32,

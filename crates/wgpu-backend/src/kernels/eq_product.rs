@@ -3,10 +3,10 @@
 //! builds each term's low and high factor tables, `eq_accumulate` sums their products into an
 //! extension vector (split into chunks, column form within each).
 
-use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult, SplitVec};
+use openvm_wgpu_common::{kernel::require, GpuContext, GpuResult, SplitVec};
 
 use super::Elementwise;
-use crate::field::{ext_as_words, EF};
+use crate::field::{as_ext4s, Ext4, ExtBuffer, EF};
 
 pub const FACTORS: &str = "eq_factors";
 pub const ACCUMULATE: &str = "eq_accumulate";
@@ -52,7 +52,7 @@ pub fn record(
     dim: usize,
     w: &SplitVec,
     accumulate: bool,
-) -> GpuResult<Vec<GpuBuffer<u32>>> {
+) -> GpuResult<Vec<ExtBuffer>> {
     require(ACCUMULATE, dim < 32 && w.len == 1 << dim && w.item_words == 4, || {
         format!("2^{dim} elements in a vector of {} items of {} words", w.len, w.item_words)
     })?;
@@ -71,11 +71,14 @@ pub fn record(
     let pairs: Vec<EF> = terms.iter().flat_map(|t| t.pairs.iter().flat_map(|&(o, z)| [o, z])).collect();
     let scales: Vec<EF> = terms.iter().map(|t| t.scale).collect();
     // A term without variables still needs a buffer to bind.
-    let pair_words = if pairs.is_empty() { vec![0u32; 4] } else { ext_as_words(&pairs).to_vec() };
-    let pairs = GpuBuffer::from_slice(ctx, FACTORS, &pair_words)?;
-    let scales = GpuBuffer::from_slice(ctx, FACTORS, ext_as_words(&scales))?;
+    let pairs = if pairs.is_empty() {
+        ExtBuffer::from_slice(ctx, FACTORS, &[Ext4::ZERO])?
+    } else {
+        ExtBuffer::from_slice(ctx, FACTORS, as_ext4s(&pairs))?
+    };
+    let scales = ExtBuffer::from_slice(ctx, FACTORS, as_ext4s(&scales))?;
     let entries = terms.len() * per_term;
-    let table = GpuBuffer::<u32>::uninit(ctx, FACTORS, 4 * entries)?;
+    let table = ExtBuffer::uninit(ctx, FACTORS, entries)?;
     let t = terms.len() as u32;
     let (lo_bits, hi_bits) = (lo_bits as u32, hi_bits as u32);
     let factors = FactorsParams { terms: t, lo_bits, hi_bits, ..Default::default() };

@@ -3,9 +3,10 @@
 //! half of the variables and the rest), built first into a scratch buffer: one extension
 //! multiplication per value instead of n.
 
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuError, GpuResult};
+use openvm_wgpu_common::{GpuContext, GpuError, GpuResult};
 
 use super::Elementwise;
+use crate::field::ExtBuffer;
 
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("eq_table"));
 
@@ -35,27 +36,28 @@ fn split(vars: usize) -> (usize, usize) {
     }
 }
 
-/// Words of the scratch buffer [`record`] needs for tables of up to `max_vars` variables.
-pub fn scratch_words(max_vars: usize) -> usize {
+/// Elements of the scratch buffer [`record`] needs for tables of up to `max_vars` variables
+/// (one to bind when none is used).
+pub fn scratch_len(max_vars: usize) -> usize {
     let (lo, hi) = split(max_vars);
     if lo == 0 {
-        4
+        1
     } else {
-        4 * ((1 << lo) + (1 << hi))
+        (1 << lo) + (1 << hi)
     }
 }
 
 /// A scratch buffer for tables of up to `max_vars` variables; it must outlive the submissions
 /// of every [`record`] that uses it.
-pub fn scratch(ctx: &GpuContext, op: &str, max_vars: usize) -> GpuResult<GpuBuffer<u32>> {
-    GpuBuffer::uninit(ctx, op, scratch_words(max_vars))
+pub fn scratch(ctx: &GpuContext, op: &str, max_vars: usize) -> GpuResult<ExtBuffer> {
+    ExtBuffer::uninit(ctx, op, scratch_len(max_vars))
 }
 
 #[allow(clippy::too_many_arguments)]
 fn record_mode(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
-    (points, tables, out): (&GpuBuffer<u32>, &GpuBuffer<u32>, &GpuBuffer<u32>),
+    (points, tables, out): (&ExtBuffer, &ExtBuffer, &ExtBuffer),
     point_base: usize,
     vars: usize,
     out_base: usize,
@@ -75,26 +77,26 @@ fn record_mode(
 
 /// Records out[out_base + x] = eq(x, points[point_base..point_base + vars]) for x < 2^vars
 /// (extension elements; bit j of x goes with point j, as upstream's `evals_eq_hypercube`).
-/// `scratch` holds at least [`scratch_words`]`(vars)` words.
+/// `scratch` holds at least [`scratch_len`]`(vars)` elements.
 #[allow(clippy::too_many_arguments)]
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
-    points: &GpuBuffer<u32>,
+    points: &ExtBuffer,
     point_base: usize,
     vars: usize,
-    out: &GpuBuffer<u32>,
+    out: &ExtBuffer,
     out_base: usize,
-    scratch: &GpuBuffer<u32>,
+    scratch: &ExtBuffer,
 ) -> GpuResult<()> {
     let (lo, hi) = split(vars);
     if lo == 0 {
         return record_mode(ctx, encoder, (points, points, out), point_base, vars, out_base, 0);
     }
-    if scratch.len() < scratch_words(vars) {
+    if scratch.len() < scratch_len(vars) {
         return Err(GpuError::invalid(
             "eq_table",
-            format!("a table of {vars} variables needs {} scratch words, {} were given", scratch_words(vars), scratch.len()),
+            format!("a table of {vars} variables needs {} scratch elements, {} were given", scratch_len(vars), scratch.len()),
         ));
     }
     record_mode(ctx, encoder, (points, points, scratch), point_base, lo, 0, 0)?;

@@ -1,8 +1,9 @@
 //! The second pass of every two-pass reduction: column sums of a row-major block of partials.
 
-use openvm_wgpu_common::{limits::check_loop_iterations, GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{limits::check_loop_iterations, GpuContext, GpuResult};
 
 use super::ReductionKernel;
+use crate::field::ExtBuffer;
 
 const NAME: &str = "ext_column_sums";
 
@@ -23,7 +24,7 @@ kernel_params! {
 
 /// `rows` rows of `columns` extension elements, row-major, from element `base` of `buffer`.
 pub struct Partials<'a> {
-    pub buffer: &'a GpuBuffer<u32>,
+    pub buffer: &'a ExtBuffer,
     pub base: usize,
     pub rows: usize,
     pub columns: usize,
@@ -38,7 +39,7 @@ pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
     partials: &Partials<'_>,
-    out: &GpuBuffer<u32>,
+    out: &ExtBuffer,
     out_base: usize,
 ) -> GpuResult<()> {
     let wg = KERNEL.workgroup_size(&ctx.limits)? as u64;
@@ -49,7 +50,7 @@ pub fn record(
     if rows > block_rows {
         let blocks = rows.div_ceil(block_rows) as usize;
         let columns = partials.columns;
-        let block_sums = GpuBuffer::<u32>::uninit(ctx, "ext_column_sums blocks", 4 * blocks * columns.max(1))?;
+        let block_sums = ExtBuffer::uninit(ctx, "ext_column_sums blocks", blocks * columns.max(1))?;
         for b in 0..blocks {
             let first = b as u64 * block_rows;
             let block = Partials {
@@ -61,7 +62,7 @@ pub fn record(
             record(ctx, encoder, &block, &block_sums, b * columns)?;
         }
         record(ctx, encoder, &Partials { buffer: &block_sums, base: 0, rows: blocks, columns }, out, out_base)?;
-        let bytes = block_sums.len() as u64 * 4;
+        let bytes = block_sums.bytes();
         encoder.keep(block_sums, bytes);
         return Ok(());
     }

@@ -1,9 +1,9 @@
 //! Folding multilinear evaluations (extension elements) at a challenge, column by column.
 
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{GpuContext, GpuResult};
 
 use super::Elementwise;
-use crate::field::{ext_words, EF};
+use crate::field::{Ext4, ExtBuffer, EF};
 
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("ext_fold"));
 
@@ -51,8 +51,8 @@ impl Columns {
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
-    input: (&GpuBuffer<u32>, Columns),
-    output: (&GpuBuffer<u32>, Columns),
+    input: (&ExtBuffer, Columns),
+    output: (&ExtBuffer, Columns),
     columns: usize,
     half: usize,
     u: EF,
@@ -69,7 +69,7 @@ pub fn record(
         out_base: to.base as u32,
         in_row_stride: from.row_stride as u32,
         out_row_stride: to.row_stride as u32,
-        u: ext_words(u),
+        u: Ext4::from(u).0,
         ..Default::default()
     };
     KERNEL.record(ctx, encoder, count, &[&src.buffer, &dst.buffer], &params)

@@ -1,10 +1,11 @@
 //! Folding prismalinear columns at a point into extension-field multilinear evaluations: the
-//! stacked matrix at u_0 (src/stacked_reduction.rs) and an AIR's trace columns, with their
-//! next-row rotation, at r_0 (src/zerocheck_mle.rs).
+//! stacked matrix at u_0 (`openings::stacked_reduction`) and an AIR's trace columns, with their
+//! next-row rotation, at r_0 (`logup_zerocheck::mle_round`).
 
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
 
 use super::Elementwise;
+use crate::field::ExtBuffer;
 
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("fold_ple"));
 
@@ -40,8 +41,8 @@ pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
     chunk: &GpuBuffer<u32>,
-    weights: &GpuBuffer<u32>,
-    out: &GpuBuffer<u32>,
+    weights: &ExtBuffer,
+    out: &ExtBuffer,
     log_skip: usize,
     f: FoldColumns,
 ) -> GpuResult<()> {

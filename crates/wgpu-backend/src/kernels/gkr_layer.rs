@@ -1,8 +1,9 @@
 //! One layer of LogUp's fractional-sum tree (pairwise projective sums of fractions).
 
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{GpuContext, GpuResult};
 
 use super::Elementwise;
+use crate::field::ExtBuffer;
 
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("gkr_layer"));
 
@@ -23,15 +24,15 @@ const WHOLE: u32 = i32::MAX as u32;
 /// its start. Kernels bind both and pick by index.
 #[derive(Clone, Copy)]
 pub struct FracLayer<'a> {
-    pub lo: &'a GpuBuffer<u32>,
-    pub hi: &'a GpuBuffer<u32>,
+    pub lo: &'a ExtBuffer,
+    pub hi: &'a ExtBuffer,
     pub split: u32,
 }
 
 impl<'a> FracLayer<'a> {
     /// A layer in one buffer (`hi` is the same buffer, never read: the split lies past any
     /// fraction a binding holds, and twice it still fits 32 bits).
-    pub fn whole(buffer: &'a GpuBuffer<u32>) -> Self {
+    pub fn whole(buffer: &'a ExtBuffer) -> Self {
         FracLayer { lo: buffer, hi: buffer, split: WHOLE }
     }
 
@@ -52,7 +53,7 @@ pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
     layer: FracLayer<'_>,
-    out: &GpuBuffer<u32>,
+    out: &ExtBuffer,
     count: usize,
 ) -> GpuResult<()> {
     let params = Params { count: count as u32, split: layer.split, ..Default::default() };

@@ -1,9 +1,10 @@
 //! A LogUp GKR layer's claims: its last sumcheck round's two rows folded at the last challenge,
 //! read from the challenge buffer.
 
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuResult};
+use openvm_wgpu_common::{GpuContext, GpuResult};
 
 use super::Elementwise;
+use crate::field::ExtBuffer;
 
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("gkr_layer_claims"));
 
@@ -21,10 +22,10 @@ kernel_params! {
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
-    rows: &GpuBuffer<u32>,
-    challenges: &GpuBuffer<u32>,
+    rows: &ExtBuffer,
+    challenges: &ExtBuffer,
     r_slot: usize,
-    out: &GpuBuffer<u32>,
+    out: &ExtBuffer,
     out_base: usize,
 ) -> GpuResult<()> {
     let params = Params { r_slot: r_slot as u32, out_base: out_base as u32, ..Default::default() };

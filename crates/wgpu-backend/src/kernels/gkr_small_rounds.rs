@@ -1,6 +1,6 @@
 //! LogUp GKR sumcheck rounds wholly inside one workgroup, with the sponge on the device: whole
 //! small layers (their λ, eq tables, rounds, claims and μ), or the small last rounds of a large
-//! layer, in one dispatch (logup_gkr.rs decides which rounds are small).
+//! layer, in one dispatch (`logup_zerocheck::fractional` decides which rounds are small).
 
 use openvm_wgpu_common::{
     kernel::require,
@@ -9,6 +9,7 @@ use openvm_wgpu_common::{
 };
 
 use super::{transcript_sponge, Custom, KernelPlan};
+use crate::field::ExtBuffer;
 
 pub const NAME: &str = "gkr_small_rounds";
 pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("gkr_small_rounds"), |limits| Ok(vec![plan(limits)?]));
@@ -92,12 +93,12 @@ pub fn work_elements(rows: usize) -> usize {
 /// read-only buffer.
 pub struct SmallRoundBuffers<'a> {
     pub sponge: &'a GpuBuffer<u32>,
-    pub tree: &'a GpuBuffer<u32>,
-    pub pq_in: &'a GpuBuffer<u32>,
-    pub eq_in: &'a GpuBuffer<u32>,
-    pub work: &'a GpuBuffer<u32>,
-    pub messages: &'a GpuBuffer<u32>,
-    pub challenges: &'a GpuBuffer<u32>,
+    pub tree: &'a ExtBuffer,
+    pub pq_in: &'a ExtBuffer,
+    pub eq_in: &'a ExtBuffer,
+    pub work: &'a ExtBuffer,
+    pub messages: &'a ExtBuffer,
+    pub challenges: &'a ExtBuffer,
 }
 
 /// Which rounds: layers `layers` (every round of each when `first_round` is 0; otherwise one
@@ -122,8 +123,8 @@ pub fn record(
     require(NAME, job.first_round == 0 || (first == last && job.first_round < first), || {
         format!("a tail from round {} over layers {first}..={last}", job.first_round)
     })?;
-    require(NAME, b.work.len() >= 4 * work_elements(job.work_rows), || {
-        format!("{} working words for sets of {} rows", b.work.len(), job.work_rows)
+    require(NAME, b.work.len() >= work_elements(job.work_rows), || {
+        format!("{} working elements for sets of {} rows", b.work.len(), job.work_rows)
     })?;
     let params = Params {
         first_layer: first as u32,

@@ -3,10 +3,11 @@
 
 use openvm_wgpu_common::{
     limits::{check_loop_iterations, items_per_invocation_looping},
-    GpuBuffer, GpuContext, GpuResult,
+    GpuContext, GpuResult,
 };
 
 use super::ReductionKernel;
+use crate::field::ExtBuffer;
 
 pub(crate) const KERNEL: ReductionKernel<Params> = ReductionKernel::new(wgsl_kernel!("gkr_sumcheck_round"));
 
@@ -50,11 +51,11 @@ pub struct RoundBuffers<'a> {
     /// The round's matrix: a tree layer read as rows of two fractions, possibly over two
     /// bindings (the input layer), or a folded copy.
     pub pq_in: super::gkr_layer::FracLayer<'a>,
-    pub eq_in: &'a GpuBuffer<u32>,
-    pub pq_out: &'a GpuBuffer<u32>,
-    pub eq_out: &'a GpuBuffer<u32>,
-    pub partials: &'a GpuBuffer<u32>,
-    pub challenges: &'a GpuBuffer<u32>,
+    pub eq_in: &'a ExtBuffer,
+    pub pq_out: &'a ExtBuffer,
+    pub eq_out: &'a ExtBuffer,
+    pub partials: &'a ExtBuffer,
+    pub challenges: &'a ExtBuffer,
 }
 
 /// Records a round over y < `half` (a matrix of 2 `half` rows) batched with λ =

@@ -1,5 +1,5 @@
 //! Host side of shaders/logup_fractions.wgsl: LogUp's GKR input fractions from the
-//! constraint_eval interaction outputs (src/logup_input.rs drives it).
+//! constraint_eval interaction outputs (`logup_zerocheck::gkr_input` drives it).
 
 use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuEncoder, GpuResult};
 
@@ -32,7 +32,7 @@ kernel_params! {
 }
 
 /// Records the kernel: `params.count` invocations reading `values` and `table`, writing `out`
-/// (fractions, eight words each).
+/// (fractions, two extension elements each).
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut GpuEncoder,

@@ -320,7 +320,7 @@ impl<P: KernelParams> Elementwise<P> {
 pub(crate) const PENDING_SCRATCH_BYTES: u64 = 1 << 30;
 
 /// Bytes of one extension element, the accumulator of every reduction kernel.
-pub(crate) const EXT_BYTES: u32 = 16;
+pub(crate) const EXT_BYTES: u32 = size_of::<crate::field::Ext4>() as u32;
 
 fn reduction_shape(name: &'static str, limits: &DeviceLimits) -> Result<LaunchShape, GeometryError> {
     Ok(reduction(name, limits, EXT_BYTES)?.shape)

@@ -1,5 +1,5 @@
 //! Host side of shaders/pow_grind.wgsl: one batch of the proof-of-work search
-//! (src/grinding.rs drives the batches).
+//! (`openings::grinding` drives the batches).
 
 use openvm_wgpu_common::{
     kernel::require,

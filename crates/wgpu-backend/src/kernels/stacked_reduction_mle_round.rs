@@ -3,9 +3,10 @@
 use openvm_wgpu_common::{limits::check_loop_iterations, GpuBuffer, GpuContext, GpuResult};
 
 use super::{
-    stacked_reduction_round0::{LOOPS_BESIDES_VIEWS, LOOPS_PER_VIEW},
+    stacked_reduction_round0::{ViewRecord, LOOPS_BESIDES_VIEWS, LOOPS_PER_VIEW},
     ReductionKernel,
 };
+use crate::field::ExtBuffer;
 
 pub(crate) const KERNEL: ReductionKernel<Params> = ReductionKernel::new(wgsl_kernel!("stacked_reduction_mle_round"));
 
@@ -51,12 +52,12 @@ pub struct MleRoundUnit {
 
 /// The buffers a round reads and writes.
 pub struct MleRoundBuffers<'a> {
-    pub q_chunk: &'a GpuBuffer<u32>,
-    pub views: &'a GpuBuffer<u32>,
-    pub eq: &'a GpuBuffer<u32>,
-    pub rot: &'a GpuBuffer<u32>,
-    pub challenges: &'a GpuBuffer<u32>,
-    pub partials: &'a GpuBuffer<u32>,
+    pub q_chunk: &'a ExtBuffer,
+    pub views: &'a GpuBuffer<ViewRecord>,
+    pub eq: &'a ExtBuffer,
+    pub rot: &'a ExtBuffer,
+    pub challenges: &'a ExtBuffer,
+    pub partials: &'a ExtBuffer,
 }
 
 /// Workgroups (and so partial pairs) the unit writes.

@@ -3,6 +3,7 @@
 use openvm_wgpu_common::{limits::check_loop_iterations, GpuBuffer, GpuContext, GpuResult};
 
 use super::ReductionKernel;
+use crate::field::{Ext4, ExtBuffer};
 
 /// Loop iterations of an invocation per view of its slab, at most: the view's step and, in the
 /// multilinear rounds (`stacked_reduction_mle_round`), eq over the rounds since the view was
@@ -30,6 +31,22 @@ kernel_params! {
     }
 }
 
+/// One view of a trace column as the round kernels read it (their `views` binding, four
+/// `vec4<u32>` per view): where the column starts in its stacked chunk, its column in the folded
+/// chunk, its row and log height; λ's power for its column claim and for its rotation claim
+/// (zero without one).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct ViewRecord {
+    pub stacked_offset: u32,
+    pub folded_column: u32,
+    pub row: u32,
+    pub log_height: u32,
+    pub lambda: Ext4,
+    pub lambda_rot: Ext4,
+    pub _pad: [u32; 4],
+}
+
 /// One dispatch: views [view_begin, view_end) of one height, all in one chunk of the stacked
 /// matrix, handled in `slabs` slabs of `views_per_slab`.
 #[derive(Clone, Copy, Debug)]
@@ -53,15 +70,15 @@ pub fn split(ctx: &GpuContext, log_skip: usize, rows: usize) -> GpuResult<(usize
 }
 
 /// Records the unit; it writes `split(..).2` partial rows of 3 * 2^log_skip elements from row
-/// `partial_row_base`.
+/// `partial_row_base`. The stacked chunk is base-field words.
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
     unit: &Round0Unit,
     stacked_chunk: &GpuBuffer<u32>,
-    views: &GpuBuffer<u32>,
-    eq: &GpuBuffer<u32>,
-    partials: &GpuBuffer<u32>,
+    views: &GpuBuffer<ViewRecord>,
+    eq: &ExtBuffer,
+    partials: &ExtBuffer,
 ) -> GpuResult<()> {
     let (lanes, lane_blocks, row_blocks) = split(ctx, unit.log_skip, unit.x_count * unit.slabs)?;
     let params = Params {

@@ -19,16 +19,28 @@ kernel_params! {
     }
 }
 
-/// Records out[out_base + i * stride] = values[in_base + i] for i < count.
+/// Words of `buffer` from word `offset` on.
+#[derive(Clone, Copy)]
+pub struct WordsAt<'a> {
+    pub buffer: &'a GpuBuffer<u32>,
+    pub offset: usize,
+}
+
+/// Records out[i * stride] = values[i] for i < count (from each one's offset).
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
-    values: (&GpuBuffer<u32>, usize),
-    out: (&GpuBuffer<u32>, usize),
+    values: WordsAt<'_>,
+    out: WordsAt<'_>,
     count: usize,
     stride: usize,
 ) -> GpuResult<()> {
-    let params =
-        Params { count: count as u32, stride: stride as u32, in_base: values.1 as u32, out_base: out.1 as u32, ..Default::default() };
-    KERNEL.record(ctx, encoder, count as u64, &[&values.0.buffer, &out.0.buffer], &params)
+    let params = Params {
+        count: count as u32,
+        stride: stride as u32,
+        in_base: values.offset as u32,
+        out_base: out.offset as u32,
+        ..Default::default()
+    };
+    KERNEL.record(ctx, encoder, count as u64, &[&values.buffer.buffer, &out.buffer.buffer], &params)
 }

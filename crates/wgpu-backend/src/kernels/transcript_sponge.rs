@@ -1,6 +1,6 @@
 //! One step of the Fiat–Shamir duplex sponge on the device, optionally preceded by the second
 //! pass of a reduction whose sums are the messages it observes: column sums of partials into
-//! messages, then observe extension elements, then sample some (device_transcript.rs drives
+//! messages, then observe extension elements, then sample some (`logup_zerocheck::device_transcript` drives
 //! it). One workgroup; the permutation runs on 16 of its invocations (`poseidon2_lanes`).
 
 use openvm_wgpu_common::{
@@ -10,6 +10,7 @@ use openvm_wgpu_common::{
 };
 
 use super::{Custom, KernelPlan, EXT_BYTES};
+use crate::field::ExtBuffer;
 
 /// Invocations that step a Poseidon2 (width 16) sponge together: one per state word.
 pub const SPONGE_LANES: u32 = 16;
@@ -112,16 +113,25 @@ pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
 /// observes, and the challenges it samples into.
 pub struct SpongeBuffers<'a> {
     pub sponge: &'a GpuBuffer<u32>,
-    pub partials: &'a GpuBuffer<u32>,
-    pub messages: &'a GpuBuffer<u32>,
-    pub challenges: &'a GpuBuffer<u32>,
+    pub partials: &'a ExtBuffer,
+    pub messages: &'a ExtBuffer,
+    pub challenges: &'a ExtBuffer,
+}
+
+/// The block of partials a step sums: `rows` rows of `columns` extension elements, row-major,
+/// from element `base`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ColumnSums {
+    pub rows: usize,
+    pub columns: usize,
+    pub base: usize,
 }
 
 /// One step.
 pub struct Step {
-    /// (rows, columns, first element) of the partials: messages[observe.start + k] = the sum
-    /// of column k, for k < columns.
-    pub reduce: Option<(usize, usize, usize)>,
+    /// The partials whose column sums go to the messages: messages[observe.start + k] = the
+    /// sum of column k, for k < columns.
+    pub reduce: Option<ColumnSums>,
     /// Messages observed, in order (after the sums are written).
     pub observe: std::ops::Range<usize>,
     pub sample_base: usize,
@@ -133,7 +143,7 @@ pub struct Step {
 /// Records `step`: the column sums into messages, then (on the device) observe
 /// messages[observe] and sample `samples` extension elements into challenges[sample_base..].
 pub fn record(ctx: &GpuContext, encoder: &mut openvm_wgpu_common::GpuEncoder, b: &SpongeBuffers<'_>, step: &Step) -> GpuResult<()> {
-    let (rows, columns, in_base) = step.reduce.unwrap_or((0, 0, 0));
+    let ColumnSums { rows, columns, base: in_base } = step.reduce.unwrap_or_default();
     require(NAME, columns <= step.observe.len() || !step.on_device, || {
         format!("{columns} sums, {} observed messages", step.observe.len())
     })?;

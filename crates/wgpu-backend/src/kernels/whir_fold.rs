@@ -3,7 +3,7 @@
 use openvm_wgpu_common::{kernel::require, GpuContext, GpuResult, SplitVec};
 
 use super::Elementwise;
-use crate::field::{ext_words, EF};
+use crate::field::{Ext4, EF};
 
 pub const NAME: &str = "whir_fold";
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("whir_fold"));
@@ -43,7 +43,7 @@ pub fn record(ctx: &GpuContext, encoder: &mut openvm_wgpu_common::GpuEncoder, sr
             src_n: n as u32,
             dst_n: dst.chunk_items(o) as u32,
             dst_offset: (out_first - dst.chunk_first_item(o)) as u32,
-            alpha: ext_words(alpha),
+            alpha: Ext4::from(alpha).0,
             ..Default::default()
         };
         KERNEL.record(ctx, encoder, half as u64, &[&chunk.buffer, &dst.chunks[o].buffer], &params)?;

@@ -4,6 +4,7 @@
 use openvm_wgpu_common::{kernel::require, GpuBuffer, GpuContext, GpuResult, SplitVec};
 
 use super::Elementwise;
+use crate::field::ExtBuffer;
 
 pub const NAME: &str = "whir_mu_batch";
 pub(crate) const KERNEL: Elementwise<Params> = Elementwise::new(wgsl_kernel!("whir_mu_batch"));
@@ -24,8 +25,8 @@ kernel_params! {
 }
 
 /// Records `out[i] += Σ_t mu[mu_offset + t] * chunk[t * height + i]` over the `columns` columns
-/// of `chunk`; `out` holds `height` extension elements, `mu` four words per power. One
-/// dispatch per chunk of `out`.
+/// of `chunk`; `out` holds `height` extension elements (column form per chunk), `mu` the powers.
+/// One dispatch per chunk of `out`.
 #[allow(clippy::too_many_arguments)]
 pub fn record(
     ctx: &GpuContext,
@@ -33,15 +34,13 @@ pub fn record(
     chunk: &GpuBuffer<u32>,
     height: usize,
     columns: usize,
-    mu: &GpuBuffer<u32>,
+    mu: &ExtBuffer,
     mu_offset: usize,
     out: &SplitVec,
 ) -> GpuResult<()> {
-    require(
-        NAME,
-        chunk.len() >= height * columns && out.len == height && out.item_words == 4 && mu.len() >= 4 * (mu_offset + columns),
-        || format!("{columns} columns of {height} into {} elements with {} μ words from {mu_offset}", out.len, mu.len()),
-    )?;
+    require(NAME, chunk.len() >= height * columns && out.len == height && out.item_words == 4 && mu.len() >= mu_offset + columns, || {
+        format!("{columns} columns of {height} into {} elements with {} powers of μ from {mu_offset}", out.len, mu.len())
+    })?;
     if height == 0 || columns == 0 {
         return Ok(());
     }

@@ -6,10 +6,11 @@
 use openvm_wgpu_common::{
     kernel::require,
     limits::{reduction, split_grid, GeometryError, ReductionGeometry},
-    DeviceLimits, GpuBuffer, GpuContext, GpuResult, PipelineKey, SplitVec,
+    DeviceLimits, GpuContext, GpuResult, PipelineKey, SplitVec,
 };
 
 use super::{Custom, KernelPlan};
+use crate::field::{Ext4, ExtBuffer};
 
 pub const NAME: &str = "whir_reduce";
 pub(crate) const KERNEL: Custom<Params> = Custom::new(wgsl_kernel!("whir_reduce"), |limits| Ok(vec![plan(limits)?]));
@@ -28,8 +29,9 @@ kernel_params! {
     }
 }
 
-/// Two extension elements per invocation and per partial.
-const PARTIAL_BYTES: u32 = 32;
+/// Extension elements per partial (and per invocation's accumulator).
+const PARTIAL_ELEMENTS: usize = 2;
+const PARTIAL_BYTES: u32 = (PARTIAL_ELEMENTS * size_of::<Ext4>()) as u32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
@@ -58,8 +60,8 @@ pub fn plan(limits: &DeviceLimits) -> Result<KernelPlan, GeometryError> {
 }
 
 /// Records the reduction of `a` and `b` (extension vectors of the same length and chunks) and
-/// returns the partial buffers; the last one's first 8 words hold the two sums once the
-/// submission completes. The first pass runs once per chunk, each writing its own range of
+/// returns the partial buffers (two extension elements per partial); the last one's first two
+/// elements are the two sums once the submission completes. The first pass runs once per chunk, each writing its own range of
 /// partials. The caller keeps the buffers until then.
 pub fn record(
     ctx: &GpuContext,
@@ -67,7 +69,7 @@ pub fn record(
     what: Reduction,
     a: &SplitVec,
     b: &SplitVec,
-) -> GpuResult<Vec<GpuBuffer<u32>>> {
+) -> GpuResult<Vec<ExtBuffer>> {
     let n = a.len;
     let same_chunks = a.chunks.len() == b.chunks.len() && (a.chunks.len() == 1 || a.items_per_chunk == b.items_per_chunk);
     require(NAME, a.item_words == 4 && b.item_words == 4 && b.len == n && same_chunks && n > 0, || {
@@ -86,7 +88,7 @@ pub fn record(
     let pipeline = KERNEL.pipeline(ctx, &key(&g))?;
     let chunk_workgroups: Vec<u64> = (0..a.chunks.len()).map(|j| g.workgroups(items_of(a.chunk_items(j)) as u64)).collect();
     let total: u64 = chunk_workgroups.iter().sum();
-    let first = GpuBuffer::<u32>::uninit(ctx, NAME, 8 * total as usize)?;
+    let first = ExtBuffer::uninit(ctx, NAME, PARTIAL_ELEMENTS * total as usize)?;
     let mut partial_base = 0;
     for (j, &workgroups) in chunk_workgroups.iter().enumerate() {
         let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
@@ -106,7 +108,7 @@ pub fn record(
     while items > 1 {
         let workgroups = g.workgroups(items);
         let parts = split_grid(NAME, workgroups, ctx.limits.max_workgroups_per_dimension)?;
-        let partials = GpuBuffer::<u32>::uninit(ctx, NAME, 8 * workgroups as usize)?;
+        let partials = ExtBuffer::uninit(ctx, NAME, PARTIAL_ELEMENTS * workgroups as usize)?;
         let prev = &out[out.len() - 1].buffer;
         let params = Params { mode: 2, items: items as u32, n: n as u32, workgroups: workgroups as u32, ..Default::default() };
         KERNEL.dispatch(ctx, encoder, &pipeline, &parts, &[prev, prev, &partials.buffer], &params)?;

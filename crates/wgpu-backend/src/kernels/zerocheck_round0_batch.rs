@@ -6,6 +6,7 @@
 use openvm_wgpu_common::{limits::check_loop_iterations, GpuBuffer, GpuContext, GpuResult};
 
 use super::ReductionKernel;
+use crate::field::ExtBuffer;
 
 const NAME: &str = "zerocheck_round0_batch";
 
@@ -54,11 +55,11 @@ pub struct Batch {
     pub num_terms: usize,
 }
 
-/// The terms of one weighted sum: output indices and their extension coefficients (four words
-/// each), `num_terms` of each.
+/// The terms of one weighted sum: output indices and their extension coefficients,
+/// `num_terms` of each.
 pub struct Terms<'a> {
     pub outputs: &'a GpuBuffer<u32>,
-    pub coeffs: &'a GpuBuffer<u32>,
+    pub coeffs: &'a ExtBuffer,
 }
 
 /// Records the first pass: `partial_rows(blocks, num_terms)` rows of `points` partial sums into
@@ -69,8 +70,8 @@ pub fn record(
     batch: &Batch,
     values: &GpuBuffer<u32>,
     terms: &Terms<'_>,
-    eq: &GpuBuffer<u32>,
-    partials: &GpuBuffer<u32>,
+    eq: &ExtBuffer,
+    partials: &ExtBuffer,
 ) -> GpuResult<()> {
     let wg = KERNEL.workgroup_size(&ctx.limits)?;
     let groups = batch.blocks.div_ceil(wg as usize);

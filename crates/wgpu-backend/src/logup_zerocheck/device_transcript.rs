@@ -31,10 +31,10 @@ use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuEncoder};
 use crate::{
     device::SC,
     error::WgpuProverError,
-    field::{as_words, ext_as_words, ext_from_words, ext_words, EF},
+    field::{as_ext4s, as_words, from_ext4s, Ext4, ExtBuffer, EF},
     kernels::{
         ext_column_sums::Partials,
-        transcript_sponge::{self, SpongeBuffers, SPONGE_WORDS},
+        transcript_sponge::{self, ColumnSums, SpongeBuffers, SPONGE_WORDS},
     },
 };
 
@@ -79,10 +79,18 @@ fn sponge_words<TS: 'static>(transcript: &TS) -> Option<Vec<u32>> {
 
 /// One transcript step: observe messages[observe], then sample `samples` challenges into
 /// slots `sample_base..`.
-struct Step {
-    observe: Range<usize>,
-    sample_base: usize,
-    samples: usize,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TranscriptStep {
+    pub observe: Range<usize>,
+    pub sample_base: usize,
+    pub samples: usize,
+}
+
+impl TranscriptStep {
+    /// A step that observes `observe` and samples one challenge into `slot`.
+    pub fn one(observe: Range<usize>, slot: usize) -> Self {
+        TranscriptStep { observe, sample_base: slot, samples: 1 }
+    }
 }
 
 /// The messages and challenges of one sumcheck (or a chain of them), in device memory, and the
@@ -95,12 +103,12 @@ pub struct RoundTranscript<'a, TS> {
     sponge: GpuBuffer<u32>,
     on_device: bool,
     /// Bound as the partials of a step that sums none.
-    no_partials: GpuBuffer<u32>,
-    messages: GpuBuffer<u32>,
-    challenges: GpuBuffer<u32>,
+    no_partials: ExtBuffer,
+    messages: ExtBuffer,
+    challenges: ExtBuffer,
     message_slots: usize,
     challenge_slots: usize,
-    steps: Vec<Step>,
+    steps: Vec<TranscriptStep>,
 }
 
 impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
@@ -120,10 +128,10 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
         };
         let on_device = words.is_some();
         let sponge = GpuBuffer::from_slice(ctx, op, &words.unwrap_or_else(|| vec![0; SPONGE_WORDS]))?;
-        let no_partials = GpuBuffer::<u32>::zeroed(ctx, op, 4)?;
+        let no_partials = ExtBuffer::zeroed(ctx, op, 1)?;
         // The messages buffer also receives the challenges at the end, for one read-back.
-        let messages = GpuBuffer::<u32>::zeroed(ctx, op, 4 * (message_slots + challenge_slots).max(1))?;
-        let challenges = GpuBuffer::<u32>::zeroed(ctx, op, 4 * challenge_slots.max(1))?;
+        let messages = ExtBuffer::zeroed(ctx, op, (message_slots + challenge_slots).max(1))?;
+        let challenges = ExtBuffer::zeroed(ctx, op, challenge_slots.max(1))?;
         Ok(RoundTranscript {
             ctx,
             op,
@@ -151,19 +159,19 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
     }
 
     /// Where kernels write the messages the transcript observes.
-    pub fn messages(&self) -> &GpuBuffer<u32> {
+    pub fn messages(&self) -> &ExtBuffer {
         &self.messages
     }
 
     /// Where kernels read their challenges.
-    pub fn challenges(&self) -> &GpuBuffer<u32> {
+    pub fn challenges(&self) -> &ExtBuffer {
         &self.challenges
     }
 
     /// Puts a challenge the host already sampled into `slot`.
     pub fn set_challenge(&mut self, slot: usize, value: EF) -> Result<(), WgpuProverError> {
         self.check(0..0, slot, 1)?;
-        Ok(self.challenges.write(self.ctx, 4 * slot, &ext_words(value))?)
+        Ok(self.challenges.write(self.ctx, slot, &[Ext4::from(value)])?)
     }
 
     fn check(&self, observe: Range<usize>, sample_base: usize, samples: usize) -> Result<(), WgpuProverError> {
@@ -205,16 +213,15 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
         self.record_step(encoder, Some(partials), at..at + partials.columns, sample_base, samples)
     }
 
-    /// Notes steps that kernels recorded by the caller take on the device sponge, in order (each
-    /// observing `observe` and sampling into `sample_base..`), so that [`RoundTranscript::finish`]
-    /// replays them. Only with the sponge on the device.
-    pub fn record_steps(&mut self, steps: impl IntoIterator<Item = (Range<usize>, usize, usize)>) -> Result<(), WgpuProverError> {
+    /// Notes steps that kernels recorded by the caller take on the device sponge, in order, so
+    /// that [`RoundTranscript::finish`] replays them. Only with the sponge on the device.
+    pub fn record_steps(&mut self, steps: impl IntoIterator<Item = TranscriptStep>) -> Result<(), WgpuProverError> {
         if !self.on_device {
             return Err(WgpuProverError::InvalidInput(format!("{}: device sponge steps with the host sampling", self.op)));
         }
-        for (observe, sample_base, samples) in steps {
-            self.check(observe.clone(), sample_base, samples)?;
-            self.steps.push(Step { observe, sample_base, samples });
+        for step in steps {
+            self.check(step.observe.clone(), step.sample_base, step.samples)?;
+            self.steps.push(step);
         }
         Ok(())
     }
@@ -237,7 +244,7 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
                 challenges: &self.challenges,
             };
             let step = transcript_sponge::Step {
-                reduce: partials.map(|p| (p.rows, p.columns, p.base)),
+                reduce: partials.map(|p| ColumnSums { rows: p.rows, columns: p.columns, base: p.base }),
                 observe: observe.clone(),
                 sample_base,
                 samples,
@@ -246,19 +253,19 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
             transcript_sponge::record(self.ctx, encoder, &buffers, &step)?;
         }
         if self.on_device {
-            self.steps.push(Step { observe, sample_base, samples });
+            self.steps.push(TranscriptStep { observe, sample_base, samples });
             return Ok(());
         }
         if !observe.is_empty() {
             let recorded = std::mem::replace(encoder, self.ctx.encoder(self.op));
-            let words = self.messages.submit_and_read(self.ctx, self.op, recorded, 4 * observe.start..4 * observe.end)?;
-            for e in ext_from_words(words)? {
+            let messages = self.messages.submit_and_read(self.ctx, self.op, recorded, observe)?;
+            for e in from_ext4s(messages)? {
                 self.transcript.observe_ext(e);
             }
         }
         let sampled: Vec<EF> = (0..samples).map(|_| self.transcript.sample_ext()).collect();
         if !sampled.is_empty() {
-            self.challenges.write(self.ctx, 4 * sample_base, ext_as_words(&sampled))?;
+            self.challenges.write(self.ctx, sample_base, as_ext4s(&sampled))?;
         }
         Ok(())
     }
@@ -278,10 +285,8 @@ impl<'a, TS: FiatShamirTranscript<SC> + 'static> RoundTranscript<'a, TS> {
     /// must equal the device's.
     pub fn finish(self, mut encoder: GpuEncoder) -> Result<(Vec<EF>, Vec<EF>), WgpuProverError> {
         let (m, c) = (self.message_slots, self.challenge_slots);
-        self.ctx.scoped(self.op, || {
-            encoder.copy_buffer_to_buffer(&self.challenges.buffer, 0, &self.messages.buffer, (16 * m) as u64, (16 * c) as u64)
-        })?;
-        let mut all = ext_from_words(self.messages.submit_and_read(self.ctx, self.op, encoder, 0..4 * (m + c))?)?;
+        self.ctx.scoped(self.op, || self.challenges.record_copy(&mut encoder, 0, &self.messages, m, c))?;
+        let mut all = from_ext4s(self.messages.submit_and_read(self.ctx, self.op, encoder, 0..m + c)?)?;
         let challenges = all.split_off(m);
         for (i, step) in self.steps.iter().enumerate() {
             for &e in &all[step.observe.clone()] {

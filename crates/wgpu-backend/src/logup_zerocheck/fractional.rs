@@ -17,7 +17,7 @@
 //! with the sponge on the device also observes them and samples the next challenge
 //! (`transcript_sponge`, through `RoundTranscript::reduce_step`). After the last round
 //! `gkr_layer_claims` folds at the last challenge.
-//! Every layer is recorded ahead of its challenges (device_transcript.rs): with the sponge on
+//! Every layer is recorded ahead of its challenges (`device_transcript`): with the sponge on
 //! the device all layers run without a host wait and the messages are read back once;
 //! otherwise each round waits for its messages and the host samples. With the sponge on the
 //! device, the rounds small enough for one workgroup (`gkr_small_rounds::small_round_pairs`
@@ -33,14 +33,14 @@ use openvm_stark_backend::{
     },
     FiatShamirTranscript,
 };
-use openvm_wgpu_common::{GpuBuffer, GpuContext, GpuError};
+use openvm_wgpu_common::{GpuContext, GpuEncoder, GpuError};
 use p3_field::PrimeCharacteristicRing;
 use tracing::info_span;
 
 use crate::{
     device::SC,
     error::WgpuProverError,
-    field::{ext_as_words, ext_from_words, EF},
+    field::{as_ext4s, from_ext4s, Ext4, ExtBuffer, EF},
     kernels::{
         eq_table,
         ext_column_sums::Partials,
@@ -49,36 +49,46 @@ use crate::{
         gkr_small_rounds::{self, SmallRoundBuffers, SmallRounds},
         gkr_sumcheck_round::{self, RoundBuffers},
     },
-    logup_zerocheck::device_transcript::{RoundTranscript, SpongePlacement},
+    logup_zerocheck::device_transcript::{RoundTranscript, SpongePlacement, TranscriptStep},
 };
 
 const OP: &str = "logup_gkr";
-/// Words of one fraction (p, q): two extension elements.
-const FRAC_WORDS: usize = 8;
+/// Extension elements of one fraction (p, q).
+const FRAC_LEN: usize = 2;
+/// Bytes of one fraction.
+const FRAC_BYTES: usize = FRAC_LEN * size_of::<Ext4>();
+/// Extension elements of one row of a layer's sumcheck matrix: two fractions (p_j0, q_j0,
+/// p_j1, q_j1).
+const ROW_LEN: usize = 2 * FRAC_LEN;
 
 /// The input layer of the fractional sumcheck in device memory: `len` fractions, fraction i at
-/// words 8i..8i + 8 (p_i, then q_i; upstream's `Frac<EF>` layout) of `lo`, or, for a layer
+/// elements 2i, 2i + 1 (p_i, then q_i; upstream's `Frac<EF>` layout) of `lo`, or, for a layer
 /// larger than one storage binding, fractions from `split` on in `hi` (from its start). Two
 /// bindings are the most: the tree layer above must fit one.
 pub struct FracInput {
-    lo: GpuBuffer<u32>,
-    hi: Option<GpuBuffer<u32>>,
+    lo: ExtBuffer,
+    hi: Option<ExtBuffer>,
     split: usize,
     len: usize,
 }
 
 impl FracInput {
     /// The first `len` fractions of `buffer`.
-    pub fn new(buffer: GpuBuffer<u32>, len: usize) -> Result<Self, WgpuProverError> {
-        let words = len.checked_mul(FRAC_WORDS).filter(|&w| w <= buffer.len());
-        if words.is_none() {
+    pub fn new(buffer: ExtBuffer, len: usize) -> Result<Self, WgpuProverError> {
+        let elements = len.checked_mul(FRAC_LEN).filter(|&e| e <= buffer.len());
+        if elements.is_none() {
             return Err(WgpuProverError::InvalidInput(format!(
-                "{OP}: {len} fractions need {} words, the buffer has {}",
-                len.saturating_mul(FRAC_WORDS),
+                "{OP}: {len} fractions need {} extension elements, the buffer has {}",
+                len.saturating_mul(FRAC_LEN),
                 buffer.len()
             )));
         }
         Ok(FracInput { lo: buffer, hi: None, split: len, len })
+    }
+
+    /// An empty input (one fraction's memory, to bind).
+    pub fn empty(ctx: &GpuContext, op: &str) -> Result<Self, WgpuProverError> {
+        Self::new(ExtBuffer::zeroed(ctx, op, FRAC_LEN)?, 0)
     }
 
     /// Device memory for `len` fractions (a power of two, or 0), contents unspecified: one
@@ -90,38 +100,38 @@ impl FracInput {
     /// [`FracInput::uninit`], split into halves already past `max_fractions` per buffer when
     /// given (tests force the split this way).
     pub fn uninit_split_past(ctx: &GpuContext, op: &str, len: usize, max_fractions: Option<usize>) -> Result<Self, WgpuProverError> {
-        let device_fracs = (ctx.limits.max_binding_bytes() / (4 * FRAC_WORDS as u64)) as usize;
+        let device_fracs = (ctx.limits.max_binding_bytes() / FRAC_BYTES as u64) as usize;
         let binding_fracs = max_fractions.map_or(device_fracs, |m| m.min(device_fracs));
         if len <= binding_fracs {
-            return Self::new(GpuBuffer::uninit(ctx, op, (len * FRAC_WORDS).max(FRAC_WORDS))?, len);
+            return Self::new(ExtBuffer::uninit(ctx, op, (len * FRAC_LEN).max(FRAC_LEN))?, len);
         }
         let half = len / 2;
         if half > device_fracs || !len.is_power_of_two() {
             return Err(GpuError::BufferTooLargeIn {
                 op: op.to_string(),
-                needed: (len * FRAC_WORDS * 4) as u64,
+                needed: (len * FRAC_BYTES) as u64,
                 available: 2 * ctx.limits.max_binding_bytes(),
                 note: " (LogUp's GKR input layer spans at most two storage bindings)".to_string(),
             }
             .into());
         }
-        let lo = GpuBuffer::uninit(ctx, op, half * FRAC_WORDS)?;
-        let hi = GpuBuffer::uninit(ctx, op, half * FRAC_WORDS)?;
+        let lo = ExtBuffer::uninit(ctx, op, half * FRAC_LEN)?;
+        let hi = ExtBuffer::uninit(ctx, op, half * FRAC_LEN)?;
         Ok(FracInput { lo, hi: Some(hi), split: half, len })
     }
 
     /// Uploads host fractions.
     pub fn from_host(ctx: &GpuContext, evals: &[Frac<EF>]) -> Result<Self, WgpuProverError> {
         if evals.is_empty() {
-            return FracInput::new(GpuBuffer::<u32>::zeroed(ctx, OP, FRAC_WORDS)?, 0);
+            return FracInput::empty(ctx, OP);
         }
         let input = FracInput::uninit(ctx, OP, evals.len())?;
         let flat: Vec<EF> = evals.iter().flat_map(|f| [f.p, f.q]).collect();
-        let words = ext_as_words(&flat);
-        let at = input.split * FRAC_WORDS;
-        input.lo.write(ctx, 0, &words[..at.min(words.len())])?;
+        let elements = as_ext4s(&flat);
+        let at = input.split * FRAC_LEN;
+        input.lo.write(ctx, 0, &elements[..at.min(elements.len())])?;
         if let Some(hi) = &input.hi {
-            hi.write(ctx, 0, &words[at..])?;
+            hi.write(ctx, 0, &elements[at..])?;
         }
         Ok(input)
     }
@@ -149,27 +159,27 @@ impl FracInput {
 
     /// The fractions in one new buffer (the halves copied side by side), for a split layer that
     /// fits one binding.
-    fn joined(&self, ctx: &GpuContext) -> Result<GpuBuffer<u32>, WgpuProverError> {
-        let out = GpuBuffer::<u32>::uninit(ctx, OP, self.len * FRAC_WORDS)?;
-        let lo_bytes = (self.split * FRAC_WORDS * 4) as u64;
+    fn joined(&self, ctx: &GpuContext) -> Result<ExtBuffer, WgpuProverError> {
+        let out = ExtBuffer::uninit(ctx, OP, self.len * FRAC_LEN)?;
+        let lo_len = self.split * FRAC_LEN;
         let mut enc = ctx.encoder(OP);
         ctx.scoped(OP, || {
-            enc.copy_buffer_to_buffer(&self.lo.buffer, 0, &out.buffer, 0, lo_bytes);
+            self.lo.record_copy(&mut enc, 0, &out, 0, lo_len);
             if let Some(hi) = &self.hi {
-                enc.copy_buffer_to_buffer(&hi.buffer, 0, &out.buffer, lo_bytes, ((self.len - self.split) * FRAC_WORDS * 4) as u64);
+                hi.record_copy(&mut enc, 0, &out, lo_len, (self.len - self.split) * FRAC_LEN);
             }
         })?;
         ctx.submit_and_wait(OP, enc)?;
         Ok(out)
     }
 
-    /// Reads the fractions back, as words (8 per fraction).
-    pub fn read_words(&self, ctx: &GpuContext) -> Result<Vec<u32>, WgpuProverError> {
-        let mut words = self.lo.read_range(ctx, 0..FRAC_WORDS * self.split.min(self.len))?;
+    /// Reads the fractions back: p_i, q_i for each fraction i.
+    pub fn read(&self, ctx: &GpuContext) -> Result<Vec<EF>, WgpuProverError> {
+        let mut elements = self.lo.read_range(ctx, 0..FRAC_LEN * self.split.min(self.len))?;
         if let Some(hi) = &self.hi {
-            words.extend(hi.read_range(ctx, 0..FRAC_WORDS * (self.len - self.split))?);
+            elements.extend(hi.read_range(ctx, 0..FRAC_LEN * (self.len - self.split))?);
         }
-        Ok(words)
+        Ok(from_ext4s(elements)?)
     }
 }
 
@@ -191,7 +201,9 @@ pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC> + 'static>(
     fractional_sumcheck_with(ctx, transcript, input, assert_zero, SpongePlacement::of(ctx))
 }
 
-/// [`fractional_sumcheck`] with the challenges sampled where `placement` says.
+/// [`fractional_sumcheck`] with the challenges sampled where `placement` says. Upstream's steps
+/// in order: the segment tree and its root, layer 1's claims and μ, then each layer's batched
+/// sumcheck (recorded ahead of its challenges), and the proof from the messages read back.
 pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
     ctx: &GpuContext,
     transcript: &mut TS,
@@ -200,11 +212,36 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
     placement: SpongePlacement,
 ) -> Result<(FracSumcheckProof<SC>, Vec<EF>), WgpuProverError> {
     let _span = info_span!("fractional_sumcheck").entered();
-    let len = input.len;
-    if len == 0 {
+    if input.is_empty() {
         let proof = FracSumcheckProof { fractional_sum: (EF::ZERO, EF::ONE), claims_per_layer: vec![], sumcheck_polys: vec![] };
         return Ok((proof, vec![]));
     }
+    let total_rounds = check_input(ctx, input.len)?;
+
+    let tree_span = info_span!("gkr_tree").entered();
+    let (tree, top) = GkrTree::build(ctx, input, total_rounds)?;
+    let frac_sum = observe_root(transcript, top.root, assert_zero)?;
+    drop(tree_span);
+    let claims_0 = observe_claims(transcript, &top.layer_one);
+    let mu = transcript.sample_ext();
+
+    let mut rt = layers_transcript(ctx, transcript, placement, total_rounds, mu)?;
+    let layers = LayerSumchecks::new(ctx, &tree, rt.on_device())?;
+    let record_span = info_span!("gkr_layers").entered();
+    let mut enc = ctx.encoder(OP);
+    layers.record_small_layers(&mut rt, &mut enc)?;
+    for round in layers.schedule.small_layers + 1..total_rounds {
+        layers.record_layer(&mut rt, &mut enc, round)?;
+    }
+    drop(record_span);
+    let (messages, challenges) = info_span!("gkr_finish").in_scope(|| rt.finish(enc))?;
+    Ok(collect_proof(total_rounds, frac_sum, claims_0, &messages, &challenges))
+}
+
+/// The number of GKR layers of a non-empty input of `len` fractions, refusing what upstream
+/// cannot prove (not a power of two, a single fraction) and a tree whose largest layer (half
+/// the input; the input may span two) exceeds one binding.
+fn check_input(ctx: &GpuContext, len: usize) -> Result<usize, WgpuProverError> {
     if !len.is_power_of_two() {
         return Err(WgpuProverError::InvalidInput(format!("{OP}: {len} fractions is not a power of two")));
     }
@@ -213,9 +250,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
             "{OP}: a single fraction has no GKR layer (upstream's fractional_sumcheck and verify_gkr need at least 2)"
         )));
     }
-    let total_rounds = len.trailing_zeros() as usize;
-    // The tree's largest layer (half the input) must fit one binding; the input may span two.
-    let bytes = (len / 2 * FRAC_WORDS * 4) as u64;
+    let bytes = (len / 2 * FRAC_BYTES) as u64;
     if bytes > ctx.limits.max_binding_bytes() {
         return Err(GpuError::BufferTooLargeIn {
             op: OP.to_string(),
@@ -225,174 +260,348 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
         }
         .into());
     }
+    Ok(len.trailing_zeros() as usize)
+}
 
-    // The tree: layers[k] holds layer k (2^k fractions) for k < n; layer n is the input.
-    let tree_span = info_span!("gkr_tree").entered();
-    let mut enc = ctx.encoder(OP);
-    let layers: Vec<GpuBuffer<u32>> =
-        (0..total_rounds).map(|k| GpuBuffer::<u32>::uninit(ctx, OP, FRAC_WORDS << k)).collect::<Result<_, _>>()?;
-    // Layer k as the kernels bind it; only the input (layer n) may span two buffers. Rounds in
-    // one workgroup, tree-layer copies and the claims read one buffer: a split input that fits
-    // one binding (tests force such splits) is joined first; a larger one's layer always starts
-    // with device-wide rounds (checked below).
-    let joined = match input.is_split() && len * FRAC_WORDS * 4 <= ctx.limits.max_binding_bytes() as usize {
-        true => Some(input.joined(ctx)?),
-        false => None,
-    };
-    let input_layer = joined.as_ref().map_or_else(|| input.layer(), FracLayer::whole);
-    let frac_layer = |k: usize| if k == total_rounds { input_layer } else { FracLayer::whole(&layers[k]) };
-    let layer = |k: usize| frac_layer(k).lo;
-    for k in (0..total_rounds).rev() {
-        gkr_layer::record(ctx, &mut enc, frac_layer(k + 1), &layers[k], 1 << k)?;
+/// The top of the segment tree, read back: layer 1's two fractions (p_0, q_0, p_1, q_1) and the
+/// root (p, q).
+struct TreeTop {
+    layer_one: [EF; 4],
+    root: (EF, EF),
+}
+
+/// Upstream's segment tree on the device: `layers[k]` holds layer k (2^k fractions) for k < n;
+/// layer n is the input.
+struct GkrTree<'a> {
+    input: &'a FracInput,
+    /// The input in one buffer, when it was split but fits one binding.
+    joined: Option<ExtBuffer>,
+    layers: Vec<ExtBuffer>,
+    total_rounds: usize,
+}
+
+impl<'a> GkrTree<'a> {
+    /// Builds every layer in one submission (node i of a layer is the projective sum of nodes
+    /// 2i, 2i + 1 of the layer below) and reads back only the top.
+    fn build(ctx: &GpuContext, input: &'a FracInput, total_rounds: usize) -> Result<(Self, TreeTop), WgpuProverError> {
+        let layers = (0..total_rounds).map(|k| ExtBuffer::uninit(ctx, OP, FRAC_LEN << k)).collect::<Result<_, _>>()?;
+        // Rounds in one workgroup, tree-layer copies and the claims read one buffer: a split
+        // input that fits one binding (tests force such splits) is joined first; a larger one's
+        // layer always starts with device-wide rounds (checked in `record_layer`).
+        let joined = match input.is_split() && input.len * FRAC_BYTES <= ctx.limits.max_binding_bytes() as usize {
+            true => Some(input.joined(ctx)?),
+            false => None,
+        };
+        let tree = GkrTree { input, joined, layers, total_rounds };
+        let mut enc = ctx.encoder(OP);
+        for k in (0..total_rounds).rev() {
+            gkr_layer::record(ctx, &mut enc, tree.frac_layer(k + 1), &tree.layers[k], 1 << k)?;
+        }
+        // Layer 1's two fractions, then the root.
+        let top = ExtBuffer::uninit(ctx, OP, 3 * FRAC_LEN)?;
+        ctx.scoped(OP, || {
+            tree.layer(1).record_copy(&mut enc, 0, &top, 0, 2 * FRAC_LEN);
+            tree.layers[0].record_copy(&mut enc, 0, &top, 2 * FRAC_LEN, FRAC_LEN);
+        })?;
+        let top = from_ext4s(top.submit_and_read(ctx, OP, enc, 0..3 * FRAC_LEN)?)?;
+        Ok((tree, TreeTop { layer_one: [top[0], top[1], top[2], top[3]], root: (top[4], top[5]) }))
     }
-    // Layer 1's two fractions, then the root.
-    let top = GpuBuffer::<u32>::uninit(ctx, OP, 3 * FRAC_WORDS)?;
-    ctx.scoped(OP, || {
-        enc.copy_buffer_to_buffer(&layer(1).buffer, 0, &top.buffer, 0, (2 * FRAC_WORDS * 4) as u64);
-        enc.copy_buffer_to_buffer(&layers[0].buffer, 0, &top.buffer, (2 * FRAC_WORDS * 4) as u64, (FRAC_WORDS * 4) as u64);
-    })?;
-    let top = ext_from_words(top.submit_and_read(ctx, OP, enc, 0..3 * FRAC_WORDS)?)?;
-    let frac_sum = (top[4], top[5]);
+
+    /// Layer k as the kernels bind it; only the input (layer n) may span two buffers.
+    fn frac_layer(&self, k: usize) -> FracLayer<'_> {
+        if k < self.total_rounds {
+            return FracLayer::whole(&self.layers[k]);
+        }
+        self.joined.as_ref().map_or_else(|| self.input.layer(), FracLayer::whole)
+    }
+
+    /// The buffer of layer k (the first of a split input).
+    fn layer(&self, k: usize) -> &ExtBuffer {
+        self.frac_layer(k).lo
+    }
+}
+
+/// Observes the root as upstream does: its numerator unless it must be zero (then refused when
+/// it is not), then its denominator.
+fn observe_root<TS: FiatShamirTranscript<SC>>(transcript: &mut TS, root: (EF, EF), assert_zero: bool) -> Result<(EF, EF), WgpuProverError> {
     if assert_zero {
-        if frac_sum.0 != EF::ZERO {
+        if root.0 != EF::ZERO {
             return Err(LogupZerocheckError::NonZeroRootSum.into());
         }
     } else {
-        transcript.observe_ext(frac_sum.0);
+        transcript.observe_ext(root.0);
     }
-    transcript.observe_ext(frac_sum.1);
+    transcript.observe_ext(root.1);
+    Ok(root)
+}
 
-    drop(tree_span);
-    let claims_0 = observe_claims(transcript, &top[..4]);
-    let mu = transcript.sample_ext();
+/// Which rounds run inside one workgroup. With the sponge on the device, rounds of at most
+/// `small` pairs of rows do: layers 1..=small_layers whole in one dispatch, and each larger
+/// layer's last rounds in one dispatch. With the host sampling every round waits for the host
+/// anyway, so none does.
+struct RoundSchedule {
+    total_layers: usize,
+    small: usize,
+    on_device: bool,
+    small_layers: usize,
+    /// Rows of each working set of the one-workgroup rounds.
+    work_rows: usize,
+}
 
-    // Challenge slots: layer L's point ξ_L = (μ_L, ρ_L,0, ..., ρ_L,L-1) at L(L+1)/2 (layer 0's
-    // is (μ_0)), so the eq table of layer L + 1 reads it in place; λ_L after every point.
-    // Message slots: layer L's rounds (s(1), s(2), s(3) each), then its four claims.
+impl RoundSchedule {
+    fn new(ctx: &GpuContext, total_layers: usize, on_device: bool) -> Result<Self, WgpuProverError> {
+        let small = gkr_small_rounds::small_round_pairs(ctx)?;
+        let mut schedule = RoundSchedule { total_layers, small, on_device, small_layers: 0, work_rows: 0 };
+        schedule.small_layers = (1..total_layers).take_while(|&layer| schedule.first_small_round(layer) == 0).last().unwrap_or(0);
+        // The largest one-workgroup round folds into 2 small rows; a small layer's eq table has
+        // 2^L <= 2 small entries.
+        let top_m = 1usize << (total_layers - 1);
+        schedule.work_rows = (2 * small).min(top_m).max(2);
+        Ok(schedule)
+    }
+
+    /// The first round of `layer` from which every round is small (round s of layer L has
+    /// 2^(L - 1 - s) pairs); `layer` when none is.
+    fn first_small_round(&self, layer: usize) -> usize {
+        if !self.on_device {
+            return layer;
+        }
+        (0..layer).find(|&s| (1usize << (layer - 1 - s)) <= self.small).unwrap_or(layer)
+    }
+}
+
+/// The layers' working buffers, sized for the largest layer (n - 1, over 2^(n-1) rows) and
+/// reused by every layer.
+struct GkrBuffers {
+    eq: ExtBuffer,
+    eq_scratch: ExtBuffer,
+    /// Folded copies used in turn: rows of four extension elements, and eq values.
+    pq_sets: [ExtBuffer; 2],
+    eq_sets: [ExtBuffer; 2],
+    partials: ExtBuffer,
+    /// The one-workgroup rounds' buffers: two sets of folded rows, and the small layers' tree
+    /// layers 2..=small_layers + 1 side by side.
+    work: ExtBuffer,
+    small_tree: ExtBuffer,
+}
+
+impl GkrBuffers {
+    fn new(ctx: &GpuContext, s: &RoundSchedule) -> Result<Self, WgpuProverError> {
+        let total_rounds = s.total_layers;
+        let top_m = 1usize << (total_rounds - 1);
+        // Folded copies start at the first fold, which halves the largest layer's rows and eq.
+        let half = (top_m / 2).max(1);
+        let pq_sets = [ExtBuffer::uninit(ctx, OP, ROW_LEN * half)?, ExtBuffer::uninit(ctx, OP, ROW_LEN * half)?];
+        let eq_sets = [ExtBuffer::uninit(ctx, OP, half)?, ExtBuffer::uninit(ctx, OP, half)?];
+        // The most workgroups any round writes (not always a layer's first round's: the items
+        // per invocation grow in steps), a triple each.
+        let most = (1..total_rounds)
+            .flat_map(|layer| (0..layer).map(move |s| ((1usize << layer) >> s) / 2))
+            .try_fold(1, |a, half| gkr_sumcheck_round::workgroups(ctx, half).map(|w| a.max(w)))?;
+        let small_tree = (FRAC_LEN << (s.small_layers + 2)).saturating_sub(4 * FRAC_LEN).max(FRAC_LEN);
+        Ok(GkrBuffers {
+            eq: ExtBuffer::uninit(ctx, OP, top_m)?,
+            eq_scratch: eq_table::scratch(ctx, OP, total_rounds)?,
+            pq_sets,
+            eq_sets,
+            partials: ExtBuffer::uninit(ctx, OP, 3 * most)?,
+            work: ExtBuffer::uninit(ctx, OP, gkr_small_rounds::work_elements(s.work_rows))?,
+            small_tree: ExtBuffer::uninit(ctx, OP, small_tree)?,
+        })
+    }
+}
+
+/// The transcript of every layer's sumcheck, with μ_0 in place.
+///
+/// Challenge slots: layer L's point ξ_L = (μ_L, ρ_L,0, ..., ρ_L,L-1) at L(L+1)/2 (layer 0's
+/// is (μ_0)), so the eq table of layer L + 1 reads it in place; λ_L after every point.
+/// Message slots: layer L's rounds (s(1), s(2), s(3) each), then its four claims.
+fn layers_transcript<'a, TS: FiatShamirTranscript<SC> + 'static>(
+    ctx: &'a GpuContext,
+    transcript: &'a mut TS,
+    placement: SpongePlacement,
+    total_rounds: usize,
+    mu: EF,
+) -> Result<RoundTranscript<'a, TS>, WgpuProverError> {
     let challenge_slots = lambda_slot(total_rounds, total_rounds);
     let mut rt = RoundTranscript::new(ctx, OP, transcript, placement, message_slot(total_rounds), challenge_slots)?;
     rt.set_challenge(point_slot(0), mu)?;
+    Ok(rt)
+}
 
-    // Working buffers sized for the largest layer (n - 1, over 2^(n-1) rows), reused by every
-    // layer: folded copies used in turn (rows of four extension elements, and eq values).
-    let top_m = 1usize << (total_rounds - 1);
-    let eq = GpuBuffer::<u32>::uninit(ctx, OP, 4 * top_m)?;
-    let eq_scratch = eq_table::scratch(ctx, OP, total_rounds)?;
-    let pq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 8 * top_m)?, GpuBuffer::<u32>::uninit(ctx, OP, 8 * top_m)?];
-    let eq_sets = [GpuBuffer::<u32>::uninit(ctx, OP, 2 * top_m)?, GpuBuffer::<u32>::uninit(ctx, OP, 2 * top_m)?];
-    // The most workgroups any round writes (not always a layer's first round's: the items per
-    // invocation grow in steps).
-    let most = (1..total_rounds)
-        .flat_map(|layer| (0..layer).map(move |s| ((1usize << layer) >> s) / 2))
-        .try_fold(1, |a, half| gkr_sumcheck_round::workgroups(ctx, half).map(|w| a.max(w)))?;
-    let partials = GpuBuffer::<u32>::uninit(ctx, OP, 12 * most)?;
+/// The matrix (a tree layer read as rows of two fractions, or a folded copy) and the eq column
+/// a round reads.
+#[derive(Clone, Copy)]
+struct RoundInput<'b> {
+    pq: FracLayer<'b>,
+    eq: &'b ExtBuffer,
+}
 
-    // With the sponge on the device, rounds of at most `small` pairs of rows run inside one
-    // workgroup: layers 1..=small_layers whole in one dispatch, and each larger layer's last
-    // rounds in one dispatch. With the host sampling every round waits for the host anyway.
-    let small = gkr_small_rounds::small_round_pairs(ctx)?;
-    let on_device = rt.on_device();
-    // Round s of layer L has 2^(L - 1 - s) pairs; the first round from which all are small.
-    let first_small_round =
-        |layer: usize| if on_device { (0..layer).find(|&s| (1usize << (layer - 1 - s)) <= small).unwrap_or(layer) } else { layer };
-    let small_layers = (1..total_rounds).take_while(|&layer| first_small_round(layer) == 0).last().unwrap_or(0);
-    // The one-workgroup rounds' buffers: the small layers' tree layers 2..=small_layers + 1
-    // side by side, and two sets of folded rows (the largest such round folds into 2 small
-    // rows; a small layer's eq table has 2^L <= 2 small entries).
-    let work_rows = (2 * small).min(top_m).max(2);
-    let work = GpuBuffer::<u32>::uninit(ctx, OP, 4 * gkr_small_rounds::work_elements(work_rows))?;
-    let small_tree = GpuBuffer::<u32>::uninit(ctx, OP, (FRAC_WORDS << (small_layers + 2)).saturating_sub(4 * FRAC_WORDS).max(FRAC_WORDS))?;
+/// Every layer's batched sumcheck of eq(ξ, Y) (p_j(0,Y) q_j(1,Y) + p_j(1,Y) q_j(0,Y) + λ
+/// q_j(0,Y) q_j(1,Y)), recorded ahead of its challenges into the transcript's slots. Layer j
+/// read two fractions at a time is already the row-major matrix of the four columns (p_j0,
+/// q_j0, p_j1, q_j1), so its first round reads the tree layer in place.
+struct LayerSumchecks<'a> {
+    ctx: &'a GpuContext,
+    tree: &'a GkrTree<'a>,
+    schedule: RoundSchedule,
+    buffers: GkrBuffers,
+}
 
-    let record_span = info_span!("gkr_layers").entered();
-    let mut enc = ctx.encoder(OP);
-    if small_layers > 0 {
+impl<'a> LayerSumchecks<'a> {
+    fn new(ctx: &'a GpuContext, tree: &'a GkrTree<'a>, on_device: bool) -> Result<Self, WgpuProverError> {
+        let schedule = RoundSchedule::new(ctx, tree.total_rounds, on_device)?;
+        let buffers = GkrBuffers::new(ctx, &schedule)?;
+        Ok(LayerSumchecks { ctx, tree, schedule, buffers })
+    }
+
+    /// Layers 1..=small_layers whole inside one workgroup, from their tree layers copied side
+    /// by side (on the device only; none otherwise).
+    fn record_small_layers<TS: FiatShamirTranscript<SC> + 'static>(
+        &self,
+        rt: &mut RoundTranscript<'_, TS>,
+        enc: &mut GpuEncoder,
+    ) -> Result<(), WgpuProverError> {
+        let (ctx, s) = (self.ctx, &self.schedule);
+        if s.small_layers == 0 {
+            return Ok(());
+        }
+        let small_tree = &self.buffers.small_tree;
         ctx.scoped(OP, || {
-            for k in 2..=small_layers + 1 {
-                let (at, bytes) = ((FRAC_WORDS * ((1 << k) - 4) * 4) as u64, (FRAC_WORDS << k) as u64 * 4);
-                enc.copy_buffer_to_buffer(&layer(k).buffer, 0, &small_tree.buffer, at, bytes);
+            for k in 2..=s.small_layers + 1 {
+                self.tree.layer(k).record_copy(enc, 0, small_tree, FRAC_LEN * ((1 << k) - 4), FRAC_LEN << k);
             }
         })?;
-        let buffers = SmallRoundBuffers {
+        let b = SmallRoundBuffers {
             sponge: rt.sponge(),
-            tree: &small_tree,
-            pq_in: &small_tree,
-            eq_in: &small_tree,
-            work: &work,
+            tree: small_tree,
+            pq_in: small_tree,
+            eq_in: small_tree,
+            work: &self.buffers.work,
             messages: rt.messages(),
             challenges: rt.challenges(),
         };
         // Runs of whole layers within an invocation's loop limit, one dispatch each; a run
         // samples its first layer's λ, the last run also the next layer's.
-        let next_lambda = small_layers + 1 < total_rounds;
-        for layers in gkr_small_rounds::layer_runs(ctx, 1..=small_layers)? {
-            let last = *layers.end() == small_layers;
-            let job = SmallRounds { layers, first_round: 0, total_layers: total_rounds, work_rows, next_lambda: last && next_lambda };
-            gkr_small_rounds::record(ctx, &mut enc, &buffers, &job)?;
+        let next_lambda = s.small_layers + 1 < s.total_layers;
+        for layers in gkr_small_rounds::layer_runs(ctx, 1..=s.small_layers)? {
+            let last = *layers.end() == s.small_layers;
+            let job = SmallRounds {
+                layers,
+                first_round: 0,
+                total_layers: s.total_layers,
+                work_rows: s.work_rows,
+                next_lambda: last && next_lambda,
+            };
+            gkr_small_rounds::record(ctx, enc, &b, &job)?;
         }
-        rt.record_steps((1..=small_layers).flat_map(|layer| layer_steps(layer, 0, total_rounds, layer == small_layers && next_lambda)))?;
-        rt.flush(&mut enc)?;
+        rt.record_steps(
+            (1..=s.small_layers).flat_map(|layer| layer_steps(layer, 0, s.total_layers, layer == s.small_layers && next_lambda)),
+        )?;
+        rt.flush(enc)
     }
-    for round in small_layers + 1..total_rounds {
-        let m = 1usize << round;
-        let (messages, point) = (message_slot(round), point_slot(round));
-        // On the device the previous layer's last dispatch sampled λ.
-        if !on_device {
-            rt.step(&mut enc, 0..0, lambda_slot(total_rounds, round), 1)?;
+
+    /// Layer `round`'s sumcheck: its λ (on the device the previous layer's last dispatch
+    /// sampled it), its eq table at the previous layer's point, the device-wide rounds, then
+    /// the small last rounds or the last fold, with the claims and μ.
+    fn record_layer<TS: FiatShamirTranscript<SC> + 'static>(
+        &self,
+        rt: &mut RoundTranscript<'_, TS>,
+        enc: &mut GpuEncoder,
+        round: usize,
+    ) -> Result<(), WgpuProverError> {
+        let s = &self.schedule;
+        if !s.on_device {
+            rt.step(enc, 0..0, lambda_slot(s.total_layers, round), 1)?;
         }
-        eq_table::record(ctx, &mut enc, rt.challenges(), point_slot(round - 1), round, &eq, 0, &eq_scratch)?;
-        let mut pq_cur = frac_layer(round + 1);
-        let mut eq_cur = &eq;
-        let tail = first_small_round(round);
-        if pq_cur.is_split() && (tail < 2 || round < 2) {
+        let b = &self.buffers;
+        eq_table::record(self.ctx, enc, rt.challenges(), point_slot(round - 1), round, &b.eq, 0, &b.eq_scratch)?;
+        let tail = s.first_small_round(round);
+        let input = RoundInput { pq: self.tree.frac_layer(round + 1), eq: &b.eq };
+        if input.pq.is_split() && (tail < 2 || round < 2) {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: layer {round} over two bindings needs two device-wide rounds")));
         }
+        let last = self.record_device_rounds(rt, enc, round, tail, input)?;
+        self.record_layer_end(rt, enc, round, tail, last)?;
+        rt.flush(enc)
+    }
+
+    /// Rounds 0..tail of layer `round` over the whole device, each fused with the fold of the
+    /// previous round's challenge and followed by the step that sums its partials into its
+    /// messages and samples its challenge. Returns what the last of them left to read.
+    fn record_device_rounds<'s, TS: FiatShamirTranscript<SC> + 'static>(
+        &'s self,
+        rt: &mut RoundTranscript<'_, TS>,
+        enc: &mut GpuEncoder,
+        round: usize,
+        tail: usize,
+        input: RoundInput<'s>,
+    ) -> Result<RoundInput<'s>, WgpuProverError> {
+        let (messages, point, m) = (message_slot(round), point_slot(round), 1usize << round);
+        let b = &self.buffers;
+        let mut cur = input;
         for s in 0..tail {
             let half = (m >> s) / 2;
             // From the second round on, the round folds the previous one's matrix at its
             // challenge ρ_(s-1) into the other set of buffers; the first reads the tree layer
             // and eq.
             let fold = (s > 0).then(|| point + s);
-            let (pq_out, eq_out) = (&pq_sets[s % 2], &eq_sets[s % 2]);
-            let buffers = RoundBuffers { pq_in: pq_cur, eq_in: eq_cur, pq_out, eq_out, partials: &partials, challenges: rt.challenges() };
-            gkr_sumcheck_round::record(ctx, &mut enc, &buffers, half, lambda_slot(total_rounds, round), fold)?;
+            let (pq_out, eq_out) = (&b.pq_sets[s % 2], &b.eq_sets[s % 2]);
+            let buffers = RoundBuffers { pq_in: cur.pq, eq_in: cur.eq, pq_out, eq_out, partials: &b.partials, challenges: rt.challenges() };
+            gkr_sumcheck_round::record(self.ctx, enc, &buffers, half, lambda_slot(self.schedule.total_layers, round), fold)?;
             if fold.is_some() {
-                (pq_cur, eq_cur) = (FracLayer::whole(pq_out), eq_out);
+                cur = RoundInput { pq: FracLayer::whole(pq_out), eq: eq_out };
             }
-            let rows = gkr_sumcheck_round::workgroups(ctx, half)?;
+            let rows = gkr_sumcheck_round::workgroups(self.ctx, half)?;
             let at = messages + 3 * s;
-            rt.reduce_step(&mut enc, &Partials { buffer: &partials, base: 0, rows, columns: 3 }, at, point + 1 + s, 1)?;
+            rt.reduce_step(enc, &Partials { buffer: &b.partials, base: 0, rows, columns: 3 }, at, point + 1 + s, 1)?;
         }
+        Ok(cur)
+    }
+
+    /// The end of layer `round` from what its device-wide rounds left: the small last rounds,
+    /// the claims and μ (and the next layer's λ) in one dispatch; or, when every round ran
+    /// device-wide, the last fold (the layer's claims, one row) and μ.
+    fn record_layer_end<TS: FiatShamirTranscript<SC> + 'static>(
+        &self,
+        rt: &mut RoundTranscript<'_, TS>,
+        enc: &mut GpuEncoder,
+        round: usize,
+        tail: usize,
+        cur: RoundInput<'_>,
+    ) -> Result<(), WgpuProverError> {
+        let s = &self.schedule;
         if tail < round {
-            // The small last rounds, the claims and μ (and the next layer's λ) in one dispatch.
-            let job = SmallRounds {
-                layers: round..=round,
-                first_round: tail,
-                total_layers: total_rounds,
-                work_rows,
-                next_lambda: round + 1 < total_rounds,
-            };
-            let buffers = SmallRoundBuffers {
+            let next_lambda = round + 1 < s.total_layers;
+            let job =
+                SmallRounds { layers: round..=round, first_round: tail, total_layers: s.total_layers, work_rows: s.work_rows, next_lambda };
+            let b = SmallRoundBuffers {
                 sponge: rt.sponge(),
-                tree: pq_cur.lo,
-                pq_in: pq_cur.lo,
-                eq_in: eq_cur,
-                work: &work,
+                tree: cur.pq.lo,
+                pq_in: cur.pq.lo,
+                eq_in: cur.eq,
+                work: &self.buffers.work,
                 messages: rt.messages(),
                 challenges: rt.challenges(),
             };
-            gkr_small_rounds::record(ctx, &mut enc, &buffers, &job)?;
-            rt.record_steps(layer_steps(round, tail, total_rounds, job.next_lambda))?;
-        } else {
-            // The last fold leaves one row: the layer's claims; then μ.
-            let at = messages + 3 * round;
-            gkr_layer_claims::record(ctx, &mut enc, pq_cur.lo, rt.challenges(), point + round, rt.messages(), at)?;
-            rt.step(&mut enc, at..at + 4, point, 1)?;
+            gkr_small_rounds::record(self.ctx, enc, &b, &job)?;
+            return rt.record_steps(layer_steps(round, tail, s.total_layers, next_lambda));
         }
-        rt.flush(&mut enc)?;
+        let at = message_slot(round) + 3 * round;
+        gkr_layer_claims::record(self.ctx, enc, cur.pq.lo, rt.challenges(), point_slot(round) + round, rt.messages(), at)?;
+        rt.step(enc, at..at + 4, point_slot(round), 1)
     }
-    drop(record_span);
-    let (messages, challenges) = info_span!("gkr_finish").in_scope(|| rt.finish(enc))?;
+}
 
+/// The proof and ξ from every message and challenge slot: per layer L >= 1 its round
+/// polynomials and claims; ξ is the last layer's point.
+fn collect_proof(
+    total_rounds: usize,
+    frac_sum: (EF, EF),
+    claims_0: GkrLayerClaims<SC>,
+    messages: &[EF],
+    challenges: &[EF],
+) -> (FracSumcheckProof<SC>, Vec<EF>) {
     let mut claims_per_layer = Vec::with_capacity(total_rounds);
     claims_per_layer.push(claims_0);
     let mut sumcheck_polys = Vec::with_capacity(total_rounds);
@@ -403,8 +612,7 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
     }
     let last = total_rounds - 1;
     let xi = challenges[point_slot(last)..point_slot(last) + last + 1].to_vec();
-    let proof = FracSumcheckProof { fractional_sum: frac_sum, claims_per_layer, sumcheck_polys };
-    Ok((proof, xi))
+    (FracSumcheckProof { fractional_sum: frac_sum, claims_per_layer, sumcheck_polys }, xi)
 }
 
 /// Layer L's point ξ_L = (μ_L, ρ_L,0, ..., ρ_L,L-1) starts at this challenge slot.
@@ -425,16 +633,16 @@ fn message_slot(layer: usize) -> usize {
 /// The transcript steps of layer `layer` from round `first_round` on, as `gkr_small_rounds`
 /// takes them: λ (when the layer starts there), each round's messages then its challenge, the
 /// claims then μ, and with `next_lambda` the next layer's λ.
-fn layer_steps(layer: usize, first_round: usize, total_layers: usize, next_lambda: bool) -> Vec<(std::ops::Range<usize>, usize, usize)> {
+fn layer_steps(layer: usize, first_round: usize, total_layers: usize, next_lambda: bool) -> Vec<TranscriptStep> {
     let (at, point) = (message_slot(layer), point_slot(layer));
     let mut steps = Vec::new();
     if first_round == 0 {
-        steps.push((0..0, lambda_slot(total_layers, layer), 1));
+        steps.push(TranscriptStep::one(0..0, lambda_slot(total_layers, layer)));
     }
-    steps.extend((first_round..layer).map(|s| (at + 3 * s..at + 3 * s + 3, point + 1 + s, 1)));
-    steps.push((at + 3 * layer..at + 3 * layer + 4, point, 1));
+    steps.extend((first_round..layer).map(|s| TranscriptStep::one(at + 3 * s..at + 3 * s + 3, point + 1 + s)));
+    steps.push(TranscriptStep::one(at + 3 * layer..at + 3 * layer + 4, point));
     if next_lambda {
-        steps.push((0..0, lambda_slot(total_layers, layer + 1), 1));
+        steps.push(TranscriptStep::one(0..0, lambda_slot(total_layers, layer + 1)));
     }
     steps
 }

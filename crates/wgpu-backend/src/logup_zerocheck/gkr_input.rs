@@ -40,8 +40,6 @@ use crate::{
 };
 
 const OP: &str = "logup_input";
-/// Words of one fraction (p, q): two extension elements.
-const FRAC_WORDS: usize = 8;
 
 /// One AIR of the proving context: its compiled program on the device and its traces (with its
 /// public values), all of one height.
@@ -81,12 +79,20 @@ impl InteractionsLayout {
     }
 }
 
-/// Upstream's interactions layout for AIRs with `(number of interactions, height)`, in the
-/// proving context's order (heights must not increase).
-pub fn interactions_layout(l_skip: usize, airs: &[(usize, usize)]) -> Result<InteractionsLayout, WgpuProverError> {
+/// What the interactions layout needs of one AIR: its number of interactions and its trace
+/// height.
+#[derive(Clone, Copy, Debug)]
+pub struct AirInteractions {
+    pub interactions: usize,
+    pub height: usize,
+}
+
+/// Upstream's interactions layout for `airs`, in the proving context's order (heights must not
+/// increase).
+pub fn interactions_layout(l_skip: usize, airs: &[AirInteractions]) -> Result<InteractionsLayout, WgpuProverError> {
     let mut meta = Vec::with_capacity(airs.len());
     let mut total: u64 = 0;
-    for (t, &(num_interactions, height)) in airs.iter().enumerate() {
+    for (t, &AirInteractions { interactions: num_interactions, height }) in airs.iter().enumerate() {
         if !height.is_power_of_two() {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: AIR {t} has height {height}, not a power of two")));
         }
@@ -140,17 +146,22 @@ pub fn logup_input_layer(
     let LogupInputOptions { eval: options, max_chunk_rows, max_buffer_fractions } = options;
     let _span = info_span!("logup_input_layer").entered();
     let heights: Vec<usize> = airs.iter().map(LogupAir::height).collect::<Result<_, _>>()?;
-    let shape: Vec<(usize, usize)> = airs.iter().zip(&heights).map(|(a, &h)| (a.program.program.interactions.len(), h)).collect();
+    let shape: Vec<AirInteractions> = airs
+        .iter()
+        .zip(&heights)
+        .map(|(a, &height)| AirInteractions { interactions: a.program.program.interactions.len(), height })
+        .collect();
     let layout = interactions_layout(l_skip, &shape)?;
     let len = layout.len();
     if len == 0 {
-        let input = FracInput::new(GpuBuffer::<u32>::zeroed(ctx, OP, FRAC_WORDS)?, 0)?;
-        return Ok((input, layout));
+        return Ok((FracInput::empty(ctx, OP)?, layout));
     }
     // Over two bindings when one does not hold it; refused past two (before any GPU work).
     let input = FracInput::uninit_split_past(ctx, OP, len, max_buffer_fractions)?;
 
-    // The table: alpha, the powers of beta, then two entries per interaction of every AIR.
+    // The table (four words per entry, as the kernel reads it): alpha, the powers of beta, then
+    // two entries per interaction of every AIR, its record (count output, first message output,
+    // message length, first fraction) and its bus term. Words and extension elements mixed.
     let beta_pows = beta_powers(airs.iter().map(|a| &a.program.program), beta);
     // logup_fractions loops once per message field of an invocation's interaction.
     openvm_wgpu_common::limits::check_loop_iterations("logup_fractions", beta_pows.len() as u64, &ctx.limits)
@@ -233,7 +244,7 @@ pub fn logup_input_layer(
             logup_fractions::record(ctx, &mut enc, &values, &table, out, &params)?;
             row += rows;
         }
-        constraint_eval::keep_words(&mut enc, values);
+        constraint_eval::keep_buffer(&mut enc, values);
         ctx.flush_keeping_at_most(OP, &mut enc, PENDING_SCRATCH_BYTES)?;
     }
     // Padding (0, alpha) after the last slice.
@@ -254,16 +265,23 @@ pub fn logup_input_layer(
     Ok((input, layout))
 }
 
+/// One output of a constraint program and the extension element it is weighted with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OutputWeight {
+    pub output: u32,
+    pub weight: EF,
+}
+
 /// One AIR's LogUp sums as weighted sums of its program's outputs, for the zerocheck rounds
 /// (upstream's `eq_3b_per_trace` with β's powers, `EvalHelper::acc_interactions`): the
 /// numerator is Σ_σ eq(ξ_3, b_σ) count_σ, the denominator (without α) Σ_σ eq(ξ_3, b_σ)
 /// (β^len (bus + 1) + Σ_j β^j field_j), where `b_σ` are the bits of interaction σ's slice
 /// position above `l_skip + ñ` in the interactions layout.
 pub(crate) struct LogupWeights {
-    /// (output, weight) of each interaction's count.
-    pub numer: Vec<(u32, EF)>,
-    /// (output, weight) of each message field.
-    pub denom: Vec<(u32, EF)>,
+    /// Each interaction's count, weighted.
+    pub numer: Vec<OutputWeight>,
+    /// Each message field, weighted.
+    pub denom: Vec<OutputWeight>,
     /// The denominators' constant part.
     pub constant: EF,
 }
@@ -304,9 +322,9 @@ pub(crate) fn logup_weights(
         if beta_pows.len() <= len {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: {} powers of beta for a message of {len}", beta_pows.len())));
         }
-        w.numer.push((inter.count as u32, eq_3b));
+        w.numer.push(OutputWeight { output: inter.count as u32, weight: eq_3b });
         for (j, o) in inter.message.clone().enumerate() {
-            w.denom.push((o as u32, eq_3b * beta_pows[j]));
+            w.denom.push(OutputWeight { output: o as u32, weight: eq_3b * beta_pows[j] });
         }
         w.constant += eq_3b * beta_pows[len] * F::from_u32(inter.bus_index as u32 + 1);
     }

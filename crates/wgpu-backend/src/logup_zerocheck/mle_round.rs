@@ -42,7 +42,7 @@ use crate::{
         EvalOptions, ProgramSplit,
     },
     error::WgpuProverError,
-    field::{as_words, ext_as_words, ext_from_words, EF, F},
+    field::{as_ext4s, as_words, ext_as_words, from_ext4s, Ext4, ExtBuffer, EF, F},
     kernels::{
         constraint_eval_ext::{self, ExtEval, FOLDED_BINDINGS},
         ext_column_sums::{self, Partials},
@@ -63,7 +63,7 @@ const OP: &str = "zerocheck_mle";
 /// its rotation when `needs_next`). Chunk k holds columns `k * columns_per_chunk ..` (whole
 /// columns, each chunk within one storage binding; the last may hold fewer).
 pub struct FoldedAir {
-    pub chunks: Vec<GpuBuffer<u32>>,
+    pub chunks: Vec<ExtBuffer>,
     pub columns_per_chunk: usize,
     pub height: usize,
     /// Width of each matrix after the selectors.
@@ -80,12 +80,13 @@ impl FoldedAir {
     }
 
     fn read_columns(&self, ctx: &GpuContext, start: usize, count: usize) -> Result<Vec<EF>, WgpuProverError> {
-        let mut words = Vec::with_capacity(4 * count * self.height);
-        for run in column_runs(count, (start, self.columns_per_chunk), (0, count.max(1))) {
-            let first = 4 * run.src_column * self.height;
-            words.extend(self.chunks[run.src_chunk].read_range(ctx, first..first + 4 * run.len * self.height)?);
+        let mut values = Vec::with_capacity(count * self.height);
+        let src = ChunkedColumns { first: start, per_chunk: self.columns_per_chunk };
+        for run in column_runs(count, src, ChunkedColumns::one_chunk(count)) {
+            let first = run.src_column * self.height;
+            values.extend(self.chunks[run.src_chunk].read_range(ctx, first..first + run.len * self.height)?);
         }
-        Ok(ext_from_words(words)?)
+        Ok(from_ext4s(values)?)
     }
 
     /// The selectors, column-major (tests and debugging).
@@ -102,7 +103,7 @@ impl FoldedAir {
 /// Whole folded columns of `height` extension elements per chunk: as many as one storage
 /// binding holds (or `max_chunk_bytes`, when smaller), at most `columns`.
 fn columns_per_chunk(ctx: &GpuContext, height: usize, columns: usize, max_chunk_bytes: Option<u64>) -> Result<usize, WgpuProverError> {
-    let column_bytes = 16 * height.max(1) as u64;
+    let column_bytes = (size_of::<Ext4>() * height.max(1)) as u64;
     let available = max_chunk_bytes.map_or(ctx.limits.max_binding_bytes(), |cap| cap.min(ctx.limits.max_binding_bytes()));
     if column_bytes > available {
         return Err(
@@ -119,7 +120,7 @@ fn check_folded_capacity(ctx: &GpuContext, height: usize, columns: usize, max_ch
     if chunks > FOLDED_BINDINGS {
         return Err(GpuError::BufferTooLargeIn {
             op: format!("{OP}: folded columns of {height} x {columns}"),
-            needed: (16 * height * columns) as u64,
+            needed: (size_of::<Ext4>() * height * columns) as u64,
             available: ctx.limits.max_binding_bytes(),
             note: format!("; split over {chunks} buffers of whole columns, where the multilinear rounds bind at most {FOLDED_BINDINGS}"),
         }
@@ -143,9 +144,9 @@ pub fn check_air_fits(
 }
 
 /// Chunks for `columns` folded columns of `height` rows, `per_chunk` whole columns each.
-fn alloc(ctx: &GpuContext, height: usize, columns: usize, per_chunk: usize) -> Result<Vec<GpuBuffer<u32>>, WgpuProverError> {
+fn alloc(ctx: &GpuContext, height: usize, columns: usize, per_chunk: usize) -> Result<Vec<ExtBuffer>, WgpuProverError> {
     (0..columns.div_ceil(per_chunk).max(1))
-        .map(|k| Ok(GpuBuffer::uninit(ctx, OP, (4 * height * per_chunk.min(columns - k * per_chunk)).max(4))?))
+        .map(|k| Ok(ExtBuffer::uninit(ctx, OP, (height * per_chunk.min(columns - k * per_chunk)).max(1))?))
         .collect()
 }
 
@@ -160,23 +161,53 @@ struct ColumnRun {
     dst_column: usize,
 }
 
-/// Splits `count` columns, the source's from column `src.0` and the destination's from column
-/// `dst.0`, with `src.1` and `dst.1` columns per chunk, into runs that cross no chunk boundary.
-fn column_runs(count: usize, src: (usize, usize), dst: (usize, usize)) -> Vec<ColumnRun> {
+/// Columns from column `first` of a matrix split into chunks of `per_chunk` whole columns.
+#[derive(Clone, Copy, Debug)]
+struct ChunkedColumns {
+    first: usize,
+    per_chunk: usize,
+}
+
+impl ChunkedColumns {
+    /// `count` columns in one chunk, from its start.
+    fn one_chunk(count: usize) -> Self {
+        ChunkedColumns { first: 0, per_chunk: count.max(1) }
+    }
+}
+
+/// Splits `count` columns of `src` into `dst` into runs that cross no chunk boundary on either
+/// side.
+fn column_runs(count: usize, src: ChunkedColumns, dst: ChunkedColumns) -> Vec<ColumnRun> {
     let mut runs = Vec::new();
     let mut i = 0;
+    let (sp, dp) = (src.per_chunk, dst.per_chunk);
     while i < count {
-        let (s, d) = (src.0 + i, dst.0 + i);
-        let len = (count - i).min(src.1 - s % src.1).min(dst.1 - d % dst.1);
-        runs.push(ColumnRun { len, src_chunk: s / src.1, src_column: s % src.1, dst_chunk: d / dst.1, dst_column: d % dst.1 });
+        let (s, d) = (src.first + i, dst.first + i);
+        let len = (count - i).min(sp - s % sp).min(dp - d % dp);
+        runs.push(ColumnRun { len, src_chunk: s / sp, src_column: s % sp, dst_chunk: d / dp, dst_column: d % dp });
         i += len;
     }
     runs
 }
 
-/// An AIR's folded height (`max(h, 2^l_skip) >> l_skip`) and matrix widths in upstream's
-/// `view_mats` order, checking its trace partitions.
-fn folded_shape(air: &Round0Air<'_>, l_skip: usize) -> Result<(usize, Vec<usize>), WgpuProverError> {
+/// An AIR's folded columns before the fold: their height and the matrices' widths.
+struct FoldedShape {
+    /// `max(h, 2^l_skip) >> l_skip`.
+    height: usize,
+    /// The matrices' widths in upstream's `view_mats` order (each followed by its rotation's
+    /// when the AIR reads next rows).
+    widths: Vec<usize>,
+}
+
+impl FoldedShape {
+    /// Columns in all (the three selectors included).
+    fn columns(&self) -> usize {
+        3 + self.widths.iter().sum::<usize>()
+    }
+}
+
+/// An AIR's [`FoldedShape`], checking its trace partitions.
+fn folded_shape(air: &Round0Air<'_>, l_skip: usize) -> Result<FoldedShape, WgpuProverError> {
     let height = air.height()?;
     if !height.is_power_of_two() {
         return Err(WgpuProverError::InvalidInput(format!("{OP}: trace height {height} is not a power of two")));
@@ -189,7 +220,7 @@ fn folded_shape(air: &Round0Air<'_>, l_skip: usize) -> Result<(usize, Vec<usize>
         }
         widths.extend(std::iter::repeat_n(m.width, 1 + needs_next as usize));
     }
-    Ok((height.max(1 << l_skip) >> l_skip, widths))
+    Ok(FoldedShape { height: height.max(1 << l_skip) >> l_skip, widths })
 }
 
 /// The folded selectors of a trace of `height` rows lifted to at least 2^l_skip rows, at the
@@ -224,24 +255,25 @@ pub fn fold_ple_evals(
 ) -> Result<Vec<FoldedAir>, WgpuProverError> {
     let _span = tracing::info_span!("fold_ple_evals").entered();
     let w = lagrange_weights(l_skip, r_0);
-    let weights = GpuBuffer::from_slice(ctx, OP, ext_as_words(&w))?;
+    let weights = ExtBuffer::from_slice(ctx, OP, as_ext4s(&w))?;
     let mut enc = ctx.encoder(OP);
     let mut out = Vec::with_capacity(airs.len());
     for air in airs {
         let height = air.height()?;
         let needs_next = air.program.program.needs_next;
-        let (x_count, widths) = folded_shape(air, l_skip)?;
-        let columns = 3 + widths.iter().sum::<usize>();
+        let shape = folded_shape(air, l_skip)?;
+        let (x_count, columns) = (shape.height, shape.columns());
         let per_chunk = columns_per_chunk(ctx, x_count, columns, max_chunk_bytes)?;
         let chunks = alloc(ctx, x_count, columns, per_chunk)?;
         let selectors = folded_selectors(l_skip, height, &w);
         for (sel, values) in selectors.chunks_exact(x_count).enumerate() {
-            chunks[sel / per_chunk].write(ctx, 4 * (sel % per_chunk) * x_count, ext_as_words(values))?;
+            chunks[sel / per_chunk].write(ctx, (sel % per_chunk) * x_count, as_ext4s(values))?;
         }
         let mut column = 3;
         for m in air.traces.preprocessed.into_iter().chain(air.traces.mains.iter().copied()) {
             for rot in [false, true].into_iter().take(1 + needs_next as usize) {
-                for run in column_runs(m.width, (0, m.columns_per_chunk), (column, per_chunk)) {
+                let (src, dst) = (ChunkedColumns { first: 0, per_chunk: m.columns_per_chunk }, ChunkedColumns { first: column, per_chunk });
+                for run in column_runs(m.width, src, dst) {
                     let f = FoldColumns { columns: run.len, height, x_count, in_column: run.src_column, out_column: run.dst_column, rot };
                     fold_ple::record(ctx, &mut enc, &m.chunks[run.src_chunk], &weights, &chunks[run.dst_chunk], l_skip, f)?;
                 }
@@ -252,7 +284,7 @@ pub fn fold_ple_evals(
             chunks,
             columns_per_chunk: per_chunk,
             height: x_count,
-            widths,
+            widths: shape.widths,
             needs_next,
             n_lift: (height.trailing_zeros() as usize).saturating_sub(l_skip),
         });
@@ -323,6 +355,35 @@ pub struct MleOptions {
     pub max_chunk_bytes: Option<u64>,
 }
 
+/// A recorded fold and the buffers it reads, freed once its submission has completed.
+struct PendingFold {
+    encoder: GpuEncoder,
+    inputs: Vec<ExtBuffer>,
+}
+
+impl PendingFold {
+    /// The recorded fold to submit with more work, or a new encoder.
+    fn take_or_new(pending: &mut Option<PendingFold>, ctx: &GpuContext) -> PendingFold {
+        pending.take().unwrap_or_else(|| PendingFold { encoder: ctx.encoder(OP), inputs: Vec::new() })
+    }
+}
+
+/// Where one AIR's sums of a round go: `num_x` values of x, `sums` sums per x (the zerocheck's,
+/// and LogUp's numerator and denominator), from element `base` of the round's sums.
+#[derive(Clone, Copy, Debug)]
+struct AirRoundSums {
+    num_x: usize,
+    sums: usize,
+    base: usize,
+}
+
+impl AirRoundSums {
+    /// Sum `s` at the `x`-th value of x.
+    fn at(&self, values: &[EF], x: usize, s: usize) -> EF {
+        values[self.base + x * self.sums + s]
+    }
+}
+
 /// Upstream's `LogupZerocheckCpu` after round 0, on the device.
 pub struct ZerocheckMle<'a> {
     airs: Vec<&'a Round0Air<'a>>,
@@ -340,8 +401,8 @@ pub struct ZerocheckMle<'a> {
     /// or the folded point): see [`ZerocheckMle::round0_consistency`].
     round1_sums: Option<Vec<EF>>,
     /// The last fold, recorded but not submitted: it goes with the next round's evaluation (one
-    /// submission per round), with the buffers it reads, freed after that submission.
-    pending_fold: Option<(GpuEncoder, Vec<GpuBuffer<u32>>)>,
+    /// submission per round).
+    pending_fold: Option<PendingFold>,
     options: EvalOptions,
     max_chunk_bytes: Option<u64>,
 }
@@ -363,8 +424,8 @@ impl<'a> ZerocheckMle<'a> {
         // The rounds read an AIR's folded columns from at most FOLDED_BINDINGS chunks; refused
         // before any work. Folds only halve the chunks' height, so later rounds need no more.
         for air in airs {
-            let (x_count, widths) = folded_shape(air, l_skip)?;
-            check_folded_capacity(ctx, x_count, 3 + widths.iter().sum::<usize>(), max_chunk_bytes)?;
+            let shape = folded_shape(air, l_skip)?;
+            check_folded_capacity(ctx, shape.height, shape.columns(), max_chunk_bytes)?;
         }
         let folded = fold_ple_evals(ctx, airs, l_skip, r_0, max_chunk_bytes)?;
         let n_max = folded.iter().map(|f| f.n_lift).max().unwrap_or(0);
@@ -408,9 +469,9 @@ impl<'a> ZerocheckMle<'a> {
                     let w = logup_weights(t, p, l.layout, xi, l_skip, f.n_lift, beta_pows)?;
                     let mut targets = vec![0u32; p.num_outputs - p.num_constraints];
                     for (sum, terms) in [(1, &w.numer), (2, &w.denom)] {
-                        for &(o, c) in terms {
-                            weights[o as usize] = c;
-                            targets[o as usize - p.num_constraints] = sum;
+                        for t in terms {
+                            weights[t.output as usize] = t.weight;
+                            targets[t.output as usize - p.num_constraints] = sum;
                         }
                     }
                     weights[p.num_outputs] = w.constant;
@@ -554,9 +615,8 @@ impl<'a> ZerocheckMle<'a> {
         let eq_sharp_r_acc = *self.eq_sharp_ns.last().expect("eq_sharp_ns starts with eq_sharp_r0");
         let d = self.sp_deg;
         let x_first = usize::from(round != 1);
-        // Per AIR: (x values, sums per x, where its sums go) or None for multiplied tilde
-        // values.
-        let mut plan: Vec<Option<(usize, usize, usize)>> = Vec::with_capacity(self.airs.len());
+        // Per AIR: where its sums go, or None for multiplied tilde values.
+        let mut plan: Vec<Option<AirRoundSums>> = Vec::with_capacity(self.airs.len());
         let mut total = 0;
         for (t, f) in self.folded.iter().enumerate() {
             let sums = if self.tables[t].logup { 3 } else { 1 };
@@ -572,14 +632,14 @@ impl<'a> ZerocheckMle<'a> {
                 plan.push(None);
                 continue;
             };
-            plan.push(Some((num_x, sums, total)));
+            plan.push(Some(AirRoundSums { num_x, sums, base: total }));
             total += num_x * sums;
         }
         // Every sum in 0..total is written by its AIR's ext_column_sums.
-        let sums_buf = GpuBuffer::<u32>::uninit(ctx, OP, 4 * total.max(1))?;
-        let (mut enc, mut keep) = self.pending_fold.take().unwrap_or_else(|| (ctx.encoder(OP), Vec::new()));
+        let sums_buf = ExtBuffer::uninit(ctx, OP, total.max(1))?;
+        let PendingFold { encoder: mut enc, inputs: mut keep } = PendingFold::take_or_new(&mut self.pending_fold, ctx);
         for (t, step) in plan.iter().enumerate() {
-            let Some((num_x, sums, base)) = *step else { continue };
+            let Some(AirRoundSums { num_x, sums, base }) = *step else { continue };
             let (f, air, tab) = (&self.folded[t], self.airs[t], &self.tables[t]);
             let exhausted = round > f.n_lift;
             let num_y = if exhausted { 1 } else { 1usize << (f.n_lift - round) };
@@ -610,26 +670,23 @@ impl<'a> ZerocheckMle<'a> {
                 x_first: if exhausted { 0 } else { x_first },
                 num_y,
             };
-            let partials = GpuBuffer::<u32>::uninit(ctx, OP, 4 * num_x * sums * num_y * e.groups())?;
+            let partials = ExtBuffer::uninit(ctx, OP, num_x * sums * num_y * e.groups())?;
             keep.push(constraint_eval_ext::record(ctx, &mut enc, &e, &partials, self.options)?);
             let rows = Partials { buffer: &partials, base: 0, rows: num_y * e.groups(), columns: num_x * sums };
             ext_column_sums::record(ctx, &mut enc, &rows, &sums_buf, base)?;
             keep.push(partials);
         }
         // With nothing to read (total 0) this still submits the work.
-        let values = ext_from_words(sums_buf.submit_and_read(ctx, OP, enc, 0..4 * total)?)?;
+        let values = from_ext4s(sums_buf.submit_and_read(ctx, OP, enc, 0..total)?)?;
         drop(keep);
         let mut round1_sums = Vec::new();
         let mut logup_polys = Vec::with_capacity(2 * plan.len());
         let mut zerocheck_polys = Vec::with_capacity(plan.len());
         for (t, step) in plan.iter().enumerate() {
             let tab = &self.tables[t];
-            let at = |x: usize, s: usize| {
-                let (_, sums, base) = step.expect("planned");
-                values[base + x * sums + s]
-            };
+            let at = |x: usize, s: usize| step.expect("planned").at(&values, x, s);
             let (zc, logup) = match *step {
-                Some((num_x, _, _)) if round <= self.folded[t].n_lift => {
+                Some(AirRoundSums { num_x, .. }) if round <= self.folded[t].n_lift => {
                     if round == 1 {
                         let xi = self.xi[self.l_skip];
                         round1_sums.push((EF::ONE - xi) * at(0, 0) + xi * at(1, 0));
@@ -697,7 +754,8 @@ impl<'a> ZerocheckMle<'a> {
             // Half the height: as many columns per chunk or more, so no more chunks.
             let per_chunk = columns_per_chunk(ctx, half, columns, self.max_chunk_bytes)?;
             let next = alloc(ctx, half, columns, per_chunk)?;
-            for run in column_runs(columns, (0, f.columns_per_chunk), (0, per_chunk)) {
+            let (src, dst) = (ChunkedColumns { first: 0, per_chunk: f.columns_per_chunk }, ChunkedColumns { first: 0, per_chunk });
+            for run in column_runs(columns, src, dst) {
                 ext_fold::record(
                     ctx,
                     &mut enc,
@@ -712,7 +770,7 @@ impl<'a> ZerocheckMle<'a> {
             f.columns_per_chunk = per_chunk;
             f.height = half;
         }
-        self.pending_fold = Some((enc, old));
+        self.pending_fold = Some(PendingFold { encoder: enc, inputs: old });
         let xi = self.xi[self.l_skip + round - 1];
         let eq_r = eval_eq_mle(&[xi], &[r_round]);
         self.eq_ns.push(self.eq_ns[round - 1] * eq_r);
@@ -722,9 +780,9 @@ impl<'a> ZerocheckMle<'a> {
 
     /// Submits a recorded fold (before the folded columns are read some other way).
     pub fn flush(&mut self, ctx: &GpuContext) -> Result<(), WgpuProverError> {
-        if let Some((enc, old)) = self.pending_fold.take() {
-            ctx.submit_and_wait(OP, enc)?;
-            drop(old);
+        if let Some(PendingFold { encoder, inputs }) = self.pending_fold.take() {
+            ctx.submit_and_wait(OP, encoder)?;
+            drop(inputs);
         }
         Ok(())
     }
@@ -738,20 +796,20 @@ impl<'a> ZerocheckMle<'a> {
             return Err(WgpuProverError::InvalidInput(format!("{OP}: column openings with {} rows left to fold", f.height)));
         }
         let total: usize = self.folded.iter().map(|f| f.columns() - 3).sum();
-        let out = GpuBuffer::<u32>::uninit(ctx, OP, 4 * total.max(1))?;
-        let (mut enc, old) = self.pending_fold.take().unwrap_or_else(|| (ctx.encoder(OP), Vec::new()));
+        let out = ExtBuffer::uninit(ctx, OP, total.max(1))?;
+        let PendingFold { encoder: mut enc, inputs: old } = PendingFold::take_or_new(&mut self.pending_fold, ctx);
         let mut at = 0;
         for f in &self.folded {
             // One row per column: a run of columns is a run of elements.
-            for run in column_runs(f.columns() - 3, (3, f.columns_per_chunk), (at, total.max(1))) {
-                let chunk = &f.chunks[run.src_chunk].buffer;
-                let (from, to) = (16 * run.src_column as u64, 16 * run.dst_column as u64);
-                ctx.scoped(OP, || enc.copy_buffer_to_buffer(chunk, from, &out.buffer, to, 16 * run.len as u64))?;
+            let src = ChunkedColumns { first: 3, per_chunk: f.columns_per_chunk };
+            for run in column_runs(f.columns() - 3, src, ChunkedColumns { first: at, per_chunk: total.max(1) }) {
+                let chunk = &f.chunks[run.src_chunk];
+                ctx.scoped(OP, || chunk.record_copy(&mut enc, run.src_column, &out, run.dst_column, run.len))?;
             }
             at += f.columns() - 3;
         }
         // With nothing to read (total 0) this still submits the work.
-        let values = ext_from_words(out.submit_and_read(ctx, OP, enc, 0..4 * total)?)?;
+        let values = from_ext4s(out.submit_and_read(ctx, OP, enc, 0..total)?)?;
         drop(old);
         let mut rest = &values[..];
         let mut openings = Vec::with_capacity(self.folded.len());

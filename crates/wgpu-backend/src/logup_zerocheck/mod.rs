@@ -50,7 +50,7 @@ use crate::{
     constraints::{first_violation, ConstraintTraces, DeviceConstraintProgram, HostColumns, HostTraces},
     device::{WgpuDevice, SC},
     error::WgpuProverError,
-    field::{ext_from_words, from_words, EF, F},
+    field::{from_words, EF, F},
     logup_zerocheck::fractional::{fractional_sumcheck, FracInput},
     logup_zerocheck::gkr_input::{logup_input_layer, InteractionsLayout, LogupAir},
     logup_zerocheck::mle_round::{MleChallenges, MleOptions, ZerocheckMle},
@@ -202,7 +202,7 @@ pub fn prove_zerocheck_and_logup<TS: FiatShamirTranscript<SC> + 'static>(
         let mut sp_tail = EF::ZERO;
         let mu = &round0.mu_pows;
         for t in 0..num_traces {
-            let (zc, numer, denom) = (2 * num_traces + t, 2 * t, 2 * t + 1);
+            let AirPolyIndices { zc, numer, denom } = AirPolyIndices::of(num_traces, t);
             if t < tail_start {
                 for i in 0..constraint_degree {
                     sp_head_zc[i] += mu[zc] * sp_round_evals[zc][i];
@@ -279,6 +279,20 @@ pub fn prove_zerocheck_and_logup<TS: FiatShamirTranscript<SC> + 'static>(
         sumcheck_polys: frac_sum_proof.sumcheck_polys,
     };
     Ok((gkr_proof, batch_constraint_proof, r))
+}
+
+/// Where AIR `t`'s polynomials sit among the `3 * num_traces` of each round (and their μ
+/// powers): LogUp's numerator and denominator of every AIR first, then every zerocheck.
+struct AirPolyIndices {
+    zc: usize,
+    numer: usize,
+    denom: usize,
+}
+
+impl AirPolyIndices {
+    fn of(num_traces: usize, t: usize) -> Self {
+        AirPolyIndices { zc: 2 * num_traces + t, numer: 2 * t, denom: 2 * t + 1 }
+    }
 }
 
 /// Round 0's message after the device's per-AIR polynomials.
@@ -397,8 +411,7 @@ fn check_constraints(gpu: &GpuContext, mle: &mut ZerocheckMle<'_>, s0_at_r0: &[E
 /// AIRs that interact on it. Reads the GKR input layer back (only on this error path).
 fn unbalanced_interactions(gpu: &GpuContext, input: &FracInput, layout: &InteractionsLayout, airs: &Airs<'_>) -> WgpuProverError {
     let detail = (|| -> Result<String, WgpuProverError> {
-        let words = input.read_words(gpu)?;
-        let fracs = ext_from_words(words)?;
+        let fracs = input.read(gpu)?;
         // Per bus: the sum of p / q over every interaction on it, and the AIRs using it.
         let mut buses: std::collections::BTreeMap<u16, (EF, Vec<usize>)> = Default::default();
         for &(t, i, slice) in &layout.layout.sorted_cols {

@@ -43,14 +43,14 @@ use tracing::info_span;
 use crate::{
     constraints::{ConstraintTraces, DeviceConstraintProgram, EvalOptions, VirtualLayout},
     error::WgpuProverError,
-    field::{ext_as_words, ext_from_words, EF, F},
+    field::{as_ext4s, from_ext4s, Ext4, ExtBuffer, EF, F},
     kernels::{
-        constraint_eval::{self, keep_words, VirtualRows},
+        constraint_eval::{self, keep_buffer, VirtualRows},
         eq_table, ext_column_sums, zerocheck_round0_batch,
         zerocheck_round0_expand::{self, ExpandRows},
         PENDING_SCRATCH_BYTES,
     },
-    logup_zerocheck::gkr_input::{beta_powers, logup_weights, InteractionsLayout, LogupWeights},
+    logup_zerocheck::gkr_input::{beta_powers, logup_weights, InteractionsLayout, LogupWeights, OutputWeight},
 };
 
 const OP: &str = "zerocheck_round0";
@@ -107,7 +107,8 @@ pub fn sumcheck_uni_round0_polys(
     let lambda_pows = lambda_powers(airs, lambda);
     let mut logups = Vec::with_capacity(2 * airs.len());
     let mut zerochecks = Vec::with_capacity(airs.len());
-    for (logup, zerocheck) in airs_polys(ctx, airs, l_skip, xi, &lambda_pows, Some((logup.layout, &beta_pows)), options)? {
+    let logup = LogupTerms { layout: logup.layout, beta_pows: &beta_pows };
+    for AirPolys { logup, zerocheck } in airs_polys(ctx, airs, l_skip, xi, &lambda_pows, Some(logup), options)? {
         logups.extend(logup.unwrap_or_else(|| [UnivariatePoly::new(vec![]), UnivariatePoly::new(vec![])]));
         zerochecks.push(zerocheck);
     }
@@ -127,7 +128,21 @@ pub fn zerocheck_round0_polys(
 ) -> Result<Vec<UnivariatePoly<EF>>, WgpuProverError> {
     let _span = info_span!("zerocheck_round0").entered();
     let lambda_pows = lambda_powers(airs, lambda);
-    Ok(airs_polys(ctx, airs, l_skip, xi, &lambda_pows, None, options)?.into_iter().map(|(_, zerocheck)| zerocheck).collect())
+    Ok(airs_polys(ctx, airs, l_skip, xi, &lambda_pows, None, options)?.into_iter().map(|p| p.zerocheck).collect())
+}
+
+/// What LogUp's sums of round 0 need: the interactions layout and β's powers.
+#[derive(Clone, Copy)]
+struct LogupTerms<'a> {
+    layout: &'a InteractionsLayout,
+    beta_pows: &'a [EF],
+}
+
+/// One AIR's round-0 polynomials: LogUp's numerator and denominator (when wanted and the AIR
+/// has interactions) and the zerocheck's.
+struct AirPolys {
+    logup: Option<[UnivariatePoly<EF>; 2]>,
+    zerocheck: UnivariatePoly<EF>,
 }
 
 fn lambda_powers(airs: &[Round0Air<'_>], lambda: EF) -> Vec<EF> {
@@ -162,7 +177,7 @@ fn lagrange_table(l_skip: usize, cosets: usize) -> Vec<F> {
 /// `zerocheck_round0_batch`), plus `constant` times eq at every point.
 struct WeightedSum {
     points: usize,
-    terms: Vec<(u32, EF)>,
+    terms: Vec<OutputWeight>,
     constant: EF,
 }
 
@@ -233,7 +248,7 @@ fn plan_air(
     l_skip: usize,
     xi: &[EF],
     lambda_pows: &[EF],
-    logup: Option<(&InteractionsLayout, &[EF])>,
+    logup: Option<LogupTerms<'_>>,
     options: Round0Options,
 ) -> Result<AirPlan, WgpuProverError> {
     let height = air.height()?;
@@ -259,12 +274,12 @@ fn plan_air(
     let zc_cosets = deg.saturating_sub(1);
     let mut sums = vec![WeightedSum {
         points: zc_cosets * n,
-        terms: (0..program.num_constraints).map(|k| (k as u32, lambda_pows[k])).collect(),
+        terms: (0..program.num_constraints).map(|k| OutputWeight { output: k as u32, weight: lambda_pows[k] }).collect(),
         constant: EF::ZERO,
     }];
     let logup = logup.filter(|_| !program.interactions.is_empty());
     let lu_cosets = if logup.is_some() { deg } else { 0 };
-    if let Some((layout, beta_pows)) = logup {
+    if let Some(LogupTerms { layout, beta_pows }) = logup {
         let LogupWeights { numer, denom, constant } = logup_weights(t, program, layout, xi, l_skip, n_lift, beta_pows)?;
         sums.push(WeightedSum { points: lu_cosets * n, terms: numer, constant: EF::ZERO });
         sums.push(WeightedSum { points: lu_cosets * n, terms: denom, constant });
@@ -323,10 +338,10 @@ struct SharedBuffers<'a> {
     values: &'a GpuBuffer<u32>,
     virtual_rows: &'a GpuBuffer<u32>,
     /// Every AIR's sums, the AIR's region from element `base`.
-    sums: &'a GpuBuffer<u32>,
+    sums: &'a ExtBuffer,
     /// ξ, and the eq tables' scratch.
-    xi: &'a GpuBuffer<u32>,
-    eq_scratch: &'a GpuBuffer<u32>,
+    xi: &'a ExtBuffer,
+    eq_scratch: &'a ExtBuffer,
 }
 
 /// Records one AIR's chunks (expansion, evaluation, batching, column sums) into `enc`, which
@@ -346,21 +361,21 @@ fn record_air(
 ) -> Result<(), WgpuProverError> {
     // eq at the blocks: bit j of block x goes with ξ[l_skip + j] (upstream's
     // evals_eq_hypercubes over the reversed ξ, whose last level this is).
-    let eq_buf = GpuBuffer::<u32>::uninit(ctx, "round0 eq", 4 << dev.n_lift)?;
+    let eq_buf = ExtBuffer::uninit(ctx, "round0 eq", 1 << dev.n_lift)?;
     eq_table::record(ctx, enc, shared.xi, l_skip, dev.n_lift, &eq_buf, 0, shared.eq_scratch)?;
     let descs = GpuBuffer::from_slice(ctx, "round0 virtual column descriptors", &dev.layout.descs)?;
     let mut term_bufs = Vec::new();
     let mut partials = Vec::new();
     for &s in &dev.active {
         let sum = &plan.sums[s];
-        let outputs: Vec<u32> = sum.terms.iter().map(|&(o, _)| o).collect();
-        let coeffs: Vec<EF> = sum.terms.iter().map(|&(_, c)| c).collect();
+        let outputs: Vec<u32> = sum.terms.iter().map(|t| t.output).collect();
+        let coeffs: Vec<Ext4> = sum.terms.iter().map(|t| t.weight.into()).collect();
         term_bufs.push((
             GpuBuffer::from_slice(ctx, "round0 term outputs", &outputs)?,
-            GpuBuffer::from_slice(ctx, "round0 term coefficients", ext_as_words(&coeffs))?,
+            ExtBuffer::from_slice(ctx, "round0 term coefficients", &coeffs)?,
         ));
         let rows = zerocheck_round0_batch::partial_rows(ctx, dev.chunk, sum.terms.len())?;
-        partials.push(GpuBuffer::<u32>::uninit(ctx, "round0 partials", rows * sum.points * 4)?);
+        partials.push(ExtBuffer::uninit(ctx, "round0 partials", rows * sum.points)?);
     }
     for c in 0..dev.num_chunks {
         let start = c * dev.chunk;
@@ -394,8 +409,13 @@ fn record_air(
             ext_column_sums::record(ctx, enc, &p, shared.sums, base + dev.sum_bases[a] + c * sum.points)?;
         }
     }
-    for b in [eq_buf, descs].into_iter().chain(partials).chain(term_bufs.into_iter().flat_map(|(o, c)| [o, c])) {
-        keep_words(enc, b);
+    keep_buffer(enc, descs);
+    for b in [eq_buf].into_iter().chain(partials) {
+        keep_buffer(enc, b);
+    }
+    for (outputs, coeffs) in term_bufs {
+        keep_buffer(enc, outputs);
+        keep_buffer(enc, coeffs);
     }
     Ok(())
 }
@@ -404,16 +424,15 @@ fn record_air(
 /// AIR so the GPU starts at once, without host waits between them), the sums read back once.
 /// Returns per AIR its LogUp polynomials (when `logup` is given and the AIR has interactions)
 /// and its zerocheck polynomial.
-#[allow(clippy::type_complexity)]
 fn airs_polys(
     ctx: &GpuContext,
     airs: &[Round0Air<'_>],
     l_skip: usize,
     xi: &[EF],
     lambda_pows: &[EF],
-    logup: Option<(&InteractionsLayout, &[EF])>,
+    logup: Option<LogupTerms<'_>>,
     options: Round0Options,
-) -> Result<Vec<(Option<[UnivariatePoly<EF>; 2]>, UnivariatePoly<EF>)>, WgpuProverError> {
+) -> Result<Vec<AirPolys>, WgpuProverError> {
     let mut plans: Vec<AirPlan> = info_span!("round0_plan").in_scope(|| {
         airs.iter().enumerate().map(|(t, air)| plan_air(ctx, t, air, l_skip, xi, lambda_pows, logup, options)).collect::<Result<_, _>>()
     })?;
@@ -428,8 +447,8 @@ fn airs_polys(
         let virtual_words = plans.iter().filter_map(|p| p.device.as_ref().map(DevicePlan::virtual_words)).max();
         let values = GpuBuffer::<u32>::uninit(ctx, "round0 program values", values_words.unwrap_or(1).max(1))?;
         let virtual_rows = GpuBuffer::<u32>::uninit(ctx, "round0 virtual columns", virtual_words.unwrap_or(1).max(1))?;
-        let sums = GpuBuffer::<u32>::uninit(ctx, "round0 sums", 4 * sum_len)?;
-        let xi_buf = GpuBuffer::from_slice(ctx, "round0 xi", ext_as_words(xi))?;
+        let sums = ExtBuffer::uninit(ctx, "round0 sums", sum_len)?;
+        let xi_buf = ExtBuffer::from_slice(ctx, "round0 xi", as_ext4s(xi))?;
         let max_lift = plans.iter().filter_map(|p| p.device.as_ref().map(|d| d.n_lift)).max().unwrap_or(0);
         let eq_scratch = eq_table::scratch(ctx, OP, max_lift)?;
         let shared = SharedBuffers { values: &values, virtual_rows: &virtual_rows, sums: &sums, xi: &xi_buf, eq_scratch: &eq_scratch };
@@ -449,11 +468,11 @@ fn airs_polys(
                 }
             }
         }
-        let words = info_span!("round0_wait").in_scope(|| sums.submit_and_read(ctx, OP, enc, 0..4 * sum_len))?;
-        if let Some(bad) = words.iter().find(|&&w| w >= F::ORDER_U32) {
+        let sums = info_span!("round0_wait").in_scope(|| sums.submit_and_read(ctx, OP, enc, 0..sum_len))?;
+        if let Some(bad) = sums.iter().flat_map(|e| e.0).find(|&w| w >= F::ORDER_U32) {
             return Err(GpuError::invalid(OP, format!("non-canonical word {bad:#x} from the GPU")).into());
         }
-        let all = ext_from_words(words)?;
+        let all = from_ext4s(sums)?;
         for (plan, &base) in zip(&mut plans, &bases) {
             let Some(dev) = &plan.device else { continue };
             for (a, &s) in dev.active.iter().enumerate() {
@@ -471,7 +490,7 @@ fn airs_polys(
 }
 
 /// An AIR's polynomials from its totals, as upstream interpolates them.
-fn finish_air(l_skip: usize, plan: AirPlan) -> (Option<[UnivariatePoly<EF>; 2]>, UnivariatePoly<EF>) {
+fn finish_air(l_skip: usize, plan: AirPlan) -> AirPolys {
     let AirPlan { deg, zc_cosets, lu_cosets, logup, log_height, mut totals, .. } = plan;
     let n = 1usize << l_skip;
     // Zerocheck: q on the cosets is the sum divided by the vanishing polynomial (constant on a
@@ -511,5 +530,5 @@ fn finish_air(l_skip: usize, plan: AirPlan) -> (Option<[UnivariatePoly<EF>; 2]>,
         }
         [numer, denom]
     });
-    (logup, zerocheck)
+    AirPolys { logup, zerocheck }
 }

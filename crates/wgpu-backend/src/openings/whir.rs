@@ -31,7 +31,7 @@ use crate::{
     commit::merkle_tree::{Digest, MerkleTree},
     commit::stacked_pcs::StackedPcsData,
     error::WgpuProverError,
-    field::{ext_as_words, ext_from_words, EF, F},
+    field::{as_ext4s, from_ext4s, Ext4, ExtBuffer, EF, F},
     kernels::{
         batch_ntt_small,
         eq_product::{self, ProductTerm},
@@ -83,11 +83,10 @@ impl ExtVec {
         for (j, chunk) in data.chunks.iter().enumerate() {
             let first = data.chunk_first_item(j);
             let n = data.chunk_items(j);
-            let words = ext_as_words(&values[first..first + n]);
             let mut cols = vec![0u32; 4 * n];
-            for (i, e) in words.chunks_exact(4).enumerate() {
+            for (i, e) in as_ext4s(&values[first..first + n]).iter().enumerate() {
                 for c in 0..4 {
-                    cols[c * n + i] = e[c];
+                    cols[c * n + i] = e.0[c];
                 }
             }
             chunk.write(ctx, 0, &cols)?;
@@ -97,17 +96,17 @@ impl ExtVec {
 
     /// The whole vector on the host: for final polynomials and tests only.
     pub fn download(&self, ctx: &GpuContext) -> GpuResult<Vec<EF>> {
-        let mut words = vec![0u32; 4 * self.len()];
+        let mut elements = vec![Ext4::ZERO; self.len()];
         for (j, chunk) in self.data.chunks.iter().enumerate() {
             let (first, n) = (self.data.chunk_first_item(j), self.data.chunk_items(j));
             let cols = chunk.read_range(ctx, 0..4 * n)?;
-            for i in 0..n {
+            for (i, e) in elements[first..first + n].iter_mut().enumerate() {
                 for c in 0..4 {
-                    words[4 * (first + i) + c] = cols[c * n + i];
+                    e.0[c] = cols[c * n + i];
                 }
             }
         }
-        ext_from_words(words)
+        from_ext4s(elements)
     }
 
     pub fn len(&self) -> usize {
@@ -164,7 +163,7 @@ pub fn mu_batch_split(
     require(OP, out.data.items_per_chunk >= 1 << l_skip, || {
         format!("chunks of {} elements are shorter than 2^l_skip = {}", out.data.items_per_chunk, 1u64 << l_skip)
     })?;
-    let mu = GpuBuffer::from_slice(ctx, OP, if width == 0 { &[0u32; 4] } else { ext_as_words(mu_powers) })?;
+    let mu = ExtBuffer::from_slice(ctx, OP, if width == 0 { &[Ext4::ZERO] } else { as_ext4s(mu_powers) })?;
     one_submission(ctx, OP, |enc| {
         for chunk in &out.data.chunks {
             enc.clear_buffer(&chunk.buffer, 0, None);
@@ -212,12 +211,12 @@ pub fn add_terms(ctx: &GpuContext, w: &ExtVec, terms: &[ProductTerm]) -> GpuResu
 fn reduce_pair(
     ctx: &GpuContext,
     op: &str,
-    record: impl FnOnce(&mut openvm_wgpu_common::GpuEncoder) -> GpuResult<Vec<GpuBuffer<u32>>>,
+    record: impl FnOnce(&mut openvm_wgpu_common::GpuEncoder) -> GpuResult<Vec<ExtBuffer>>,
 ) -> GpuResult<[EF; 2]> {
     let mut enc = ctx.encoder(op);
     let partials = record(&mut enc)?;
     let last = partials.last().ok_or_else(|| GpuError::invalid(whir_reduce::NAME, "no reduction pass was recorded"))?;
-    let v = ext_from_words(last.submit_and_read(ctx, op, enc, 0..8)?)?;
+    let v = from_ext4s(last.submit_and_read(ctx, op, enc, 0..2)?)?;
     Ok([v[0], v[1]])
 }
 
@@ -277,7 +276,7 @@ fn record_transformed(ctx: &GpuContext, enc: &mut GpuEncoder, v: &ExtVec, coef: 
     // Same length, same chunking: copy chunk by chunk.
     ctx.scoped(mle_butterfly::NAME, || {
         for (j, (src, dst)) in v.data.chunks.iter().zip(&out.data.chunks).enumerate() {
-            enc.copy_buffer_to_buffer(&src.buffer, 0, &dst.buffer, 0, 16 * v.data.chunk_items(j) as u64);
+            src.record_copy(enc, 0, dst, 0, v.data.item_words * v.data.chunk_items(j));
         }
     })?;
     mle_butterfly::record_ext_levels(ctx, enc, &out.data, 0..v.log_len(), coef)?;
@@ -333,9 +332,9 @@ fn record_rs_codeword(
             for (j, chunk) in coeffs.data.chunks.iter().enumerate() {
                 let (first, n) = (coeffs.data.chunk_first_item(j), coeffs.data.chunk_items(j));
                 for c in 0..4 {
-                    let target = &columns.chunks[c / columns.columns_per_chunk].buffer;
+                    let target = &columns.chunks[c / columns.columns_per_chunk];
                     let at = (c % columns.columns_per_chunk) * len + first;
-                    enc.copy_buffer_to_buffer(&chunk.buffer, 4 * (c * n) as u64, target, 4 * at as u64, 4 * n as u64);
+                    chunk.record_copy(enc, c * n, target, at, n);
                 }
             }
         })?;
