@@ -3,7 +3,7 @@
 //! kernels (`kernels::constraint_eval`, `kernels::constraint_eval_ext`) read; the driver that
 //! runs them is [`super::eval`].
 
-use openvm_wgpu_common::{ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult};
+use openvm_wgpu_common::{limits::resident_invocations, ColumnMatrix, DeviceLimits, GpuBuffer, GpuContext, GpuError, GpuResult};
 
 use super::{compile::ConstraintProgram, encoding::Operand};
 use crate::field::{as_words, F};
@@ -73,6 +73,18 @@ impl DeviceConstraintProgram {
             Code { buffer: &self.instructions, len: p.instructions.len(), slots: p.num_slots, split: false }
         }
     }
+
+    /// Consecutive parts of the split program one invocation runs when `points` points share
+    /// the device (the extension interpreter), or `None` for whole code per point: `split`
+    /// forces either, else the rule [`parts_per_invocation`]. Every
+    /// split-or-whole choice of an evaluation is made here and in [`Self::whole`].
+    pub(crate) fn parts_per_invocation(&self, split: ProgramSplit, limits: &DeviceLimits, points: usize) -> Option<u32> {
+        match split {
+            ProgramSplit::Auto => parts_per_invocation(limits, points as u64, self.program.split.parts() as u32),
+            ProgramSplit::Unsplit => None,
+            ProgramSplit::PartsPerInvocation(k) => Some(k.max(1)),
+        }
+    }
 }
 
 impl DeviceConstraintProgram {
@@ -99,6 +111,16 @@ impl DeviceConstraintProgram {
         }
         Pieces { code, starts: chained_cuts(code.len, budget), chained: true }
     }
+}
+
+/// Consecutive parts of a split constraint program one invocation runs when `points`
+/// evaluations share the device: enough groups of parts per point that points x groups fills
+/// the device ([`resident_invocations`]). `None` when the points alone fill it, or only one
+/// group would run: the unsplit program is then cheaper (parts recompute shared nodes).
+pub fn parts_per_invocation(l: &DeviceLimits, points: u64, parts: u32) -> Option<u32> {
+    let resident = resident_invocations(l);
+    let groups = (resident / points.max(1)).min(parts as u64);
+    (points < resident && groups >= 2).then(|| parts.div_ceil(groups as u32))
 }
 
 /// Consecutive parts (`part_starts`, as [`SplitProgram`] holds them) grouped greedily into runs
@@ -197,7 +219,7 @@ pub struct EvalOptions {
 /// How an evaluation uses a program's split form.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ProgramSplit {
-    /// As the rule `kernels::constraint_eval_ext::parts_per_invocation` says for the number of points.
+    /// As the rule `device_program::parts_per_invocation` says for the number of points.
     #[default]
     Auto,
     /// The unsplit program, one invocation per point.
@@ -247,7 +269,9 @@ pub(crate) fn constant_words(program: &ConstraintProgram) -> &[u32] {
 
 #[cfg(test)]
 mod tests {
-    use super::{chained_cuts, group_parts, parts_per_group_within};
+    use openvm_wgpu_common::limits::{reference, resident_invocations};
+
+    use super::{chained_cuts, group_parts, parts_per_group_within, parts_per_invocation};
 
     /// Pieces cover the code in order, each within the budget.
     fn assert_pieces(cuts: &[u32], len: u32, budget: u32) {
@@ -287,6 +311,18 @@ mod tests {
             } else {
                 assert_pieces(&cuts, len as u32, budget);
             }
+        }
+    }
+
+    #[test]
+    fn split_programs_fill_the_device_only_when_points_are_few() {
+        for (name, l) in reference::all() {
+            let resident = resident_invocations(&l);
+            assert_eq!(parts_per_invocation(&l, resident, 256), None, "{name}: a full device runs the unsplit program");
+            assert_eq!(parts_per_invocation(&l, 1, 256), Some(1), "{name}: one point runs one part per invocation");
+            assert_eq!(parts_per_invocation(&l, 3, 1), None, "{name}: one part is the unsplit program");
+            let half = parts_per_invocation(&l, resident / 8, 256).unwrap();
+            assert_eq!(half, 32, "{name}: 8 groups of 32 parts");
         }
     }
 }

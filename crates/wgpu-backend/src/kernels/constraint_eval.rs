@@ -374,22 +374,10 @@ pub(crate) fn record_mode(
 
 #[cfg(test)]
 mod tests {
-    use openvm_wgpu_common::limits::{reference, resident_invocations};
+    use openvm_wgpu_common::limits::reference;
 
     use super::*;
-    use crate::kernels::constraint_eval_ext::{constraint_eval_ext, parts_per_invocation};
-
-    #[test]
-    fn split_programs_fill_the_device_only_when_points_are_few() {
-        for (name, l) in reference::all() {
-            let resident = resident_invocations(&l);
-            assert_eq!(parts_per_invocation(&l, resident, 256), None, "{name}: a full device runs the unsplit program");
-            assert_eq!(parts_per_invocation(&l, 1, 256), Some(1), "{name}: one point runs one part per invocation");
-            assert_eq!(parts_per_invocation(&l, 3, 1), None, "{name}: one part is the unsplit program");
-            let half = parts_per_invocation(&l, resident / 8, 256).unwrap();
-            assert_eq!(half, 32, "{name}: 8 groups of 32 parts");
-        }
-    }
+    use crate::kernels::constraint_eval_ext::constraint_eval_ext;
 
     #[test]
     fn chained_pieces_keep_every_slot_in_scratch() {

@@ -11,7 +11,7 @@
 
 use openvm_wgpu_common::{
     kernel::require,
-    limits::{check_loop_iterations, floor_pow2, preferred_invocations, resident_invocations, split_grid},
+    limits::{check_loop_iterations, floor_pow2, preferred_invocations, split_grid},
     DeviceLimits, GpuBuffer, GpuContext, GpuEncoder, GpuResult, PipelineKey,
 };
 
@@ -34,16 +34,6 @@ pub fn constraint_eval_ext(l: &DeviceLimits, slots: u32, cap: Option<u32>) -> Co
     let mut g = slot_geometry(wg, (words / wg).clamp(1, CONSTRAINT_FAST_SLOTS_MAX), slots, cap);
     g.shape.workgroup_memory_bytes *= 4;
     g
-}
-
-/// Consecutive parts of a split constraint program one invocation runs when `points`
-/// evaluations share the device: enough groups of parts per point that points x groups fills
-/// the device ([`resident_invocations`]). `None` when the points alone fill it, or only one
-/// group would run: the unsplit program is then cheaper (parts recompute shared nodes).
-pub fn parts_per_invocation(l: &DeviceLimits, points: u64, parts: u32) -> Option<u32> {
-    let resident = resident_invocations(l);
-    let groups = (resident / points.max(1)).min(parts as u64);
-    (points < resident && groups >= 2).then(|| parts.div_ceil(groups as u32))
 }
 
 pub const NAME: &str = "constraint_eval_ext";

@@ -539,7 +539,7 @@ impl<'a> ZerocheckMle<'a> {
     }
 
     /// How the extension interpreter runs `air`'s program on `points` points: groups of
-    /// consecutive parts when points are few (`kernels::constraint_eval_ext::parts_per_invocation`), else the whole
+    /// consecutive parts when points are few (`DeviceConstraintProgram::parts_per_invocation`), else the whole
     /// program per point (the split one when it spills less, see
     /// `DeviceConstraintProgram::whole`); either within the interpreter's loop budget (smaller
     /// groups, the split program's parts, or as a last resort chained pieces).
@@ -548,11 +548,7 @@ impl<'a> ZerocheckMle<'a> {
         let parts = p.split.parts();
         let budget = ext_loop_budget(ctx, self.sp_deg);
         let starts = &p.split.part_starts;
-        let per_invocation = match self.options.split {
-            ProgramSplit::Auto => crate::kernels::constraint_eval_ext::parts_per_invocation(&ctx.limits, points as u64, parts as u32),
-            ProgramSplit::Unsplit => None,
-            ProgramSplit::PartsPerInvocation(k) => Some(k.max(1)),
-        };
+        let per_invocation = air.program.parts_per_invocation(self.options.split, &ctx.limits, points);
         let split = |k: usize| {
             let longest = (0..parts).step_by(k).map(|f| (starts[(f + k).min(parts)] - starts[f]) as usize).max().unwrap_or(0);
             ExtCode {
