@@ -20,7 +20,7 @@ use openvm_wgpu_backend::{
     constraints::{EvalOptions, ProgramSplit},
     field::EF,
     kernels::constraint_eval_ext::FOLDED_BINDINGS,
-    logup_zerocheck::gkr_input::{interactions_layout, AirInteractions, InteractionsLayout},
+    logup_zerocheck::gkr_input::{interactions_layout, InteractionsLayout},
     logup_zerocheck::mle_round::{fold_ple_evals, FoldedAir, MleChallenges, MleOptions, ZerocheckMle},
     logup_zerocheck::round0::{LogupChallenges, Round0Air},
     GpuContext, LimitProfile,
@@ -42,15 +42,7 @@ fn keccakf_case() -> Case {
 fn upstream<'a>(case: &'a Case, rng: &mut impl Rng, lambda: EF) -> Upstream<'a> {
     let (pk, ctx) = (&case.pk, &case.ctx);
     let l_skip = pk.params.l_skip;
-    let shape: Vec<AirInteractions> = ctx
-        .per_trace
-        .iter()
-        .map(|(a, t)| AirInteractions {
-            interactions: pk.per_air[*a].vk.symbolic_constraints.interactions.len(),
-            height: t.common_main.height(),
-        })
-        .collect();
-    let layout = interactions_layout(l_skip, &shape).unwrap();
+    let layout = interactions_layout(l_skip, &case.air_interactions()).unwrap();
     let (alpha, beta): (EF, EF) = (rng.random(), rng.random());
     let mut prover = LogupZerocheckCpu::new(pk, ctx, layout.n_logup, layout.layout.clone(), alpha, beta).unwrap();
     let n_max = log2_strict_usize(ctx.per_trace[0].1.common_main.height()).saturating_sub(l_skip);

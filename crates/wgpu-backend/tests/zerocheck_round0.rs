@@ -24,7 +24,7 @@ use openvm_wgpu_backend::{
     common::ColumnMatrix,
     constraints::{ConstraintProgram, ConstraintTraces, EvalOptions, ProgramSplit},
     field::EF,
-    logup_zerocheck::gkr_input::{interactions_layout, AirInteractions},
+    logup_zerocheck::gkr_input::interactions_layout,
     logup_zerocheck::round0::{sumcheck_uni_round0_polys, zerocheck_round0_polys, LogupChallenges, Round0Air, Round0Options},
     GpuContext, LimitProfile,
 };
@@ -40,15 +40,7 @@ fn check(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: Round0Op
     let mut rng = common::rng(seed);
 
     // Upstream's prover, as prove_zerocheck_and_logup builds it, with random challenges.
-    let shape: Vec<AirInteractions> = ctx
-        .per_trace
-        .iter()
-        .map(|(a, t)| AirInteractions {
-            interactions: pk.per_air[*a].vk.symbolic_constraints.interactions.len(),
-            height: t.common_main.height(),
-        })
-        .collect();
-    let layout = interactions_layout(l_skip, &shape).unwrap();
+    let layout = interactions_layout(l_skip, &case.air_interactions()).unwrap();
     let (alpha, beta, lambda): (EF, EF, EF) = (rng.random(), rng.random(), rng.random());
     let mut prover = LogupZerocheckCpu::new(pk, ctx, layout.n_logup, layout.layout.clone(), alpha, beta).unwrap();
     let n_max = log2_strict_usize(ctx.per_trace[0].1.common_main.height()).saturating_sub(l_skip);

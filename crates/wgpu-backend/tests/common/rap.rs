@@ -61,3 +61,18 @@ impl TestFixture<SC> for KeccakfFixture {
         ProvingContext::new(vec![(0, AirProvingContext::simple_no_pis(ColMajorMatrix::from_row_major(&trace)))])
     }
 }
+
+impl Case {
+    /// Each AIR's interaction count and trace height, in proving-context order: what
+    /// `interactions_layout` lays out.
+    pub fn air_interactions(&self) -> Vec<openvm_wgpu_backend::logup_zerocheck::gkr_input::AirInteractions> {
+        self.ctx
+            .per_trace
+            .iter()
+            .map(|(a, t)| openvm_wgpu_backend::logup_zerocheck::gkr_input::AirInteractions {
+                interactions: self.pk.per_air[*a].vk.symbolic_constraints.interactions.len(),
+                height: openvm_stark_backend::prover::MatrixDimensions::height(&t.common_main),
+            })
+            .collect()
+    }
+}
