@@ -1,7 +1,8 @@
-//! The wgpu runtime of the OpenVM GPU prover: opening a device, turning its limits into launch
-//! geometry, typed buffers that split past binding limits, device memory accounting, WGSL
-//! assembly and a pipeline cache.
-//! Nothing here is specific to the prover.
+//! The wgpu runtime of the OpenVM GPU prover: opening a device (its limits, the loop probe,
+//! tuning), generic launch-geometry rules, typed buffers that split past binding limits and the
+//! pools they come from, device memory and work accounting, WGSL assembly and a pipeline cache.
+//! Nothing here is specific to the prover: a kernel's own launch rule lives with the kernel in
+//! openvm-wgpu-backend.
 
 pub mod buffer;
 pub mod context;
