@@ -105,7 +105,7 @@ impl<RA> Chip<RA, WgpuBackend> for DeviceChip<RA> {
 /// A host proving context on the device. Extension chips have no cached traces; one that had
 /// would need its commitment rebuilt from host data this wrapper does not have, so it becomes
 /// an error the prover reports.
-fn to_device(ctx: &GpuContext, cpu: AirProvingContext<CpuBackend<SC>>) -> AirProvingContext<WgpuBackend> {
+pub(crate) fn to_device(ctx: &GpuContext, cpu: AirProvingContext<CpuBackend<SC>>) -> AirProvingContext<WgpuBackend> {
     let cached_mains = cpu
         .cached_mains
         .iter()
@@ -160,6 +160,12 @@ pub struct WgpuSystem {
     cpu: SystemChipInventory<SC>,
     ctx: Arc<GpuContext>,
     program: Option<CommittedTraceData<WgpuBackend>>,
+}
+
+impl WgpuSystem {
+    pub(crate) fn new(cpu: SystemChipInventory<SC>, ctx: Arc<GpuContext>) -> Self {
+        Self { cpu, ctx, program: None }
+    }
 }
 
 impl<RA: RowMajorMatrixArena<F>> SystemChipComplex<RA, WgpuBackend> for WgpuSystem {

@@ -4,6 +4,7 @@
 pub mod builder;
 pub mod elf;
 pub mod prove;
+pub mod tracegen;
 
 pub use builder::{transport_cpu_proving_ctx, WgpuBuilder, WgpuSystem};
 pub use prove::{

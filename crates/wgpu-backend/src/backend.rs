@@ -60,7 +60,7 @@ impl WgpuMatrix {
     }
 
     /// A matrix already in device memory (or the error that kept it from getting there).
-    pub(crate) fn on_device(height: usize, width: usize, device: Resident<ColumnMatrix>) -> Self {
+    pub fn on_device(height: usize, width: usize, device: Resident<ColumnMatrix>) -> Self {
         Self { height, width, device, empty: None }
     }
 

@@ -1,0 +1,88 @@
+// What every trace-generation kernel shares: one invocation per trace row, its record read from
+// the uploaded record arena (upstream's record structs, byte for byte), its columns written
+// into a column-major trace. Record field offsets and column indices are not written here: they
+// are generated from upstream's `#[repr(C)]` record and column structs (`offset_of!`) and
+// prepended to each kernel as `REC_*` and `COL_*` constants (src/tracegen/kernel.rs).
+#import babybear
+#import grid
+
+struct TraceParams {
+    // Trace rows (a power of two; rows past the records stay zero unless a chip pads them).
+    height: u32,
+    // Records in this dispatch's record buffer and the trace row of its first record.
+    records: u32,
+    first_row: u32,
+    // Words per record (records are whole words apart).
+    record_words: u32,
+    // This dispatch writes columns first_column .. first_column + columns, which its output
+    // buffer holds column-major; lookups are counted only by the dispatch of column 0, so a
+    // trace split over several buffers counts each row once.
+    first_column: u32,
+    columns: u32,
+    range_max_bits: u32,
+    timestamp_max_bits: u32,
+    pointer_max_bits: u32,
+    // Sizes of the range-tuple checker's two dimensions.
+    tuple_size0: u32,
+    tuple_size1: u32,
+    workgroup_base: u32,
+}
+
+@group(0) @binding(0) var<storage, read> records: array<u32>;
+@group(0) @binding(1) var<storage, read_write> trace: array<u32>;
+
+// The row this invocation fills and the first word of its record.
+var<private> trace_row: u32;
+var<private> record_base: u32;
+
+// R^2 mod p: multiplying by it and reducing puts an integer in Montgomery form.
+const BB_R2: u32 = 0x45dddde3u;
+
+// The field element of an integer (any u32, reduced mod p), in the device's Montgomery form.
+fn bb_from_u32(x: u32) -> u32 {
+    return bb_monty_reduce(u64(x) * u64(BB_R2));
+}
+
+fn rec_u32(byte: u32) -> u32 {
+    return records[record_base + byte / 4u];
+}
+
+fn rec_u8(byte: u32) -> u32 {
+    return (records[record_base + byte / 4u] >> ((byte % 4u) * 8u)) & 0xffu;
+}
+
+fn rec_u16(byte: u32) -> u32 {
+    return (records[record_base + byte / 4u] >> ((byte % 4u) * 8u)) & 0xffffu;
+}
+
+// The four bytes at `byte` (any alignment) as a little-endian u32.
+fn rec_bytes4(byte: u32) -> u32 {
+    return rec_u8(byte) | (rec_u8(byte + 1u) << 8u) | (rec_u8(byte + 2u) << 16u) | (rec_u8(byte + 3u) << 24u);
+}
+
+fn counting() -> bool {
+    return params.first_column == 0u;
+}
+
+// Writes a field element (Montgomery form) at column `col` of this row, if this dispatch holds it.
+fn put(col: u32, value: u32) {
+    if (col >= params.first_column && col < params.first_column + params.columns) {
+        trace[(col - params.first_column) * params.height + trace_row] = value;
+    }
+}
+
+// Writes the integer `x` as a field element.
+fn put_u32(col: u32, x: u32) {
+    put(col, bb_from_u32(x));
+}
+
+// Sets this invocation's row and record; false past the last record of the dispatch.
+fn begin_row(inv: Invocation, workgroup_size: u32) -> bool {
+    let i = global_invocation(inv, params.workgroup_base, workgroup_size);
+    if (i >= params.records) {
+        return false;
+    }
+    trace_row = params.first_row + i;
+    record_base = i * params.record_words;
+    return true;
+}

@@ -1,0 +1,218 @@
+//! How a trace-generation kernel is assembled and launched (docs/ARCHITECTURE.md, "Trace
+//! generation"): one invocation per trace row, the geometry of the backend's elementwise rule,
+//! records in buffers that fit one storage binding and the trace in the column chunks of a
+//! [`ColumnMatrix`], one dispatch per (record buffer, column chunk).
+//!
+//! A kernel's record field offsets and column indices come from upstream's `#[repr(C)]` structs:
+//! [`Layout`] turns `offset_of!` values into WGSL constants prepended to the kernel, so the WGSL
+//! never repeats a struct by hand.
+
+use std::{fmt::Write, sync::Arc, sync::OnceLock};
+
+use openvm_wgpu_backend::{
+    common::{
+        kernel::{record_dispatch, require},
+        limits::{elementwise, split_grid},
+        ColumnMatrix, GpuBuffer, GpuContext, GpuError, GpuResult, KernelSource, PipelineKey, ShaderLibrary,
+    },
+    shaders,
+};
+
+macro_rules! wgsl {
+    ($name:literal) => {
+        openvm_wgpu_backend::common::KernelSource {
+            name: $name,
+            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $name, ".wgsl")),
+        }
+    };
+}
+pub(crate) use wgsl;
+
+/// The shared includes of the trace-generation kernels (shaders/shared/).
+const SHARED: &[KernelSource] = &[
+    KernelSource { name: "tracegen", source: include_str!("../../shaders/shared/tracegen.wgsl") },
+    KernelSource { name: "range_checker", source: include_str!("../../shaders/shared/range_checker.wgsl") },
+    KernelSource { name: "bitwise_lookup", source: include_str!("../../shaders/shared/bitwise_lookup.wgsl") },
+    KernelSource { name: "range_tuple", source: include_str!("../../shaders/shared/range_tuple.wgsl") },
+];
+
+/// The backend's shared includes (field arithmetic, grid indexing) and ours.
+fn library() -> ShaderLibrary {
+    static ALL: OnceLock<Vec<KernelSource>> = OnceLock::new();
+    ShaderLibrary { shared: ALL.get_or_init(|| shaders::shared().iter().chain(SHARED).copied().collect()) }
+}
+
+/// The parameters every trace-generation kernel receives (`TraceParams` in
+/// shaders/shared/tracegen.wgsl, field for field).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct TraceParams {
+    pub height: u32,
+    pub records: u32,
+    pub first_row: u32,
+    pub record_words: u32,
+    pub first_column: u32,
+    pub columns: u32,
+    pub range_max_bits: u32,
+    pub timestamp_max_bits: u32,
+    pub pointer_max_bits: u32,
+    pub tuple_size0: u32,
+    pub tuple_size1: u32,
+    pub workgroup_base: u32,
+}
+
+/// WGSL `const` declarations of a kernel's record offsets (`REC_*`, bytes) and column indices
+/// (`COL_*`), built from upstream's structs.
+#[derive(Default)]
+pub struct Layout(String);
+
+impl Layout {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Column `index` of the trace row as `COL_<name>`.
+    pub fn col(self, name: &str, index: usize) -> Self {
+        self.constant(&format!("COL_{name}"), index)
+    }
+
+    /// Byte `offset` into the record as `REC_<name>`.
+    pub fn rec(self, name: &str, offset: usize) -> Self {
+        self.constant(&format!("REC_{name}"), offset)
+    }
+
+    pub fn constant(mut self, name: &str, value: usize) -> Self {
+        let _ = writeln!(self.0, "const {name}: u32 = {value}u;");
+        self
+    }
+
+    pub fn wgsl(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One trace-generation kernel: its WGSL file and the layout constants it is compiled with.
+pub struct TraceKernel {
+    pub source: KernelSource,
+    pub layout: fn() -> Layout,
+}
+
+/// What one kernel run produces: a `height x width` trace, one invocation per row of `rows`.
+pub struct TraceJob<'a> {
+    pub height: usize,
+    pub width: usize,
+    /// Buffers bound after the records (binding 0) and the trace (binding 1), in order.
+    pub bindings: &'a [&'a GpuBuffer<u32>],
+    /// Chip constants (bits of the range checker, timestamps, pointers, tuple sizes); the
+    /// geometry fields are set per dispatch.
+    pub params: TraceParams,
+}
+
+impl TraceKernel {
+    pub fn name(&self) -> &'static str {
+        self.source.name
+    }
+
+    /// The kernel's WGSL as compiled on a device (layout constants, then the assembled file).
+    pub fn assembled(&self, subgroups: bool) -> Result<String, String> {
+        let body = library().assemble(&self.source, &shaders::aliases(subgroups))?;
+        Ok(format!("{}{body}", (self.layout)().wgsl()))
+    }
+
+    fn pipeline(&self, ctx: &GpuContext) -> GpuResult<Arc<wgpu::ComputePipeline>> {
+        let key = PipelineKey::new(self.name(), "main").constant("WORKGROUP_SIZE", elementwise(&ctx.limits).workgroup_size[0]);
+        ctx.pipeline(&key, || self.assembled(ctx.has_subgroups()).unwrap_or_else(|e| format!("// unresolved import: {e}\n")))
+    }
+
+    /// Fills a zeroed trace from fixed-size records: record i (bytes
+    /// `i * record_bytes ..`) fills row i. Records go up in pieces that fit one binding.
+    pub fn run_records(&self, ctx: &GpuContext, records: &[u8], record_bytes: usize, job: TraceJob<'_>) -> GpuResult<ColumnMatrix> {
+        let op = self.name();
+        require(op, record_bytes > 0 && record_bytes.is_multiple_of(4), || format!("records of {record_bytes} bytes are not whole words"))?;
+        require(op, records.len().is_multiple_of(record_bytes), || {
+            format!("{} bytes of records are not whole records of {record_bytes} bytes", records.len())
+        })?;
+        let rows = records.len() / record_bytes;
+        require(op, rows <= job.height, || format!("{rows} records for a trace of {} rows", job.height))?;
+        let per_buffer = ((ctx.limits.max_binding_bytes() as usize / record_bytes).max(1)).min(rows.max(1));
+        let trace = ColumnMatrix::zeroed(ctx, op, job.height, job.width)?;
+        let mut encoder = ctx.encoder(op);
+        for (k, piece) in records.chunks(per_buffer * record_bytes).enumerate() {
+            let words = words_of(piece);
+            let buffer = GpuBuffer::<u32>::from_slice(ctx, op, &words)?;
+            let params = TraceParams {
+                records: (piece.len() / record_bytes) as u32,
+                first_row: (k * per_buffer) as u32,
+                record_words: (record_bytes / 4) as u32,
+                ..job.params
+            };
+            self.record(ctx, &mut encoder, &buffer, &trace, &job, params)?;
+            let bytes = buffer.bytes();
+            encoder.keep(buffer, bytes);
+        }
+        ctx.submit_and_wait(op, encoder)?;
+        Ok(trace)
+    }
+
+    /// Fills a zeroed trace with one invocation per row of its first `rows` rows; `input` is
+    /// bound as the records (a lookup table's host counts).
+    pub fn run_rows(&self, ctx: &GpuContext, input: &GpuBuffer<u32>, rows: usize, job: TraceJob<'_>) -> GpuResult<ColumnMatrix> {
+        let op = self.name();
+        let trace = ColumnMatrix::zeroed(ctx, op, job.height, job.width)?;
+        let mut encoder = ctx.encoder(op);
+        let params = TraceParams { records: rows as u32, ..job.params };
+        self.record(ctx, &mut encoder, input, &trace, &job, params)?;
+        ctx.submit_and_wait(op, encoder)?;
+        Ok(trace)
+    }
+
+    /// Records one dispatch per column chunk of `trace` over `params.records` invocations.
+    fn record(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut openvm_wgpu_backend::common::GpuEncoder,
+        input: &GpuBuffer<u32>,
+        trace: &ColumnMatrix,
+        job: &TraceJob<'_>,
+        params: TraceParams,
+    ) -> GpuResult<()> {
+        let op = self.name();
+        let buffers = 3 + job.bindings.len();
+        let allowed = ctx.limits.max_storage_buffers_per_shader_stage as usize;
+        require(op, buffers - 1 <= allowed, || format!("binds {} storage buffers, the device allows {allowed}", buffers - 1))?;
+        let pipeline = self.pipeline(ctx)?;
+        let wg = elementwise(&ctx.limits).workgroup_size[0] as u64;
+        let parts = split_grid(op, (params.records as u64).div_ceil(wg), ctx.limits.max_workgroups_per_dimension)?;
+        ctx.scoped(op, || {
+            for (c, chunk) in trace.chunks.iter().enumerate() {
+                for part in &parts {
+                    let p = TraceParams {
+                        height: trace.height as u32,
+                        first_column: (c * trace.columns_per_chunk) as u32,
+                        columns: trace.chunk_columns(c) as u32,
+                        workgroup_base: part.base,
+                        ..params
+                    };
+                    let uniform = ctx.params(encoder, bytemuck::cast_slice(std::slice::from_ref(&p)));
+                    let mut bindings = vec![input.buffer.as_entire_binding(), chunk.buffer.as_entire_binding()];
+                    bindings.extend(job.bindings.iter().map(|b| b.buffer.as_entire_binding()));
+                    bindings.push(uniform.binding());
+                    record_dispatch(ctx, encoder, op, &pipeline, &bindings, part.grid);
+                }
+            }
+        })
+    }
+}
+
+/// Record bytes as words (a copy only where the bytes are not word-aligned in memory).
+fn words_of(bytes: &[u8]) -> std::borrow::Cow<'_, [u32]> {
+    match bytemuck::try_cast_slice(bytes) {
+        Ok(w) => std::borrow::Cow::Borrowed(w),
+        Err(_) => std::borrow::Cow::Owned(bytes.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
+    }
+}
+
+/// A trace the prover reads, or the error that kept it from being made.
+pub fn resident(m: GpuResult<ColumnMatrix>) -> Result<Arc<ColumnMatrix>, Arc<GpuError>> {
+    m.map(Arc::new).map_err(Arc::new)
+}

@@ -1,0 +1,189 @@
+//! Trace generation on the GPU (docs/ARCHITECTURE.md, "Trace generation"): preflight writes
+//! upstream's records into a dense arena (`DenseRecordArena`, the layout openvm-circuit's CUDA
+//! chips read), each chip uploads its records once and a WGSL kernel per chip fills its trace
+//! where the prover reads it. Lookup tables are counted on the device with 32-bit atomics.
+//!
+//! [`Rv32ImGpuTracegenBuilder`] builds the chip complex of `Rv32ImConfig` from upstream's CPU
+//! chip complex: a chip with a GPU version ([`gpu_chip`]) replaces its CPU chip, every other
+//! chip runs upstream's CPU filler on the same records ([`cpu_filled`]). With
+//! [`ChipTraces::CpuFillers`] every chip runs upstream's filler: the reference the GPU chips are
+//! tested against, record for record.
+
+pub mod base_alu;
+pub mod cpu_filled;
+pub mod kernel;
+pub mod lookups;
+pub mod records;
+
+use std::{any::Any, rc::Rc, sync::Arc};
+
+use openvm_circuit::{
+    arch::{AirInventory, ChipInventory, ChipInventoryError, DenseRecordArena, MatrixRecordArena, SystemConfig, VmBuilder, VmChipComplex},
+    system::{
+        memory::{online::GuestMemory, CHUNK},
+        SystemChipComplex, SystemRecords, SystemWithFixedTraceHeights,
+    },
+};
+use openvm_circuit_primitives::{
+    bitwise_op_lookup::{BitwiseOperationLookupAir, BitwiseOperationLookupChip},
+    range_tuple::{RangeTupleCheckerAir, RangeTupleCheckerChip},
+    var_range::{VariableRangeCheckerAir, VariableRangeCheckerChip},
+    Chip,
+};
+use openvm_rv32im_circuit::{Rv32BaseAluAir, Rv32ImConfig, Rv32ImCpuBuilder};
+use openvm_stark_backend::{
+    prover::{AirProvingContext, CommittedTraceData},
+    FiatShamirTranscript,
+};
+use openvm_wgpu_backend::{backend::WgpuBackend, device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
+use p3_baby_bear::Poseidon2BabyBear;
+
+use self::{
+    cpu_filled::{transfer_for, CpuFilledChip},
+    lookups::{BitwiseLookupWgpu, Lookups, RangeTupleCheckerWgpu, VariableRangeCheckerWgpu},
+};
+use crate::builder::{CpuEngine, WgpuSystem};
+
+/// Which chips make their traces on the GPU.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ChipTraces {
+    /// Every chip with a GPU version on the GPU; the rest by upstream's CPU fillers.
+    #[default]
+    Gpu,
+    /// Every chip by upstream's CPU fillers, from the same dense records.
+    CpuFillers,
+}
+
+/// `Rv32ImConfig` on the wgpu engine with records in upstream's dense arena and the chips'
+/// traces made on the GPU where a GPU chip exists.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rv32ImGpuTracegenBuilder {
+    pub traces: ChipTraces,
+}
+
+/// A chip shared with the GPU chips that count into it.
+struct Shared<C>(Arc<C>);
+
+impl<RA, C: Chip<RA, WgpuBackend>> Chip<RA, WgpuBackend> for Shared<C> {
+    fn generate_proving_ctx(&self, records: RA) -> AirProvingContext<WgpuBackend> {
+        self.0.generate_proving_ctx(records)
+    }
+
+    fn constant_trace_height(&self) -> Option<usize> {
+        self.0.constant_trace_height()
+    }
+}
+
+type Inventory = ChipInventory<SC, DenseRecordArena, WgpuBackend>;
+
+/// Adds the GPU version of the chip of `air`, if there is one; false otherwise.
+fn gpu_chip(inventory: &mut Inventory, air: &dyn Any, lookups: &Lookups, timestamp_max_bits: u32, ctx: &Arc<GpuContext>) -> bool {
+    if air.is::<VariableRangeCheckerAir>() {
+        inventory.add_periphery_chip(Shared(lookups.range.clone()));
+    } else if let (true, Some(bitwise)) = (air.is::<BitwiseOperationLookupAir<8>>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(Shared(bitwise.clone()));
+    } else if let (true, Some(tuple)) = (air.is::<RangeTupleCheckerAir<2>>(), &lookups.range_tuple) {
+        inventory.add_periphery_chip(Shared(tuple.clone()));
+    } else if let (true, Some(bitwise)) = (air.is::<Rv32BaseAluAir>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(base_alu::BaseAluChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else {
+        return false;
+    }
+    true
+}
+
+impl<TS> VmBuilder<BabyBearPoseidon2WgpuEngine<TS>> for Rv32ImGpuTracegenBuilder
+where
+    TS: FiatShamirTranscript<SC> + From<Poseidon2BabyBear<16>> + 'static,
+{
+    type VmConfig = Rv32ImConfig;
+    type RecordArena = DenseRecordArena;
+    type SystemChipInventory = DenseSystem;
+
+    fn create_chip_complex(
+        &self,
+        config: &Rv32ImConfig,
+        circuit: AirInventory<SC>,
+        device_ctx: &Arc<GpuContext>,
+    ) -> Result<VmChipComplex<SC, DenseRecordArena, WgpuBackend, DenseSystem>, ChipInventoryError> {
+        let all_airs: Vec<_> = circuit.clone().into_airs().collect();
+        let cpu = VmBuilder::<CpuEngine>::create_chip_complex(&Rv32ImCpuBuilder, config, circuit.clone(), &())?;
+        let VmChipComplex { system, inventory: cpu_inventory } = cpu;
+        let num_chips = cpu_inventory.chips().len();
+        // `into_airs` lists the system AIRs, then the chips' AIRs in reverse insertion order.
+        let chip_airs: Vec<_> = all_airs[all_airs.len() - num_chips..].iter().rev().cloned().collect();
+        let executor_map = cpu_inventory.executor_idx_to_insertion_idx.clone();
+        let timestamp_max_bits = cpu_inventory.timestamp_max_bits() as u32;
+        let find = |name: &str| ChipInventoryError::AirNotFound { name: name.to_string() };
+        let range_cpu = cpu_inventory.find_chip::<Arc<VariableRangeCheckerChip>>().next().ok_or_else(|| find("VariableRangeCheckerAir"))?;
+        let lookups = Lookups {
+            range: Arc::new(VariableRangeCheckerWgpu::new(range_cpu.clone(), device_ctx.clone())),
+            bitwise: cpu_inventory
+                .find_chip::<Arc<BitwiseOperationLookupChip<8>>>()
+                .next()
+                .map(|c| Arc::new(BitwiseLookupWgpu::new(c.clone(), device_ctx.clone()))),
+            range_tuple: cpu_inventory
+                .find_chip::<Arc<RangeTupleCheckerChip<2>>>()
+                .next()
+                .map(|c| Arc::new(RangeTupleCheckerWgpu::new(c.clone(), device_ctx.clone()))),
+        };
+        let cpu_inventory = Rc::new(cpu_inventory);
+        let mut inventory = ChipInventory::new(circuit);
+        for (index, air) in chip_airs.iter().enumerate() {
+            let any = air.as_any();
+            if self.traces == ChipTraces::Gpu && gpu_chip(&mut inventory, any, &lookups, timestamp_max_bits, device_ctx) {
+                continue;
+            }
+            inventory.add_periphery_chip(CpuFilledChip {
+                cpu: cpu_inventory.clone(),
+                index,
+                width: openvm_stark_backend::p3_air::BaseAir::<F>::width(air.as_ref()),
+                transfer: transfer_for(any),
+                ctx: device_ctx.clone(),
+            });
+        }
+        // The same chips in the same order: the same executors map to them.
+        inventory.executor_idx_to_insertion_idx = executor_map;
+        Ok(VmChipComplex { system: DenseSystem(WgpuSystem::new(system, device_ctx.clone())), inventory })
+    }
+}
+
+/// The system chips for a dense record arena: upstream's system chips take no record arenas,
+/// so they run as in [`WgpuSystem`].
+pub struct DenseSystem(WgpuSystem);
+
+type HostArena = MatrixRecordArena<F>;
+
+impl SystemChipComplex<DenseRecordArena, WgpuBackend> for DenseSystem {
+    fn load_program(&mut self, cached_program_trace: CommittedTraceData<WgpuBackend>) {
+        SystemChipComplex::<HostArena, WgpuBackend>::load_program(&mut self.0, cached_program_trace)
+    }
+
+    fn transport_init_memory_to_device(&mut self, memory: &GuestMemory) {
+        SystemChipComplex::<HostArena, WgpuBackend>::transport_init_memory_to_device(&mut self.0, memory)
+    }
+
+    fn generate_proving_ctx(&mut self, system_records: SystemRecords<F>, _: Vec<DenseRecordArena>) -> Vec<AirProvingContext<WgpuBackend>> {
+        SystemChipComplex::<HostArena, WgpuBackend>::generate_proving_ctx(&mut self.0, system_records, Vec::new())
+    }
+
+    fn memory_top_tree(&self) -> Option<&[[F; CHUNK]]> {
+        SystemChipComplex::<HostArena, WgpuBackend>::memory_top_tree(&self.0)
+    }
+}
+
+impl SystemWithFixedTraceHeights for DenseSystem {
+    fn override_trace_heights(&mut self, heights: &[u32]) {
+        self.0.override_trace_heights(heights);
+    }
+}
+
+/// The system configuration's timestamp bits (for tests that build chips by hand).
+pub fn timestamp_max_bits(config: &SystemConfig) -> u32 {
+    config.memory_config.timestamp_max_bits as u32
+}

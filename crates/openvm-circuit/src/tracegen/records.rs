@@ -1,0 +1,50 @@
+//! Where upstream's dense record arena puts a record's parts, and the trace of a chip whose
+//! records are all one size.
+
+use std::mem::{align_of, size_of};
+
+use openvm_circuit::arch::DenseRecordArena;
+use openvm_stark_backend::prover::AirProvingContext;
+use openvm_wgpu_backend::{backend::WgpuBackend, backend::WgpuMatrix, common::GpuError, device::transport_row_major_matrix, GpuContext};
+use p3_matrix::dense::RowMajorMatrix;
+
+use super::{
+    kernel::{resident, TraceJob, TraceKernel, TraceParams},
+    lookups::{counts, Counts},
+};
+
+/// Byte offset of the core record and bytes of one record, for an (adapter `A`, core `C`)
+/// record as `DenseRecordArena` allocates it for an `AdapterCoreLayout` (upstream's
+/// `get_aligned_sizes`: the adapter padded to the core's alignment, the whole to the adapter's).
+pub const fn adapter_core_record<A, C>() -> (usize, usize) {
+    let core_at = size_of::<A>().next_multiple_of(align_of::<C>());
+    (core_at, (core_at + size_of::<C>()).next_multiple_of(align_of::<A>()))
+}
+
+/// The trace of a chip with one row per fixed-size record: `height` the next power of two of
+/// the record count, rows past the records zero; an empty arena gives an empty trace. `lookups`
+/// are bound after the records and the trace, in order.
+pub fn fixed_records_trace(
+    ctx: &GpuContext,
+    kernel: &TraceKernel,
+    arena: &DenseRecordArena,
+    record_bytes: usize,
+    width: usize,
+    lookups: &[&Counts],
+    params: TraceParams,
+) -> AirProvingContext<WgpuBackend> {
+    let records = arena.allocated();
+    if records.is_empty() {
+        return AirProvingContext::simple_no_pis(transport_row_major_matrix(ctx, &RowMajorMatrix::new(Vec::new(), width)));
+    }
+    let height = (records.len() / record_bytes).next_power_of_two();
+    let made = (|| {
+        let bindings = lookups
+            .iter()
+            .map(|c| counts(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| GpuError::invalid(kernel.name(), e.to_string()))?;
+        kernel.run_records(ctx, records, record_bytes, TraceJob { height, width, bindings: &bindings, params })
+    })();
+    AirProvingContext::simple_no_pis(WgpuMatrix::on_device(height, width, resident(made)))
+}
