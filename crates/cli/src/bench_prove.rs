@@ -24,7 +24,7 @@ use crate::{
     phases::{merge_segments, Measurement, PeakMemory, Phase, PhaseTimes, PHASES},
     prove::{keccakf_params, keccakf_trace_matrix, mib, KeccakfProver},
     prove_elf::{guest_params, prove_on_gpu, rv32im_config, segment_line, segment_log_height, DEFAULT_SEGMENT_HEIGHT},
-    DeviceArgs,
+    DeviceArgs, Tracegen,
 };
 
 /// Permutation counts (log2) proved unless `--perms-log` says otherwise.
@@ -97,6 +97,9 @@ pub struct BenchProveArgs {
     /// Rows of a guest segment's tallest trace at most: a power of two
     #[arg(long, value_name = "H", default_value_t = DEFAULT_SEGMENT_HEIGHT)]
     segment_height: usize,
+    /// Where the guest's chips make their traces
+    #[arg(long, value_enum, default_value_t = Tracegen::Gpu)]
+    tracegen: Tracegen,
     /// Warm proofs per case after the first; the one of least wall time is reported
     #[arg(long, value_name = "N", default_value_t = 1)]
     repeat: usize,
@@ -132,7 +135,7 @@ pub fn run(args: &BenchProveArgs) -> Result<(), String> {
     }
     if let Some((name, arg)) = &guest {
         eprintln!("[{total}/{total}] guest {}, segments of at most 2^{log_height} rows", guest_label(name, *arg));
-        cases.push(guest_case(&gpu, name, *arg, log_height, repeat, &times)?);
+        cases.push(guest_case(&gpu, (name, *arg), (log_height, args.tracegen), repeat, &times)?);
     }
     let resident = peak_resident_bytes();
 
@@ -225,9 +228,8 @@ fn keccakf_case(gpu: &Arc<GpuContext>, k: usize, repeat: usize, times: &PhaseTim
 
 fn guest_case(
     gpu: &Arc<GpuContext>,
-    name: &str,
-    arg: Option<u32>,
-    log_height: usize,
+    (name, arg): (&str, Option<u32>),
+    (log_height, tracegen): (usize, Tracegen),
     repeat: usize,
     times: &PhaseTimes,
 ) -> Result<Case, String> {
@@ -237,13 +239,13 @@ fn guest_case(
     let exe = rv32im_exe(&elf).map_err(|e| format!("guest {name}: {e}"))?;
     let config = rv32im_config();
     let (first, warm, warm_walls, warm_summaries) = first_and_warm(times, repeat, || {
-        let proof = prove_on_gpu(gpu.clone(), &config, &exe, &[], log_height, |s| eprintln!("    {}", segment_line(s)))?;
+        let proof = prove_on_gpu(gpu.clone(), &config, &exe, &[], log_height, tracegen, |s| eprintln!("    {}", segment_line(s)))?;
         Ok(proof.segments)
     })?;
     let instructions: u64 = warm.segments.iter().map(|s| s.instructions).sum();
     Ok(Case {
         label: guest_label(name, arg),
-        program: json!({"program": name, "argument": arg, "instructions": instructions, "segment_height": 1u64 << log_height}),
+        program: json!({"program": name, "argument": arg, "instructions": instructions, "segment_height": 1u64 << log_height, "trace_generation": tracegen.name()}),
         params: guest_params(log_height),
         first,
         warm,

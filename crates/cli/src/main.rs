@@ -80,6 +80,33 @@ enum BenchCommand {
     Prove(bench_prove::BenchProveArgs),
 }
 
+/// Where a guest's chips make their traces.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Tracegen {
+    /// On the GPU from upstream's dense records (upstream's CPU filler for a chip without a GPU
+    /// version)
+    #[default]
+    Gpu,
+    /// Upstream's CPU chips, their traces uploaded
+    Cpu,
+}
+
+impl Tracegen {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tracegen::Gpu => "GPU",
+            Tracegen::Cpu => "CPU",
+        }
+    }
+
+    pub fn generation(self) -> openvm_wgpu_circuit::TraceGeneration {
+        match self {
+            Tracegen::Gpu => openvm_wgpu_circuit::TraceGeneration::Gpu,
+            Tracegen::Cpu => openvm_wgpu_circuit::TraceGeneration::Cpu,
+        }
+    }
+}
+
 /// Which prover proves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Backend {

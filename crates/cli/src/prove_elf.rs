@@ -18,7 +18,7 @@ use openvm_wgpu_circuit::{
     prove_rv32im, prove_rv32im_cpu, ProgramProof, SegmentReport, Segmentation,
 };
 
-use crate::{phases::PhaseTimes, Backend, DeviceArgs};
+use crate::{phases::PhaseTimes, Backend, DeviceArgs, Tracegen};
 
 /// Public values the guest may reveal (the RV32IM configuration's default is none).
 const NUM_PUBLIC_VALUES: usize = 32;
@@ -50,17 +50,19 @@ pub fn guest_params(log_height: usize) -> SystemParams {
     app_params_with_100_bits_security(log_height)
 }
 
-/// Proves `exe` on `input` with our engine on `gpu`, every segment verified; `progress` hears
-/// of each segment as soon as it is proved.
+/// Proves `exe` on `input` with our engine on `gpu`, the traces made as `tracegen` says, every
+/// segment verified; `progress` hears of each segment as soon as it is proved.
 pub fn prove_on_gpu(
     gpu: Arc<GpuContext>,
     config: &Rv32ImConfig,
     exe: &VmExe<F>,
     input: &[Vec<u8>],
     log_height: usize,
+    tracegen: Tracegen,
     progress: impl FnMut(&SegmentReport),
 ) -> Result<ProgramProof, String> {
-    prove_rv32im(gpu, guest_params(log_height), config.clone(), exe.clone(), input_stream(input), progress).map_err(|e| e.to_string())
+    let (params, input) = (guest_params(log_height), input_stream(input));
+    prove_rv32im(gpu, params, config.clone(), exe.clone(), input, tracegen.generation(), progress).map_err(|e| e.to_string())
 }
 
 /// The progress line of a proved segment.
@@ -95,6 +97,9 @@ pub struct ElfArgs {
     /// the only adapter is a software one]
     #[arg(long, value_enum)]
     backend: Option<Backend>,
+    /// Where the chips' traces are made (with --backend wgpu)
+    #[arg(long, value_enum, default_value_t = Tracegen::Gpu)]
+    tracegen: Tracegen,
     /// Run N times and report the last run (the first compiles the GPU pipelines)
     #[arg(long, value_name = "N", default_value_t = 1)]
     repeat: u32,
@@ -138,7 +143,7 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
             eprintln!("run {run} of {repeat}");
         }
         let _ = times.take();
-        runs.push(prove_once(profile, &path, backend, &config, &exe, &input, log_height)?);
+        runs.push(prove_once(profile, &path, (backend, args.tracegen), &config, &exe, &input, log_height)?);
     }
     let phases = crate::phases::merge_segments(&times.take());
     let (proof, total) = runs.pop().expect("at least one run");
@@ -209,7 +214,7 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
 fn prove_once(
     profile: LimitProfile,
     path: &str,
-    backend: Backend,
+    (backend, tracegen): (Backend, Tracegen),
     config: &Rv32ImConfig,
     exe: &VmExe<F>,
     input: &[Vec<u8>],
@@ -221,10 +226,12 @@ fn prove_once(
         Backend::Wgpu => {
             let gpu = GpuContext::shared(profile).map_err(|e| e.to_string())?;
             eprintln!(
-                "proving {path} on {} ({:?}), segments of at most 2^{log_height} rows",
-                gpu.adapter_info.name, gpu.adapter_info.backend
+                "proving {path} on {} ({:?}), segments of at most 2^{log_height} rows, trace generation on the {}",
+                gpu.adapter_info.name,
+                gpu.adapter_info.backend,
+                tracegen.name()
             );
-            prove_on_gpu(gpu, config, exe, input, log_height, progress)?
+            prove_on_gpu(gpu, config, exe, input, log_height, tracegen, progress)?
         }
         Backend::Cpu => {
             let threads = p3_maybe_rayon::prelude::current_num_threads();

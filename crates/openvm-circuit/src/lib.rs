@@ -9,5 +9,5 @@ pub mod tracegen;
 pub use builder::{transport_cpu_proving_ctx, WgpuBuilder, WgpuSystem};
 pub use prove::{
     constant_trace_heights, device_interaction_limit, for_each_segment, prove_program, prove_rv32im, prove_rv32im_cpu, ExecutionEnd,
-    ProgramProof, ProveProgramError, Rv32ImWgpuBuilder, SegmentContext, SegmentReport, Segmentation,
+    ProgramProof, ProveProgramError, Rv32ImWgpuBuilder, SegmentContext, SegmentReport, Segmentation, TraceGeneration,
 };

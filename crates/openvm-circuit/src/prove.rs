@@ -1,8 +1,8 @@
 //! Proving an RV32IM program with the wgpu engine, segment by segment, as openvm-circuit's
 //! VirtualMachine is driven upstream: metered execution splits the run into segments whose
 //! traces fit the parameters' stacked height; then per segment preflight execution, trace
-//! generation (upstream's CPU chips, traces transported to the device by [`WgpuBuilder`]) and
-//! the proof. Every segment proof is checked with upstream's segment verification.
+//! generation (GPU chips from upstream's dense records, [`Rv32ImGpuTracegenBuilder`], or
+//! upstream's CPU chips with their traces transported by [`WgpuBuilder`]) and the proof. Every segment proof is checked with upstream's segment verification.
 
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,10 @@ use openvm_stark_backend::{
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
 use openvm_wgpu_backend::{device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
 
-use crate::builder::{CpuEngine, WgpuBuilder};
+use crate::{
+    builder::{CpuEngine, WgpuBuilder},
+    tracegen::Rv32ImGpuTracegenBuilder,
+};
 
 /// The RV32IM builder for the wgpu engine.
 pub type Rv32ImWgpuBuilder = WgpuBuilder<Rv32ImCpuBuilder>;
@@ -212,15 +215,27 @@ where
     vm.executor().build_metered_ctx(inputs, vm.engine.proving_memory_config())
 }
 
+/// Where the chips' traces are made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TraceGeneration {
+    /// On the GPU from upstream's dense records ([`Rv32ImGpuTracegenBuilder`]), with upstream's
+    /// CPU filler for a chip without a GPU version.
+    #[default]
+    Gpu,
+    /// Upstream's CPU chips, their traces uploaded ([`Rv32ImWgpuBuilder`]).
+    Cpu,
+}
+
 /// Proves `exe` on `config` with the wgpu engine on `gpu` and `params` (whose stacked height
-/// `2^(l_skip + n_stack)` bounds every segment's traces); `progress` hears of each segment as
-/// soon as it is proved.
+/// `2^(l_skip + n_stack)` bounds every segment's traces), the traces made as `tracegen` says;
+/// `progress` hears of each segment as soon as it is proved.
 pub fn prove_rv32im(
     gpu: std::sync::Arc<GpuContext>,
     params: SystemParams,
     config: Rv32ImConfig,
     exe: VmExe<F>,
     input: Streams<F>,
+    tracegen: TraceGeneration,
     progress: impl FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError> {
     let segmentation = Segmentation::MaxInteractions {
@@ -228,7 +243,10 @@ pub fn prove_rv32im(
         constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config)?,
     };
     let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(params, gpu);
-    prove_program(engine, WgpuBuilder(Rv32ImCpuBuilder), config, exe, input, segmentation, progress)
+    match tracegen {
+        TraceGeneration::Gpu => prove_program(engine, Rv32ImGpuTracegenBuilder::default(), config, exe, input, segmentation, progress),
+        TraceGeneration::Cpu => prove_program(engine, WgpuBuilder(Rv32ImCpuBuilder), config, exe, input, segmentation, progress),
+    }
 }
 
 /// [`prove_rv32im`] on openvm-cpu-backend (all cores), the baseline of the benchmarks, with

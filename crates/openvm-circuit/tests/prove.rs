@@ -8,7 +8,7 @@ use openvm_stark_backend::SystemParams;
 use openvm_wgpu_backend::{field::F, GpuContext, LimitProfile};
 use openvm_wgpu_circuit::{
     elf::{input_stream, rv32im_exe},
-    prove_rv32im, ProgramProof,
+    prove_rv32im, ProgramProof, TraceGeneration,
 };
 use openvm_wgpu_fixtures::asm::{self, public_value_words};
 
@@ -26,7 +26,7 @@ fn a_small_program_proves_and_verifies() {
     instructions.push(Instruction::from_isize(SystemOpcode::TERMINATE.global_opcode(), 0, 0, 0, 0, 0));
     let exe = VmExe::new(Program::from_instructions(&instructions));
     let params = SystemParams::new_for_testing(19);
-    let proof = prove_rv32im(gpu, params, Rv32ImConfig::default(), exe, vec![].into(), |s| {
+    let proof = prove_rv32im(gpu, params, Rv32ImConfig::default(), exe, vec![].into(), TraceGeneration::Gpu, |s| {
         eprintln!(
             "segment {}: {} instructions, {} AIRs, {} cells, prove {:?}",
             s.index,
@@ -84,7 +84,7 @@ fn prove_guest(elf: &[u8], inputs: &[&[u8]]) -> ProgramProof {
     let gpu = GpuContext::shared(LimitProfile::Native).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
     let config = Rv32ImConfig::with_public_values(asm::GUEST_PUBLIC_VALUE_BYTES);
     let exe = rv32im_exe(elf).unwrap_or_else(|e| panic!("{e}"));
-    prove_rv32im(gpu, SystemParams::new_for_testing(19), config, exe, input_stream(inputs), |s| {
+    prove_rv32im(gpu, SystemParams::new_for_testing(19), config, exe, input_stream(inputs), TraceGeneration::Gpu, |s| {
         eprintln!("segment {}: {} instructions, {} cells, prove {:?}", s.index, s.instructions, s.trace_cells, s.prove)
     })
     .unwrap_or_else(|e| panic!("{e}"))

@@ -74,13 +74,15 @@ fn differences(profile: LimitProfile, guest: &str, gpu: &Traces, cpu: &Traces) -
     out
 }
 
-/// The guests: every RV32IM instruction kind and memory width (`mixed`), a loop (`fibonacci`)
-/// and hinted input read with hint stores (`sum_input`).
+/// The guests: instructions at their edges (`edge_cases`), every RV32IM instruction kind and
+/// memory width on random values (`mixed`), a loop (`fibonacci`) and hinted input read with
+/// hint stores (`sum_input`).
 /// A guest: its name, ELF and input items.
 type Guest = (&'static str, Vec<u8>, Vec<Vec<u8>>);
 
 fn guests() -> Vec<Guest> {
     vec![
+        ("edge_cases", asm::edge_cases(), vec![]),
         ("mixed(7)", asm::mixed(7), vec![]),
         ("mixed(11)", asm::mixed(11), vec![]),
         ("fibonacci(30)", asm::fibonacci(30), vec![]),
@@ -105,16 +107,17 @@ fn gpu_traces_equal_upstream_fillers_on_the_same_records_under_every_profile() {
 }
 
 #[test]
-fn a_guest_proves_and_verifies_with_gpu_trace_generation() {
+fn guests_prove_and_verify_with_gpu_trace_generation() {
     let gpu = GpuContext::shared(LimitProfile::Native).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
-    let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(SystemParams::new_for_testing(19), gpu);
     let config = Rv32ImConfig::with_public_values(asm::GUEST_PUBLIC_VALUE_BYTES);
-    let exe = rv32im_exe(&asm::mixed(7)).unwrap();
-    let proof =
-        prove_program(engine, Rv32ImGpuTracegenBuilder::default(), config, exe, input_stream::<&[u8]>(&[]), Segmentation::Upstream, |_| {})
+    for (elf, expected) in [(asm::mixed(7), asm::mixed_public_values(7)), (asm::edge_cases(), vec![])] {
+        let exe = rv32im_exe(&elf).unwrap();
+        let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(SystemParams::new_for_testing(19), gpu.clone());
+        let builder = Rv32ImGpuTracegenBuilder::default();
+        let proof = prove_program(engine, builder, config.clone(), exe, input_stream::<&[u8]>(&[]), Segmentation::Upstream, |_| {})
             .unwrap_or_else(|e| panic!("{e}"));
-    let words = asm::public_value_words(&proof.public_values);
-    let expected = asm::mixed_public_values(7);
-    assert_eq!(&words[..expected.len()], &expected[..]);
-    assert_eq!(proof.exit_code, Some(0));
+        let words = asm::public_value_words(&proof.public_values);
+        assert_eq!(&words[..expected.len()], &expected[..]);
+        assert_eq!(proof.exit_code, Some(0));
+    }
 }
