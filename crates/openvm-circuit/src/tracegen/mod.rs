@@ -9,11 +9,24 @@
 //! [`ChipTraces::CpuFillers`] every chip runs upstream's filler: the reference the GPU chips are
 //! tested against, record for record.
 
+pub mod auipc;
 pub mod base_alu;
+pub mod branch_eq;
+pub mod branch_lt;
 pub mod cpu_filled;
+pub mod divrem;
+pub mod hintstore;
+pub mod jal_lui;
+pub mod jalr;
 pub mod kernel;
+pub mod less_than;
+pub mod load_sign_extend;
+pub mod loadstore;
 pub mod lookups;
+pub mod mul;
+pub mod mulh;
 pub mod records;
+pub mod shift;
 
 use std::{any::Any, rc::Rc, sync::Arc};
 
@@ -30,7 +43,10 @@ use openvm_circuit_primitives::{
     var_range::{VariableRangeCheckerAir, VariableRangeCheckerChip},
     Chip,
 };
+use openvm_rv32im_circuit::{Rv32AuipcAir, Rv32BranchEqualAir, Rv32BranchLessThanAir, Rv32JalLuiAir, Rv32JalrAir};
 use openvm_rv32im_circuit::{Rv32BaseAluAir, Rv32ImConfig, Rv32ImCpuBuilder};
+use openvm_rv32im_circuit::{Rv32DivRemAir, Rv32HintStoreAir, Rv32MulHAir, Rv32MultiplicationAir};
+use openvm_rv32im_circuit::{Rv32LessThanAir, Rv32LoadSignExtendAir, Rv32LoadStoreAir, Rv32ShiftAir};
 use openvm_stark_backend::{
     prover::{AirProvingContext, CommittedTraceData},
     FiatShamirTranscript,
@@ -77,7 +93,14 @@ impl<RA, C: Chip<RA, WgpuBackend>> Chip<RA, WgpuBackend> for Shared<C> {
 type Inventory = ChipInventory<SC, DenseRecordArena, WgpuBackend>;
 
 /// Adds the GPU version of the chip of `air`, if there is one; false otherwise.
-fn gpu_chip(inventory: &mut Inventory, air: &dyn Any, lookups: &Lookups, timestamp_max_bits: u32, ctx: &Arc<GpuContext>) -> bool {
+fn gpu_chip(
+    inventory: &mut Inventory,
+    air: &dyn Any,
+    lookups: &Lookups,
+    timestamp_max_bits: u32,
+    pointer_max_bits: u32,
+    ctx: &Arc<GpuContext>,
+) -> bool {
     if air.is::<VariableRangeCheckerAir>() {
         inventory.add_periphery_chip(Shared(lookups.range.clone()));
     } else if let (true, Some(bitwise)) = (air.is::<BitwiseOperationLookupAir<8>>(), &lookups.bitwise) {
@@ -86,6 +109,95 @@ fn gpu_chip(inventory: &mut Inventory, air: &dyn Any, lookups: &Lookups, timesta
         inventory.add_periphery_chip(Shared(tuple.clone()));
     } else if let (true, Some(bitwise)) = (air.is::<Rv32BaseAluAir>(), &lookups.bitwise) {
         inventory.add_periphery_chip(base_alu::BaseAluChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if let (true, Some(range_tuple)) = (air.is::<Rv32MultiplicationAir>(), &lookups.range_tuple) {
+        inventory.add_periphery_chip(mul::MultiplicationChipWgpu {
+            range: lookups.range.clone(),
+            range_tuple: range_tuple.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if let (true, Some(bitwise), Some(range_tuple)) = (air.is::<Rv32MulHAir>(), &lookups.bitwise, &lookups.range_tuple) {
+        inventory.add_periphery_chip(mulh::MulHChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            range_tuple: range_tuple.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if let (true, Some(bitwise), Some(range_tuple)) = (air.is::<Rv32DivRemAir>(), &lookups.bitwise, &lookups.range_tuple) {
+        inventory.add_periphery_chip(divrem::DivRemChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            range_tuple: range_tuple.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if let (true, Some(bitwise)) = (air.is::<Rv32HintStoreAir>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(hintstore::HintStoreChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            timestamp_max_bits,
+            pointer_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if let (true, Some(bitwise)) = (air.is::<Rv32LessThanAir>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(less_than::LessThanChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if let (true, Some(bitwise)) = (air.is::<Rv32ShiftAir>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(shift::ShiftChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if air.is::<Rv32LoadStoreAir>() {
+        inventory.add_periphery_chip(loadstore::LoadStoreChipWgpu {
+            range: lookups.range.clone(),
+            timestamp_max_bits,
+            pointer_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if air.is::<Rv32LoadSignExtendAir>() {
+        inventory.add_periphery_chip(load_sign_extend::LoadSignExtendChipWgpu {
+            range: lookups.range.clone(),
+            timestamp_max_bits,
+            pointer_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if air.is::<Rv32BranchEqualAir>() {
+        inventory.add_periphery_chip(branch_eq::BranchEqualChipWgpu { range: lookups.range.clone(), timestamp_max_bits, ctx: ctx.clone() });
+    } else if let (true, Some(bitwise)) = (air.is::<Rv32BranchLessThanAir>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(branch_lt::BranchLessThanChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if let (true, Some(bitwise)) = (air.is::<Rv32JalLuiAir>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(jal_lui::JalLuiChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if let (true, Some(bitwise)) = (air.is::<Rv32JalrAir>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(jalr::JalrChipWgpu {
+            range: lookups.range.clone(),
+            bitwise: bitwise.clone(),
+            timestamp_max_bits,
+            ctx: ctx.clone(),
+        });
+    } else if let (true, Some(bitwise)) = (air.is::<Rv32AuipcAir>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(auipc::AuipcChipWgpu {
             range: lookups.range.clone(),
             bitwise: bitwise.clone(),
             timestamp_max_bits,
@@ -119,6 +231,7 @@ where
         let chip_airs: Vec<_> = all_airs[all_airs.len() - num_chips..].iter().rev().cloned().collect();
         let executor_map = cpu_inventory.executor_idx_to_insertion_idx.clone();
         let timestamp_max_bits = cpu_inventory.timestamp_max_bits() as u32;
+        let pointer_max_bits = circuit.pointer_max_bits() as u32;
         let find = |name: &str| ChipInventoryError::AirNotFound { name: name.to_string() };
         let range_cpu = cpu_inventory.find_chip::<Arc<VariableRangeCheckerChip>>().next().ok_or_else(|| find("VariableRangeCheckerAir"))?;
         let lookups = Lookups {
@@ -136,7 +249,7 @@ where
         let mut inventory = ChipInventory::new(circuit);
         for (index, air) in chip_airs.iter().enumerate() {
             let any = air.as_any();
-            if self.traces == ChipTraces::Gpu && gpu_chip(&mut inventory, any, &lookups, timestamp_max_bits, device_ctx) {
+            if self.traces == ChipTraces::Gpu && gpu_chip(&mut inventory, any, &lookups, timestamp_max_bits, pointer_max_bits, device_ctx) {
                 continue;
             }
             inventory.add_periphery_chip(CpuFilledChip {
