@@ -3,6 +3,7 @@
 #import tracegen
 #import range_checker
 #import bitwise_lookup
+#import rdwrite_adapter
 
 override WORKGROUP_SIZE: u32;
 
@@ -15,15 +16,7 @@ fn main(inv: Invocation) {
     if (!begin_row(inv, WORKGROUP_SIZE)) {
         return;
     }
-    // Adapter.
-    let from_timestamp = rec_u32(REC_FROM_TIMESTAMP);
-    put_u32(COL_FROM_PC, rec_u32(REC_FROM_PC));
-    put_u32(COL_FROM_TIMESTAMP, from_timestamp);
-    put_u32(COL_RD_PTR, rec_u32(REC_RD_PTR));
-    mem_aux_fill(COL_RD_AUX, rec_u32(REC_RD_AUX_PREV_TIMESTAMP), from_timestamp);
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_RD_AUX_PREV_DATA + i, rec_u8(REC_RD_AUX_PREV_DATA + i));
-    }
+    rdwrite_adapter_fill();
 
     // Core (upstream's run_auipc): rd = pc + (imm << 8).
     let pc = rec_u32(REC_CORE_FROM_PC);
@@ -42,9 +35,7 @@ fn main(inv: Invocation) {
     bitwise_range(rd & 0xffu, (rd >> 8u) & 0xffu);
     bitwise_range((rd >> 16u) & 0xffu, rd >> 24u);
 
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_CORE_RD_DATA + i, (rd >> (8u * i)) & 0xffu);
-    }
+    put_word_limbs(COL_CORE_RD_DATA, rd);
     put_u32(COL_CORE_PC_LIMBS, pc1);
     put_u32(COL_CORE_PC_LIMBS + 1u, pc2);
     put_u32(COL_CORE_IMM_LIMBS, imm0);

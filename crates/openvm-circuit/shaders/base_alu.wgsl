@@ -3,6 +3,7 @@
 #import tracegen
 #import range_checker
 #import bitwise_lookup
+#import alu_adapter
 
 override WORKGROUP_SIZE: u32;
 
@@ -21,27 +22,7 @@ fn main(inv: Invocation) {
     if (!begin_row(inv, WORKGROUP_SIZE)) {
         return;
     }
-    // Adapter.
-    let from_timestamp = rec_u32(REC_FROM_TIMESTAMP);
-    put_u32(COL_FROM_PC, rec_u32(REC_FROM_PC));
-    put_u32(COL_FROM_TIMESTAMP, from_timestamp);
-    put_u32(COL_RD_PTR, rec_u32(REC_RD_PTR));
-    put_u32(COL_RS1_PTR, rec_u32(REC_RS1_PTR));
-    let rs2 = rec_u32(REC_RS2);
-    let rs2_as = rec_u8(REC_RS2_AS);
-    put_u32(COL_RS2, rs2);
-    put_u32(COL_RS2_AS, rs2_as);
-    mem_aux_fill(COL_READS_AUX0, rec_u32(REC_READS_AUX0), from_timestamp);
-    if (rs2_as != 0u) {
-        mem_aux_fill(COL_READS_AUX1, rec_u32(REC_READS_AUX1), from_timestamp + 1u);
-    } else {
-        mem_aux_zero(COL_READS_AUX1);
-        bitwise_range(rs2 & 0xffu, (rs2 >> 8u) & 0xffu);
-    }
-    mem_aux_fill(COL_WRITES_AUX, rec_u32(REC_WRITES_AUX_PREV_TIMESTAMP), from_timestamp + 2u);
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_WRITES_AUX_PREV_DATA + i, rec_u8(REC_WRITES_AUX_PREV_DATA + i));
-    }
+    alu_adapter_fill();
 
     // Core: a = b op c on little-endian bytes.
     let b = rec_bytes4(REC_CORE_B);
@@ -61,9 +42,9 @@ fn main(inv: Invocation) {
     put_u32(COL_CORE_SUB_FLAG, u32(op == SUB));
     put_u32(COL_CORE_ADD_FLAG, u32(op == ADD));
     for (var i = 0u; i < 4u; i++) {
-        let ai = (a >> (8u * i)) & 0xffu;
-        let bi = (b >> (8u * i)) & 0xffu;
-        let ci = (c >> (8u * i)) & 0xffu;
+        let ai = limb(a, i);
+        let bi = limb(b, i);
+        let ci = limb(c, i);
         if (op == ADD || op == SUB) {
             bitwise_xor(ai, ai);
         } else {

@@ -2,6 +2,7 @@
 // upstream's Rv32BranchAdapterFiller and BranchEqualFiller, row by row.
 #import tracegen
 #import range_checker
+#import branch_adapter
 
 override WORKGROUP_SIZE: u32;
 
@@ -16,14 +17,7 @@ fn main(inv: Invocation) {
     if (!begin_row(inv, WORKGROUP_SIZE)) {
         return;
     }
-    // Adapter.
-    let from_timestamp = rec_u32(REC_FROM_TIMESTAMP);
-    put_u32(COL_FROM_PC, rec_u32(REC_FROM_PC));
-    put_u32(COL_FROM_TIMESTAMP, from_timestamp);
-    put_u32(COL_RS1_PTR, rec_u32(REC_RS1_PTR));
-    put_u32(COL_RS2_PTR, rec_u32(REC_RS2_PTR));
-    mem_aux_fill(COL_READS_AUX0, rec_u32(REC_READS_AUX0), from_timestamp);
-    mem_aux_fill(COL_READS_AUX1, rec_u32(REC_READS_AUX1), from_timestamp + 1u);
+    branch_adapter_fill();
 
     // Core (upstream's run_eq): the marker at the first differing limb holds the inverse of
     // a[i] - b[i] in the field.

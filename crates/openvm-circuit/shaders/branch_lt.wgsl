@@ -3,6 +3,7 @@
 #import tracegen
 #import range_checker
 #import bitwise_lookup
+#import branch_adapter
 
 override WORKGROUP_SIZE: u32;
 
@@ -20,14 +21,7 @@ fn main(inv: Invocation) {
     if (!begin_row(inv, WORKGROUP_SIZE)) {
         return;
     }
-    // Adapter.
-    let from_timestamp = rec_u32(REC_FROM_TIMESTAMP);
-    put_u32(COL_FROM_PC, rec_u32(REC_FROM_PC));
-    put_u32(COL_FROM_TIMESTAMP, from_timestamp);
-    put_u32(COL_RS1_PTR, rec_u32(REC_RS1_PTR));
-    put_u32(COL_RS2_PTR, rec_u32(REC_RS2_PTR));
-    mem_aux_fill(COL_READS_AUX0, rec_u32(REC_READS_AUX0), from_timestamp);
-    mem_aux_fill(COL_READS_AUX1, rec_u32(REC_READS_AUX1), from_timestamp + 1u);
+    branch_adapter_fill();
 
     // Core (upstream's run_cmp): the most significant differing limb decides.
     let op = rec_u8(REC_CORE_OPCODE);
@@ -43,8 +37,8 @@ fn main(inv: Invocation) {
     var cmp_result = ge_op;
     for (var k = 0u; k < 4u; k++) {
         let i = 3u - k;
-        let ai = (a >> (8u * i)) & 0xffu;
-        let bi = (b >> (8u * i)) & 0xffu;
+        let ai = limb(a, i);
+        let bi = limb(b, i);
         if (ai != bi) {
             diff_idx = i;
             cmp_result = (((ai < bi) != a_sign) != b_sign) != ge_op;
@@ -53,43 +47,33 @@ fn main(inv: Invocation) {
     }
     let cmp_lt = cmp_result != ge_op;
 
-    // The most significant limbs as signed field elements (a_msb_f, b_msb_f), range checked
-    // shifted by 128 if signed.
-    var a_msb_i = i32(a_msb);
-    var a_msb_range = a_msb + select(0u, 128u, signed);
-    if (a_sign) {
-        a_msb_i = i32(a_msb) - 256;
-        a_msb_range = a_msb - 128u;
-    }
-    var b_msb_i = i32(b_msb);
-    var b_msb_range = b_msb + select(0u, 128u, signed);
-    if (b_sign) {
-        b_msb_i = i32(b_msb) - 256;
-        b_msb_range = b_msb - 128u;
-    }
+    // The most significant limbs as signed values if signed (a_msb_f, b_msb_f), and their range
+    // checks.
+    let a_top = signed_msb(a_msb, signed);
+    let b_top = signed_msb(b_msb, signed);
     // diff_val > 0 when the limbs differ: cmp_lt orders them.
     var diff_val = 0u;
     if (diff_idx == 3u) {
-        diff_val = u32(select(a_msb_i - b_msb_i, b_msb_i - a_msb_i, cmp_lt));
+        diff_val = u32(select(a_top.value - b_top.value, b_top.value - a_top.value, cmp_lt));
     } else if (diff_idx < 3u) {
-        let ai = (a >> (8u * diff_idx)) & 0xffu;
-        let bi = (b >> (8u * diff_idx)) & 0xffu;
+        let ai = limb(a, diff_idx);
+        let bi = limb(b, diff_idx);
         diff_val = select(ai - bi, bi - ai, cmp_lt) & 0xffu;
     }
-    bitwise_range(a_msb_range, b_msb_range);
+    bitwise_range(a_top.range, b_top.range);
     if (diff_idx != 4u) {
         bitwise_range(diff_val - 1u, 0u);
     }
 
+    put_word_limbs(COL_CORE_A, a);
+    put_word_limbs(COL_CORE_B, b);
     for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_CORE_A + i, (a >> (8u * i)) & 0xffu);
-        put_u32(COL_CORE_B + i, (b >> (8u * i)) & 0xffu);
         put_u32(COL_CORE_DIFF_MARKER + i, u32(i == diff_idx));
     }
     put_u32(COL_CORE_DIFF_VAL, diff_val);
     put_u32(COL_CORE_CMP_LT, u32(cmp_lt));
-    put(COL_CORE_A_MSB_F, select(bb_from_u32(u32(a_msb_i)), bb_neg(bb_from_u32(u32(-a_msb_i))), a_msb_i < 0));
-    put(COL_CORE_B_MSB_F, select(bb_from_u32(u32(b_msb_i)), bb_neg(bb_from_u32(u32(-b_msb_i))), b_msb_i < 0));
+    put(COL_CORE_A_MSB_F, signed_field(a_top.value));
+    put(COL_CORE_B_MSB_F, signed_field(b_top.value));
     put_u32(COL_CORE_BGEU_FLAG, u32(op == BGEU));
     put_u32(COL_CORE_BGE_FLAG, u32(op == BGE));
     put_u32(COL_CORE_BLTU_FLAG, u32(op == BLTU));

@@ -4,6 +4,7 @@
 #import range_checker
 #import bitwise_lookup
 #import range_tuple
+#import mult_adapter
 
 override WORKGROUP_SIZE: u32;
 
@@ -16,26 +17,6 @@ const DIV: u32 = 0u;
 const DIVU: u32 = 1u;
 const REM: u32 = 2u;
 const REMU: u32 = 3u;
-
-// Rv32MultAdapterFiller: reads rs1 and rs2 at from_timestamp and + 1, writes rd at + 2.
-fn mult_adapter_fill() {
-    let from_timestamp = rec_u32(REC_FROM_TIMESTAMP);
-    put_u32(COL_FROM_PC, rec_u32(REC_FROM_PC));
-    put_u32(COL_FROM_TIMESTAMP, from_timestamp);
-    put_u32(COL_RD_PTR, rec_u32(REC_RD_PTR));
-    put_u32(COL_RS1_PTR, rec_u32(REC_RS1_PTR));
-    put_u32(COL_RS2_PTR, rec_u32(REC_RS2_PTR));
-    mem_aux_fill(COL_READS_AUX0, rec_u32(REC_READS_AUX0), from_timestamp);
-    mem_aux_fill(COL_READS_AUX1, rec_u32(REC_READS_AUX1), from_timestamp + 1u);
-    mem_aux_fill(COL_WRITES_AUX, rec_u32(REC_WRITES_AUX_PREV_TIMESTAMP), from_timestamp + 2u);
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_WRITES_AUX_PREV_DATA + i, rec_u8(REC_WRITES_AUX_PREV_DATA + i));
-    }
-}
-
-fn limb(x: u32, i: u32) -> u32 {
-    return (x >> (8u * i)) & 0xffu;
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {
@@ -166,10 +147,8 @@ fn main(inv: Invocation) {
     put_u32(COL_CORE_R_ZERO, u32(r_zero));
     put_u32(COL_CORE_ZERO_DIVISOR, u32(zero_divisor));
 
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_CORE_R + i, limb(r, i));
-        put_u32(COL_CORE_Q + i, limb(q, i));
-        put_u32(COL_CORE_C + i, limb(c, i));
-        put_u32(COL_CORE_B + i, limb(b, i));
-    }
+    put_word_limbs(COL_CORE_R, r);
+    put_word_limbs(COL_CORE_Q, q);
+    put_word_limbs(COL_CORE_C, c);
+    put_word_limbs(COL_CORE_B, b);
 }

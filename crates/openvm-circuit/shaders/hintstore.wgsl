@@ -70,12 +70,10 @@ fn main(inv: Invocation) {
     mem_aux_fill(COL_WRITE_AUX, rec_u32(var_at + REC_VAR_WRITE_AUX_PREV_TIMESTAMP), timestamp + 2u);
     let ptr = mem_ptr + 4u * idx;
     let rem_words = num_words - idx;
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_DATA + i, (data >> (8u * i)) & 0xffu);
-        put_u32(COL_WRITE_AUX_PREV_DATA + i, rec_u8(var_at + REC_VAR_WRITE_AUX_PREV_DATA + i));
-        put_u32(COL_MEM_PTR_LIMBS + i, (ptr >> (8u * i)) & 0xffu);
-        put_u32(COL_REM_WORDS_LIMBS + i, (rem_words >> (8u * i)) & 0xffu);
-    }
+    put_word_limbs(COL_DATA, data);
+    put_rec_limbs(COL_WRITE_AUX_PREV_DATA, var_at + REC_VAR_WRITE_AUX_PREV_DATA);
+    put_word_limbs(COL_MEM_PTR_LIMBS, ptr);
+    put_word_limbs(COL_REM_WORDS_LIMBS, rem_words);
     put_u32(COL_MEM_PTR_PTR, rec_u32(REC_MEM_PTR_PTR));
     put_u32(COL_FROM_TIMESTAMP, timestamp);
     put_u32(COL_FROM_PC, rec_u32(REC_FROM_PC));

@@ -3,6 +3,7 @@
 #import tracegen
 #import range_checker
 #import bitwise_lookup
+#import cond_rdwrite_adapter
 
 override WORKGROUP_SIZE: u32;
 
@@ -18,26 +19,7 @@ fn main(inv: Invocation) {
     if (!begin_row(inv, WORKGROUP_SIZE)) {
         return;
     }
-    // Adapter: rd_ptr u32::MAX marks an instruction that writes nothing (rd = x0).
-    let from_timestamp = rec_u32(REC_FROM_TIMESTAMP);
-    let rd_ptr = rec_u32(REC_RD_PTR);
-    let needs_write = rd_ptr != 0xffffffffu;
-    put_u32(COL_FROM_PC, rec_u32(REC_FROM_PC));
-    put_u32(COL_FROM_TIMESTAMP, from_timestamp);
-    put_u32(COL_NEEDS_WRITE, u32(needs_write));
-    if (needs_write) {
-        put_u32(COL_RD_PTR, rd_ptr);
-        mem_aux_fill(COL_RD_AUX, rec_u32(REC_RD_AUX_PREV_TIMESTAMP), from_timestamp);
-        for (var i = 0u; i < 4u; i++) {
-            put_u32(COL_RD_AUX_PREV_DATA + i, rec_u8(REC_RD_AUX_PREV_DATA + i));
-        }
-    } else {
-        put(COL_RD_PTR, 0u);
-        mem_aux_zero(COL_RD_AUX);
-        for (var i = 0u; i < 4u; i++) {
-            put(COL_RD_AUX_PREV_DATA + i, 0u);
-        }
-    }
+    cond_rdwrite_adapter_fill();
 
     // Core.
     let is_jal = rec_u8(REC_CORE_IS_JAL) != 0u;

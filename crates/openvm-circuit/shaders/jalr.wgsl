@@ -28,9 +28,7 @@ fn main(inv: Invocation) {
     if (needs_write) {
         put_u32(COL_RD_PTR, rd_ptr);
         mem_aux_fill(COL_RD_AUX, rec_u32(REC_WRITES_AUX_PREV_TIMESTAMP), from_timestamp + 1u);
-        for (var i = 0u; i < 4u; i++) {
-            put_u32(COL_RD_AUX_PREV_DATA + i, rec_u8(REC_WRITES_AUX_PREV_DATA + i));
-        }
+        put_rec_limbs(COL_RD_AUX_PREV_DATA, REC_WRITES_AUX_PREV_DATA);
     } else {
         put(COL_RD_PTR, 0u);
         mem_aux_zero(COL_RD_AUX);
@@ -58,12 +56,10 @@ fn main(inv: Invocation) {
     put_u32(COL_CORE_TO_PC_LIMBS + 1u, to_pc_limbs1);
     put_u32(COL_CORE_TO_PC_LEAST_SIG_BIT, to_pc & 1u);
     put_u32(COL_CORE_IS_VALID, 1u);
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_CORE_RS1_DATA + i, (rs1 >> (8u * i)) & 0xffu);
-    }
+    put_word_limbs(COL_CORE_RS1_DATA, rs1);
     // rd_data holds rd's three most significant limbs.
     for (var i = 0u; i < 3u; i++) {
-        put_u32(COL_CORE_RD_DATA + i, (rd >> (8u * (i + 1u))) & 0xffu);
+        put_u32(COL_CORE_RD_DATA + i, limb(rd, i + 1u));
     }
     put_u32(COL_CORE_IMM, imm);
 }

@@ -4,6 +4,7 @@
 #import range_checker
 #import bitwise_lookup
 #import range_tuple
+#import mult_adapter
 
 override WORKGROUP_SIZE: u32;
 
@@ -15,22 +16,6 @@ override WORKGROUP_SIZE: u32;
 const MULH: u32 = 0u;
 const MULHSU: u32 = 1u;
 const MULHU: u32 = 2u;
-
-// Rv32MultAdapterFiller: reads rs1 and rs2 at from_timestamp and + 1, writes rd at + 2.
-fn mult_adapter_fill() {
-    let from_timestamp = rec_u32(REC_FROM_TIMESTAMP);
-    put_u32(COL_FROM_PC, rec_u32(REC_FROM_PC));
-    put_u32(COL_FROM_TIMESTAMP, from_timestamp);
-    put_u32(COL_RD_PTR, rec_u32(REC_RD_PTR));
-    put_u32(COL_RS1_PTR, rec_u32(REC_RS1_PTR));
-    put_u32(COL_RS2_PTR, rec_u32(REC_RS2_PTR));
-    mem_aux_fill(COL_READS_AUX0, rec_u32(REC_READS_AUX0), from_timestamp);
-    mem_aux_fill(COL_READS_AUX1, rec_u32(REC_READS_AUX1), from_timestamp + 1u);
-    mem_aux_fill(COL_WRITES_AUX, rec_u32(REC_WRITES_AUX_PREV_TIMESTAMP), from_timestamp + 2u);
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_WRITES_AUX_PREV_DATA + i, rec_u8(REC_WRITES_AUX_PREV_DATA + i));
-    }
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {

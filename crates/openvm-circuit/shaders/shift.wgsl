@@ -3,6 +3,7 @@
 #import tracegen
 #import range_checker
 #import bitwise_lookup
+#import alu_adapter
 
 override WORKGROUP_SIZE: u32;
 
@@ -13,30 +14,6 @@ override WORKGROUP_SIZE: u32;
 const SLL: u32 = 0u;
 const SRL: u32 = 1u;
 const SRA: u32 = 2u;
-
-// Rv32BaseAluAdapterFiller::fill_trace_row.
-fn alu_adapter_fill() {
-    let from_timestamp = rec_u32(REC_FROM_TIMESTAMP);
-    put_u32(COL_FROM_PC, rec_u32(REC_FROM_PC));
-    put_u32(COL_FROM_TIMESTAMP, from_timestamp);
-    put_u32(COL_RD_PTR, rec_u32(REC_RD_PTR));
-    put_u32(COL_RS1_PTR, rec_u32(REC_RS1_PTR));
-    let rs2 = rec_u32(REC_RS2);
-    let rs2_as = rec_u8(REC_RS2_AS);
-    put_u32(COL_RS2, rs2);
-    put_u32(COL_RS2_AS, rs2_as);
-    mem_aux_fill(COL_READS_AUX0, rec_u32(REC_READS_AUX0), from_timestamp);
-    if (rs2_as != 0u) {
-        mem_aux_fill(COL_READS_AUX1, rec_u32(REC_READS_AUX1), from_timestamp + 1u);
-    } else {
-        mem_aux_zero(COL_READS_AUX1);
-        bitwise_range(rs2 & 0xffu, (rs2 >> 8u) & 0xffu);
-    }
-    mem_aux_fill(COL_WRITES_AUX, rec_u32(REC_WRITES_AUX_PREV_TIMESTAMP), from_timestamp + 2u);
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_WRITES_AUX_PREV_DATA + i, rec_u8(REC_WRITES_AUX_PREV_DATA + i));
-    }
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(inv: Invocation) {
@@ -66,7 +43,7 @@ fn main(inv: Invocation) {
     range_add((c0 - shift) >> 5u, 3u);
 
     for (var i = 0u; i < 4u; i++) {
-        let bi = (b >> (8u * i)) & 0xffu;
+        let bi = limb(b, i);
         var carry = 0u;
         if (bit_shift == 0u) {
             range_add(0u, 0u);
@@ -97,9 +74,7 @@ fn main(inv: Invocation) {
     put_u32(COL_CORE_SRA_FLAG, u32(op == SRA));
     put_u32(COL_CORE_SRL_FLAG, u32(op == SRL));
     put_u32(COL_CORE_SLL_FLAG, u32(op == SLL));
-    for (var i = 0u; i < 4u; i++) {
-        put_u32(COL_CORE_C + i, rec_u8(REC_CORE_C + i));
-        put_u32(COL_CORE_B + i, (b >> (8u * i)) & 0xffu);
-        put_u32(COL_CORE_A + i, (a >> (8u * i)) & 0xffu);
-    }
+    put_rec_limbs(COL_CORE_C, REC_CORE_C);
+    put_word_limbs(COL_CORE_B, b);
+    put_word_limbs(COL_CORE_A, a);
 }

@@ -60,6 +60,33 @@ fn rec_bytes4(byte: u32) -> u32 {
     return rec_u8(byte) | (rec_u8(byte + 1u) << 8u) | (rec_u8(byte + 2u) << 16u) | (rec_u8(byte + 3u) << 24u);
 }
 
+// Byte limb i of a word, least significant first.
+fn limb(x: u32, i: u32) -> u32 {
+    return (x >> (8u * i)) & 0xffu;
+}
+
+// The field element of a small signed integer.
+fn signed_field(x: i32) -> u32 {
+    if (x < 0) {
+        return bb_neg(bb_from_u32(u32(-x)));
+    }
+    return bb_from_u32(u32(x));
+}
+
+// A most significant byte limb as a signed integer when `is_signed` (upstream's *_msb_f), and
+// the value its range check takes: shifted by 128 into [0, 256) when signed.
+struct SignedMsb {
+    value: i32,
+    range: u32,
+}
+
+fn signed_msb(msb: u32, is_signed: bool) -> SignedMsb {
+    if (is_signed && (msb >> 7u) == 1u) {
+        return SignedMsb(i32(msb) - 256, msb - 128u);
+    }
+    return SignedMsb(i32(msb), msb + select(0u, 128u, is_signed));
+}
+
 fn counting() -> bool {
     return params.first_column == 0u;
 }
@@ -85,4 +112,18 @@ fn begin_row(inv: Invocation, workgroup_size: u32) -> bool {
     trace_row = params.first_row + i;
     record_base = i * params.record_words;
     return true;
+}
+
+// Writes the four byte limbs of `x` at columns col .. col + 3, least significant first.
+fn put_word_limbs(col: u32, x: u32) {
+    for (var i = 0u; i < 4u; i++) {
+        put_u32(col + i, limb(x, i));
+    }
+}
+
+// Writes the four record bytes at `byte` as limbs at columns col .. col + 3.
+fn put_rec_limbs(col: u32, byte: u32) {
+    for (var i = 0u; i < 4u; i++) {
+        put_u32(col + i, rec_u8(byte + i));
+    }
 }

@@ -1,24 +1,17 @@
 //! Rv32BaseAluAir (ADD, SUB, XOR, OR, AND) on the GPU: shaders/base_alu.wgsl.
 
-use std::{
-    mem::{offset_of, size_of},
-    sync::Arc,
-};
+use std::mem::{offset_of, size_of};
 
-use openvm_circuit::system::memory::offline_checker::MemoryReadAuxRecord;
-use openvm_circuit::{arch::DenseRecordArena, system::memory::offline_checker::MemoryReadAuxCols};
-use openvm_circuit_primitives::Chip;
 use openvm_rv32im_circuit::{
     adapters::{Rv32BaseAluAdapterCols, Rv32BaseAluAdapterRecord},
     BaseAluCoreCols, BaseAluCoreRecord,
 };
-use openvm_stark_backend::prover::AirProvingContext;
-use openvm_wgpu_backend::{backend::WgpuBackend, GpuContext};
 
 use super::{
-    kernel::{wgsl, Layout, TraceKernel, TraceParams},
-    lookups::{BitwiseLookupWgpu, VariableRangeCheckerWgpu},
-    records::{adapter_core_record, fixed_records_trace},
+    adapters,
+    kernel::{wgsl, Layout, TraceKernel},
+    lookups::Table,
+    records::{adapter_core_record, FixedRecords},
 };
 
 type AdapterCols = Rv32BaseAluAdapterCols<u8>;
@@ -28,21 +21,9 @@ const RECORD: (usize, usize) = adapter_core_record::<Rv32BaseAluAdapterRecord, C
 pub const WIDTH: usize = size_of::<AdapterCols>() + size_of::<CoreCols>();
 
 fn layout() -> Layout {
-    type R = Rv32BaseAluAdapterRecord;
     let core = size_of::<AdapterCols>();
     let core_rec = RECORD.0;
-    let read_aux = size_of::<MemoryReadAuxCols<u8>>();
-    Layout::new()
-        .col("FROM_PC", offset_of!(AdapterCols, from_state.pc))
-        .col("FROM_TIMESTAMP", offset_of!(AdapterCols, from_state.timestamp))
-        .col("RD_PTR", offset_of!(AdapterCols, rd_ptr))
-        .col("RS1_PTR", offset_of!(AdapterCols, rs1_ptr))
-        .col("RS2", offset_of!(AdapterCols, rs2))
-        .col("RS2_AS", offset_of!(AdapterCols, rs2_as))
-        .col("READS_AUX0", offset_of!(AdapterCols, reads_aux))
-        .col("READS_AUX1", offset_of!(AdapterCols, reads_aux) + read_aux)
-        .col("WRITES_AUX", offset_of!(AdapterCols, writes_aux.base))
-        .col("WRITES_AUX_PREV_DATA", offset_of!(AdapterCols, writes_aux.prev_data))
+    adapters::alu_adapter_layout(Layout::new())
         .col("CORE_A", core + offset_of!(CoreCols, a))
         .col("CORE_B", core + offset_of!(CoreCols, b))
         .col("CORE_C", core + offset_of!(CoreCols, c))
@@ -51,34 +32,12 @@ fn layout() -> Layout {
         .col("CORE_XOR_FLAG", core + offset_of!(CoreCols, opcode_xor_flag))
         .col("CORE_OR_FLAG", core + offset_of!(CoreCols, opcode_or_flag))
         .col("CORE_AND_FLAG", core + offset_of!(CoreCols, opcode_and_flag))
-        .rec("FROM_PC", offset_of!(R, from_pc))
-        .rec("FROM_TIMESTAMP", offset_of!(R, from_timestamp))
-        .rec("RD_PTR", offset_of!(R, rd_ptr))
-        .rec("RS1_PTR", offset_of!(R, rs1_ptr))
-        .rec("RS2", offset_of!(R, rs2))
-        .rec("RS2_AS", offset_of!(R, rs2_as))
-        .rec("READS_AUX0", offset_of!(R, reads_aux) + offset_of!(MemoryReadAuxRecord, prev_timestamp))
-        .rec("READS_AUX1", offset_of!(R, reads_aux) + size_of::<MemoryReadAuxRecord>())
-        .rec("WRITES_AUX_PREV_TIMESTAMP", offset_of!(R, writes_aux.prev_timestamp))
-        .rec("WRITES_AUX_PREV_DATA", offset_of!(R, writes_aux.prev_data))
         .rec("CORE_B", core_rec + offset_of!(CoreRecord, b))
         .rec("CORE_C", core_rec + offset_of!(CoreRecord, c))
         .rec("CORE_OPCODE", core_rec + offset_of!(CoreRecord, local_opcode))
 }
 
-pub const KERNEL: TraceKernel = TraceKernel { source: wgsl!("base_alu"), layout };
+const KERNEL: TraceKernel = TraceKernel { source: wgsl!("base_alu"), layout };
 
-pub struct BaseAluChipWgpu {
-    pub range: Arc<VariableRangeCheckerWgpu>,
-    pub bitwise: Arc<BitwiseLookupWgpu>,
-    pub timestamp_max_bits: u32,
-    pub ctx: Arc<GpuContext>,
-}
-
-impl Chip<DenseRecordArena, WgpuBackend> for BaseAluChipWgpu {
-    fn generate_proving_ctx(&self, records: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
-        let params =
-            TraceParams { range_max_bits: self.range.range_max_bits(), timestamp_max_bits: self.timestamp_max_bits, ..Default::default() };
-        fixed_records_trace(&self.ctx, &KERNEL, &records, RECORD.1, WIDTH, &[&self.range.counts, &self.bitwise.counts], params)
-    }
-}
+pub const CHIP: FixedRecords =
+    FixedRecords { kernel: KERNEL, record_bytes: RECORD.1, width: WIDTH, tables: &[Table::VariableRange, Table::Bitwise] };

@@ -25,8 +25,8 @@ use openvm_wgpu_backend::{
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::{
-    kernel::{resident, wgsl, Layout, TraceJob, TraceKernel, TraceParams},
-    lookups::{counts, BitwiseLookupWgpu, VariableRangeCheckerWgpu},
+    kernel::{resident, wgsl, words_of, Layout, TraceJob, TraceKernel, TraceParams},
+    lookups::{counts, Lookups, Table},
 };
 
 type Cols = Rv32HintStoreCols<u8>;
@@ -70,11 +70,11 @@ fn layout() -> Layout {
 
 pub const KERNEL: TraceKernel = TraceKernel { source: wgsl!("hintstore"), layout };
 
+/// The hint store's GPU chip, with the lookup tables of its chip complex (it counts into the
+/// range checker and the bitwise lookup) and the kernels' constants.
 pub struct HintStoreChipWgpu {
-    pub range: Arc<VariableRangeCheckerWgpu>,
-    pub bitwise: Arc<BitwiseLookupWgpu>,
-    pub timestamp_max_bits: u32,
-    pub pointer_max_bits: u32,
+    pub lookups: Arc<Lookups>,
+    pub params: TraceParams,
     pub ctx: Arc<GpuContext>,
 }
 
@@ -108,21 +108,14 @@ impl Chip<DenseRecordArena, WgpuBackend> for HintStoreChipWgpu {
             if arena.len() as u64 > limit || (starts.len() * 4) as u64 > limit {
                 return Err(GpuError::invalid(op, format!("{} bytes of records exceed one binding ({limit} bytes)", arena.len())));
             }
-            let words: std::borrow::Cow<'_, [u32]> = match bytemuck::try_cast_slice::<u8, u32>(arena) {
-                Ok(w) => w.into(),
-                Err(_) => arena.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            };
-            let arena_buffer = GpuBuffer::from_slice(&self.ctx, op, &words)?;
+            let arena_buffer = GpuBuffer::from_slice(&self.ctx, op, &words_of(arena))?;
             let starts_buffer = GpuBuffer::from_slice(&self.ctx, op, &starts)?;
-            let range = counts(&self.range.counts).map_err(|e| GpuError::invalid(op, e.to_string()))?;
-            let bitwise = counts(&self.bitwise.counts).map_err(|e| GpuError::invalid(op, e.to_string()))?;
-            let params = TraceParams {
-                range_max_bits: self.range.range_max_bits(),
-                timestamp_max_bits: self.timestamp_max_bits,
-                pointer_max_bits: self.pointer_max_bits,
-                ..Default::default()
+            let table = |t| {
+                let missing = || GpuError::invalid(op, "a lookup table the chip counts into is missing");
+                counts(self.lookups.counts(t).ok_or_else(missing)?).map_err(|e| GpuError::invalid(op, e.to_string()))
             };
-            let job = TraceJob { height, width: WIDTH, bindings: &[&starts_buffer, range, bitwise], params };
+            let (range, bitwise) = (table(Table::VariableRange)?, table(Table::Bitwise)?);
+            let job = TraceJob { height, width: WIDTH, bindings: &[&starts_buffer, range, bitwise], params: self.params };
             KERNEL.run_rows(&self.ctx, &arena_buffer, rows, job)
         })();
         AirProvingContext::simple_no_pis(WgpuMatrix::on_device(height, WIDTH, resident(made)))

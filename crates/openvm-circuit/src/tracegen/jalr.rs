@@ -1,24 +1,17 @@
 //! Rv32JalrAir (JALR) on the GPU: shaders/jalr.wgsl.
 
-use std::{
-    mem::{offset_of, size_of},
-    sync::Arc,
-};
+use std::mem::{offset_of, size_of};
 
-use openvm_circuit::arch::DenseRecordArena;
-use openvm_circuit_primitives::Chip;
 use openvm_instructions::program::{DEFAULT_PC_STEP, PC_BITS};
 use openvm_rv32im_circuit::{
     adapters::{Rv32JalrAdapterCols, Rv32JalrAdapterRecord},
     Rv32JalrCoreCols, Rv32JalrCoreRecord,
 };
-use openvm_stark_backend::prover::AirProvingContext;
-use openvm_wgpu_backend::{backend::WgpuBackend, GpuContext};
 
 use super::{
-    kernel::{wgsl, Layout, TraceKernel, TraceParams},
-    lookups::{BitwiseLookupWgpu, VariableRangeCheckerWgpu},
-    records::{adapter_core_record, fixed_records_trace},
+    kernel::{wgsl, Layout, TraceKernel},
+    lookups::Table,
+    records::{adapter_core_record, FixedRecords},
 };
 
 type AdapterCols = Rv32JalrAdapterCols<u8>;
@@ -62,19 +55,7 @@ fn layout() -> Layout {
         .rec("CORE_IMM_SIGN", core_rec + offset_of!(CoreRecord, imm_sign))
 }
 
-pub const KERNEL: TraceKernel = TraceKernel { source: wgsl!("jalr"), layout };
+const KERNEL: TraceKernel = TraceKernel { source: wgsl!("jalr"), layout };
 
-pub struct JalrChipWgpu {
-    pub range: Arc<VariableRangeCheckerWgpu>,
-    pub bitwise: Arc<BitwiseLookupWgpu>,
-    pub timestamp_max_bits: u32,
-    pub ctx: Arc<GpuContext>,
-}
-
-impl Chip<DenseRecordArena, WgpuBackend> for JalrChipWgpu {
-    fn generate_proving_ctx(&self, records: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
-        let params =
-            TraceParams { range_max_bits: self.range.range_max_bits(), timestamp_max_bits: self.timestamp_max_bits, ..Default::default() };
-        fixed_records_trace(&self.ctx, &KERNEL, &records, RECORD.1, WIDTH, &[&self.range.counts, &self.bitwise.counts], params)
-    }
-}
+pub const CHIP: FixedRecords =
+    FixedRecords { kernel: KERNEL, record_bytes: RECORD.1, width: WIDTH, tables: &[Table::VariableRange, Table::Bitwise] };

@@ -34,6 +34,12 @@ const SHARED: &[KernelSource] = &[
     KernelSource { name: "range_checker", source: include_str!("../../shaders/shared/range_checker.wgsl") },
     KernelSource { name: "bitwise_lookup", source: include_str!("../../shaders/shared/bitwise_lookup.wgsl") },
     KernelSource { name: "range_tuple", source: include_str!("../../shaders/shared/range_tuple.wgsl") },
+    KernelSource { name: "alu_adapter", source: include_str!("../../shaders/shared/alu_adapter.wgsl") },
+    KernelSource { name: "loadstore_adapter", source: include_str!("../../shaders/shared/loadstore_adapter.wgsl") },
+    KernelSource { name: "mult_adapter", source: include_str!("../../shaders/shared/mult_adapter.wgsl") },
+    KernelSource { name: "branch_adapter", source: include_str!("../../shaders/shared/branch_adapter.wgsl") },
+    KernelSource { name: "rdwrite_adapter", source: include_str!("../../shaders/shared/rdwrite_adapter.wgsl") },
+    KernelSource { name: "cond_rdwrite_adapter", source: include_str!("../../shaders/shared/cond_rdwrite_adapter.wgsl") },
 ];
 
 /// The backend's shared includes (field arithmetic, grid indexing) and ours.
@@ -205,7 +211,7 @@ impl TraceKernel {
 }
 
 /// Record bytes as words (a copy only where the bytes are not word-aligned in memory).
-fn words_of(bytes: &[u8]) -> std::borrow::Cow<'_, [u32]> {
+pub fn words_of(bytes: &[u8]) -> std::borrow::Cow<'_, [u32]> {
     match bytemuck::try_cast_slice(bytes) {
         Ok(w) => std::borrow::Cow::Borrowed(w),
         Err(_) => std::borrow::Cow::Owned(bytes.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),

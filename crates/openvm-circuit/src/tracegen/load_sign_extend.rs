@@ -1,24 +1,17 @@
 //! Rv32LoadSignExtendAir (LOADB, LOADH) on the GPU: shaders/load_sign_extend.wgsl.
 
-use std::{
-    mem::{offset_of, size_of},
-    sync::Arc,
-};
+use std::mem::{offset_of, size_of};
 
-use openvm_circuit::arch::DenseRecordArena;
-use openvm_circuit_primitives::Chip;
 use openvm_rv32im_circuit::{
     adapters::{Rv32LoadStoreAdapterCols, Rv32LoadStoreAdapterRecord},
     LoadSignExtendCoreCols, LoadSignExtendCoreRecord,
 };
-use openvm_stark_backend::prover::AirProvingContext;
-use openvm_wgpu_backend::{backend::WgpuBackend, GpuContext};
 
 use super::{
-    kernel::{wgsl, Layout, TraceKernel, TraceParams},
-    loadstore::loadstore_adapter_layout,
-    lookups::VariableRangeCheckerWgpu,
-    records::{adapter_core_record, fixed_records_trace},
+    adapters,
+    kernel::{wgsl, Layout, TraceKernel},
+    lookups::Table,
+    records::{adapter_core_record, FixedRecords},
 };
 
 type AdapterCols = Rv32LoadStoreAdapterCols<u8>;
@@ -30,7 +23,7 @@ pub const WIDTH: usize = size_of::<AdapterCols>() + size_of::<CoreCols>();
 fn layout() -> Layout {
     let core = size_of::<AdapterCols>();
     let core_rec = RECORD.0;
-    loadstore_adapter_layout(Layout::new())
+    adapters::loadstore_adapter_layout(Layout::new())
         .col("CORE_LOADB_FLAG0", core + offset_of!(CoreCols, opcode_loadb_flag0))
         .col("CORE_LOADB_FLAG1", core + offset_of!(CoreCols, opcode_loadb_flag1))
         .col("CORE_LOADH_FLAG", core + offset_of!(CoreCols, opcode_loadh_flag))
@@ -44,23 +37,6 @@ fn layout() -> Layout {
         .rec("CORE_PREV_DATA", core_rec + offset_of!(CoreRecord, prev_data))
 }
 
-pub const KERNEL: TraceKernel = TraceKernel { source: wgsl!("load_sign_extend"), layout };
+const KERNEL: TraceKernel = TraceKernel { source: wgsl!("load_sign_extend"), layout };
 
-pub struct LoadSignExtendChipWgpu {
-    pub range: Arc<VariableRangeCheckerWgpu>,
-    pub timestamp_max_bits: u32,
-    pub pointer_max_bits: u32,
-    pub ctx: Arc<GpuContext>,
-}
-
-impl Chip<DenseRecordArena, WgpuBackend> for LoadSignExtendChipWgpu {
-    fn generate_proving_ctx(&self, records: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
-        let params = TraceParams {
-            range_max_bits: self.range.range_max_bits(),
-            timestamp_max_bits: self.timestamp_max_bits,
-            pointer_max_bits: self.pointer_max_bits,
-            ..Default::default()
-        };
-        fixed_records_trace(&self.ctx, &KERNEL, &records, RECORD.1, WIDTH, &[&self.range.counts], params)
-    }
-}
+pub const CHIP: FixedRecords = FixedRecords { kernel: KERNEL, record_bytes: RECORD.1, width: WIDTH, tables: &[Table::VariableRange] };

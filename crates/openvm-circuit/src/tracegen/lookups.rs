@@ -28,9 +28,11 @@ use super::kernel::{resident, wgsl, Layout, TraceJob, TraceKernel, TraceParams};
 
 const KERNEL: TraceKernel = TraceKernel { source: wgsl!("lookup_table_trace"), layout: Layout::new };
 
-/// Which table a `lookup_table_trace` run makes (its `record_words` parameter).
-#[derive(Clone, Copy)]
-enum Table {
+/// A lookup table. A chip's kernel binds the tables it counts into after the records and the
+/// trace, in the order its description lists them; the discriminant is the table's kind in
+/// `lookup_table_trace` (its `record_words` parameter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
     VariableRange = 0,
     Bitwise = 1,
     RangeTuple = 2,
@@ -168,4 +170,28 @@ pub struct Lookups {
     pub range: Arc<VariableRangeCheckerWgpu>,
     pub bitwise: Option<Arc<BitwiseLookupWgpu>>,
     pub range_tuple: Option<Arc<RangeTupleCheckerWgpu>>,
+}
+
+impl Lookups {
+    /// The device counts of `table`, if the chip complex has it.
+    pub fn counts(&self, table: Table) -> Option<&Counts> {
+        match table {
+            Table::VariableRange => Some(&self.range.counts),
+            Table::Bitwise => self.bitwise.as_ref().map(|b| &b.counts),
+            Table::RangeTuple => self.range_tuple.as_ref().map(|t| &t.counts),
+        }
+    }
+
+    /// The constants every trace kernel reads from these tables.
+    pub fn params(&self, timestamp_max_bits: u32, pointer_max_bits: u32) -> TraceParams {
+        let [tuple_size0, tuple_size1] = self.range_tuple.as_ref().map_or([0, 0], |t| t.sizes());
+        TraceParams {
+            range_max_bits: self.range.range_max_bits(),
+            timestamp_max_bits,
+            pointer_max_bits,
+            tuple_size0,
+            tuple_size1,
+            ..Default::default()
+        }
+    }
 }

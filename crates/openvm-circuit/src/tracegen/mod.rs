@@ -9,6 +9,7 @@
 //! [`ChipTraces::CpuFillers`] every chip runs upstream's filler: the reference the GPU chips are
 //! tested against, record for record.
 
+pub mod adapters;
 pub mod auipc;
 pub mod base_alu;
 pub mod branch_eq;
@@ -43,10 +44,11 @@ use openvm_circuit_primitives::{
     var_range::{VariableRangeCheckerAir, VariableRangeCheckerChip},
     Chip,
 };
-use openvm_rv32im_circuit::{Rv32AuipcAir, Rv32BranchEqualAir, Rv32BranchLessThanAir, Rv32JalLuiAir, Rv32JalrAir};
-use openvm_rv32im_circuit::{Rv32BaseAluAir, Rv32ImConfig, Rv32ImCpuBuilder};
-use openvm_rv32im_circuit::{Rv32DivRemAir, Rv32HintStoreAir, Rv32MulHAir, Rv32MultiplicationAir};
-use openvm_rv32im_circuit::{Rv32LessThanAir, Rv32LoadSignExtendAir, Rv32LoadStoreAir, Rv32ShiftAir};
+use openvm_rv32im_circuit::{
+    Rv32AuipcAir, Rv32BaseAluAir, Rv32BranchEqualAir, Rv32BranchLessThanAir, Rv32DivRemAir, Rv32HintStoreAir, Rv32ImConfig,
+    Rv32ImCpuBuilder, Rv32JalLuiAir, Rv32JalrAir, Rv32LessThanAir, Rv32LoadSignExtendAir, Rv32LoadStoreAir, Rv32MulHAir,
+    Rv32MultiplicationAir, Rv32ShiftAir,
+};
 use openvm_stark_backend::{
     prover::{AirProvingContext, CommittedTraceData},
     FiatShamirTranscript,
@@ -56,7 +58,9 @@ use p3_baby_bear::Poseidon2BabyBear;
 
 use self::{
     cpu_filled::{transfer_for, CpuFilledChip},
+    kernel::TraceParams,
     lookups::{BitwiseLookupWgpu, Lookups, RangeTupleCheckerWgpu, VariableRangeCheckerWgpu},
+    records::{FixedRecordChip, FixedRecords},
 };
 use crate::builder::{CpuEngine, WgpuSystem};
 
@@ -92,117 +96,44 @@ impl<RA, C: Chip<RA, WgpuBackend>> Chip<RA, WgpuBackend> for Shared<C> {
 
 type Inventory = ChipInventory<SC, DenseRecordArena, WgpuBackend>;
 
-/// Adds the GPU version of the chip of `air`, if there is one; false otherwise.
-fn gpu_chip(
-    inventory: &mut Inventory,
-    air: &dyn Any,
-    lookups: &Lookups,
-    timestamp_max_bits: u32,
-    pointer_max_bits: u32,
-    ctx: &Arc<GpuContext>,
-) -> bool {
+/// The GPU chip of fixed-size records for `air`, if there is one.
+fn fixed_record_chip(air: &dyn Any) -> Option<&'static FixedRecords> {
+    macro_rules! by_air {
+        ($($air:ty => $chip:expr),* $(,)?) => {
+            $(if air.is::<$air>() { return Some(&$chip); })*
+        };
+    }
+    by_air! {
+        Rv32BaseAluAir => base_alu::CHIP,
+        Rv32LessThanAir => less_than::CHIP,
+        Rv32ShiftAir => shift::CHIP,
+        Rv32LoadStoreAir => loadstore::CHIP,
+        Rv32LoadSignExtendAir => load_sign_extend::CHIP,
+        Rv32BranchEqualAir => branch_eq::CHIP,
+        Rv32BranchLessThanAir => branch_lt::CHIP,
+        Rv32JalLuiAir => jal_lui::CHIP,
+        Rv32JalrAir => jalr::CHIP,
+        Rv32AuipcAir => auipc::CHIP,
+        Rv32MultiplicationAir => mul::CHIP,
+        Rv32MulHAir => mulh::CHIP,
+        Rv32DivRemAir => divrem::CHIP,
+    }
+    None
+}
+
+/// Adds the GPU version of the chip of `air`, if there is one (and the lookup tables it counts
+/// into exist); false otherwise.
+fn gpu_chip(inventory: &mut Inventory, air: &dyn Any, lookups: &Arc<Lookups>, params: TraceParams, ctx: &Arc<GpuContext>) -> bool {
     if air.is::<VariableRangeCheckerAir>() {
         inventory.add_periphery_chip(Shared(lookups.range.clone()));
     } else if let (true, Some(bitwise)) = (air.is::<BitwiseOperationLookupAir<8>>(), &lookups.bitwise) {
         inventory.add_periphery_chip(Shared(bitwise.clone()));
     } else if let (true, Some(tuple)) = (air.is::<RangeTupleCheckerAir<2>>(), &lookups.range_tuple) {
         inventory.add_periphery_chip(Shared(tuple.clone()));
-    } else if let (true, Some(bitwise)) = (air.is::<Rv32BaseAluAir>(), &lookups.bitwise) {
-        inventory.add_periphery_chip(base_alu::BaseAluChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if let (true, Some(range_tuple)) = (air.is::<Rv32MultiplicationAir>(), &lookups.range_tuple) {
-        inventory.add_periphery_chip(mul::MultiplicationChipWgpu {
-            range: lookups.range.clone(),
-            range_tuple: range_tuple.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if let (true, Some(bitwise), Some(range_tuple)) = (air.is::<Rv32MulHAir>(), &lookups.bitwise, &lookups.range_tuple) {
-        inventory.add_periphery_chip(mulh::MulHChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            range_tuple: range_tuple.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if let (true, Some(bitwise), Some(range_tuple)) = (air.is::<Rv32DivRemAir>(), &lookups.bitwise, &lookups.range_tuple) {
-        inventory.add_periphery_chip(divrem::DivRemChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            range_tuple: range_tuple.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if let (true, Some(bitwise)) = (air.is::<Rv32HintStoreAir>(), &lookups.bitwise) {
-        inventory.add_periphery_chip(hintstore::HintStoreChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            timestamp_max_bits,
-            pointer_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if let (true, Some(bitwise)) = (air.is::<Rv32LessThanAir>(), &lookups.bitwise) {
-        inventory.add_periphery_chip(less_than::LessThanChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if let (true, Some(bitwise)) = (air.is::<Rv32ShiftAir>(), &lookups.bitwise) {
-        inventory.add_periphery_chip(shift::ShiftChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if air.is::<Rv32LoadStoreAir>() {
-        inventory.add_periphery_chip(loadstore::LoadStoreChipWgpu {
-            range: lookups.range.clone(),
-            timestamp_max_bits,
-            pointer_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if air.is::<Rv32LoadSignExtendAir>() {
-        inventory.add_periphery_chip(load_sign_extend::LoadSignExtendChipWgpu {
-            range: lookups.range.clone(),
-            timestamp_max_bits,
-            pointer_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if air.is::<Rv32BranchEqualAir>() {
-        inventory.add_periphery_chip(branch_eq::BranchEqualChipWgpu { range: lookups.range.clone(), timestamp_max_bits, ctx: ctx.clone() });
-    } else if let (true, Some(bitwise)) = (air.is::<Rv32BranchLessThanAir>(), &lookups.bitwise) {
-        inventory.add_periphery_chip(branch_lt::BranchLessThanChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if let (true, Some(bitwise)) = (air.is::<Rv32JalLuiAir>(), &lookups.bitwise) {
-        inventory.add_periphery_chip(jal_lui::JalLuiChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if let (true, Some(bitwise)) = (air.is::<Rv32JalrAir>(), &lookups.bitwise) {
-        inventory.add_periphery_chip(jalr::JalrChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
-    } else if let (true, Some(bitwise)) = (air.is::<Rv32AuipcAir>(), &lookups.bitwise) {
-        inventory.add_periphery_chip(auipc::AuipcChipWgpu {
-            range: lookups.range.clone(),
-            bitwise: bitwise.clone(),
-            timestamp_max_bits,
-            ctx: ctx.clone(),
-        });
+    } else if let (true, Some(_)) = (air.is::<Rv32HintStoreAir>(), &lookups.bitwise) {
+        inventory.add_periphery_chip(hintstore::HintStoreChipWgpu { lookups: lookups.clone(), params, ctx: ctx.clone() });
+    } else if let Some(chip) = fixed_record_chip(air).filter(|c| c.tables.iter().all(|&t| lookups.counts(t).is_some())) {
+        inventory.add_periphery_chip(FixedRecordChip { chip, lookups: lookups.clone(), params, ctx: ctx.clone() });
     } else {
         return false;
     }
@@ -234,7 +165,7 @@ where
         let pointer_max_bits = circuit.pointer_max_bits() as u32;
         let find = |name: &str| ChipInventoryError::AirNotFound { name: name.to_string() };
         let range_cpu = cpu_inventory.find_chip::<Arc<VariableRangeCheckerChip>>().next().ok_or_else(|| find("VariableRangeCheckerAir"))?;
-        let lookups = Lookups {
+        let lookups = Arc::new(Lookups {
             range: Arc::new(VariableRangeCheckerWgpu::new(range_cpu.clone(), device_ctx.clone())),
             bitwise: cpu_inventory
                 .find_chip::<Arc<BitwiseOperationLookupChip<8>>>()
@@ -244,12 +175,13 @@ where
                 .find_chip::<Arc<RangeTupleCheckerChip<2>>>()
                 .next()
                 .map(|c| Arc::new(RangeTupleCheckerWgpu::new(c.clone(), device_ctx.clone()))),
-        };
+        });
+        let params = lookups.params(timestamp_max_bits, pointer_max_bits);
         let cpu_inventory = Rc::new(cpu_inventory);
         let mut inventory = ChipInventory::new(circuit);
         for (index, air) in chip_airs.iter().enumerate() {
             let any = air.as_any();
-            if self.traces == ChipTraces::Gpu && gpu_chip(&mut inventory, any, &lookups, timestamp_max_bits, pointer_max_bits, device_ctx) {
+            if self.traces == ChipTraces::Gpu && gpu_chip(&mut inventory, any, &lookups, params, device_ctx) {
                 continue;
             }
             inventory.add_periphery_chip(CpuFilledChip {

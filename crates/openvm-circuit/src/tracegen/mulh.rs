@@ -1,24 +1,17 @@
 //! Rv32MulHAir (MULH, MULHSU, MULHU) on the GPU: shaders/mulh.wgsl.
 
-use std::{
-    mem::{offset_of, size_of},
-    sync::Arc,
-};
+use std::mem::{offset_of, size_of};
 
-use openvm_circuit::arch::DenseRecordArena;
-use openvm_circuit_primitives::Chip;
 use openvm_rv32im_circuit::{
     adapters::{Rv32MultAdapterCols, Rv32MultAdapterRecord},
     MulHCoreCols, MulHCoreRecord,
 };
-use openvm_stark_backend::prover::AirProvingContext;
-use openvm_wgpu_backend::{backend::WgpuBackend, GpuContext};
 
 use super::{
-    kernel::{wgsl, Layout, TraceKernel, TraceParams},
-    lookups::{BitwiseLookupWgpu, RangeTupleCheckerWgpu, VariableRangeCheckerWgpu},
-    mul::mult_adapter_layout,
-    records::{adapter_core_record, fixed_records_trace},
+    adapters,
+    kernel::{wgsl, Layout, TraceKernel},
+    lookups::Table,
+    records::{adapter_core_record, FixedRecords},
 };
 
 type AdapterCols = Rv32MultAdapterCols<u8>;
@@ -30,7 +23,7 @@ pub const WIDTH: usize = size_of::<AdapterCols>() + size_of::<CoreCols>();
 fn layout() -> Layout {
     let core = size_of::<AdapterCols>();
     let core_rec = RECORD.0;
-    mult_adapter_layout()
+    adapters::mult_adapter_layout(Layout::new())
         .col("CORE_A", core + offset_of!(CoreCols, a))
         .col("CORE_B", core + offset_of!(CoreCols, b))
         .col("CORE_C", core + offset_of!(CoreCols, c))
@@ -45,27 +38,11 @@ fn layout() -> Layout {
         .rec("CORE_OPCODE", core_rec + offset_of!(CoreRecord, local_opcode))
 }
 
-pub const KERNEL: TraceKernel = TraceKernel { source: wgsl!("mulh"), layout };
+const KERNEL: TraceKernel = TraceKernel { source: wgsl!("mulh"), layout };
 
-pub struct MulHChipWgpu {
-    pub range: Arc<VariableRangeCheckerWgpu>,
-    pub bitwise: Arc<BitwiseLookupWgpu>,
-    pub range_tuple: Arc<RangeTupleCheckerWgpu>,
-    pub timestamp_max_bits: u32,
-    pub ctx: Arc<GpuContext>,
-}
-
-impl Chip<DenseRecordArena, WgpuBackend> for MulHChipWgpu {
-    fn generate_proving_ctx(&self, records: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
-        let [tuple_size0, tuple_size1] = self.range_tuple.sizes();
-        let params = TraceParams {
-            range_max_bits: self.range.range_max_bits(),
-            timestamp_max_bits: self.timestamp_max_bits,
-            tuple_size0,
-            tuple_size1,
-            ..Default::default()
-        };
-        let lookups = [&self.range.counts, &self.bitwise.counts, &self.range_tuple.counts];
-        fixed_records_trace(&self.ctx, &KERNEL, &records, RECORD.1, WIDTH, &lookups, params)
-    }
-}
+pub const CHIP: FixedRecords = FixedRecords {
+    kernel: KERNEL,
+    record_bytes: RECORD.1,
+    width: WIDTH,
+    tables: &[Table::VariableRange, Table::Bitwise, Table::RangeTuple],
+};

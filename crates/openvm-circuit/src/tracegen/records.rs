@@ -1,16 +1,20 @@
-//! Where upstream's dense record arena puts a record's parts, and the trace of a chip whose
-//! records are all one size.
+//! Where upstream's dense record arena puts a record's parts, and the GPU chips whose records
+//! are all one size (every RV32IM chip but the hint store).
 
-use std::mem::{align_of, size_of};
+use std::{
+    mem::{align_of, size_of},
+    sync::Arc,
+};
 
 use openvm_circuit::arch::DenseRecordArena;
+use openvm_circuit_primitives::Chip;
 use openvm_stark_backend::prover::AirProvingContext;
 use openvm_wgpu_backend::{backend::WgpuBackend, backend::WgpuMatrix, common::GpuError, device::transport_row_major_matrix, GpuContext};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::{
     kernel::{resident, TraceJob, TraceKernel, TraceParams},
-    lookups::{counts, Counts},
+    lookups::{counts, Counts, Lookups, Table},
 };
 
 /// Byte offset of the core record and bytes of one record, for an (adapter `A`, core `C`)
@@ -47,4 +51,36 @@ pub fn fixed_records_trace(
         kernel.run_records(ctx, records, record_bytes, TraceJob { height, width, bindings: &bindings, params })
     })();
     AirProvingContext::simple_no_pis(WgpuMatrix::on_device(height, width, resident(made)))
+}
+
+/// A chip with one row per fixed-size record: its kernel, its record's bytes (as the dense
+/// arena lays it out), its trace width and the tables its kernel counts into.
+pub struct FixedRecords {
+    pub kernel: TraceKernel,
+    pub record_bytes: usize,
+    pub width: usize,
+    pub tables: &'static [Table],
+}
+
+/// The GPU chip of a [`FixedRecords`] description, with the lookup tables of its chip complex
+/// and the constants every kernel reads (range-checker, timestamp and pointer bits, the
+/// range-tuple sizes).
+pub struct FixedRecordChip {
+    pub chip: &'static FixedRecords,
+    pub lookups: Arc<Lookups>,
+    pub params: TraceParams,
+    pub ctx: Arc<GpuContext>,
+}
+
+impl Chip<DenseRecordArena, WgpuBackend> for FixedRecordChip {
+    fn generate_proving_ctx(&self, records: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
+        let c = self.chip;
+        // `gpu_chip` makes this chip only where every table it names exists.
+        let tables: Option<Vec<&Counts>> = c.tables.iter().map(|&t| self.lookups.counts(t)).collect();
+        let Some(tables) = tables else {
+            let error = Arc::new(GpuError::invalid(c.kernel.name(), "a lookup table the chip counts into is missing"));
+            return AirProvingContext::simple_no_pis(WgpuMatrix::unavailable(0, c.width, error));
+        };
+        fixed_records_trace(&self.ctx, &c.kernel, &records, c.record_bytes, c.width, &tables, self.params)
+    }
 }
