@@ -29,7 +29,7 @@ macro_rules! wgsl {
 pub(crate) use wgsl;
 
 /// The shared includes of the trace-generation kernels (shaders/shared/).
-const SHARED: &[KernelSource] = &[
+pub const SHARED: &[KernelSource] = &[
     KernelSource { name: "tracegen", source: include_str!("../../shaders/shared/tracegen.wgsl") },
     KernelSource { name: "range_checker", source: include_str!("../../shaders/shared/range_checker.wgsl") },
     KernelSource { name: "bitwise_lookup", source: include_str!("../../shaders/shared/bitwise_lookup.wgsl") },

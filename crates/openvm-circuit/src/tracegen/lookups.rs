@@ -26,7 +26,7 @@ use openvm_wgpu_backend::{
 
 use super::kernel::{resident, wgsl, Layout, TraceJob, TraceKernel, TraceParams};
 
-const KERNEL: TraceKernel = TraceKernel { source: wgsl!("lookup_table_trace"), layout: Layout::new };
+pub const KERNEL: TraceKernel = TraceKernel { source: wgsl!("lookup_table_trace"), layout: Layout::new };
 
 /// A lookup table. A chip's kernel binds the tables it counts into after the records and the
 /// trace, in the order its description lists them; the discriminant is the table's kind in

@@ -96,29 +96,38 @@ impl<RA, C: Chip<RA, WgpuBackend>> Chip<RA, WgpuBackend> for Shared<C> {
 
 type Inventory = ChipInventory<SC, DenseRecordArena, WgpuBackend>;
 
-/// The GPU chip of fixed-size records for `air`, if there is one.
-fn fixed_record_chip(air: &dyn Any) -> Option<&'static FixedRecords> {
-    macro_rules! by_air {
-        ($($air:ty => $chip:expr),* $(,)?) => {
+/// The GPU chips of fixed-size records, each with the AIR it makes the trace of.
+macro_rules! fixed_record_chips {
+    ($($air:ty => $chip:expr),* $(,)?) => {
+        /// The GPU chip of fixed-size records for `air`, if there is one.
+        fn fixed_record_chip(air: &dyn Any) -> Option<&'static FixedRecords> {
             $(if air.is::<$air>() { return Some(&$chip); })*
-        };
-    }
-    by_air! {
-        Rv32BaseAluAir => base_alu::CHIP,
-        Rv32LessThanAir => less_than::CHIP,
-        Rv32ShiftAir => shift::CHIP,
-        Rv32LoadStoreAir => loadstore::CHIP,
-        Rv32LoadSignExtendAir => load_sign_extend::CHIP,
-        Rv32BranchEqualAir => branch_eq::CHIP,
-        Rv32BranchLessThanAir => branch_lt::CHIP,
-        Rv32JalLuiAir => jal_lui::CHIP,
-        Rv32JalrAir => jalr::CHIP,
-        Rv32AuipcAir => auipc::CHIP,
-        Rv32MultiplicationAir => mul::CHIP,
-        Rv32MulHAir => mulh::CHIP,
-        Rv32DivRemAir => divrem::CHIP,
-    }
-    None
+            None
+        }
+
+        const FIXED_RECORD_CHIPS: &[&FixedRecords] = &[$(&$chip),*];
+    };
+}
+
+fixed_record_chips! {
+    Rv32BaseAluAir => base_alu::CHIP,
+    Rv32LessThanAir => less_than::CHIP,
+    Rv32ShiftAir => shift::CHIP,
+    Rv32LoadStoreAir => loadstore::CHIP,
+    Rv32LoadSignExtendAir => load_sign_extend::CHIP,
+    Rv32BranchEqualAir => branch_eq::CHIP,
+    Rv32BranchLessThanAir => branch_lt::CHIP,
+    Rv32JalLuiAir => jal_lui::CHIP,
+    Rv32JalrAir => jalr::CHIP,
+    Rv32AuipcAir => auipc::CHIP,
+    Rv32MultiplicationAir => mul::CHIP,
+    Rv32MulHAir => mulh::CHIP,
+    Rv32DivRemAir => divrem::CHIP,
+}
+
+/// Every trace-generation kernel (tests/tracegen_shaders.rs checks each for every device).
+pub fn kernels() -> Vec<&'static kernel::TraceKernel> {
+    FIXED_RECORD_CHIPS.iter().map(|c| &c.kernel).chain([&hintstore::KERNEL, &lookups::KERNEL]).collect()
 }
 
 /// Adds the GPU version of the chip of `air`, if there is one (and the lookup tables it counts
