@@ -42,6 +42,8 @@ use p3_baby_bear::Poseidon2BabyBear;
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 
+use crate::memory_image::copy_nonzero_pages;
+
 /// The CPU engine whose builders [`WgpuBuilder`] wraps.
 pub type CpuEngine = BabyBearPoseidon2CpuEngine;
 
@@ -178,7 +180,8 @@ impl<RA: RowMajorMatrixArena<F>> SystemChipComplex<RA, WgpuBackend> for WgpuSyst
     }
 
     fn transport_init_memory_to_device(&mut self, memory: &GuestMemory) {
-        SystemChipComplex::<RA, CpuBackend<SC>>::transport_init_memory_to_device(&mut self.cpu, memory);
+        // What upstream's `set_initial_memory` does, with a copy of the non-zero pages only.
+        self.cpu.memory_controller.interface_chip.initial_memory = copy_nonzero_pages(&memory.memory);
     }
 
     fn generate_proving_ctx(&mut self, system_records: SystemRecords<F>, record_arenas: Vec<RA>) -> Vec<AirProvingContext<WgpuBackend>> {

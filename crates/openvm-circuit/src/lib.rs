@@ -3,6 +3,7 @@
 
 pub mod builder;
 pub mod elf;
+pub mod memory_image;
 pub mod prove;
 pub mod tracegen;
 
