@@ -10,15 +10,20 @@ use openvm_circuit::{
     arch::{
         execution_mode::{MeteredCtx, MeteredCtxInputs, Segment, SegmentationLimits},
         instructions::exe::VmExe,
+        interpreter_preflight::PreflightInterpretedInstance,
         verify_segments, Executor, MeteredExecutor, PreflightExecutionOutput, PreflightExecutor, Streams, VirtualMachine,
-        VirtualMachineError, VmBuilder, VmCircuitConfig, VmExecutionConfig, CONNECTOR_AIR_ID, PROGRAM_AIR_ID,
+        VirtualMachineError, VmBuilder, VmCircuitConfig, VmExecutionConfig, VmState, CONNECTOR_AIR_ID, PROGRAM_AIR_ID,
     },
-    system::memory::merkle::public_values::extract_public_values,
+    system::{
+        memory::{merkle::public_values::extract_public_values, online::GuestMemory},
+        SystemRecords,
+    },
 };
 use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImCpuBuilder};
 use openvm_stark_backend::{
     keygen::types::MultiStarkVerifyingKey,
     proof::Proof,
+    prover::DeviceMultiStarkProvingKey,
     prover::{MatrixDimensions, ProverBackend, ProvingContext},
     StarkEngine, SystemParams,
 };
@@ -94,21 +99,30 @@ pub struct ExecutionEnd {
 
 /// Runs `exe` on `vm` segment by segment, as upstream drives a VirtualMachine: metered
 /// execution for the segment boundaries, the program committed on the VM's device, then per
-/// segment preflight execution and trace generation; `prove` receives each segment's proving
-/// context (for any engine: ours, or openvm-cpu-backend's in the identity tests). Each
-/// segment's work, `prove` included, runs in a span `prove_segment` with field `segment` (the
-/// index), upstream's span for one segment, so that its phases can be told apart.
-pub fn for_each_segment<E, VB>(
+/// segment preflight execution, trace generation and `prove` (for any engine: ours, or
+/// openvm-cpu-backend's in the identity tests).
+///
+/// Segment k is proved on a second thread while segment k + 1 executes, so that the device
+/// proves while the host executes; trace generation, which needs the VM's chips, runs between
+/// the two. `prove` receives the engine, the proving key and the segment's context on that
+/// thread; `done` receives its results on the calling thread, in segment order, as soon as each
+/// is proved. A segment's work runs in a span `prove_segment` with field `segment` (the index),
+/// upstream's span for one segment, so that its phases can be told apart.
+pub fn for_each_segment<E, VB, T>(
     vm: &mut VirtualMachine<E, VB>,
     exe: &VmExe<F>,
     input: Streams<F>,
     segmentation: Segmentation,
-    mut prove: impl FnMut(&mut VirtualMachine<E, VB>, SegmentContext<E::PB>) -> Result<(), ProveProgramError>,
+    prove: impl Fn(&E, &DeviceMultiStarkProvingKey<E::PB>, SegmentContext<E::PB>) -> Result<T, ProveProgramError> + Sync,
+    mut done: impl FnMut(T),
 ) -> Result<ExecutionEnd, ProveProgramError>
 where
-    E: StarkEngine<SC = SC>,
+    E: StarkEngine<SC = SC> + Sync,
     VB: VmBuilder<E>,
     <VB::VmConfig as VmExecutionConfig<F>>::Executor: Executor<F> + MeteredExecutor<F> + PreflightExecutor<F, VB::RecordArena>,
+    ProvingContext<E::PB>: Send,
+    DeviceMultiStarkProvingKey<E::PB>: Sync,
+    T: Send,
 {
     let started = Instant::now();
     let metered_ctx = match segmentation {
@@ -123,26 +137,83 @@ where
     let mut interpreter = vm.preflight_interpreter(exe)?;
     let mut state = Some(vm.create_initial_state(exe, input));
     let mut exit_code = None;
-    for (index, Segment { num_insns, trace_heights, .. }) in segments.into_iter().enumerate() {
-        let Some(from_state) = state.take() else { break };
-        let _segment_span = tracing::info_span!("prove_segment", segment = index).entered();
+    let mut segments = segments.into_iter().enumerate();
+    let mut next = match segments.next() {
+        Some(segment) => {
+            let t = Instant::now();
+            if let Some(s) = &state {
+                vm.transport_init_memory_to_device(&s.memory);
+            }
+            preflight(vm, &mut interpreter, &mut state, segment, t.elapsed())?
+        }
+        None => None,
+    };
+    while let Some(p) = next.take() {
+        exit_code = p.system_records.exit_code;
+        let span = tracing::info_span!("prove_segment", segment = p.index);
         let t = Instant::now();
-        vm.transport_init_memory_to_device(&from_state.memory);
-        let PreflightExecutionOutput { system_records, record_arenas, to_state } =
-            vm.execute_preflight(&mut interpreter, from_state, Some(num_insns), &trace_heights)?;
-        let preflight = t.elapsed();
-        exit_code = system_records.exit_code;
-        state = Some(to_state);
-        let t = Instant::now();
-        let ctx = vm
-            .generate_proving_ctx(system_records, record_arenas)
-            .map_err(|e| ProveProgramError::TraceGeneration { segment: index, message: e.to_string() })?;
+        let ctx = span
+            .in_scope(|| vm.generate_proving_ctx(p.system_records, p.record_arenas))
+            .map_err(|e| ProveProgramError::TraceGeneration { segment: p.index, message: e.to_string() })?;
         let trace_generation = t.elapsed();
-        prove(vm, SegmentContext { index, instructions: num_insns, ctx, preflight, trace_generation })?;
+        // The next segment's initial memory: this segment's chips are done with theirs.
+        let following = segments.next().filter(|_| state.is_some());
+        let t = Instant::now();
+        if let (Some(_), Some(s)) = (&following, &state) {
+            vm.transport_init_memory_to_device(&s.memory);
+        }
+        let transport = t.elapsed();
+        let segment = SegmentContext { index: p.index, instructions: p.instructions, ctx, preflight: p.preflight, trace_generation };
+        let vm: &VirtualMachine<E, VB> = vm;
+        let (engine, pk) = (&vm.engine, vm.pk());
+        let (proved, preflighted) = std::thread::scope(|scope| {
+            let proving = scope.spawn(|| span.in_scope(|| prove(engine, pk, segment)));
+            let preflighted = match following {
+                Some(f) => preflight(vm, &mut interpreter, &mut state, f, transport),
+                None => Ok(None),
+            };
+            (proving.join(), preflighted)
+        });
+        done(proved.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+        next = preflighted?;
     }
     Ok(ExecutionEnd { exit_code, memory: state.map(|s| s.memory.memory), metered_execution })
 }
 
+/// A segment's records from preflight execution.
+struct Preflighted<RA> {
+    index: usize,
+    instructions: u64,
+    system_records: SystemRecords<F>,
+    record_arenas: Vec<RA>,
+    preflight: Duration,
+}
+
+type Interpreter<VB, E> = PreflightInterpretedInstance<F, <<VB as VmBuilder<E>>::VmConfig as VmExecutionConfig<F>>::Executor>;
+
+/// Executes segment `index` from `state` (leaving the state it ends in), with its records;
+/// `before` is time already spent on it (its initial memory's transport). None once the
+/// program has ended.
+fn preflight<E, VB>(
+    vm: &VirtualMachine<E, VB>,
+    interpreter: &mut Interpreter<VB, E>,
+    state: &mut Option<VmState<F, GuestMemory>>,
+    (index, Segment { num_insns, trace_heights, .. }): (usize, Segment),
+    before: Duration,
+) -> Result<Option<Preflighted<VB::RecordArena>>, ProveProgramError>
+where
+    E: StarkEngine<SC = SC>,
+    VB: VmBuilder<E>,
+    <VB::VmConfig as VmExecutionConfig<F>>::Executor: PreflightExecutor<F, VB::RecordArena>,
+{
+    let Some(from_state) = state.take() else { return Ok(None) };
+    let _span = tracing::info_span!("prove_segment", segment = index).entered();
+    let t = Instant::now();
+    let PreflightExecutionOutput { system_records, record_arenas, to_state } =
+        vm.execute_preflight(interpreter, from_state, Some(num_insns), &trace_heights)?;
+    *state = Some(to_state);
+    Ok(Some(Preflighted { index, instructions: num_insns, system_records, record_arenas, preflight: before + t.elapsed() }))
+}
 /// Where segments end.
 #[derive(Clone, Debug)]
 pub enum Segmentation {
@@ -274,9 +345,11 @@ pub fn prove_program<E, VB>(
     mut progress: impl FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError>
 where
-    E: StarkEngine<SC = SC>,
+    E: StarkEngine<SC = SC> + Sync,
     VB: VmBuilder<E>,
     <VB::VmConfig as VmExecutionConfig<F>>::Executor: Executor<F> + MeteredExecutor<F> + PreflightExecutor<F, VB::RecordArena>,
+    ProvingContext<E::PB>: Send,
+    DeviceMultiStarkProvingKey<E::PB>: Sync,
 {
     let num_public_values = config.as_ref().num_public_values;
     let (mut vm, pk) = VirtualMachine::new_with_keygen(engine, builder, config)?;
@@ -284,7 +357,7 @@ where
     let air_names: Vec<String> = vm.air_names().map(str::to_string).collect();
     let mut proofs = Vec::new();
     let mut reports = Vec::new();
-    let end = for_each_segment(&mut vm, &exe, input, segmentation, |vm, s| {
+    let prove = |engine: &E, pk: &DeviceMultiStarkProvingKey<E::PB>, s: SegmentContext<E::PB>| {
         let airs = s.ctx.per_trace.iter().map(|(a, c)| (air_names[*a].clone(), c.common_main.height())).collect();
         let trace_cells = s
             .ctx
@@ -293,7 +366,7 @@ where
             .map(|(_, c)| c.common_main.height() * (c.common_main.width() + c.cached_mains.iter().map(|m| m.trace.width()).sum::<usize>()))
             .sum();
         let t = Instant::now();
-        let proof = vm.engine.prove(vm.pk(), s.ctx).map_err(|e| ProveProgramError::Prove { segment: s.index, message: e.to_string() })?;
+        let proof = engine.prove(pk, s.ctx).map_err(|e| ProveProgramError::Prove { segment: s.index, message: e.to_string() })?;
         let report = SegmentReport {
             index: s.index,
             instructions: s.instructions,
@@ -303,10 +376,12 @@ where
             trace_generation: s.trace_generation,
             prove: t.elapsed(),
         };
+        Ok((proof, report))
+    };
+    let end = for_each_segment(&mut vm, &exe, input, segmentation, prove, |(proof, report)| {
         progress(&report);
         reports.push(report);
         proofs.push(proof);
-        Ok(())
     })?;
     verify_segments(&vm.engine, &vk, &proofs).map_err(|e| ProveProgramError::Verify(e.to_string()))?;
     let public_values = match &end.memory {

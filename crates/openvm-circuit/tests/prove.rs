@@ -68,15 +68,15 @@ fn one_segment_proves_as_openvm_cpu_backend_does() {
     let d_pk = ours.device().transport_pk_to_device(&pk);
     let exe = rv32im_exe(&asm::mixed(7)).unwrap();
     let mut segments = 0;
-    for_each_segment(&mut vm, &exe, vec![].into(), Segmentation::Upstream, |vm, s| {
+    let prove_both = |cpu: &BabyBearPoseidon2CpuEngine<DuplexSponge>, cpu_pk: &_, s: openvm_wgpu_circuit::SegmentContext<_>| {
         let our_ctx = transport_cpu_proving_ctx(ours.device(), &s.ctx).unwrap();
         let our_proof = ours.prove(&d_pk, our_ctx).unwrap_or_else(|e| panic!("{e}"));
-        let cpu_proof = vm.engine.prove(vm.pk(), s.ctx).unwrap();
+        let cpu_proof = cpu.prove(cpu_pk, s.ctx).unwrap();
         assert!(our_proof.encode_to_vec().unwrap() == cpu_proof.encode_to_vec().unwrap(), "segment {}: the proofs differ", s.index);
-        segments += 1;
         Ok(())
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
+    };
+    for_each_segment(&mut vm, &exe, vec![].into(), Segmentation::Upstream, prove_both, |()| segments += 1)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(segments, 1);
 }
 
@@ -140,6 +140,11 @@ fn a_long_program_proves_in_several_segments() {
 /// profile (the first and last rows of each trace, where selectors and wrapped next rows act).
 #[test]
 fn vm_airs_evaluate_as_upstream_on_a_real_segment() {
+    use openvm_cpu_backend::CpuBackend;
+    use openvm_stark_backend::prover::DeviceMultiStarkProvingKey;
+    use openvm_wgpu_backend::device::SC;
+    use openvm_wgpu_circuit::SegmentContext;
+    type CpuEngine = BabyBearPoseidon2CpuEngine<DuplexSponge>;
     use openvm_circuit::arch::VirtualMachine;
     use openvm_rv32im_circuit::Rv32ImCpuBuilder;
     use openvm_stark_backend::{prover::MatrixDimensions, StarkEngine};
@@ -158,12 +163,13 @@ fn vm_airs_evaluate_as_upstream_on_a_real_segment() {
     let exe = rv32im_exe(&asm::mixed(7)).unwrap();
     let contexts: Vec<_> = LimitProfile::ALL.iter().map(|&p| (p, GpuContext::shared(p).expect("a GPU adapter"))).collect();
     let mut airs = 0;
-    for_each_segment(&mut vm, &exe, vec![].into(), Segmentation::Upstream, |vm, s| {
+    let check = |_: &CpuEngine, device_pk: &DeviceMultiStarkProvingKey<CpuBackend<SC>>, s: SegmentContext<CpuBackend<SC>>| {
+        let mut airs = 0;
         for (air_idx, air) in &s.ctx.per_trace {
             let key = &pk.per_air[*air_idx];
             let dag = &key.vk.symbolic_constraints;
             let host = |values: &[F], height: usize| HostColumns { height, values: values.to_vec() };
-            let d_pk = &vm.pk().per_air[*air_idx];
+            let d_pk = &device_pk.per_air[*air_idx];
             let preprocessed = d_pk.preprocessed_data.as_ref().map(|p| host(&p.trace.values, p.trace.height()));
             let mut mains: Vec<HostColumns> = air.cached_mains.iter().map(|c| host(&c.trace.values, c.trace.height())).collect();
             mains.push(host(&air.common_main.values, air.common_main.height()));
@@ -195,8 +201,8 @@ fn vm_airs_evaluate_as_upstream_on_a_real_segment() {
             }
             airs += 1;
         }
-        Ok(())
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
+        Ok(airs)
+    };
+    for_each_segment(&mut vm, &exe, vec![].into(), Segmentation::Upstream, check, |n| airs += n).unwrap_or_else(|e| panic!("{e}"));
     assert!(airs > 10, "{airs} AIRs checked");
 }

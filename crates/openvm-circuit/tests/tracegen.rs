@@ -29,17 +29,17 @@ fn traces(gpu: &std::sync::Arc<GpuContext>, traces: ChipTraces, elf: &[u8], inpu
     let names: Vec<String> = vm.air_names().map(str::to_string).collect();
     let exe = rv32im_exe(elf).unwrap();
     let mut out = Vec::new();
-    for_each_segment(&mut vm, &exe, input_stream(inputs), Segmentation::Upstream, |_, s| {
+    let read_back = |_: &_, _: &_, s: openvm_wgpu_circuit::SegmentContext<openvm_wgpu_backend::backend::WgpuBackend>| {
         let mut airs = BTreeMap::new();
         for (air, ctx) in &s.ctx.per_trace {
             let m = &ctx.common_main;
             let words = m.device().unwrap_or_else(|e| panic!("{}: {e}", names[*air])).read_col_major(gpu).unwrap();
             airs.insert(names[*air].clone(), (m.height(), m.width(), words));
         }
-        out.push(airs);
-        Ok(())
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
+        Ok(airs)
+    };
+    for_each_segment(&mut vm, &exe, input_stream(inputs), Segmentation::Upstream, read_back, |airs| out.push(airs))
+        .unwrap_or_else(|e| panic!("{e}"));
     out
 }
 
