@@ -82,7 +82,7 @@ type Guest = (&'static str, Vec<u8>, Vec<Vec<u8>>);
 
 fn guests() -> Vec<Guest> {
     vec![
-        ("edge_cases", asm::edge_cases(), vec![]),
+        ("edge_cases", asm::edge_cases(), asm::edge_cases_input()),
         ("mixed(7)", asm::mixed(7), vec![]),
         ("mixed(11)", asm::mixed(11), vec![]),
         ("fibonacci(30)", asm::fibonacci(30), vec![]),
@@ -110,11 +110,13 @@ fn gpu_traces_equal_upstream_fillers_on_the_same_records_under_every_profile() {
 fn guests_prove_and_verify_with_gpu_trace_generation() {
     let gpu = GpuContext::shared(LimitProfile::Native).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
     let config = Rv32ImConfig::with_public_values(asm::GUEST_PUBLIC_VALUE_BYTES);
-    for (elf, expected) in [(asm::mixed(7), asm::mixed_public_values(7)), (asm::edge_cases(), vec![])] {
+    for (elf, inputs, expected) in
+        [(asm::mixed(7), vec![], asm::mixed_public_values(7)), (asm::edge_cases(), asm::edge_cases_input(), vec![])]
+    {
         let exe = rv32im_exe(&elf).unwrap();
         let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(SystemParams::new_for_testing(19), gpu.clone());
         let builder = Rv32ImGpuTracegenBuilder::default();
-        let proof = prove_program(engine, builder, config.clone(), exe, input_stream::<&[u8]>(&[]), Segmentation::Upstream, |_| {})
+        let proof = prove_program(engine, builder, config.clone(), exe, input_stream(&inputs), Segmentation::Upstream, |_| {})
             .unwrap_or_else(|e| panic!("{e}"));
         let words = asm::public_value_words(&proof.public_values);
         assert_eq!(&words[..expected.len()], &expected[..]);
