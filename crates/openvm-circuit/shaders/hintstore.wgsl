@@ -1,6 +1,7 @@
 // Rv32HintStoreAir's trace from Rv32HintStoreRecordMut records (a header, then one
 // Rv32HintStoreVar per word): upstream's Rv32HintStoreFiller, one invocation per row. `records`
-// holds the whole arena; `record_starts` each record's (first row, first word).
+// holds a piece of the arena (whole records that fit one binding); `record_starts` each of its
+// records' (first trace row, first word within the piece), exactly those.
 #import tracegen
 #import range_checker
 #import bitwise_lookup

@@ -25,7 +25,7 @@ use openvm_wgpu_backend::{
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::{
-    kernel::{resident, wgsl, words_of, Layout, TraceJob, TraceKernel, TraceParams},
+    kernel::{resident, wgsl, words_of, Layout, Piece, TraceJob, TraceKernel, TraceParams},
     lookups::{counts, Lookups, Table},
 };
 
@@ -78,46 +78,117 @@ pub struct HintStoreChipWgpu {
     pub ctx: Arc<GpuContext>,
 }
 
-/// Each record's first trace row and its first word in the arena, as (row, word) pairs in
-/// record order, and the rows of all records.
-fn record_starts(arena: &mut [u8]) -> (Vec<u32>, usize) {
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    let mut rows = 0;
+/// A record's first trace row, its first byte in the arena and its bytes.
+struct RecordAt {
+    row: usize,
+    byte: usize,
+    bytes: usize,
+}
+
+/// Where every record lies (upstream's record seeker walks the headers), and the rows of all.
+fn records(arena: &mut [u8]) -> (Vec<RecordAt>, usize) {
+    let mut out = Vec::new();
+    let (mut offset, mut rows) = (0, 0);
     while offset < arena.len() {
-        let at = offset;
+        let byte = offset;
         let record = RecordSeeker::<DenseRecordArena, Rv32HintStoreRecordMut, Rv32HintStoreLayout>::get_record_at(&mut offset, arena);
-        starts.extend([rows as u32, (at / 4) as u32]);
+        out.push(RecordAt { row: rows, byte, bytes: offset - byte });
         rows += record.inner.num_words as usize;
     }
-    (starts, rows)
+    (out, rows)
+}
+
+/// Whole records that fit one binding, on the host: their words, their (first row, first word
+/// within the piece) pairs, and the trace rows they fill.
+#[derive(Debug, PartialEq, Eq)]
+struct HostPiece {
+    words: Vec<u32>,
+    starts: Vec<u32>,
+    first_row: usize,
+    rows: usize,
+}
+
+/// The records cut into pieces of whole records that each fit `limit` bytes.
+fn pieces(arena: &[u8], records: &[RecordAt], rows: usize, limit: usize) -> Result<Vec<HostPiece>, String> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < records.len() {
+        let first = &records[k];
+        if first.bytes > limit {
+            return Err(format!("a record of {} bytes exceeds one binding ({limit} bytes)", first.bytes));
+        }
+        let mut end = k;
+        // Records up to `limit` bytes, and their start pairs (2 words each) within it too.
+        while end < records.len() && records[end].byte + records[end].bytes - first.byte <= limit && 8 * (end - k + 1) <= limit {
+            end += 1;
+        }
+        let starts = records[k..end].iter().flat_map(|r| [r.row as u32, ((r.byte - first.byte) / 4) as u32]).collect();
+        let last = records.get(end).map_or(rows, |r| r.row);
+        let bytes = &arena[first.byte..records[end - 1].byte + records[end - 1].bytes];
+        out.push(HostPiece { words: words_of(bytes).into_owned(), starts, first_row: first.row, rows: last - first.row });
+        k = end;
+    }
+    Ok(out)
 }
 
 impl Chip<DenseRecordArena, WgpuBackend> for HintStoreChipWgpu {
-    fn generate_proving_ctx(&self, mut records: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
-        let arena = records.allocated_mut();
+    fn generate_proving_ctx(&self, mut records_arena: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
+        let arena = records_arena.allocated_mut();
         if arena.is_empty() {
             return AirProvingContext::simple_no_pis(transport_row_major_matrix(&self.ctx, &RowMajorMatrix::new(Vec::new(), WIDTH)));
         }
-        let (starts, rows) = record_starts(arena);
+        let (at, rows) = records(arena);
         let height = rows.next_power_of_two();
         let op = KERNEL.name();
         let made = (|| -> GpuResult<_> {
-            // The kernel addresses the whole arena, so it is one binding.
-            let limit = self.ctx.limits.max_binding_bytes();
-            if arena.len() as u64 > limit || (starts.len() * 4) as u64 > limit {
-                return Err(GpuError::invalid(op, format!("{} bytes of records exceed one binding ({limit} bytes)", arena.len())));
-            }
-            let arena_buffer = GpuBuffer::from_slice(&self.ctx, op, &words_of(arena))?;
-            let starts_buffer = GpuBuffer::from_slice(&self.ctx, op, &starts)?;
+            let limit = self.ctx.limits.max_binding_bytes() as usize;
+            let pieces = pieces(arena, &at, rows, limit)
+                .map_err(|e| GpuError::invalid(op, e))?
+                .into_iter()
+                .map(|p| {
+                    let input = GpuBuffer::from_slice(&self.ctx, op, &p.words)?;
+                    // Exactly the starts: the kernel searches all of the binding.
+                    let starts = GpuBuffer::from_slice(&self.ctx, op, &p.starts)?;
+                    Ok(Piece { input, bindings: vec![starts], first_row: p.first_row, rows: p.rows })
+                })
+                .collect::<GpuResult<Vec<_>>>()?;
             let table = |t| {
                 let missing = || GpuError::invalid(op, "a lookup table the chip counts into is missing");
                 counts(self.lookups.counts(t).ok_or_else(missing)?).map_err(|e| GpuError::invalid(op, e.to_string()))
             };
             let (range, bitwise) = (table(Table::VariableRange)?, table(Table::Bitwise)?);
-            let job = TraceJob { height, width: WIDTH, bindings: &[&starts_buffer, range, bitwise], params: self.params };
-            KERNEL.run_rows(&self.ctx, &arena_buffer, rows, job)
+            let job = TraceJob { height, width: WIDTH, bindings: &[range, bitwise], params: self.params };
+            KERNEL.run_pieces(&self.ctx, &pieces, job)
         })();
         AirProvingContext::simple_no_pis(WgpuMatrix::on_device(height, WIDTH, resident(made)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_hold_whole_records_within_the_limit() {
+        let sizes = [16, 40, 8, 24];
+        let words = [1, 4, 1, 2];
+        let (mut byte, mut row) = (0, 0);
+        let records: Vec<RecordAt> = sizes
+            .iter()
+            .zip(words)
+            .map(|(&bytes, w)| {
+                let r = RecordAt { row, byte, bytes };
+                (byte, row) = (byte + bytes, row + w);
+                r
+            })
+            .collect();
+        let arena: Vec<u8> = (0..byte).map(|b| b as u8).collect();
+        let got = pieces(&arena, &records, row, 48).unwrap();
+        let summary: Vec<(usize, Vec<u32>, usize, usize)> =
+            got.iter().map(|p| (4 * p.words.len(), p.starts.clone(), p.first_row, p.rows)).collect();
+        assert_eq!(summary, vec![(16, vec![0, 0], 0, 1), (48, vec![1, 0, 5, 10], 1, 5), (24, vec![6, 0], 6, 2)]);
+        // The second piece starts at the second record's bytes.
+        assert_eq!(got[1].words[0], u32::from_le_bytes([16, 17, 18, 19]));
+        assert!(pieces(&arena, &records, row, 32).is_err(), "a 40-byte record cannot fit 32 bytes");
     }
 }

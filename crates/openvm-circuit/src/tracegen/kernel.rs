@@ -103,6 +103,15 @@ pub struct TraceKernel {
     pub layout: fn() -> Layout,
 }
 
+/// Part of a trace's input: records bound as binding 0 (and `bindings` after the trace) for
+/// the rows `first_row .. first_row + rows`.
+pub struct Piece {
+    pub input: GpuBuffer<u32>,
+    pub bindings: Vec<GpuBuffer<u32>>,
+    pub first_row: usize,
+    pub rows: usize,
+}
+
 /// What one kernel run produces: a `height x width` trace, one invocation per row of `rows`.
 pub struct TraceJob<'a> {
     pub height: usize,
@@ -152,7 +161,7 @@ impl TraceKernel {
                 record_words: (record_bytes / 4) as u32,
                 ..job.params
             };
-            self.record(ctx, &mut encoder, &buffer, &trace, &job, params)?;
+            self.record(ctx, &mut encoder, &buffer, &trace, job.bindings, params)?;
             let bytes = buffer.bytes();
             encoder.keep(buffer, bytes);
         }
@@ -167,7 +176,23 @@ impl TraceKernel {
         let trace = ColumnMatrix::zeroed(ctx, op, job.height, job.width)?;
         let mut encoder = ctx.encoder(op);
         let params = TraceParams { records: rows as u32, ..job.params };
-        self.record(ctx, &mut encoder, input, &trace, &job, params)?;
+        self.record(ctx, &mut encoder, input, &trace, job.bindings, params)?;
+        ctx.submit_and_wait(op, encoder)?;
+        Ok(trace)
+    }
+
+    /// Fills a zeroed trace piece by piece: each piece's `input` bound as the records, its own
+    /// `bindings` next, then `job.bindings`; one invocation per row of its `rows` rows from
+    /// `first_row`. For records of different sizes, cut where each piece fits one binding.
+    pub fn run_pieces(&self, ctx: &GpuContext, pieces: &[Piece], job: TraceJob<'_>) -> GpuResult<ColumnMatrix> {
+        let op = self.name();
+        let trace = ColumnMatrix::zeroed(ctx, op, job.height, job.width)?;
+        let mut encoder = ctx.encoder(op);
+        for piece in pieces {
+            let bindings: Vec<&GpuBuffer<u32>> = piece.bindings.iter().chain(job.bindings.iter().copied()).collect();
+            let params = TraceParams { records: piece.rows as u32, first_row: piece.first_row as u32, ..job.params };
+            self.record(ctx, &mut encoder, &piece.input, &trace, &bindings, params)?;
+        }
         ctx.submit_and_wait(op, encoder)?;
         Ok(trace)
     }
@@ -179,11 +204,11 @@ impl TraceKernel {
         encoder: &mut openvm_wgpu_backend::common::GpuEncoder,
         input: &GpuBuffer<u32>,
         trace: &ColumnMatrix,
-        job: &TraceJob<'_>,
+        extra: &[&GpuBuffer<u32>],
         params: TraceParams,
     ) -> GpuResult<()> {
         let op = self.name();
-        let buffers = 3 + job.bindings.len();
+        let buffers = 3 + extra.len();
         let allowed = ctx.limits.max_storage_buffers_per_shader_stage as usize;
         require(op, buffers - 1 <= allowed, || format!("binds {} storage buffers, the device allows {allowed}", buffers - 1))?;
         let pipeline = self.pipeline(ctx)?;
@@ -201,7 +226,7 @@ impl TraceKernel {
                     };
                     let uniform = ctx.params(encoder, bytemuck::cast_slice(std::slice::from_ref(&p)));
                     let mut bindings = vec![input.buffer.as_entire_binding(), chunk.buffer.as_entire_binding()];
-                    bindings.extend(job.bindings.iter().map(|b| b.buffer.as_entire_binding()));
+                    bindings.extend(extra.iter().map(|b| b.buffer.as_entire_binding()));
                     bindings.push(uniform.binding());
                     record_dispatch(ctx, encoder, op, &pipeline, &bindings, part.grid);
                 }
