@@ -26,6 +26,7 @@ pub mod loadstore;
 pub mod lookups;
 pub mod mul;
 pub mod mulh;
+pub mod phantom;
 pub mod records;
 pub mod shift;
 
@@ -35,6 +36,7 @@ use openvm_circuit::{
     arch::{AirInventory, ChipInventory, ChipInventoryError, DenseRecordArena, MatrixRecordArena, SystemConfig, VmBuilder, VmChipComplex},
     system::{
         memory::{online::GuestMemory, CHUNK},
+        phantom::PhantomAir,
         SystemChipComplex, SystemRecords, SystemWithFixedTraceHeights,
     },
 };
@@ -123,6 +125,7 @@ fixed_record_chips! {
     Rv32MultiplicationAir => mul::CHIP,
     Rv32MulHAir => mulh::CHIP,
     Rv32DivRemAir => divrem::CHIP,
+    PhantomAir => phantom::CHIP,
 }
 
 /// Every trace-generation kernel (tests/tracegen_shaders.rs checks each for every device).
