@@ -33,7 +33,7 @@ pub mod shift;
 use std::{any::Any, rc::Rc, sync::Arc};
 
 use openvm_circuit::{
-    arch::{AirInventory, ChipInventory, ChipInventoryError, DenseRecordArena, MatrixRecordArena, SystemConfig, VmBuilder, VmChipComplex},
+    arch::{AirInventory, ChipInventory, ChipInventoryError, DenseRecordArena, MatrixRecordArena, VmBuilder, VmChipComplex},
     system::{
         memory::{online::GuestMemory, CHUNK},
         phantom::PhantomAir,
@@ -238,9 +238,4 @@ impl SystemWithFixedTraceHeights for DenseSystem {
     fn override_trace_heights(&mut self, heights: &[u32]) {
         self.0.override_trace_heights(heights);
     }
-}
-
-/// The system configuration's timestamp bits (for tests that build chips by hand).
-pub fn timestamp_max_bits(config: &SystemConfig) -> u32 {
-    config.memory_config.timestamp_max_bits as u32
 }
