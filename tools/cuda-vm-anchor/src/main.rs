@@ -7,9 +7,7 @@
 
 use std::time::Instant;
 
-use openvm_circuit::arch::{
-    execution_mode::Segment, verify_segments, PreflightExecutionOutput, Streams, VirtualMachine,
-};
+use openvm_circuit::arch::{execution_mode::Segment, verify_segments, PreflightExecutionOutput, Streams, VirtualMachine};
 use openvm_cuda_backend::BabyBearPoseidon2GpuEngine;
 use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImGpuBuilder};
 use openvm_rv32im_transpiler::{Rv32ITranspilerExtension, Rv32IoTranspilerExtension, Rv32MTranspilerExtension};
@@ -45,8 +43,11 @@ fn main() {
     for run in 1..=repeat {
         let start = Instant::now();
         let metered_ctx = vm.build_metered_ctx(&exe);
-        let (segments, _) =
-            vm.metered_interpreter(&exe).expect("interpreter").execute_metered(Streams::from(input.clone()), metered_ctx).expect("metered execution");
+        let (segments, _) = vm
+            .metered_interpreter(&exe)
+            .expect("interpreter")
+            .execute_metered(Streams::from(input.clone()), metered_ctx)
+            .expect("metered execution");
         let metered = start.elapsed();
         let cached = vm.commit_program_on_device(&exe.program);
         vm.load_program(cached);
