@@ -75,8 +75,9 @@ fn differences(profile: LimitProfile, guest: &str, gpu: &Traces, cpu: &Traces) -
 }
 
 /// The guests: instructions at their edges (`edge_cases`), every RV32IM instruction kind and
-/// memory width on random values (`mixed`), a loop (`fibonacci`) and hinted input read with
-/// hint stores (`sum_input`).
+/// memory width on random values (`mixed`), xorshift values through a memory ring with
+/// multiply-accumulates (`long_running`), a loop (`fibonacci`) and hinted input read with hint
+/// stores (`sum_input`).
 /// A guest: its name, ELF and input items.
 type Guest = (&'static str, Vec<u8>, Vec<Vec<u8>>);
 
@@ -85,6 +86,7 @@ fn guests() -> Vec<Guest> {
         ("edge_cases", asm::edge_cases(), asm::edge_cases_input()),
         ("mixed(7)", asm::mixed(7), vec![]),
         ("mixed(11)", asm::mixed(11), vec![]),
+        ("long_running(300)", asm::long_running(300), vec![]),
         ("fibonacci(30)", asm::fibonacci(30), vec![]),
         ("sum_input", asm::sum_input(), vec![0x0123_4567_89ab_cdefu64.to_le_bytes().to_vec()]),
     ]
