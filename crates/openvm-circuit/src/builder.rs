@@ -12,7 +12,7 @@
 //! A chip can later generate its trace on the GPU: it then implements `Chip<RA, WgpuBackend>`
 //! itself and replaces its wrapper in the inventory.
 
-use std::sync::Arc;
+use std::{rc::Rc, sync::Arc};
 
 use openvm_circuit::{
     arch::{AirInventory, ChipInventory, ChipInventoryError, RowMajorMatrixArena, VmBuilder, VmChipComplex},
@@ -75,7 +75,7 @@ where
         let VmChipComplex { system, inventory: cpu_inventory } = cpu;
         let executor_map = cpu_inventory.executor_idx_to_insertion_idx.clone();
         let num_chips = cpu_inventory.chips().len();
-        let cpu_inventory = Arc::new(cpu_inventory);
+        let cpu_inventory = Rc::new(cpu_inventory);
         let mut inventory = ChipInventory::new(airs);
         for index in 0..num_chips {
             inventory.add_periphery_chip(DeviceChip { cpu: cpu_inventory.clone(), index, ctx: device_ctx.clone() });
@@ -86,11 +86,12 @@ where
     }
 }
 
-/// Chip `index` of upstream's CPU inventory, its trace transported to the device.
-struct DeviceChip<RA> {
-    cpu: Arc<ChipInventory<SC, RA, CpuBackend<SC>>>,
-    index: usize,
-    ctx: Arc<GpuContext>,
+/// Chip `index` of upstream's CPU inventory, its trace transported to the device. Chips are
+/// not shared across threads, so the inventory is reference-counted on one.
+pub(crate) struct DeviceChip<RA> {
+    pub cpu: Rc<ChipInventory<SC, RA, CpuBackend<SC>>>,
+    pub index: usize,
+    pub ctx: Arc<GpuContext>,
 }
 
 impl<RA> Chip<RA, WgpuBackend> for DeviceChip<RA> {
@@ -107,7 +108,7 @@ impl<RA> Chip<RA, WgpuBackend> for DeviceChip<RA> {
 /// A host proving context on the device. Extension chips have no cached traces; one that had
 /// would need its commitment rebuilt from host data this wrapper does not have, so it becomes
 /// an error the prover reports.
-pub(crate) fn to_device(ctx: &GpuContext, cpu: AirProvingContext<CpuBackend<SC>>) -> AirProvingContext<WgpuBackend> {
+fn to_device(ctx: &GpuContext, cpu: AirProvingContext<CpuBackend<SC>>) -> AirProvingContext<WgpuBackend> {
     let cached_mains = cpu
         .cached_mains
         .iter()

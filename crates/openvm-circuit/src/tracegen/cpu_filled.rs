@@ -5,19 +5,16 @@
 //! that mixes; with every chip this way, the same records give the reference traces the GPU
 //! chips are tested against.
 
-use std::{rc::Rc, sync::Arc};
-
 use openvm_circuit::{
-    arch::{ChipInventory, DenseRecordArena, EmptyAdapterCoreLayout, EmptyMultiRowLayout, MatrixRecordArena, RecordSeeker},
+    arch::{DenseRecordArena, EmptyAdapterCoreLayout, EmptyMultiRowLayout, MatrixRecordArena, RecordSeeker},
     system::phantom::{PhantomAir, PhantomRecord},
 };
 use openvm_circuit_primitives::Chip;
-use openvm_cpu_backend::CpuBackend;
 use openvm_rv32im_circuit::{adapters::*, *};
 use openvm_stark_backend::prover::AirProvingContext;
-use openvm_wgpu_backend::{backend::WgpuBackend, device::SC, field::F, GpuContext};
+use openvm_wgpu_backend::{backend::WgpuBackend, field::F};
 
-use crate::builder::to_device;
+use crate::builder::DeviceChip;
 
 /// Moves a dense arena's records into the rows of a matrix arena of `width` columns.
 pub type Transfer = fn(&mut DenseRecordArena, usize) -> MatrixRecordArena<F>;
@@ -77,14 +74,13 @@ pub fn transfer_for(air: &dyn std::any::Any) -> Option<Transfer> {
     None
 }
 
-/// Chip `index` of upstream's CPU chip complex, filled from dense records.
+/// Chip `index` of upstream's CPU chip complex, filled from dense records moved into a matrix
+/// arena of `width` columns.
 pub struct CpuFilledChip {
-    pub cpu: Rc<ChipInventory<SC, MatrixRecordArena<F>, CpuBackend<SC>>>,
-    pub index: usize,
+    pub(crate) chip: DeviceChip<MatrixRecordArena<F>>,
     pub width: usize,
     /// `None` for chips that take no records.
     pub transfer: Option<Transfer>,
-    pub ctx: Arc<GpuContext>,
 }
 
 impl Chip<DenseRecordArena, WgpuBackend> for CpuFilledChip {
@@ -93,10 +89,10 @@ impl Chip<DenseRecordArena, WgpuBackend> for CpuFilledChip {
             Some(transfer) => transfer(&mut records, self.width),
             None => <MatrixRecordArena<F> as openvm_circuit::arch::Arena>::with_capacity(0, self.width),
         };
-        to_device(&self.ctx, self.cpu.chips()[self.index].generate_proving_ctx(matrix))
+        self.chip.generate_proving_ctx(matrix)
     }
 
     fn constant_trace_height(&self) -> Option<usize> {
-        self.cpu.chips()[self.index].constant_trace_height()
+        self.chip.constant_trace_height()
     }
 }

@@ -19,14 +19,13 @@ use openvm_stark_backend::prover::AirProvingContext;
 use openvm_wgpu_backend::{
     backend::{WgpuBackend, WgpuMatrix},
     common::{GpuBuffer, GpuError, GpuResult},
-    device::transport_row_major_matrix,
     GpuContext,
 };
-use p3_matrix::dense::RowMajorMatrix;
 
 use super::{
     kernel::{resident, wgsl, words_of, Layout, Piece, TraceJob, TraceKernel, TraceParams},
-    lookups::{counts, Lookups, Table},
+    lookups::{Lookups, Table},
+    records::empty_trace,
 };
 
 type Cols = Rv32HintStoreCols<u8>;
@@ -135,7 +134,7 @@ impl Chip<DenseRecordArena, WgpuBackend> for HintStoreChipWgpu {
     fn generate_proving_ctx(&self, mut records_arena: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
         let arena = records_arena.allocated_mut();
         if arena.is_empty() {
-            return AirProvingContext::simple_no_pis(transport_row_major_matrix(&self.ctx, &RowMajorMatrix::new(Vec::new(), WIDTH)));
+            return empty_trace(&self.ctx, WIDTH);
         }
         let (at, rows) = records(arena);
         let height = rows.next_power_of_two();
@@ -152,13 +151,12 @@ impl Chip<DenseRecordArena, WgpuBackend> for HintStoreChipWgpu {
                     Ok(Piece { input, bindings: vec![starts], first_row: p.first_row, rows: p.rows })
                 })
                 .collect::<GpuResult<Vec<_>>>()?;
-            let table = |t| {
-                let missing = || GpuError::invalid(op, "a lookup table the chip counts into is missing");
-                counts(self.lookups.counts(t).ok_or_else(missing)?).map_err(|e| GpuError::invalid(op, e.to_string()))
-            };
-            let (range, bitwise) = (table(Table::VariableRange)?, table(Table::Bitwise)?);
-            let job = TraceJob { height, width: WIDTH, bindings: &[range, bitwise], params: self.params };
-            KERNEL.run_pieces(&self.ctx, &pieces, job)
+            let bindings = self.lookups.bindings(op, &[Table::VariableRange, Table::Bitwise])?;
+            let job = TraceJob { height, width: WIDTH, bindings: &bindings, params: self.params };
+            let mut encoder = self.ctx.encoder(op);
+            let trace = KERNEL.record_pieces(&self.ctx, &mut encoder, &pieces, &job)?;
+            self.ctx.submit_and_wait(op, encoder)?;
+            Ok(trace)
         })();
         AirProvingContext::simple_no_pis(WgpuMatrix::on_device(height, WIDTH, resident(made)))
     }

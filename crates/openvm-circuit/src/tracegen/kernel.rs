@@ -104,7 +104,8 @@ pub struct TraceKernel {
 }
 
 /// Part of a trace's input: records bound as binding 0 (and `bindings` after the trace) for
-/// the rows `first_row .. first_row + rows`.
+/// the rows `first_row .. first_row + rows`. Records of different sizes are cut where each
+/// piece fits one binding.
 pub struct Piece {
     pub input: GpuBuffer<u32>,
     pub bindings: Vec<GpuBuffer<u32>>,
@@ -112,7 +113,7 @@ pub struct Piece {
     pub rows: usize,
 }
 
-/// What one kernel run produces: a `height x width` trace, one invocation per row of `rows`.
+/// What one kernel run produces: a `height x width` trace.
 pub struct TraceJob<'a> {
     pub height: usize,
     pub width: usize,
@@ -150,50 +151,40 @@ impl TraceKernel {
         let rows = records.len() / record_bytes;
         require(op, rows <= job.height, || format!("{rows} records for a trace of {} rows", job.height))?;
         let per_buffer = ((ctx.limits.max_binding_bytes() as usize / record_bytes).max(1)).min(rows.max(1));
-        let trace = ColumnMatrix::zeroed(ctx, op, job.height, job.width)?;
+        let pieces = records
+            .chunks(per_buffer * record_bytes)
+            .enumerate()
+            .map(|(k, piece)| {
+                let words = words_of(piece);
+                // Every word is written before the kernel reads it: no clearing first.
+                let input = GpuBuffer::<u32>::uninit(ctx, op, words.len())?;
+                input.write(ctx, 0, &words)?;
+                Ok(Piece { input, bindings: Vec::new(), first_row: k * per_buffer, rows: piece.len() / record_bytes })
+            })
+            .collect::<GpuResult<Vec<_>>>()?;
+        let job = TraceJob { params: TraceParams { record_words: (record_bytes / 4) as u32, ..job.params }, ..job };
         let mut encoder = ctx.encoder(op);
-        for (k, piece) in records.chunks(per_buffer * record_bytes).enumerate() {
-            let words = words_of(piece);
-            let buffer = GpuBuffer::<u32>::from_slice(ctx, op, &words)?;
-            let params = TraceParams {
-                records: (piece.len() / record_bytes) as u32,
-                first_row: (k * per_buffer) as u32,
-                record_words: (record_bytes / 4) as u32,
-                ..job.params
-            };
-            self.record(ctx, &mut encoder, &buffer, &trace, job.bindings, params)?;
-            let bytes = buffer.bytes();
-            encoder.keep(buffer, bytes);
-        }
+        let trace = self.record_pieces(ctx, &mut encoder, &pieces, &job)?;
         ctx.submit_and_wait(op, encoder)?;
         Ok(trace)
     }
 
-    /// Fills a zeroed trace with one invocation per row of its first `rows` rows; `input` is
-    /// bound as the records (a lookup table's host counts).
-    pub fn run_rows(&self, ctx: &GpuContext, input: &GpuBuffer<u32>, rows: usize, job: TraceJob<'_>) -> GpuResult<ColumnMatrix> {
-        let op = self.name();
-        let trace = ColumnMatrix::zeroed(ctx, op, job.height, job.width)?;
-        let mut encoder = ctx.encoder(op);
-        let params = TraceParams { records: rows as u32, ..job.params };
-        self.record(ctx, &mut encoder, input, &trace, job.bindings, params)?;
-        ctx.submit_and_wait(op, encoder)?;
-        Ok(trace)
-    }
-
-    /// Fills a zeroed trace piece by piece: each piece's `input` bound as the records, its own
-    /// `bindings` next, then `job.bindings`; one invocation per row of its `rows` rows from
-    /// `first_row`. For records of different sizes, cut where each piece fits one binding.
-    pub fn run_pieces(&self, ctx: &GpuContext, pieces: &[Piece], job: TraceJob<'_>) -> GpuResult<ColumnMatrix> {
-        let op = self.name();
-        let trace = ColumnMatrix::zeroed(ctx, op, job.height, job.width)?;
-        let mut encoder = ctx.encoder(op);
+    /// Records into `encoder` the filling of a zeroed trace piece by piece: each piece's `input`
+    /// bound as the records, its own `bindings` next, then `job.bindings`; one invocation per
+    /// row of its `rows` rows from `first_row`. The pieces must outlive the submission.
+    pub fn record_pieces(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut openvm_wgpu_backend::common::GpuEncoder,
+        pieces: &[Piece],
+        job: &TraceJob<'_>,
+    ) -> GpuResult<ColumnMatrix> {
+        let trace = ColumnMatrix::zeroed(ctx, self.name(), job.height, job.width)?;
         for piece in pieces {
             let bindings: Vec<&GpuBuffer<u32>> = piece.bindings.iter().chain(job.bindings.iter().copied()).collect();
             let params = TraceParams { records: piece.rows as u32, first_row: piece.first_row as u32, ..job.params };
-            self.record(ctx, &mut encoder, &piece.input, &trace, &bindings, params)?;
+            self.record(ctx, encoder, &piece.input, &trace, &bindings, params)?;
         }
-        ctx.submit_and_wait(op, encoder)?;
         Ok(trace)
     }
 

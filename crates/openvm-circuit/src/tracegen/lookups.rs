@@ -24,7 +24,7 @@ use openvm_wgpu_backend::{
     device::SC,
 };
 
-use super::kernel::{resident, wgsl, Layout, TraceJob, TraceKernel, TraceParams};
+use super::kernel::{resident, wgsl, Layout, Piece, TraceJob, TraceKernel, TraceParams};
 
 pub const KERNEL: TraceKernel = TraceKernel { source: wgsl!("lookup_table_trace"), layout: Layout::new };
 
@@ -66,13 +66,14 @@ fn table_trace(
 ) -> AirProvingContext<WgpuBackend> {
     let made = (|| -> GpuResult<_> {
         let device = device.as_ref().map_err(|e| GpuError::invalid("lookup_table_trace", e.to_string()))?;
-        let host = GpuBuffer::from_slice(ctx, KERNEL.name(), &host)?;
-        let params = TraceParams { record_words: table as u32, ..params };
-        let trace = KERNEL.run_rows(ctx, &host, rows, TraceJob { height: rows, width, bindings: &[device], params })?;
-        // The device counts start again from zero for the next segment.
-        let mut encoder = ctx.encoder("lookup_counts_reset");
+        let op = KERNEL.name();
+        let input = GpuBuffer::from_slice(ctx, op, &host)?;
+        let job = TraceJob { height: rows, width, bindings: &[device], params: TraceParams { record_words: table as u32, ..params } };
+        let mut encoder = ctx.encoder(op);
+        let trace = KERNEL.record_pieces(ctx, &mut encoder, &[Piece { input, bindings: Vec::new(), first_row: 0, rows }], &job)?;
+        // The device counts start again from zero for the next segment, in the same submission.
         encoder.clear_buffer(&device.buffer, 0, None);
-        ctx.submit_and_wait("lookup_counts_reset", encoder)?;
+        ctx.submit_and_wait(op, encoder)?;
         Ok(trace)
     })();
     AirProvingContext::simple_no_pis(WgpuMatrix::on_device(rows, width, resident(made)))
@@ -180,6 +181,18 @@ impl Lookups {
             Table::Bitwise => self.bitwise.as_ref().map(|b| &b.counts),
             Table::RangeTuple => self.range_tuple.as_ref().map(|t| &t.counts),
         }
+    }
+
+    /// The device counts of `tables`, in order, as a chip's kernel binds them; an error names
+    /// `op` if a table is missing or its counts could not be allocated.
+    pub fn bindings(&self, op: &str, tables: &[Table]) -> GpuResult<Vec<&GpuBuffer<u32>>> {
+        tables
+            .iter()
+            .map(|&t| {
+                let c = self.counts(t).ok_or_else(|| GpuError::invalid(op, "a lookup table the chip counts into is missing"))?;
+                counts(c).map_err(|e| GpuError::invalid(op, e.to_string()))
+            })
+            .collect()
     }
 
     /// The constants every trace kernel reads from these tables.

@@ -64,7 +64,7 @@ use self::{
     lookups::{BitwiseLookupWgpu, Lookups, RangeTupleCheckerWgpu, VariableRangeCheckerWgpu},
     records::{FixedRecordChip, FixedRecords},
 };
-use crate::builder::{CpuEngine, WgpuSystem};
+use crate::builder::{CpuEngine, DeviceChip, WgpuSystem};
 
 /// Which chips make their traces on the GPU.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -197,11 +197,9 @@ where
                 continue;
             }
             inventory.add_periphery_chip(CpuFilledChip {
-                cpu: cpu_inventory.clone(),
-                index,
+                chip: DeviceChip { cpu: cpu_inventory.clone(), index, ctx: device_ctx.clone() },
                 width: openvm_stark_backend::p3_air::BaseAir::<F>::width(air.as_ref()),
                 transfer: transfer_for(any),
-                ctx: device_ctx.clone(),
             });
         }
         // The same chips in the same order: the same executors map to them.

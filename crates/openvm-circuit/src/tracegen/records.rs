@@ -9,12 +9,12 @@ use std::{
 use openvm_circuit::arch::DenseRecordArena;
 use openvm_circuit_primitives::Chip;
 use openvm_stark_backend::prover::AirProvingContext;
-use openvm_wgpu_backend::{backend::WgpuBackend, backend::WgpuMatrix, common::GpuError, device::transport_row_major_matrix, GpuContext};
+use openvm_wgpu_backend::{backend::WgpuBackend, backend::WgpuMatrix, device::transport_row_major_matrix, GpuContext};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::{
     kernel::{resident, TraceJob, TraceKernel, TraceParams},
-    lookups::{counts, Counts, Lookups, Table},
+    lookups::{Lookups, Table},
 };
 
 /// Byte offset of the core record and bytes of one record, for an (adapter `A`, core `C`)
@@ -25,32 +25,9 @@ pub const fn adapter_core_record<A, C>() -> (usize, usize) {
     (core_at, (core_at + size_of::<C>()).next_multiple_of(align_of::<A>()))
 }
 
-/// The trace of a chip with one row per fixed-size record: `height` the next power of two of
-/// the record count, rows past the records zero; an empty arena gives an empty trace. `lookups`
-/// are bound after the records and the trace, in order.
-pub fn fixed_records_trace(
-    ctx: &GpuContext,
-    kernel: &TraceKernel,
-    arena: &DenseRecordArena,
-    record_bytes: usize,
-    width: usize,
-    lookups: &[&Counts],
-    params: TraceParams,
-) -> AirProvingContext<WgpuBackend> {
-    let records = arena.allocated();
-    if records.is_empty() {
-        return AirProvingContext::simple_no_pis(transport_row_major_matrix(ctx, &RowMajorMatrix::new(Vec::new(), width)));
-    }
-    let height = (records.len() / record_bytes).next_power_of_two();
-    let made = (|| {
-        let bindings = lookups
-            .iter()
-            .map(|c| counts(c))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| GpuError::invalid(kernel.name(), e.to_string()))?;
-        kernel.run_records(ctx, records, record_bytes, TraceJob { height, width, bindings: &bindings, params })
-    })();
-    AirProvingContext::simple_no_pis(WgpuMatrix::on_device(height, width, resident(made)))
+/// The trace of an arena without records: no rows.
+pub fn empty_trace(ctx: &GpuContext, width: usize) -> AirProvingContext<WgpuBackend> {
+    AirProvingContext::simple_no_pis(transport_row_major_matrix(ctx, &RowMajorMatrix::new(Vec::new(), width)))
 }
 
 /// A chip with one row per fixed-size record: its kernel, its record's bytes (as the dense
@@ -73,14 +50,19 @@ pub struct FixedRecordChip {
 }
 
 impl Chip<DenseRecordArena, WgpuBackend> for FixedRecordChip {
-    fn generate_proving_ctx(&self, records: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
+    /// One row per record, `height` the next power of two of the record count, rows past the
+    /// records zero.
+    fn generate_proving_ctx(&self, arena: DenseRecordArena) -> AirProvingContext<WgpuBackend> {
         let c = self.chip;
-        // `gpu_chip` makes this chip only where every table it names exists.
-        let tables: Option<Vec<&Counts>> = c.tables.iter().map(|&t| self.lookups.counts(t)).collect();
-        let Some(tables) = tables else {
-            let error = Arc::new(GpuError::invalid(c.kernel.name(), "a lookup table the chip counts into is missing"));
-            return AirProvingContext::simple_no_pis(WgpuMatrix::unavailable(0, c.width, error));
-        };
-        fixed_records_trace(&self.ctx, &c.kernel, &records, c.record_bytes, c.width, &tables, self.params)
+        let records = arena.allocated();
+        if records.is_empty() {
+            return empty_trace(&self.ctx, c.width);
+        }
+        let height = (records.len() / c.record_bytes).next_power_of_two();
+        let made = self.lookups.bindings(c.kernel.name(), c.tables).and_then(|bindings| {
+            let job = TraceJob { height, width: c.width, bindings: &bindings, params: self.params };
+            c.kernel.run_records(&self.ctx, records, c.record_bytes, job)
+        });
+        AirProvingContext::simple_no_pis(WgpuMatrix::on_device(height, c.width, resident(made)))
     }
 }
