@@ -40,6 +40,9 @@ pub const SHARED: &[KernelSource] = &[
     KernelSource { name: "branch_adapter", source: include_str!("../../shaders/shared/branch_adapter.wgsl") },
     KernelSource { name: "rdwrite_adapter", source: include_str!("../../shaders/shared/rdwrite_adapter.wgsl") },
     KernelSource { name: "cond_rdwrite_adapter", source: include_str!("../../shaders/shared/cond_rdwrite_adapter.wgsl") },
+    KernelSource { name: "memory_tree", source: include_str!("../../shaders/shared/memory_tree.wgsl") },
+    KernelSource { name: "memory_image", source: include_str!("../../shaders/shared/memory_image.wgsl") },
+    KernelSource { name: "memory_trace", source: include_str!("../../shaders/shared/memory_trace.wgsl") },
 ];
 
 /// The backend's shared includes (field arithmetic, grid indexing) and ours.
@@ -92,6 +95,13 @@ impl Layout {
         self
     }
 
+    /// A table of words (round constants, say) as the `const` array `name`.
+    pub fn words(mut self, name: &str, values: &[u32]) -> Self {
+        let list: Vec<String> = values.iter().map(|v| format!("0x{v:08x}u")).collect();
+        let _ = writeln!(self.0, "const {name}: array<u32, {}> = array<u32, {}>({});", values.len(), values.len(), list.join(", "));
+        self
+    }
+
     pub fn wgsl(&self) -> &str {
         &self.0
     }
@@ -135,7 +145,7 @@ impl TraceKernel {
         Ok(format!("{}{body}", (self.layout)().wgsl()))
     }
 
-    fn pipeline(&self, ctx: &GpuContext) -> GpuResult<Arc<wgpu::ComputePipeline>> {
+    pub(crate) fn pipeline(&self, ctx: &GpuContext) -> GpuResult<Arc<wgpu::ComputePipeline>> {
         let key = PipelineKey::new(self.name(), "main").constant("WORKGROUP_SIZE", elementwise(&ctx.limits).workgroup_size[0]);
         ctx.pipeline(&key, || self.assembled(ctx.has_subgroups()).unwrap_or_else(|e| format!("// unresolved import: {e}\n")))
     }

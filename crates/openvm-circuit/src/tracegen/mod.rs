@@ -28,7 +28,9 @@ pub mod mul;
 pub mod mulh;
 pub mod phantom;
 pub mod records;
+pub mod scan;
 pub mod shift;
+pub mod system;
 
 use std::{any::Any, rc::Rc, sync::Arc};
 
@@ -37,6 +39,7 @@ use openvm_circuit::{
     system::{
         memory::{online::GuestMemory, CHUNK},
         phantom::PhantomAir,
+        poseidon2::air::Poseidon2PeripheryAir,
         SystemChipComplex, SystemRecords, SystemWithFixedTraceHeights,
     },
 };
@@ -130,7 +133,15 @@ fixed_record_chips! {
 
 /// Every trace-generation kernel (tests/tracegen_shaders.rs checks each for every device).
 pub fn kernels() -> Vec<&'static kernel::TraceKernel> {
-    FIXED_RECORD_CHIPS.iter().map(|c| &c.kernel).chain([&hintstore::KERNEL, &lookups::KERNEL]).collect()
+    FIXED_RECORD_CHIPS
+        .iter()
+        .map(|c| &c.kernel)
+        .chain([&hintstore::KERNEL, &lookups::KERNEL, &system::program::KERNEL, &system::connector::KERNEL])
+        .chain([&scan::BLOCKS, &scan::ADD])
+        .chain(system::poseidon2::KERNELS)
+        .chain([&system::merkle::LEAF_HASH, &system::merkle::TREE_LAYER, &system::merkle::MERKLE_UPDATE, &system::merkle::TOP_TREE])
+        .chain([&system::boundary::KERNEL])
+        .collect()
 }
 
 /// Adds the GPU version of the chip of `air`, if there is one (and the lookup tables it counts
@@ -191,10 +202,19 @@ where
         let params = lookups.params(timestamp_max_bits, pointer_max_bits);
         let cpu_inventory = Rc::new(cpu_inventory);
         let mut inventory = ChipInventory::new(circuit);
+        let gpu_system = (self.traces == ChipTraces::Gpu)
+            .then(|| system::WgpuSystemChips::new(device_ctx.clone(), lookups.clone(), &config.rv32i.system.memory_config));
         for (index, air) in chip_airs.iter().enumerate() {
             let any = air.as_any();
-            if self.traces == ChipTraces::Gpu && gpu_chip(&mut inventory, any, &lookups, params, device_ctx) {
-                continue;
+            if let Some(gpu) = &gpu_system {
+                if let Some(sbox_registers) = poseidon2_periphery(any) {
+                    let inputs = gpu.memory.poseidon2_inputs.clone();
+                    inventory.add_periphery_chip(system::Poseidon2PeripheryWgpu { inputs, sbox_registers, ctx: device_ctx.clone() });
+                    continue;
+                }
+                if gpu_chip(&mut inventory, any, &lookups, params, device_ctx) {
+                    continue;
+                }
             }
             inventory.add_periphery_chip(CpuFilledChip {
                 chip: DeviceChip { cpu: cpu_inventory.clone(), index, ctx: device_ctx.clone() },
@@ -204,36 +224,74 @@ where
         }
         // The same chips in the same order: the same executors map to them.
         inventory.executor_idx_to_insertion_idx = executor_map;
-        Ok(VmChipComplex { system: DenseSystem(WgpuSystem::new(system, device_ctx.clone())), inventory })
+        let system = match gpu_system {
+            Some(gpu) => DenseSystem::Gpu(gpu),
+            None => DenseSystem::Cpu(WgpuSystem::new(system, device_ctx.clone())),
+        };
+        Ok(VmChipComplex { system, inventory })
     }
 }
 
-/// The system chips for a dense record arena: upstream's system chips take no record arenas,
-/// so they run as in [`WgpuSystem`].
-pub struct DenseSystem(WgpuSystem);
+/// The S-box registers of the Poseidon2 periphery AIR, if `air` is one.
+fn poseidon2_periphery(air: &dyn Any) -> Option<usize> {
+    if air.is::<Poseidon2PeripheryAir<F, 0>>() {
+        Some(0)
+    } else if air.is::<Poseidon2PeripheryAir<F, 1>>() {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// The system chips for a dense record arena: on the GPU ([`system::WgpuSystemChips`]), or
+/// upstream's CPU chips with their traces transported ([`WgpuSystem`]; they take no record
+/// arenas), the reference the GPU chips are tested against.
+pub enum DenseSystem {
+    Gpu(system::WgpuSystemChips),
+    Cpu(WgpuSystem),
+}
 
 type HostArena = MatrixRecordArena<F>;
 
 impl SystemChipComplex<DenseRecordArena, WgpuBackend> for DenseSystem {
     fn load_program(&mut self, cached_program_trace: CommittedTraceData<WgpuBackend>) {
-        SystemChipComplex::<HostArena, WgpuBackend>::load_program(&mut self.0, cached_program_trace)
+        match self {
+            DenseSystem::Gpu(s) => s.load_program(cached_program_trace),
+            DenseSystem::Cpu(s) => SystemChipComplex::<HostArena, WgpuBackend>::load_program(s, cached_program_trace),
+        }
     }
 
     fn transport_init_memory_to_device(&mut self, memory: &GuestMemory) {
-        SystemChipComplex::<HostArena, WgpuBackend>::transport_init_memory_to_device(&mut self.0, memory)
+        match self {
+            DenseSystem::Gpu(s) => s.transport_init_memory_to_device(memory),
+            DenseSystem::Cpu(s) => SystemChipComplex::<HostArena, WgpuBackend>::transport_init_memory_to_device(s, memory),
+        }
     }
 
-    fn generate_proving_ctx(&mut self, system_records: SystemRecords<F>, _: Vec<DenseRecordArena>) -> Vec<AirProvingContext<WgpuBackend>> {
-        SystemChipComplex::<HostArena, WgpuBackend>::generate_proving_ctx(&mut self.0, system_records, Vec::new())
+    fn generate_proving_ctx(
+        &mut self,
+        system_records: SystemRecords<F>,
+        arenas: Vec<DenseRecordArena>,
+    ) -> Vec<AirProvingContext<WgpuBackend>> {
+        match self {
+            DenseSystem::Gpu(s) => s.generate_proving_ctx(system_records, arenas),
+            DenseSystem::Cpu(s) => SystemChipComplex::<HostArena, WgpuBackend>::generate_proving_ctx(s, system_records, Vec::new()),
+        }
     }
 
     fn memory_top_tree(&self) -> Option<&[[F; CHUNK]]> {
-        SystemChipComplex::<HostArena, WgpuBackend>::memory_top_tree(&self.0)
+        match self {
+            DenseSystem::Gpu(s) => s.memory_top_tree(),
+            DenseSystem::Cpu(s) => SystemChipComplex::<HostArena, WgpuBackend>::memory_top_tree(s),
+        }
     }
 }
 
 impl SystemWithFixedTraceHeights for DenseSystem {
     fn override_trace_heights(&mut self, heights: &[u32]) {
-        self.0.override_trace_heights(heights);
+        match self {
+            DenseSystem::Gpu(s) => s.override_trace_heights(heights),
+            DenseSystem::Cpu(s) => s.override_trace_heights(heights),
+        }
     }
 }
