@@ -5,6 +5,8 @@
 //! the deduplication compacts with, against a host prefix sum, and the errors of inputs that do
 //! not fit.
 
+mod common;
+
 use std::{collections::HashMap, mem::offset_of};
 
 use openvm_circuit::{
@@ -17,23 +19,13 @@ use openvm_wgpu_backend::{
     common::{GpuBuffer, GpuError},
     device::SC,
     field::{word, F},
-    GpuContext, LimitProfile,
+    GpuContext,
 };
 use openvm_wgpu_circuit::tracegen::{scan, system::poseidon2::periphery_trace};
 use p3_field::PrimeCharacteristicRing;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 type Input = [F; 16];
-
-/// The profiles to test: all, or the one OPENVM_WGPU_TRACEGEN_PROFILE names.
-fn profiles() -> Vec<LimitProfile> {
-    let only = std::env::var("OPENVM_WGPU_TRACEGEN_PROFILE").ok();
-    LimitProfile::ALL.into_iter().filter(|p| only.as_deref().is_none_or(|n| n == p.name())).collect()
-}
-
-fn context(profile: LimitProfile) -> std::sync::Arc<GpuContext> {
-    GpuContext::shared(profile).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)")
-}
 
 fn random_input(rng: &mut StdRng) -> Input {
     std::array::from_fn(|_| F::from_u32(rng.random_range(0..0x7800_0001)))
@@ -105,8 +97,7 @@ fn check(ctx: &GpuContext, inputs: &[Input], sbox_registers: usize, what: &str) 
 #[test]
 fn periphery_trace_matches_upstream() {
     let zero = [F::ZERO; 16];
-    for profile in profiles() {
-        let ctx = context(profile);
+    for (_, ctx) in common::profiles() {
         let mut rng = StdRng::seed_from_u64(7);
         for sbox in [0, 1] {
             check(&ctx, &[], sbox, "no inputs");
@@ -141,8 +132,7 @@ fn openvm_round_constants_are_plonky3s() {
 
 #[test]
 fn prefix_sum_matches_the_host() {
-    for profile in profiles() {
-        let ctx = context(profile);
+    for (profile, ctx) in common::profiles() {
         let mut rng = StdRng::seed_from_u64(11);
         for n in [0usize, 1, 63, 64, 65, 4095, 4096, 4097, 70_000, 300_000] {
             let values: Vec<u32> = (0..n).map(|_| rng.random_range(0..16)).collect();
@@ -164,8 +154,7 @@ fn prefix_sum_matches_the_host() {
 
 #[test]
 fn inputs_that_do_not_fit_are_errors() {
-    for profile in profiles() {
-        let ctx = context(profile);
+    for (_, ctx) in common::profiles() {
         let small = GpuBuffer::<u32>::zeroed(&ctx, "test inputs", 32).unwrap();
         let e = periphery_trace(&ctx, &small, 3, 1).err().expect("3 inputs in a buffer of 2");
         assert!(matches!(e, GpuError::InvalidArgument { .. }), "{e}");

@@ -8,6 +8,8 @@
 //!   host counts against upstream's chip's counts), at timestamps around the limb boundary,
 //!   with and without an exit code.
 
+mod common;
+
 use std::{borrow::Borrow, sync::Arc};
 
 use openvm_circuit::{
@@ -32,7 +34,6 @@ use openvm_wgpu_backend::{
     backend::WgpuBackend,
     device::SC,
     field::{as_words, F},
-    GpuContext, LimitProfile,
 };
 use openvm_wgpu_circuit::tracegen::{
     lookups::{Lookups, VariableRangeCheckerWgpu},
@@ -44,15 +45,6 @@ use openvm_wgpu_circuit::tracegen::{
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_matrix::{dense::RowMajorMatrix, Matrix};
 use rand::{rngs::StdRng, Rng, SeedableRng};
-
-fn profiles() -> Vec<(LimitProfile, Arc<GpuContext>)> {
-    let only = std::env::var("OPENVM_WGPU_TRACEGEN_PROFILE").ok();
-    LimitProfile::ALL
-        .into_iter()
-        .filter(|p| only.as_deref().is_none_or(|n| n == p.name()))
-        .map(|p| (p, GpuContext::shared(p).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)")))
-        .collect()
-}
 
 /// A host matrix column-major, as the device holds it.
 fn col_major(m: &RowMajorMatrix<F>) -> Vec<u32> {
@@ -139,7 +131,7 @@ fn program_frequencies_equal_upstream_program_chip_under_every_profile() {
             (f, height, words)
         })
         .collect();
-    for (profile, gpu) in profiles() {
+    for (profile, gpu) in common::profiles() {
         for (f, height, words) in &expected {
             let trace = program_frequencies_trace(&gpu, f, *height).unwrap_or_else(|e| panic!("{profile}: {e}"));
             assert_eq!((trace.height, trace.width), (*height, 1), "{profile}");
@@ -208,7 +200,7 @@ fn connector_trace_and_range_counts_equal_upstream_connector_chip_under_every_pr
     // (range_max_bits, timestamp_max_bits): the default system's, a timestamp that fits the low
     // limb (its high limb checked for 0 bits), and a high limb as wide as the low one.
     let configs = [(17, 29), (10, 8), (12, 24)];
-    for (profile, gpu) in profiles() {
+    for (profile, gpu) in common::profiles() {
         for (range_max_bits, timestamp_max_bits) in configs {
             let mut rng = StdRng::seed_from_u64(0x5eed_0002 + range_max_bits as u64);
             let bus = VariableRangeCheckerBus::new(0, range_max_bits as usize);
@@ -244,7 +236,7 @@ fn connector_trace_and_range_counts_equal_upstream_connector_chip_under_every_pr
 
 #[test]
 fn connector_refuses_what_upstream_panics_on() {
-    for (profile, gpu) in profiles() {
+    for (profile, gpu) in common::profiles() {
         let bus = VariableRangeCheckerBus::new(0, 10);
         let range = Arc::new(VariableRangeCheckerWgpu::new(Arc::new(VariableRangeCheckerChip::new(bus)), gpu.clone()));
         let lookups = Lookups { range: range.clone(), bitwise: None, range_tuple: None };

@@ -4,6 +4,8 @@
 //! AIR's trace must be the same word for word, under every limit profile. Then a guest proves
 //! and verifies with the GPU chips.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use openvm_circuit::arch::VirtualMachine;
@@ -94,10 +96,7 @@ fn guests() -> Vec<Guest> {
 
 #[test]
 fn gpu_traces_equal_upstream_fillers_on_the_same_records_under_every_profile() {
-    // OPENVM_WGPU_TRACEGEN_PROFILE=<name> narrows the run to one profile while iterating on a chip.
-    let only = std::env::var("OPENVM_WGPU_TRACEGEN_PROFILE").ok();
-    for profile in LimitProfile::ALL.into_iter().filter(|p| only.as_deref().is_none_or(|n| n == p.name())) {
-        let gpu = GpuContext::shared(profile).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
+    for (profile, gpu) in common::profiles() {
         for (guest, elf, inputs) in guests() {
             let inputs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
             let ours = traces(&gpu, ChipTraces::Gpu, &elf, &inputs);

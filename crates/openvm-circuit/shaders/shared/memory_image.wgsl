@@ -1,6 +1,7 @@
 // The initial memory image on the device, block by block (src/tracegen/system/merkle.rs):
 // image_blocks holds two words per kept block (its first word in image_words, its cell kind:
 // 1, 2 or 4 for u8, u16 or u32 cells, 0 for native field cells stored in Montgomery form).
+// Every block is whole in image_words, zero cells past its address space's end.
 
 // Cell `c` of kept block `block`, as a field element.
 fn image_cell(block: u32, c: u32) -> u32 {

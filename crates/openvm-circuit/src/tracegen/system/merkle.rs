@@ -200,8 +200,8 @@ impl InitialTree {
             format!("a memory tree of height {height} with {} address bits per space", dims.address_height)
         })?;
         let block_bits = dims.address_height - BLOCK_LEVELS;
-        // Kept blocks in id order: (global block id, kind, bytes).
-        let mut blocks: Vec<(u32, u32, &[u8])> = Vec::new();
+        // Kept blocks in id order: (global block id, kind, bytes, words of a whole block).
+        let mut blocks: Vec<(u32, u32, &[u8], usize)> = Vec::new();
         for (space, mem) in memory.mem.iter().enumerate().skip(ADDR_SPACE_OFFSET as usize) {
             let Some((kind, cell_bytes)) = cell_kind(memory.config[space].layout) else { continue };
             if (space as u64 - ADDR_SPACE_OFFSET as u64) >> dims.addr_space_height != 0 {
@@ -211,19 +211,21 @@ impl InitialTree {
             let bytes = mem.as_slice();
             let bytes = &bytes[..bytes.len().min(block_bytes << block_bits)];
             let base = ((space as u32 - ADDR_SPACE_OFFSET) << block_bits) as usize;
-            let kept: Vec<(u32, u32, &[u8])> = bytes
+            let kept: Vec<(u32, u32, &[u8], usize)> = bytes
                 .par_chunks(block_bytes)
                 .enumerate()
                 .filter(|(_, b)| b.iter().any(|&x| x != 0))
-                .map(|(i, b)| ((base + i) as u32, kind, b))
+                .map(|(i, b)| ((base + i) as u32, kind, b, block_bytes / 4))
                 .collect();
             blocks.extend(kept);
         }
-        // Words per block: whole blocks, a last short one padded with zeros.
-        let block_words: Vec<usize> = blocks.iter().map(|(_, _, b)| b.len().div_ceil(4)).collect();
+        // Words per block: whole blocks. The last block of an address space of fewer cells is
+        // padded with zeros: the kernels read every leaf of a kept block, and the leaves past the
+        // address space's end are zero leaves (upstream's tree does not hold them).
+        let block_words: Vec<usize> = blocks.iter().map(|&(_, _, _, words)| words).collect();
         let mut image_blocks = Vec::with_capacity(2 * blocks.len());
         let mut at = 0usize;
-        for ((_, kind, _), words) in blocks.iter().zip(&block_words) {
+        for ((_, kind, _, _), words) in blocks.iter().zip(&block_words) {
             image_blocks.extend([at as u32, *kind]);
             at += words;
         }
@@ -235,7 +237,7 @@ impl InitialTree {
             pieces.push(piece);
             rest = tail;
         }
-        pieces.into_par_iter().zip(blocks.par_iter()).for_each(|(dst, (_, _, src))| {
+        pieces.into_par_iter().zip(blocks.par_iter()).for_each(|(dst, (_, _, src, _))| {
             for (w, c) in dst.iter_mut().zip(src.chunks(4)) {
                 let mut b = [0u8; 4];
                 b[..c.len()].copy_from_slice(c);
@@ -247,7 +249,7 @@ impl InitialTree {
         // list of each level above.
         let table = 4 * (height + 1);
         let mut index = vec![0u32; table];
-        let block_ids: Vec<u32> = blocks.iter().map(|(id, _, _)| *id).collect();
+        let block_ids: Vec<u32> = blocks.iter().map(|(id, _, _, _)| *id).collect();
         let mut level_ids = vec![block_ids];
         for _ in BLOCK_LEVELS..height {
             let below = level_ids.last().expect("the block level");
