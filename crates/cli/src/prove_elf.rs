@@ -143,18 +143,21 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
             eprintln!("run {run} of {repeat}");
         }
         let _ = times.take();
-        runs.push(prove_once(profile, &path, (backend, args.tracegen), &config, &exe, &input, log_height)?);
+        let (proof, total) = prove_once(profile, &path, (backend, args.tracegen), &config, &exe, &input, log_height)?;
+        eprintln!("run {run}: total {:.0} ms, of which keygen {:.0} ms", ms(total), ms(proof.keygen));
+        runs.push((proof, total));
     }
     let phases = crate::phases::merge_segments(&times.take());
     let (proof, total) = runs.pop().expect("at least one run");
     let backend = backend.name();
     let runs_note = if repeat > 1 { format!(", last of {repeat} runs (the first compiles the GPU pipelines)") } else { String::new() };
     println!(
-        "{path}: {} segments proved and verified (backend {backend}{runs_note}), exit code {:?}, metered execution {:.0} ms, total {:.0} ms",
+        "{path}: {} segments proved and verified (backend {backend}{runs_note}), exit code {:?}, metered execution {:.0} ms, total {:.0} ms (keygen {:.0} ms)",
         proof.segments.len(),
         proof.exit_code,
         ms(proof.metered_execution),
-        ms(total)
+        ms(total),
+        ms(proof.keygen)
     );
     println!("| segment | instructions | AIRs | trace cells | preflight ms | trace generation ms | prove ms |");
     println!("|---|---|---|---|---|---|---|");
@@ -199,9 +202,10 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
             })
             .collect();
         let text = format!(
-            "{{\"program\": \"{path}\", \"backend\": \"{backend}\", \"verified\": true, \"exit_code\": {}, \"public_values\": \"{revealed}\", \"total_ms\": {:.3}, \"metered_execution_ms\": {:.3}, \"segments\": [{}]}}\n",
+            "{{\"program\": \"{path}\", \"backend\": \"{backend}\", \"verified\": true, \"exit_code\": {}, \"public_values\": \"{revealed}\", \"total_ms\": {:.3}, \"keygen_ms\": {:.3}, \"metered_execution_ms\": {:.3}, \"segments\": [{}]}}\n",
             proof.exit_code.map_or("null".to_string(), |c| c.to_string()),
             ms(total),
+            ms(proof.keygen),
             ms(proof.metered_execution),
             segments.join(", ")
         );

@@ -6,6 +6,7 @@ pub mod elf;
 pub mod memory_image;
 pub mod prove;
 pub mod tracegen;
+pub mod verify;
 
 pub use builder::{transport_cpu_proving_ctx, WgpuBuilder, WgpuSystem};
 pub use prove::{

@@ -11,8 +11,8 @@ use openvm_circuit::{
         execution_mode::{MeteredCtx, MeteredCtxInputs, Segment, SegmentationLimits},
         instructions::exe::VmExe,
         interpreter_preflight::PreflightInterpretedInstance,
-        verify_segments, Executor, MeteredExecutor, PreflightExecutionOutput, PreflightExecutor, Streams, VirtualMachine,
-        VirtualMachineError, VmBuilder, VmCircuitConfig, VmExecutionConfig, VmState, CONNECTOR_AIR_ID, PROGRAM_AIR_ID,
+        Executor, MeteredExecutor, PreflightExecutionOutput, PreflightExecutor, Streams, VirtualMachine, VirtualMachineError, VmBuilder,
+        VmCircuitConfig, VmExecutionConfig, VmState, CONNECTOR_AIR_ID, PROGRAM_AIR_ID,
     },
     system::{
         memory::{merkle::public_values::extract_public_values, online::GuestMemory},
@@ -30,6 +30,7 @@ use openvm_stark_backend::{
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
 use openvm_wgpu_backend::{device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
 
+use crate::verify::verify_segments_concurrently;
 use crate::{
     builder::{CpuEngine, WgpuBuilder},
     tracegen::Rv32ImGpuTracegenBuilder,
@@ -78,6 +79,8 @@ pub struct ProgramProof {
     pub exit_code: Option<u32>,
     pub public_values: Vec<u8>,
     pub metered_execution: Duration,
+    /// The proving key's generation (the circuit's keygen, once per VM).
+    pub keygen: Duration,
 }
 
 /// One segment's proving context with what it took to make it.
@@ -352,7 +355,9 @@ where
     DeviceMultiStarkProvingKey<E::PB>: Sync,
 {
     let num_public_values = config.as_ref().num_public_values;
+    let t = Instant::now();
     let (mut vm, pk) = VirtualMachine::new_with_keygen(engine, builder, config)?;
+    let keygen = t.elapsed();
     let vk = pk.get_vk();
     let air_names: Vec<String> = vm.air_names().map(str::to_string).collect();
     let mut proofs = Vec::new();
@@ -383,10 +388,18 @@ where
         reports.push(report);
         proofs.push(proof);
     })?;
-    verify_segments(&vm.engine, &vk, &proofs).map_err(|e| ProveProgramError::Verify(e.to_string()))?;
+    verify_segments_concurrently(&vm.engine, &vk, &proofs).map_err(|e| ProveProgramError::Verify(e.to_string()))?;
     let public_values = match &end.memory {
         Some(memory) if num_public_values > 0 => extract_public_values(num_public_values, memory),
         _ => Vec::new(),
     };
-    Ok(ProgramProof { vk, proofs, segments: reports, exit_code: end.exit_code, public_values, metered_execution: end.metered_execution })
+    Ok(ProgramProof {
+        vk,
+        proofs,
+        segments: reports,
+        exit_code: end.exit_code,
+        public_values,
+        metered_execution: end.metered_execution,
+        keygen,
+    })
 }

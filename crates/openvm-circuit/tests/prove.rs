@@ -123,7 +123,7 @@ fn a_long_program_proves_in_several_segments() {
     let limit = device_interaction_limit(&gpu).min(1 << 20);
     let segmentation =
         Segmentation::MaxInteractions { limit, constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config).unwrap() };
-    let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(SystemParams::new_for_testing(19), gpu);
+    let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(SystemParams::new_for_testing(19), gpu.clone());
     let exe = rv32im_exe(&asm::long_running(iterations)).unwrap();
     let proof = prove_program(engine, WgpuBuilder(Rv32ImCpuBuilder), config, exe, input_stream::<&[u8]>(&[]), segmentation, |s| {
         eprintln!("segment {}: {} instructions, {} cells, prove {:?}", s.index, s.instructions, s.trace_cells, s.prove)
@@ -132,6 +132,34 @@ fn a_long_program_proves_in_several_segments() {
     assert!(proof.proofs.len() >= 2, "{} segments", proof.proofs.len());
     assert_eq!(proof.segments.iter().map(|s| s.instructions).sum::<u64>(), asm::long_running_instruction_count(iterations));
     assert_revealed(&proof, &asm::long_running_public_values(iterations));
+
+    // Our concurrent verification accepts and rejects what upstream's `verify_segments` does:
+    // the segments as proved, out of order, without the last, without the first (a valid
+    // execution from a later start: accepted, with another executable commitment).
+    let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(SystemParams::new_for_testing(19), gpu);
+    let p = &proof.proofs;
+    let swapped: Vec<_> = [p[1].clone(), p[0].clone()].into_iter().chain(p[2..].iter().cloned()).collect();
+    let cases = [
+        ("as proved", p.clone(), true),
+        ("swapped", swapped, false),
+        ("no last", p[..p.len() - 1].to_vec(), false),
+        ("no first", p[1..].to_vec(), true),
+    ];
+    for (case, proofs, valid) in cases {
+        let ours = openvm_wgpu_circuit::verify::verify_segments_concurrently(&engine, &proof.vk, &proofs);
+        let upstream = openvm_circuit::arch::verify_segments(&engine, &proof.vk, &proofs);
+        match (ours, upstream) {
+            (Ok(a), Ok(b)) => {
+                assert!(valid, "{case}: accepted");
+                assert_eq!((a.exe_commit, a.final_memory_root), (b.exe_commit, b.final_memory_root), "{case}");
+            }
+            (Err(a), Err(b)) => {
+                assert!(!valid, "{case}: rejected: {a:?}");
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{case}");
+            }
+            (a, b) => panic!("{case}: ours {:?}, upstream {:?}", a.is_ok(), b.is_ok()),
+        }
+    }
 }
 
 /// Every AIR of `Rv32ImConfig`'s VM on a real segment's traces (upstream's CPU chips, the
