@@ -126,6 +126,6 @@ where
     else {
         return Err(VmVerificationError::ProofNotFound);
     };
-    let exe_commit = compute_exe_commit(&vm_poseidon2_hasher(), &program_commit.into(), &initial_memory_root, start_pc);
+    let exe_commit = compute_exe_commit(&vm_poseidon2_hasher(), &program_commit, &initial_memory_root, start_pc);
     Ok(VerifiedExecutionPayload { exe_commit, final_memory_root })
 }
