@@ -2,7 +2,7 @@
 //! `openvm-wgpu --help`, or `openvm-wgpu <command> --help`, for every flag.
 //!
 //!   openvm-wgpu prove keccakf     keygen, prove and verify Keccak-f permutations, with each phase's time
-//!   openvm-wgpu prove elf         prove and verify an RV32IM guest, segment by segment
+//!   openvm-wgpu prove elf         prove and verify a guest (RV32IM, or an openvm.toml's VM), segment by segment
 //!   openvm-wgpu guest             write one of the repository's RV32IM guests as an ELF file
 //!   openvm-wgpu info              adapters, the chosen device's limits and kernels, a self-check
 //!   openvm-wgpu bench ntt         the NTT kernels against Plonky3's CPU DFT and the memory roofline
@@ -55,7 +55,7 @@ struct Cli {
 // command's module.
 #[derive(Subcommand)]
 enum Command {
-    /// Keygen, prove and verify: Keccak-f permutations or an RV32IM guest
+    /// Keygen, prove and verify: Keccak-f permutations or a guest (RV32IM or an openvm.toml)
     #[command(subcommand)]
     Prove(ProveCommand),
     Guest(guest::GuestArgs),

@@ -1,6 +1,7 @@
-//! `openvm-wgpu prove elf`: an RV32IM guest executed, split into segments, every segment proved
-//! on our engine (or openvm-cpu-backend, `--backend cpu`) and verified with upstream's segment
-//! verification, with a per-segment table.
+//! `openvm-wgpu prove elf`: a guest executed, split into segments, every segment proved on our
+//! engine (or openvm-cpu-backend, `--backend cpu`) and verified with upstream's segment
+//! verification, with a per-segment table. The VM is RV32IM, or the OpenVM SDK configuration of
+//! an `openvm.toml` (`--config`).
 
 use std::{
     path::PathBuf,
@@ -15,7 +16,9 @@ use openvm_wgpu_backend::{field::F, GpuContext, LimitProfile};
 use openvm_wgpu_circuit::{
     constant_trace_heights, device_interaction_limit,
     elf::{input_stream, rv32im_exe, VmExe},
-    prove_rv32im, prove_rv32im_cpu, ProgramProof, SegmentReport, Segmentation,
+    prove_rv32im, prove_rv32im_cpu, prove_sdk, prove_sdk_cpu,
+    sdk::{as_rv32im, extensions, sdk_exe, sdk_segmentation},
+    ProgramProof, SdkAppConfig, SdkVmConfig, SdkVmCpuBuilder, SegmentReport, Segmentation,
 };
 
 use crate::{phases::PhaseTimes, Backend, DeviceArgs, Tracegen};
@@ -43,6 +46,56 @@ pub fn segment_log_height(config: &Rv32ImConfig, segment_height: usize) -> Resul
         ));
     }
     Ok(log_height)
+}
+
+/// The VM a guest is proved on.
+#[derive(Clone)]
+pub enum GuestVm {
+    /// [`rv32im_config`] (no `--config`).
+    Rv32Im(Rv32ImConfig),
+    /// The SDK configuration of an openvm.toml, named by its path.
+    Sdk { config: SdkVmConfig, path: String },
+}
+
+impl GuestVm {
+    fn describe(&self) -> String {
+        match self {
+            GuestVm::Rv32Im(_) => "RV32IM".to_string(),
+            GuestVm::Sdk { config, path } => format!("{path} ({})", extensions(config).join(", ")),
+        }
+    }
+}
+
+/// The proofs' system parameters and log2 of their segment height for an SDK configuration:
+/// the file's `[system_params]`, or else `--segment-height` (`segment_height`, default
+/// [`DEFAULT_SEGMENT_HEIGHT`]); the height must hold the configuration's fixed-height traces.
+fn sdk_params(app: &SdkAppConfig, path: &str, segment_height: Option<usize>) -> Result<(SystemParams, usize), String> {
+    let heights = constant_trace_heights(&SdkVmCpuBuilder, &app.app_vm_config).map_err(|e| format!("--config {path}: {e}"))?;
+    let min_height = heights.iter().flatten().copied().max().unwrap_or(1).next_power_of_two();
+    match (&app.system_params, segment_height) {
+        (Some(_), Some(_)) => {
+            Err(format!("--segment-height: --config {path} sets [system_params], which fix the segment height; give one of them"))
+        }
+        (Some(params), None) => {
+            let log_height = params.log_stacked_height();
+            if log_height >= usize::BITS as usize || (1 << log_height) < min_height {
+                return Err(format!(
+                    "--config {path}: [system_params] give segments of 2^{log_height} rows, below {min_height} (the configuration's tallest fixed-height trace)"
+                ));
+            }
+            Ok((params.clone(), log_height))
+        }
+        (None, h) => {
+            let h = h.unwrap_or(DEFAULT_SEGMENT_HEIGHT);
+            let log_height = h.trailing_zeros() as usize;
+            if !h.is_power_of_two() || h < min_height || log_height > MAX_APP_LOG_STACKED_HEIGHT {
+                return Err(format!(
+                    "--segment-height {h}: a power of two from {min_height} (the tallest fixed-height trace of {path}'s configuration) to 2^{MAX_APP_LOG_STACKED_HEIGHT}"
+                ));
+            }
+            Ok((guest_params(log_height), log_height))
+        }
+    }
 }
 
 /// The system parameters of a guest's proofs: segments of at most 2^`log_height` rows.
@@ -78,10 +131,15 @@ pub fn segment_line(s: &SegmentReport) -> String {
     )
 }
 
-/// Prove and verify an RV32IM guest, segment by segment
+/// Prove and verify a guest (RV32IM, or an OpenVM SDK configuration), segment by segment
 ///
 /// Executes the guest, splits it into segments of at most H rows, proves and verifies every
 /// segment with progress, and prints a per-segment table.
+///
+/// With --config, the VM is the openvm.toml's (as `cargo openvm` reads it): the ELF is transpiled
+/// with its extensions, and the extensions' chips make their traces on the CPU (uploaded for the
+/// GPU prover). A configuration of exactly rv32i, rv32m and io is the RV32IM circuit, whose
+/// traces are made on the GPU by default.
 #[derive(clap::Args)]
 pub struct ElfArgs {
     /// The guest's ELF file (`openvm-wgpu guest` writes the repository's guests)
@@ -90,16 +148,22 @@ pub struct ElfArgs {
     /// The guest's input: a u64 (its 8 little-endian bytes) or a file's bytes [default: none]
     #[arg(long, value_name = "U64|FILE")]
     input: Option<String>,
-    /// Rows of a segment's tallest trace at most: a power of two
-    #[arg(long, value_name = "H", default_value_t = DEFAULT_SEGMENT_HEIGHT)]
-    segment_height: usize,
+    /// The VM: an openvm.toml ([app_vm_config.*] tables as `cargo openvm` writes them, optional
+    /// [system_params]) [default: RV32IM (rv32i, rv32m, io), 32 public values]
+    #[arg(long, value_name = "OPENVM.TOML")]
+    config: Option<PathBuf>,
+    /// Rows of a segment's tallest trace at most: a power of two [default: 2097152, or the height
+    /// --config's [system_params] give]
+    #[arg(long, value_name = "H")]
+    segment_height: Option<usize>,
     /// The prover: wgpu, or openvm-cpu-backend on the same segments [default: wgpu, or cpu when
     /// the only adapter is a software one]
     #[arg(long, value_enum)]
     backend: Option<Backend>,
-    /// Where the chips' traces are made (with --backend wgpu)
-    #[arg(long, value_enum, default_value_t = Tracegen::Gpu)]
-    tracegen: Tracegen,
+    /// Where the chips' traces are made (with --backend wgpu) [default: gpu for RV32IM; cpu for a
+    /// --config with other extensions, whose chips make traces on the CPU only (gpu is refused)]
+    #[arg(long, value_enum)]
+    tracegen: Option<Tracegen>,
     /// Run N times and report the last run (the first compiles the GPU pipelines)
     #[arg(long, value_name = "N", default_value_t = 1)]
     repeat: u32,
@@ -113,7 +177,37 @@ pub struct ElfArgs {
 pub fn run(args: &ElfArgs) -> Result<(), String> {
     let path = args.elf.display().to_string();
     let bytes = std::fs::read(&args.elf).map_err(|e| format!("{path}: {e}"))?;
-    let exe = rv32im_exe(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    let (vm, params, log_height) = match &args.config {
+        None => {
+            let config = rv32im_config();
+            let log_height = segment_log_height(&config, args.segment_height.unwrap_or(DEFAULT_SEGMENT_HEIGHT))?;
+            (GuestVm::Rv32Im(config), guest_params(log_height), log_height)
+        }
+        Some(file) => {
+            let config_path = file.display().to_string();
+            let text = std::fs::read_to_string(file).map_err(|e| format!("--config {config_path}: {e}"))?;
+            let app = SdkAppConfig::from_toml(&text).map_err(|e| format!("--config {config_path}: {e}"))?;
+            let (params, log_height) = sdk_params(&app, &config_path, args.segment_height)?;
+            (GuestVm::Sdk { config: app.app_vm_config, path: config_path }, params, log_height)
+        }
+    };
+    let exe = match &vm {
+        GuestVm::Rv32Im(_) => rv32im_exe(&bytes),
+        GuestVm::Sdk { config, .. } => sdk_exe(&bytes, config),
+    }
+    .map_err(|e| format!("{path}: {e}"))?;
+    // GPU trace generation covers the RV32IM circuit: the default where it applies.
+    let tracegen = match (&vm, args.tracegen) {
+        (GuestVm::Sdk { config, path }, Some(Tracegen::Gpu)) if as_rv32im(config).is_none() => {
+            return Err(format!(
+                "--tracegen gpu: {path} enables {}, beyond RV32IM (exactly rv32i, rv32m and io), whose chips make their traces on the CPU only: use --tracegen cpu (its default)",
+                extensions(config).join(", ")
+            ))
+        }
+        (_, Some(t)) => t,
+        (GuestVm::Sdk { config, .. }, None) if as_rv32im(config).is_none() => Tracegen::Cpu,
+        (_, None) => Tracegen::Gpu,
+    };
     let input = match &args.input {
         None => vec![],
         Some(v) => match v.parse::<u64>() {
@@ -121,8 +215,6 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
             Err(_) => vec![std::fs::read(v).map_err(|e| format!("--input {v}: neither a u64 nor a readable file ({e})"))?],
         },
     };
-    let config = rv32im_config();
-    let log_height = segment_log_height(&config, args.segment_height)?;
     let profile = args.device.profile;
     let backend = match args.backend {
         Some(b) => b,
@@ -143,7 +235,7 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
             eprintln!("run {run} of {repeat}");
         }
         let _ = times.take();
-        let (proof, total) = prove_once(profile, &path, (backend, args.tracegen), &config, &exe, &input, log_height)?;
+        let (proof, total) = prove_once(profile, &path, (backend, tracegen), &vm, (&params, log_height), &exe, &input)?;
         eprintln!("run {run}: total {:.0} ms, of which keygen {:.0} ms", ms(total), ms(proof.keygen));
         runs.push((proof, total));
     }
@@ -202,7 +294,8 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
             })
             .collect();
         let text = format!(
-            "{{\"program\": \"{path}\", \"backend\": \"{backend}\", \"verified\": true, \"exit_code\": {}, \"public_values\": \"{revealed}\", \"total_ms\": {:.3}, \"keygen_ms\": {:.3}, \"metered_execution_ms\": {:.3}, \"segments\": [{}]}}\n",
+            "{{\"program\": \"{path}\", \"vm\": {}, \"backend\": \"{backend}\", \"verified\": true, \"exit_code\": {}, \"public_values\": \"{revealed}\", \"total_ms\": {:.3}, \"keygen_ms\": {:.3}, \"metered_execution_ms\": {:.3}, \"segments\": [{}]}}\n",
+            json_string(&vm.describe()),
             proof.exit_code.map_or("null".to_string(), |c| c.to_string()),
             ms(total),
             ms(proof.keygen),
@@ -219,41 +312,64 @@ fn prove_once(
     profile: LimitProfile,
     path: &str,
     (backend, tracegen): (Backend, Tracegen),
-    config: &Rv32ImConfig,
+    vm: &GuestVm,
+    (params, log_height): (&SystemParams, usize),
     exe: &VmExe<F>,
     input: &[Vec<u8>],
-    log_height: usize,
 ) -> Result<(ProgramProof, Duration), String> {
     let progress = |s: &SegmentReport| eprintln!("{}", segment_line(s));
     let start = Instant::now();
+    let (params, exe, stream) = (params.clone(), exe.clone(), input_stream(input));
+    let vm_name = vm.describe();
     let proof = match backend {
         Backend::Wgpu => {
             let gpu = GpuContext::shared(profile).map_err(|e| e.to_string())?;
             eprintln!(
-                "proving {path} on {} ({:?}), segments of at most 2^{log_height} rows, trace generation on the {}",
+                "proving {path} on {} ({:?}), VM {vm_name}, segments of at most 2^{log_height} rows, trace generation on the {}",
                 gpu.adapter_info.name,
                 gpu.adapter_info.backend,
                 tracegen.name()
             );
-            prove_on_gpu(gpu, config, exe, input, log_height, tracegen, progress)?
+            match vm {
+                GuestVm::Rv32Im(config) => prove_rv32im(gpu, params, config.clone(), exe, stream, tracegen.generation(), progress),
+                GuestVm::Sdk { config, .. } => prove_sdk(gpu, params, config.clone(), exe, stream, tracegen.generation(), progress),
+            }
+            .map_err(|e| e.to_string())?
         }
         Backend::Cpu => {
             let threads = p3_maybe_rayon::prelude::current_num_threads();
-            eprintln!("proving {path} on openvm-cpu-backend ({threads} threads), segments of at most 2^{log_height} rows");
+            eprintln!("proving {path} on openvm-cpu-backend ({threads} threads), VM {vm_name}, segments of at most 2^{log_height} rows");
             // The segments the GPU would prove (its interaction limit), for a side-by-side
             // comparison; upstream's rule when no adapter exists.
-            let segmentation = match GpuContext::shared(profile) {
-                Ok(gpu) => Segmentation::MaxInteractions {
-                    limit: device_interaction_limit(&gpu),
-                    constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, config).map_err(|e| e.to_string())?,
-                },
-                Err(_) => Segmentation::Upstream,
-            };
-            prove_rv32im_cpu(guest_params(log_height), config.clone(), exe.clone(), input_stream(input), segmentation, progress)
-                .map_err(|e| e.to_string())?
+            let gpu = GpuContext::shared(profile).ok();
+            match vm {
+                GuestVm::Rv32Im(config) => {
+                    let segmentation = match gpu {
+                        Some(gpu) => Segmentation::MaxInteractions {
+                            limit: device_interaction_limit(&gpu),
+                            constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, config).map_err(|e| e.to_string())?,
+                        },
+                        None => Segmentation::Upstream,
+                    };
+                    prove_rv32im_cpu(params, config.clone(), exe, stream, segmentation, progress)
+                }
+                GuestVm::Sdk { config, .. } => {
+                    let segmentation = match gpu {
+                        Some(gpu) => sdk_segmentation(&gpu, config).map_err(|e| e.to_string())?,
+                        None => Segmentation::Upstream,
+                    };
+                    prove_sdk_cpu(params, config.clone(), exe, stream, segmentation, progress)
+                }
+            }
+            .map_err(|e| e.to_string())?
         }
     };
     Ok((proof, start.elapsed()))
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
 }
 
 fn ms(d: Duration) -> f64 {

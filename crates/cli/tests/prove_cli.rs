@@ -1,7 +1,8 @@
 //! `openvm-wgpu prove keccakf` end to end: the proof verifies, the phase table uses upstream's
 //! span names, --json is written, and without a usable adapter it proves on the CPU backend and
 //! says so in one line (also when the only adapter is a software one). `prove elf` on a
-//! repository guest. `bench prove` at a small size. Usage errors and every command's help.
+//! repository guest, also on an openvm.toml's configuration. `bench prove` at a small size.
+//! Usage errors and every command's help.
 
 use std::process::Command;
 
@@ -68,6 +69,47 @@ fn prove_elf_proves_a_guest_and_reports_its_segments() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("range-tuple checker"), "{out:?}");
     let _ = std::fs::remove_file(elf);
     let _ = std::fs::remove_file(json);
+}
+
+/// `prove elf --config` proves on the VM of an openvm.toml (here RV32IM with Keccak, whose chips
+/// make their traces on the CPU; a smaller range-tuple checker, so that segments of 2^18 rows
+/// hold it); a file that cannot be read or is not an SDK configuration is an error naming the
+/// file, and `--tracegen gpu` is refused for a configuration beyond RV32IM.
+#[test]
+fn prove_elf_proves_on_an_openvm_toml_configuration() {
+    let dir = std::env::temp_dir().join(format!("openvm-toml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let elf = dir.join("fib.elf");
+    let out = openvm_wgpu().args(["guest", "fibonacci", "30", "--out"]).arg(&elf).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let keccak = write(
+        "keccak.toml",
+        "[app_vm_config.rv32i]\n[app_vm_config.io]\n[app_vm_config.keccak]\n[app_vm_config.rv32m]\nrange_tuple_checker_sizes = [256, 256]\n",
+    );
+    let out =
+        openvm_wgpu().args(["prove", "elf"]).arg(&elf).arg("--config").arg(&keccak).args(["--segment-height", "262144"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 segments proved and verified") && stdout.contains("exit code Some(0)"), "{stdout}");
+    assert!(stdout.contains("public values: 1e00000028b20c00"), "{stdout}");
+    assert!(stderr.contains("keccak.toml (rv32i, io, keccak, rv32m)"), "{stderr}");
+
+    let fails = |config: &std::path::Path, extra: &[&str], expected: &str| {
+        let out = openvm_wgpu().args(["prove", "elf"]).arg(&elf).arg("--config").arg(config).args(extra).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{config:?}: {stderr}");
+        assert!(stderr.contains(expected), "{config:?}: {stderr}");
+    };
+    fails(&dir.join("missing.toml"), &[], "--config ");
+    fails(&write("bad.toml", "[app_vm_config.rv32i\n"), &[], "bad.toml: not valid TOML");
+    fails(&write("unknown.toml", "[app_vm_config.rv32im]\n"), &[], "unknown.toml: [app_vm_config.rv32im]: not an OpenVM SDK extension");
+    fails(&keccak, &["--tracegen", "gpu"], "--tracegen gpu: ");
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// With only a software adapter (lavapipe here) `prove` uses the CPU backend by default and says

@@ -7,7 +7,7 @@
 //! VM a chip complex for [`WgpuBackend`] whose chips run the CPU chip of the same index and
 //! transport its trace to the device (uploaded row-major and transposed on the device). The
 //! system chips are wrapped the same way ([`WgpuSystem`]); the program's cached trace is the
-//! one the VM committed on our device (`VirtualMachine::commit_program_on_device`).
+//! one made and committed on our device (`tracegen::system::program::commit_program_on_gpu`).
 //!
 //! A chip can later generate its trace on the GPU: it then implements `Chip<RA, WgpuBackend>`
 //! itself and replaces its wrapper in the inventory.

@@ -1,4 +1,5 @@
-//! RISC-V ELF files to OpenVM executables for the RV32IM configuration, and program input.
+//! RISC-V ELF files to OpenVM executables (with the RV32IM transpiler, or any configuration's),
+//! and program input.
 
 pub use openvm_circuit::arch::instructions::exe::VmExe;
 use openvm_circuit::arch::Streams;
@@ -7,12 +8,12 @@ use openvm_transpiler::{elf::Elf, openvm_platform::memory::MEM_SIZE, transpiler:
 use openvm_wgpu_backend::field::F;
 use p3_field::PrimeCharacteristicRing;
 
-/// Why an ELF file does not give an RV32IM executable.
+/// Why an ELF file does not give an executable.
 #[derive(Debug, thiserror::Error)]
 pub enum ElfError {
     #[error("not a RISC-V ELF executable OpenVM can load: {0}")]
     Decode(String),
-    #[error("the program uses an instruction the RV32IM configuration does not support: {0}")]
+    #[error("the program uses an instruction the VM configuration does not support: {0}")]
     Transpile(#[from] openvm_transpiler::transpiler::TranspilerError),
 }
 
@@ -25,11 +26,17 @@ pub fn rv32im_transpiler() -> Transpiler<F> {
         .with_extension(Rv32IoTranspilerExtension)
 }
 
-/// Decodes an RV32IM guest ELF (with OpenVM's guest memory size) and transpiles it (upstream's
-/// `Elf::decode` and `VmExe::from_elf`).
+/// Decodes an RV32IM guest ELF and transpiles it ([`exe_from_elf`] with [`rv32im_transpiler`]).
 pub fn rv32im_exe(elf: &[u8]) -> Result<VmExe<F>, ElfError> {
+    exe_from_elf(elf, rv32im_transpiler())
+}
+
+/// Decodes a guest ELF (with OpenVM's guest memory size) and transpiles it with `transpiler`
+/// (upstream's `Elf::decode` and `VmExe::from_elf`, as `cargo openvm` does with its
+/// configuration's transpiler).
+pub fn exe_from_elf(elf: &[u8], transpiler: Transpiler<F>) -> Result<VmExe<F>, ElfError> {
     let elf = Elf::decode(elf, MEM_SIZE as u32).map_err(|e| ElfError::Decode(e.to_string()))?;
-    Ok(VmExe::from_elf(elf, rv32im_transpiler())?)
+    Ok(VmExe::from_elf(elf, transpiler)?)
 }
 
 /// The program's input stream: each item (as `openvm::io::read` consumes them, and as the SDK's

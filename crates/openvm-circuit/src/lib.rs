@@ -1,10 +1,12 @@
 //! OpenVM circuits proved with the wgpu engine: `VmBuilder` implementations for
-//! openvm-circuit's RV32IM configuration (see docs/ARCHITECTURE.md).
+//! openvm-circuit's RV32IM configuration and the OpenVM SDK's configurations (see
+//! docs/ARCHITECTURE.md).
 
 pub mod builder;
 pub mod elf;
 pub mod memory_image;
 pub mod prove;
+pub mod sdk;
 pub mod tracegen;
 pub mod verify;
 
@@ -13,3 +15,4 @@ pub use prove::{
     constant_trace_heights, device_interaction_limit, for_each_segment, prove_program, prove_rv32im, prove_rv32im_cpu, ExecutionEnd,
     ProgramProof, ProveProgramError, Rv32ImWgpuBuilder, SegmentContext, SegmentReport, Segmentation, TraceGeneration,
 };
+pub use sdk::{prove_sdk, prove_sdk_cpu, SdkAppConfig, SdkConfigError, SdkVmConfig, SdkVmCpuBuilder, SdkWgpuBuilder};

@@ -30,6 +30,7 @@ use openvm_stark_backend::{
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
 use openvm_wgpu_backend::{device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
 
+use crate::tracegen::system::program::CommitProgram;
 use crate::verify::verify_segments_concurrently;
 use crate::{
     builder::{CpuEngine, WgpuBuilder},
@@ -54,6 +55,10 @@ pub enum ProveProgramError {
     Prove { segment: usize, message: String },
     #[error("the segment proofs do not verify: {0}")]
     Verify(String),
+    #[error("committing the program: {0}")]
+    CommitProgram(#[source] openvm_wgpu_backend::error::WgpuProverError),
+    #[error("the VM configuration: {0}")]
+    Config(#[from] crate::sdk::SdkConfigError),
 }
 
 /// One segment's run: its size and where the time went.
@@ -101,7 +106,8 @@ pub struct ExecutionEnd {
 }
 
 /// Runs `exe` on `vm` segment by segment, as upstream drives a VirtualMachine: metered
-/// execution for the segment boundaries, the program committed on the VM's device, then per
+/// execution for the segment boundaries, the program committed on the VM's device
+/// ([`CommitProgram`]: ours makes its trace on the GPU), then per
 /// segment preflight execution, trace generation and `prove` (for any engine: ours, or
 /// openvm-cpu-backend's in the identity tests).
 ///
@@ -120,7 +126,7 @@ pub fn for_each_segment<E, VB, T>(
     mut done: impl FnMut(T),
 ) -> Result<ExecutionEnd, ProveProgramError>
 where
-    E: StarkEngine<SC = SC> + Sync,
+    E: StarkEngine<SC = SC> + CommitProgram + Sync,
     VB: VmBuilder<E>,
     <VB::VmConfig as VmExecutionConfig<F>>::Executor: Executor<F> + MeteredExecutor<F> + PreflightExecutor<F, VB::RecordArena>,
     ProvingContext<E::PB>: Send,
@@ -135,7 +141,7 @@ where
     let (segments, _) = vm.metered_interpreter(exe)?.execute_metered(input.clone(), metered_ctx)?;
     let metered_execution = started.elapsed();
 
-    let cached_program_trace = vm.commit_program_on_device(&exe.program);
+    let cached_program_trace = E::commit_program(vm, &exe.program).map_err(ProveProgramError::CommitProgram)?;
     vm.load_program(cached_program_trace);
     let mut interpreter = vm.preflight_interpreter(exe)?;
     let mut state = Some(vm.create_initial_state(exe, input));
@@ -348,7 +354,7 @@ pub fn prove_program<E, VB>(
     mut progress: impl FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError>
 where
-    E: StarkEngine<SC = SC> + Sync,
+    E: StarkEngine<SC = SC> + CommitProgram + Sync,
     VB: VmBuilder<E>,
     <VB::VmConfig as VmExecutionConfig<F>>::Executor: Executor<F> + MeteredExecutor<F> + PreflightExecutor<F, VB::RecordArena>,
     ProvingContext<E::PB>: Send,

@@ -49,7 +49,7 @@ use openvm_stark_sdk::config::baby_bear_poseidon2::DuplexSponge;
 use openvm_wgpu_backend::{device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
 use openvm_wgpu_circuit::{
     elf::rv32im_exe,
-    tracegen::{ChipTraces, Rv32ImGpuTracegenBuilder},
+    tracegen::{system::program::commit_program_on_gpu, ChipTraces, Rv32ImGpuTracegenBuilder},
 };
 use openvm_wgpu_fixtures::asm;
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
@@ -300,7 +300,7 @@ impl Driver {
         let engine = Engine::with_context(SystemParams::new_for_testing(19), ctx.clone());
         let d_pk = engine.device().transport_pk_to_device(pk);
         let mut vm = VirtualMachine::new(engine, Rv32ImGpuTracegenBuilder { traces }, config(), d_pk).unwrap();
-        let cached = vm.commit_program_on_device(program);
+        let cached = commit_program_on_gpu(vm.engine.device(), program).unwrap_or_else(|e| panic!("{e}"));
         let program_height = cached.trace.height() as u32;
         vm.load_program(cached);
         let frequencies = (0..program.num_defined_instructions() as u32).map(|i| i % 5).collect();

@@ -3,6 +3,10 @@
 //! - the program chip's common main (execution frequencies) against upstream's `ProgramChip`,
 //!   run by upstream's system chip complex, for frequencies of several lengths (none, not a
 //!   power of two, exactly the height) and cached-trace heights;
+//! - the program's cached trace against upstream's `generate_cached_trace` and its commitment
+//!   against upstream's `VirtualMachine::commit_program_on_device` (openvm-cpu-backend's, and
+//!   the same steps on our device), for programs empty, with gaps in pc, of power-of-two lengths
+//!   and not, with pcs past the field's order, and of the asm guests;
 //! - the connector's trace and public values against upstream's `VmConnectorChip`, and the
 //!   variable range checker's trace after each (the GPU path's device counts summed with its
 //!   host counts against upstream's chip's counts), at timestamps around the limb boundary,
@@ -13,7 +17,7 @@ mod common;
 use std::{borrow::Borrow, sync::Arc};
 
 use openvm_circuit::{
-    arch::{ExecutionState, MatrixRecordArena, SystemConfig, VmBuilder, VmCircuitConfig},
+    arch::{ExecutionState, MatrixRecordArena, SystemConfig, VirtualMachine, VmBuilder, VmCircuitConfig},
     system::{
         connector::{VmConnectorChip, VmConnectorPvs},
         memory::{online::GuestMemory, AddressMap},
@@ -25,23 +29,29 @@ use openvm_circuit_primitives::{
     Chip,
 };
 use openvm_cpu_backend::CpuBackend;
+use openvm_instructions::{instruction::Instruction, program::Program, VmOpcode};
 use openvm_stark_backend::{
-    prover::{CommittedTraceData, TraceCommitter},
+    prover::{ColMajorMatrix, CommittedTraceData, DeviceDataTransporter, MatrixDimensions, TraceCommitter},
     StarkEngine, SystemParams,
 };
-use openvm_stark_sdk::config::baby_bear_poseidon2::BabyBearPoseidon2CpuEngine;
+use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
 use openvm_wgpu_backend::{
     backend::WgpuBackend,
     device::SC,
     field::{as_words, F},
+    BabyBearPoseidon2WgpuEngine,
 };
-use openvm_wgpu_circuit::tracegen::{
-    lookups::{Lookups, VariableRangeCheckerWgpu},
-    system::{
-        connector::{connector_proving_ctx, connector_public_values, connector_trace},
-        program::program_frequencies_trace,
+use openvm_wgpu_circuit::{
+    elf::rv32im_exe,
+    tracegen::{
+        lookups::{Lookups, VariableRangeCheckerWgpu},
+        system::{
+            connector::{connector_proving_ctx, connector_public_values, connector_trace},
+            program::{commit_program_on_gpu, program_frequencies_trace, CACHED_WIDTH},
+        },
     },
 };
+use openvm_wgpu_fixtures::asm;
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_matrix::{dense::RowMajorMatrix, Matrix};
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -143,6 +153,96 @@ fn program_frequencies_equal_upstream_program_chip_under_every_profile() {
         // Where upstream asserts, the GPU path refuses.
         assert!(program_frequencies_trace(&gpu, &[1, 2, 3], 2).is_err(), "{profile}: more frequencies than rows");
         assert!(program_frequencies_trace(&gpu, &[1, 2, 3], 6).is_err(), "{profile}: a height not a power of two");
+    }
+}
+
+/// An instruction of random operands (mostly small, some anywhere in the field, the edges) and
+/// a random global opcode (some past u32 and the field's order, reduced as upstream's
+/// `to_field` reduces them).
+fn instruction(rng: &mut StdRng) -> Instruction<F> {
+    let mut field = || match rng.random_range(0..5) {
+        0 => F::ZERO,
+        1 => F::NEG_ONE,
+        2 => F::from_u32(rng.random()),
+        _ => F::from_u32(rng.random_range(0..1 << 16)),
+    };
+    let [a, b, c, d, e, f, g] = std::array::from_fn(|_| field());
+    let opcode = match rng.random_range(0..8) {
+        0 => F::ORDER_U32 as usize + rng.random_range(0..10),
+        1 => usize::MAX - rng.random_range(0..10),
+        _ => rng.random_range(0..0x1000),
+    };
+    Instruction { opcode: VmOpcode::from_usize(opcode), a, b, c, d, e, f, g }
+}
+
+fn random_program(rng: &mut StdRng, len: usize, pc_base: u32) -> Program<F> {
+    let instructions: Vec<Instruction<F>> = (0..len).map(|_| instruction(rng)).collect();
+    Program::new_without_debug_infos(&instructions, pc_base)
+}
+
+/// `slots` program slots at `pc_base`, each defined where `defined(i)`.
+fn program_with_gaps(rng: &mut StdRng, slots: usize, pc_base: u32, defined: impl Fn(usize) -> bool) -> Program<F> {
+    let instructions: Vec<Option<Instruction<F>>> = (0..slots).map(|i| defined(i).then(|| instruction(rng))).collect();
+    Program::new_without_debug_infos_with_option(&instructions, pc_base)
+}
+
+/// The programs the cached trace is tested on, each with its name.
+fn programs() -> Vec<(String, Program<F>)> {
+    let mut rng = StdRng::seed_from_u64(0x5eed_0003);
+    let mut out: Vec<(String, Program<F>)> = vec![
+        ("empty".into(), Program::new_empty(0)),
+        ("empty at pc 0x2000".into(), Program::new_empty(0x2000)),
+        // Only gaps: no rows but the padding one.
+        ("three gaps".into(), program_with_gaps(&mut rng, 3, 0x400, |_| false)),
+    ];
+    for len in [1, 2, 5, 8, 64, 100, 20_000] {
+        out.push((format!("{len} instructions"), random_program(&mut rng, len, 0x1000)));
+    }
+    // Gaps (leading, trailing, runs): rows skip them, while padding pcs continue from the row
+    // count, so they repeat pcs of defined rows.
+    out.push(("gaps".into(), program_with_gaps(&mut rng, 40, 0x2000, |i| i % 3 == 1 || (17..23).contains(&i))));
+    out.push(("gaps, 16 rows".into(), program_with_gaps(&mut rng, 50, 0, |i| i % 3 == 0 && i < 48)));
+    // pcs past the field's order, reduced as upstream's `from_u32` reduces them.
+    out.push(("pcs past p".into(), random_program(&mut rng, 7, F::ORDER_U32 - 12)));
+    for (name, elf) in [("mixed guest", asm::mixed(7)), ("fibonacci guest", asm::fibonacci(10)), ("edge-cases guest", asm::edge_cases())] {
+        out.push((name.into(), rv32im_exe(&elf).unwrap_or_else(|e| panic!("{name}: {e}")).program));
+    }
+    out
+}
+
+#[test]
+fn program_cached_trace_and_commitment_equal_upstream_under_every_profile() {
+    let params = SystemParams::new_for_testing(16);
+    let cpu = BabyBearPoseidon2CpuEngine::<DuplexSponge>::new(params.clone());
+    let (vm, _) = VirtualMachine::new_with_keygen(cpu, SystemCpuBuilder, SystemConfig::default()).unwrap();
+    // Upstream's trace (`generate_cached_trace`) and commitment, on openvm-cpu-backend.
+    let expected: Vec<(String, Program<F>, CommittedTraceData<CpuBackend<SC>>)> = programs()
+        .into_iter()
+        .map(|(name, program)| {
+            let cached = vm.commit_program_on_device(&program);
+            (name, program, cached)
+        })
+        .collect();
+    assert!(expected.iter().any(|(_, p, c)| p.len() != Matrix::height(&c.trace)), "no program with gaps or padding");
+    for (profile, gpu) in common::profiles() {
+        let ours = BabyBearPoseidon2WgpuEngine::<DuplexSponge>::with_context(params.clone(), gpu.clone());
+        for (name, program, upstream) in &expected {
+            let at = format!("{profile}, {name}");
+            let height = Matrix::height(&upstream.trace);
+            let committed = commit_program_on_gpu(ours.device(), program).unwrap_or_else(|e| panic!("{at}: {e}"));
+            assert_eq!((committed.trace.height(), committed.trace.width()), (height, CACHED_WIDTH), "{at}");
+            assert_eq!(Matrix::width(&upstream.trace), CACHED_WIDTH, "{at}");
+            let words = committed.trace.device().unwrap().read_col_major(&gpu).unwrap();
+            if let Some(d) = first_difference(height, &words, &col_major(&upstream.trace)) {
+                panic!("{at}: cached trace: {d}");
+            }
+            assert_eq!(as_words(&committed.commitment), as_words(&upstream.commitment), "{at}: commitment against openvm-cpu-backend's");
+            // Upstream's `commit_program_on_device` for our engine: its host trace, transposed,
+            // transported and committed.
+            let transported = ours.device().transport_matrix_to_device(&ColMajorMatrix::from_row_major(&upstream.trace));
+            let (root, _) = ours.device().commit(&[&transported]).unwrap_or_else(|e| panic!("{at}: {e}"));
+            assert_eq!(as_words(&committed.commitment), as_words(&root), "{at}: commitment against upstream's on our device");
+        }
     }
 }
 

@@ -154,14 +154,27 @@ impl TraceKernel {
     /// `i * record_bytes ..`) fills row i. Records go up in pieces that fit one binding.
     pub fn run_records(&self, ctx: &GpuContext, records: &[u8], record_bytes: usize, job: TraceJob<'_>) -> GpuResult<ColumnMatrix> {
         let op = self.name();
+        let pieces = self.upload_records(ctx, records, record_bytes)?;
+        let rows = records.len() / record_bytes;
+        require(op, rows <= job.height, || format!("{rows} records for a trace of {} rows", job.height))?;
+        let job = TraceJob { params: TraceParams { record_words: (record_bytes / 4) as u32, ..job.params }, ..job };
+        let mut encoder = ctx.encoder(op);
+        let trace = self.record_pieces(ctx, &mut encoder, &pieces, &job)?;
+        ctx.submit_and_wait(op, encoder)?;
+        Ok(trace)
+    }
+
+    /// Fixed-size records uploaded in pieces of whole records that each fit one binding: record
+    /// i is row i (`first_row` of each piece); no piece for no records.
+    pub fn upload_records(&self, ctx: &GpuContext, records: &[u8], record_bytes: usize) -> GpuResult<Vec<Piece>> {
+        let op = self.name();
         require(op, record_bytes > 0 && record_bytes.is_multiple_of(4), || format!("records of {record_bytes} bytes are not whole words"))?;
         require(op, records.len().is_multiple_of(record_bytes), || {
             format!("{} bytes of records are not whole records of {record_bytes} bytes", records.len())
         })?;
         let rows = records.len() / record_bytes;
-        require(op, rows <= job.height, || format!("{rows} records for a trace of {} rows", job.height))?;
         let per_buffer = ((ctx.limits.max_binding_bytes() as usize / record_bytes).max(1)).min(rows.max(1));
-        let pieces = records
+        records
             .chunks(per_buffer * record_bytes)
             .enumerate()
             .map(|(k, piece)| {
@@ -171,12 +184,7 @@ impl TraceKernel {
                 input.write(ctx, 0, &words)?;
                 Ok(Piece { input, bindings: Vec::new(), first_row: k * per_buffer, rows: piece.len() / record_bytes })
             })
-            .collect::<GpuResult<Vec<_>>>()?;
-        let job = TraceJob { params: TraceParams { record_words: (record_bytes / 4) as u32, ..job.params }, ..job };
-        let mut encoder = ctx.encoder(op);
-        let trace = self.record_pieces(ctx, &mut encoder, &pieces, &job)?;
-        ctx.submit_and_wait(op, encoder)?;
-        Ok(trace)
+            .collect()
     }
 
     /// Records into `encoder` the filling of a zeroed trace piece by piece: each piece's `input`

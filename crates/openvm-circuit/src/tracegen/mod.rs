@@ -137,6 +137,7 @@ pub fn kernels() -> Vec<&'static kernel::TraceKernel> {
         .iter()
         .map(|c| &c.kernel)
         .chain([&hintstore::KERNEL, &lookups::KERNEL, &system::program::KERNEL, &system::connector::KERNEL])
+        .chain([&system::program::CACHED_KERNEL])
         .chain([&scan::BLOCKS, &scan::ADD])
         .chain(system::poseidon2::KERNELS)
         .chain([&system::merkle::LEAF_HASH, &system::merkle::TREE_LAYER, &system::merkle::MERKLE_UPDATE, &system::merkle::TOP_TREE])
