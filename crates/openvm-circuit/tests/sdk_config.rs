@@ -183,12 +183,11 @@ fn an_rv32im_sdk_configuration_proves_with_either_trace_generation() {
     assert!(refused.is_err_and(|e| e.to_string().contains("enables rv32i, io, keccak, rv32m")));
 }
 
-/// The SDK's standard configuration (every extension's chips, upstream's CPU builder): a guest
-/// proved on our engine from the contexts upstream's `SdkVmCpuBuilder` generates, the
-/// same bytes as openvm-cpu-backend's proofs (proof-of-work bits 0, since upstream's grind may
-/// return another valid witness), every segment verified, the revealed values the host model's.
-#[test]
-fn the_standard_configuration_proves_as_openvm_cpu_backend_does() {
+/// Proves `elf` under `config` on our engine from the contexts upstream's `SdkVmCpuBuilder`
+/// generates, asserting that every segment's proof has the same bytes as openvm-cpu-backend's
+/// (proof-of-work bits 0, since upstream's grind may return another valid witness); verifies the
+/// segments and returns the revealed values as words once the guest exited with 0.
+fn prove_as_openvm_cpu_backend_does(config: SdkVmConfig, elf: &[u8]) -> Vec<u32> {
     use openvm_circuit::{
         arch::{verify_segments, VirtualMachine},
         system::memory::merkle::public_values::extract_public_values,
@@ -204,6 +203,36 @@ fn the_standard_configuration_proves_as_openvm_cpu_backend_does() {
     params.whir.mu_pow_bits = 0;
     params.whir.query_phase_pow_bits = 0;
     params.whir.folding_pow_bits = 0;
+    let num_public_values = config.system.config.num_public_values;
+    let exe = sdk_exe(elf, &config).unwrap_or_else(|e| panic!("{e}"));
+    let cpu: BabyBearPoseidon2CpuEngine<DuplexSponge> = StarkEngine::new(params.clone());
+    let (mut vm, pk) = VirtualMachine::new_with_keygen(cpu, SdkVmCpuBuilder, config).unwrap_or_else(|e| panic!("{e}"));
+    let ours = BabyBearPoseidon2WgpuEngine::<DuplexSponge>::with_context(params, gpu);
+    let d_pk = ours.device().transport_pk_to_device(&pk);
+    let prove_both = |cpu: &BabyBearPoseidon2CpuEngine<DuplexSponge>, cpu_pk: &_, s: SegmentContext<_>| {
+        let started = std::time::Instant::now();
+        let our_ctx = transport_cpu_proving_ctx(ours.device(), &s.ctx).unwrap_or_else(|e| panic!("{e}"));
+        let our_proof = ours.prove(&d_pk, our_ctx).unwrap_or_else(|e| panic!("{e}"));
+        let ours_took = started.elapsed();
+        let cpu_proof = cpu.prove(cpu_pk, s.ctx).unwrap();
+        eprintln!("segment {}: proved in {ours_took:?} (openvm-cpu-backend {:?})", s.index, started.elapsed() - ours_took);
+        assert!(our_proof.encode_to_vec().unwrap() == cpu_proof.encode_to_vec().unwrap(), "segment {}: the proofs differ", s.index);
+        Ok(our_proof)
+    };
+    let mut proofs = Vec::new();
+    let end = for_each_segment(&mut vm, &exe, input_stream::<&[u8]>(&[]), Segmentation::Upstream, prove_both, |p| proofs.push(p))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!proofs.is_empty());
+    verify_segments(&ours, &pk.get_vk(), &proofs).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(end.exit_code, Some(0));
+    public_value_words(&extract_public_values(num_public_values, end.memory.as_ref().expect("the final memory")))
+}
+
+/// The SDK's standard configuration (every extension's chips, upstream's CPU builder): a guest
+/// proved on our engine in one segment, the same bytes as openvm-cpu-backend's proofs, the
+/// revealed values the host model's.
+#[test]
+fn the_standard_configuration_proves_as_openvm_cpu_backend_does() {
     // Range-tuple checkers of 2^16 rows (the standard's are 2^21): a guest without
     // multiplication or division needs no more, and a software adapter proves it sooner.
     let small = "[app_vm_config.rv32m]\nrange_tuple_checker_sizes = [256, 256]\n";
@@ -211,26 +240,30 @@ fn the_standard_configuration_proves_as_openvm_cpu_backend_does() {
     let text = STANDARD.replace("[app_vm_config.rv32m]\n", small).replace("[app_vm_config.bigint]\n", small_bigint);
     let config = parse(&text).unwrap_or_else(|e| panic!("{e}")).app_vm_config;
     assert_eq!(config.rv32m.map(|m| m.range_tuple_checker_sizes), Some([256, 256]));
-    let num_public_values = config.system.config.num_public_values;
-    let exe = sdk_exe(&asm::fibonacci(20), &config).unwrap_or_else(|e| panic!("{e}"));
-    let cpu: BabyBearPoseidon2CpuEngine<DuplexSponge> = StarkEngine::new(params.clone());
-    let (mut vm, pk) = VirtualMachine::new_with_keygen(cpu, SdkVmCpuBuilder, config).unwrap_or_else(|e| panic!("{e}"));
-    let ours = BabyBearPoseidon2WgpuEngine::<DuplexSponge>::with_context(params, gpu);
-    let d_pk = ours.device().transport_pk_to_device(&pk);
-    let prove_both = |cpu: &BabyBearPoseidon2CpuEngine<DuplexSponge>, cpu_pk: &_, s: SegmentContext<_>| {
-        let our_ctx = transport_cpu_proving_ctx(ours.device(), &s.ctx).unwrap_or_else(|e| panic!("{e}"));
-        let our_proof = ours.prove(&d_pk, our_ctx).unwrap_or_else(|e| panic!("{e}"));
-        let cpu_proof = cpu.prove(cpu_pk, s.ctx).unwrap();
-        assert!(our_proof.encode_to_vec().unwrap() == cpu_proof.encode_to_vec().unwrap(), "segment {}: the proofs differ", s.index);
-        Ok(our_proof)
-    };
-    let mut proofs = Vec::new();
-    let end = for_each_segment(&mut vm, &exe, input_stream::<&[u8]>(&[]), Segmentation::Upstream, prove_both, |p| proofs.push(p))
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(proofs.len(), 1);
-    verify_segments(&ours, &pk.get_vk(), &proofs).unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(end.exit_code, Some(0));
-    let revealed = extract_public_values(num_public_values, end.memory.as_ref().expect("the final memory"));
+    let revealed = prove_as_openvm_cpu_backend_does(config, &asm::fibonacci(20));
     let expected = asm::fibonacci_public_values(20);
-    assert_eq!(&public_value_words(&revealed)[..expected.len()], &expected[..]);
+    assert_eq!(&revealed[..expected.len()], &expected[..]);
+}
+
+/// The keccak extension (XORIN, KECCAKF) on RV32IM with the small range-tuple checker: a
+/// one-block Keccak-256 proved as openvm-cpu-backend proves it, the digest the host model's.
+#[test]
+fn the_keccak_extension_proves_as_openvm_cpu_backend_does() {
+    let config = parse(&format!("{SMALL_RV32IM}[app_vm_config.keccak]\n")).unwrap_or_else(|e| panic!("{e}")).app_vm_config;
+    assert_eq!(extensions(&config), ["rv32i", "io", "keccak", "rv32m"]);
+    let revealed = prove_as_openvm_cpu_backend_does(config, &asm::keccak256(b"abc"));
+    assert_eq!(revealed, asm::keccak256_public_values(b"abc"));
+}
+
+/// The sha2 extension (SHA-256 and SHA-512 compression) on RV32IM with the small range-tuple
+/// checker and room for the guest's public values: proved as openvm-cpu-backend proves it, the
+/// states the host model's.
+#[test]
+fn the_sha2_extension_proves_as_openvm_cpu_backend_does() {
+    let mut config = parse(&format!("{SMALL_RV32IM}[app_vm_config.sha2]\n")).unwrap_or_else(|e| panic!("{e}")).app_vm_config;
+    assert_eq!(extensions(&config), ["rv32i", "io", "sha2", "rv32m"]);
+    config.system.config = config.system.config.with_public_values(asm::SHA2_GUEST_PUBLIC_VALUE_BYTES);
+    let revealed = prove_as_openvm_cpu_backend_does(config, &asm::sha2(b"abc"));
+    let expected = asm::sha2_public_values(b"abc");
+    assert_eq!(revealed[..expected.len()], expected[..]);
 }
