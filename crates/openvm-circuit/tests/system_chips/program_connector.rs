@@ -12,7 +12,7 @@
 //!   host counts against upstream's chip's counts), at timestamps around the limb boundary,
 //!   with and without an exit code.
 
-mod common;
+use crate::common;
 
 use std::{borrow::Borrow, sync::Arc};
 

@@ -5,7 +5,7 @@
 //! the deduplication compacts with, against a host prefix sum, and the errors of inputs that do
 //! not fit.
 
-mod common;
+use crate::common;
 
 use std::{collections::HashMap, mem::offset_of};
 

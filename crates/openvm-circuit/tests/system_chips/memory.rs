@@ -27,7 +27,7 @@
 //! several cases keep them next to memory blocks. The memory's own last byte stays zero: upstream
 //! hashes every leaf of an address space up to its last non-zero page, 2^26 leaves there.
 
-mod common;
+use crate::common;
 
 use std::{collections::BTreeMap, sync::Arc};
 
