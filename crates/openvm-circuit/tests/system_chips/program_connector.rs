@@ -195,7 +195,8 @@ fn programs() -> Vec<(String, Program<F>)> {
         // Only gaps: no rows but the padding one.
         ("three gaps".into(), program_with_gaps(&mut rng, 3, 0x400, |_| false)),
     ];
-    for len in [1, 2, 5, 8, 64, 100, 20_000] {
+    // 5,000 rows pad to 8,192: more invocations than one grid dimension holds under `tiny`.
+    for len in [1, 2, 5, 8, 64, 100, 5_000] {
         out.push((format!("{len} instructions"), random_program(&mut rng, len, 0x1000)));
     }
     // Gaps (leading, trailing, runs): rows skip them, while padding pcs continue from the row
@@ -238,7 +239,10 @@ fn program_cached_trace_and_commitment_equal_upstream_under_every_profile() {
             }
             assert_eq!(as_words(&committed.commitment), as_words(&upstream.commitment), "{at}: commitment against openvm-cpu-backend's");
             // Upstream's `commit_program_on_device` for our engine: its host trace, transposed,
-            // transported and committed.
+            // transported and committed (the commitment is the profile-tested code's above).
+            if profile != openvm_wgpu_backend::LimitProfile::Native {
+                continue;
+            }
             let transported = ours.device().transport_matrix_to_device(&ColMajorMatrix::from_row_major(&upstream.trace));
             let (root, _) = ours.device().commit(&[&transported]).unwrap_or_else(|e| panic!("{at}: {e}"));
             assert_eq!(as_words(&committed.commitment), as_words(&root), "{at}: commitment against upstream's on our device");
