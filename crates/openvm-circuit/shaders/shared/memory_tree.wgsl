@@ -18,6 +18,7 @@
 #import babybear
 #import grid
 #import poseidon2
+#import field_int
 
 struct MemoryParams {
     invocations: u32,
@@ -91,9 +92,4 @@ fn load_pair(s: ptr<function, array<u32, 16>>, left: array<u32, 8>, right: array
         (*s)[k] = left[k];
         (*s)[DIGEST + k] = right[k];
     }
-}
-
-// The field element of an integer (reduced mod p), in Montgomery form: times R^2, reduced.
-fn bb_from_u32(x: u32) -> u32 {
-    return bb_monty_reduce(u64(x) * u64(0x45dddde3u));
 }

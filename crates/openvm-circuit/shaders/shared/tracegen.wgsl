@@ -5,6 +5,7 @@
 // prepended to each kernel as `REC_*` and `COL_*` constants (src/tracegen/kernel.rs).
 #import babybear
 #import grid
+#import field_int
 
 struct TraceParams {
     // Trace rows (a power of two; rows past the records stay zero unless a chip pads them).
@@ -35,13 +36,6 @@ struct TraceParams {
 var<private> trace_row: u32;
 var<private> record_base: u32;
 
-// R^2 mod p: multiplying by it and reducing puts an integer in Montgomery form.
-const BB_R2: u32 = 0x45dddde3u;
-
-// The field element of an integer (any u32, reduced mod p), in the device's Montgomery form.
-fn bb_from_u32(x: u32) -> u32 {
-    return bb_monty_reduce(u64(x) * u64(BB_R2));
-}
 
 fn rec_u32(byte: u32) -> u32 {
     return records[record_base + byte / 4u];

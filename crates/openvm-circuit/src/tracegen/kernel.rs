@@ -30,6 +30,7 @@ pub(crate) use wgsl;
 
 /// The shared includes of the trace-generation kernels (shaders/shared/).
 pub const SHARED: &[KernelSource] = &[
+    KernelSource { name: "field_int", source: include_str!("../../shaders/shared/field_int.wgsl") },
     KernelSource { name: "tracegen", source: include_str!("../../shaders/shared/tracegen.wgsl") },
     KernelSource { name: "range_checker", source: include_str!("../../shaders/shared/range_checker.wgsl") },
     KernelSource { name: "bitwise_lookup", source: include_str!("../../shaders/shared/bitwise_lookup.wgsl") },
