@@ -239,7 +239,7 @@ fn guest_case(
     let exe = rv32im_exe(&elf).map_err(|e| format!("guest {name}: {e}"))?;
     let config = rv32im_config();
     let (first, warm, warm_walls, warm_summaries) = first_and_warm(times, repeat, || {
-        let proof = prove_on_gpu(gpu.clone(), &config, &exe, &[], log_height, tracegen, |s| eprintln!("    {}", segment_line(s)))?;
+        let proof = prove_on_gpu(gpu.clone(), &config, &exe, &[], log_height, tracegen, &mut |s| eprintln!("    {}", segment_line(s)))?;
         Ok(proof.segments)
     })?;
     let instructions: u64 = warm.segments.iter().map(|s| s.instructions).sum();

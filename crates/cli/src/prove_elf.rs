@@ -112,7 +112,7 @@ pub fn prove_on_gpu(
     input: &[Vec<u8>],
     log_height: usize,
     tracegen: Tracegen,
-    progress: impl FnMut(&SegmentReport),
+    progress: &mut dyn FnMut(&SegmentReport),
 ) -> Result<ProgramProof, String> {
     let (params, input) = (guest_params(log_height), input_stream(input));
     prove_rv32im(gpu, params, config.clone(), exe.clone(), input, tracegen.generation(), progress).map_err(|e| e.to_string())
@@ -317,7 +317,7 @@ fn prove_once(
     exe: &VmExe<F>,
     input: &[Vec<u8>],
 ) -> Result<(ProgramProof, Duration), String> {
-    let progress = |s: &SegmentReport| eprintln!("{}", segment_line(s));
+    let progress = &mut |s: &SegmentReport| eprintln!("{}", segment_line(s));
     let start = Instant::now();
     let (params, exe, stream) = (params.clone(), exe.clone(), input_stream(input));
     let vm_name = vm.describe();

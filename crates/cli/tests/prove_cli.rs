@@ -67,6 +67,11 @@ fn prove_elf_proves_a_guest_and_reports_its_segments() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not a RISC-V ELF"), "{out:?}");
     let out = openvm_wgpu().args(["prove", "elf"]).arg(&elf).args(["--segment-height", "1024"]).output().unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("range-tuple checker"), "{out:?}");
+    let out = openvm_wgpu().args(["prove", "elf"]).arg(&elf).env("OPENVM_WGPU_SEGMENT_PIPELINE", "maybe").output().unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("OPENVM_WGPU_SEGMENT_PIPELINE=maybe: give on or off"),
+        "{out:?}"
+    );
     let _ = std::fs::remove_file(elf);
     let _ = std::fs::remove_file(json);
 }

@@ -59,6 +59,8 @@ pub enum ProveProgramError {
     CommitProgram(#[source] openvm_wgpu_backend::error::WgpuProverError),
     #[error("the VM configuration: {0}")]
     Config(#[from] crate::sdk::SdkConfigError),
+    #[error("{0}")]
+    Setting(String),
 }
 
 /// One segment's run: its size and where the time went.
@@ -112,7 +114,7 @@ pub struct ExecutionEnd {
 /// openvm-cpu-backend's in the identity tests).
 ///
 /// Segment k is proved on a second thread while segment k + 1 executes, so that the device
-/// proves while the host executes; trace generation, which needs the VM's chips, runs between
+/// proves while the host executes (unless `OPENVM_WGPU_SEGMENT_PIPELINE=off`); trace generation, which needs the VM's chips, runs between
 /// the two. `prove` receives the engine, the proving key and the segment's context on that
 /// thread; `done` receives its results on the calling thread, in segment order, as soon as each
 /// is proved. A segment's work runs in a span `prove_segment` with field `segment` (the index),
@@ -133,6 +135,7 @@ where
     DeviceMultiStarkProvingKey<E::PB>: Sync,
     T: Send,
 {
+    let pipelined = segment_pipeline()?;
     let started = Instant::now();
     let metered_ctx = match segmentation {
         Segmentation::Upstream => vm.build_metered_ctx(exe),
@@ -175,18 +178,35 @@ where
         let segment = SegmentContext { index: p.index, instructions: p.instructions, ctx, preflight: p.preflight, trace_generation };
         let vm: &VirtualMachine<E, VB> = vm;
         let (engine, pk) = (&vm.engine, vm.pk());
-        let (proved, preflighted) = std::thread::scope(|scope| {
-            let proving = scope.spawn(|| span.in_scope(|| prove(engine, pk, segment)));
-            let preflighted = match following {
-                Some(f) => preflight(vm, &mut interpreter, &mut state, f, transport),
-                None => Ok(None),
-            };
-            (proving.join(), preflighted)
-        });
-        done(proved.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+        let execute_next = || match following {
+            Some(f) => preflight(vm, &mut interpreter, &mut state, f, transport),
+            None => Ok(None),
+        };
+        let (proved, preflighted) = if pipelined {
+            std::thread::scope(|scope| {
+                let proving = scope.spawn(|| span.in_scope(|| prove(engine, pk, segment)));
+                let preflighted = execute_next();
+                (proving.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), preflighted)
+            })
+        } else {
+            let proved = span.in_scope(|| prove(engine, pk, segment));
+            (proved, execute_next())
+        };
+        done(proved?);
         next = preflighted?;
     }
     Ok(ExecutionEnd { exit_code, memory: state.map(|s| s.memory.memory), metered_execution })
+}
+
+/// Whether segment k + 1 executes while segment k is proved: on unless
+/// `OPENVM_WGPU_SEGMENT_PIPELINE=off` (one segment's records and proof at a time, less memory;
+/// and the phases timed apart).
+fn segment_pipeline() -> Result<bool, ProveProgramError> {
+    match std::env::var("OPENVM_WGPU_SEGMENT_PIPELINE").as_deref() {
+        Err(_) | Ok("on") => Ok(true),
+        Ok("off") => Ok(false),
+        Ok(other) => Err(ProveProgramError::Setting(format!("OPENVM_WGPU_SEGMENT_PIPELINE={other}: give on or off"))),
+    }
 }
 
 /// A segment's records from preflight execution.
@@ -237,11 +257,17 @@ pub enum Segmentation {
 }
 
 /// Interactions per segment a device holds: LogUp's GKR input layer (32 bytes per fraction)
-/// must fit two storage bindings (its tree's largest layer, half of it, one). Metered execution
-/// counts interactions on unpadded trace heights; the prover pads each height, then the layer,
-/// to a power of two: at most four fractions per counted interaction.
+/// must fit two storage bindings (its tree's largest layer, half of it, one), `C` fractions
+/// rounded down to a power of two. Metered execution counts `Σ (height + 1) · interactions` on
+/// unpadded heights; the prover pads each height to a power of two (under `2 (height + 1)`),
+/// lifts an AIR shorter than `2^l_skip` to that height, then pads the layer to a power of two.
+/// A count of at most `(C - slack) / 2` therefore gives a padded layer of at most `C`, where
+/// `slack = C / 16` covers the lifting (`2^l_skip` rows of every AIR's interactions: about
+/// 2^13 fractions for the VMs here, against 2^19 on a 128 MiB binding).
 pub fn device_interaction_limit(gpu: &GpuContext) -> u32 {
-    (2 * gpu.limits.max_binding_bytes() / (32 * 4)).min(u32::MAX as u64) as u32
+    let fractions = 2 * gpu.limits.max_binding_bytes() / 32;
+    let capacity = if fractions == 0 { 0 } else { 1u64 << fractions.ilog2() };
+    ((capacity - capacity / 16) / 2).min(u32::MAX as u64) as u32
 }
 
 /// The constant trace heights the chips of `builder` report for `config`, in AIR order (what
@@ -316,7 +342,7 @@ pub fn prove_rv32im(
     exe: VmExe<F>,
     input: Streams<F>,
     tracegen: TraceGeneration,
-    progress: impl FnMut(&SegmentReport),
+    progress: &mut dyn FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError> {
     let segmentation = Segmentation::MaxInteractions {
         limit: device_interaction_limit(&gpu),
@@ -337,7 +363,7 @@ pub fn prove_rv32im_cpu(
     exe: VmExe<F>,
     input: Streams<F>,
     segmentation: Segmentation,
-    progress: impl FnMut(&SegmentReport),
+    progress: &mut dyn FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError> {
     let engine: BabyBearPoseidon2CpuEngine<DuplexSponge> = StarkEngine::new(params);
     prove_program(engine, Rv32ImCpuBuilder, config, exe, input, segmentation, progress)
@@ -351,7 +377,7 @@ pub fn prove_program<E, VB>(
     exe: VmExe<F>,
     input: Streams<F>,
     segmentation: Segmentation,
-    mut progress: impl FnMut(&SegmentReport),
+    progress: &mut dyn FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError>
 where
     E: StarkEngine<SC = SC> + CommitProgram + Sync,

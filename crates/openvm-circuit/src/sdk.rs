@@ -170,7 +170,7 @@ pub fn prove_sdk(
     exe: VmExe<F>,
     input: Streams<F>,
     tracegen: TraceGeneration,
-    progress: impl FnMut(&SegmentReport),
+    progress: &mut dyn FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError> {
     check_config(&config)?;
     let constant_heights = fixed_heights(&config, &params)?;
@@ -214,7 +214,7 @@ pub fn prove_sdk_cpu(
     exe: VmExe<F>,
     input: Streams<F>,
     segmentation: Segmentation,
-    progress: impl FnMut(&SegmentReport),
+    progress: &mut dyn FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError> {
     check_config(&config)?;
     fixed_heights(&config, &params)?;

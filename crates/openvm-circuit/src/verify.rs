@@ -6,7 +6,7 @@
 //! verification is independent of the others' and takes most of the time (about 90 ms for a
 //! VM segment, mostly on one thread), so [`verify_segments_concurrently`] runs upstream's
 //! verifier (`StarkEngine::verify`) on every proof at once, then makes upstream's chain checks
-//! in upstream's order. Both accept and reject the same proofs (tests/prove.rs).
+//! in upstream's order. Both accept and reject the same proofs (tests/vm/prove.rs).
 
 use std::borrow::Borrow;
 

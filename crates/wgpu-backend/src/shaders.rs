@@ -57,7 +57,7 @@ pub fn assemble(ctx: &GpuContext, kernel: &KernelSource) -> String {
 }
 
 pub fn assemble_for(kernel: &KernelSource, subgroups: bool) -> String {
-    // The sources are compiled into the binary and covered by tests/shader_portability.rs, so a
+    // The sources are compiled into the binary and covered by tests/backend/shader_portability.rs, so a
     // missing import is a build defect, not a runtime condition.
     library().assemble(kernel, &aliases(subgroups)).unwrap_or_else(|e| format!("// unresolved import: {e}\n"))
 }

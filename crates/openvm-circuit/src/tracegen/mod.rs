@@ -131,7 +131,7 @@ fixed_record_chips! {
     PhantomAir => phantom::CHIP,
 }
 
-/// Every trace-generation kernel (tests/tracegen_shaders.rs checks each for every device).
+/// Every trace-generation kernel (tests/vm/tracegen_shaders.rs checks each for every device).
 pub fn kernels() -> Vec<&'static kernel::TraceKernel> {
     FIXED_RECORD_CHIPS
         .iter()

@@ -5,7 +5,7 @@
 //! (`wgsl_kernel!`), the geometry wrapper that launches it (`Elementwise`, `ReductionKernel`,
 //! `SmallBlockKernel` or `Custom`) and its parameter struct (`kernel_params!`, which mirrors the
 //! WGSL `struct Params`). [`ALL`] lists the descriptions; plans, `openvm-wgpu info` and
-//! tests/shader_portability.rs take their kernels from it (docs/ARCHITECTURE.md, "One
+//! tests/backend/shader_portability.rs take their kernels from it (docs/ARCHITECTURE.md, "One
 //! description per kernel").
 
 /// A kernel's WGSL file `shaders/<name>.wgsl`, compiled into the binary.
@@ -22,7 +22,7 @@ macro_rules! wgsl_kernel {
 }
 
 /// Declares a kernel's parameter struct: `#[repr(C)]`, `bytemuck::Pod`, with the list of its
-/// fields ([`KernelParams::FIELDS`]) that tests/shader_portability.rs compares with the WGSL
+/// fields ([`KernelParams::FIELDS`]) that tests/backend/shader_portability.rs compares with the WGSL
 /// `struct Params`. Fields are `u32` (WGSL `u32`), `[u32; 4]` (`vec4<u32>`) or arrays of those;
 /// padding is spelled out as `_pad` fields, as in the WGSL. Every struct has a `workgroup_base`
 /// field, which the dispatch sets to each grid part's first workgroup.
@@ -97,7 +97,7 @@ use openvm_wgpu_common::{
 use crate::shaders;
 
 /// Every kernel of the backend, one entry per WGSL file under shaders/ (excluding shared/).
-/// Plans, `openvm-wgpu info` and tests/shader_portability.rs take their kernels from here;
+/// Plans, `openvm-wgpu info` and tests/backend/shader_portability.rs take their kernels from here;
 /// the tests check that no file is missing and that each entry's parameter struct matches its
 /// WGSL `struct Params`.
 pub static ALL: &[&KernelDesc] = &[
@@ -497,7 +497,7 @@ impl<P: KernelParams> Custom<P> {
 }
 
 /// A kernel's pipeline identity and launch shape on a device, as `openvm-wgpu info` shows them
-/// and tests/shader_portability.rs compiles them.
+/// and tests/backend/shader_portability.rs compiles them.
 #[derive(Clone, Debug)]
 pub struct KernelPlan {
     pub kernel: KernelSource,

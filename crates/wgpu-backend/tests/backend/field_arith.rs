@@ -1,7 +1,7 @@
 //! The shared WGSL BabyBear and extension-field arithmetic against p3-baby-bear, on random
 //! values and on 0, 1, p - 1.
 
-mod common;
+use crate::common;
 
 use openvm_wgpu_backend::{
     field::{as_words, ext_as_words, ext_from_words, from_words, EF, F},

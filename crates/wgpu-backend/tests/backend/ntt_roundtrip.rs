@@ -1,7 +1,7 @@
 //! The NTT kernels against independent CPU references (Plonky3's DFTs, upstream's
 //! `rs_code_matrix`), on random inputs and edge sizes, under every limit profile.
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::prover::{stacked_pcs::rs_code_matrix as cpu_rs_code_matrix, ColMajorMatrix};
 use openvm_wgpu_backend::{

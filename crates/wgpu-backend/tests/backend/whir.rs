@@ -2,7 +2,7 @@
 //! state afterwards) and its kernels against upstream's CPU functions, under every limit
 //! profile.
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::{
     prover::{

@@ -5,11 +5,11 @@
 //! openvm-cpu-backend's, byte for byte (proof-of-work bits 0), and verify, under every limit
 //! profile where the trace fits.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
-use common::proofs::{assert_same_proof_as_cpu, P3Air};
+use crate::common::proofs::{assert_same_proof_as_cpu, P3Air};
 use openvm_stark_backend::{
     prover::{AirProvingContext, ColMajorMatrix, ProvingContext},
     test_utils::{test_system_params_small, TestFixture},

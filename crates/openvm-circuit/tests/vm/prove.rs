@@ -26,7 +26,7 @@ fn a_small_program_proves_and_verifies() {
     instructions.push(Instruction::from_isize(SystemOpcode::TERMINATE.global_opcode(), 0, 0, 0, 0, 0));
     let exe = VmExe::new(Program::from_instructions(&instructions));
     let params = SystemParams::new_for_testing(19);
-    let proof = prove_rv32im(gpu, params, Rv32ImConfig::default(), exe, vec![].into(), TraceGeneration::Gpu, |s| {
+    let proof = prove_rv32im(gpu, params, Rv32ImConfig::default(), exe, vec![].into(), TraceGeneration::Gpu, &mut |s| {
         eprintln!(
             "segment {}: {} instructions, {} AIRs, {} cells, prove {:?}",
             s.index,
@@ -84,7 +84,7 @@ fn prove_guest(elf: &[u8], inputs: &[&[u8]]) -> ProgramProof {
     let gpu = GpuContext::shared(LimitProfile::Native).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
     let config = Rv32ImConfig::with_public_values(asm::GUEST_PUBLIC_VALUE_BYTES);
     let exe = rv32im_exe(elf).unwrap_or_else(|e| panic!("{e}"));
-    prove_rv32im(gpu, SystemParams::new_for_testing(19), config, exe, input_stream(inputs), TraceGeneration::Gpu, |s| {
+    prove_rv32im(gpu, SystemParams::new_for_testing(19), config, exe, input_stream(inputs), TraceGeneration::Gpu, &mut |s| {
         eprintln!("segment {}: {} instructions, {} cells, prove {:?}", s.index, s.instructions, s.trace_cells, s.prove)
     })
     .unwrap_or_else(|e| panic!("{e}"))
@@ -108,8 +108,8 @@ fn guests_prove_and_reveal_what_the_host_model_computes() {
 
 /// A program of several segments, each proved, all checked together by upstream's segment
 /// verification (inside prove_program). Segments end at 2^20 interactions here, on every device
-/// (the device's own limit, `device_interaction_limit`, is 2^21 on lavapipe's 128 MiB bindings
-/// and 2^25 on 2 GiB ones; the fixed-height lookup tables take most of 2^20, so a segment
+/// (the device's own limit, `device_interaction_limit`, is 3,932,160 on lavapipe's 128 MiB
+/// bindings and 62,914,560 on 2 GiB ones; the fixed-height lookup tables take most of 2^20, so a segment
 /// holds about 6,000 instructions; the GPU machine proves the 1.4M-instruction guest).
 #[test]
 fn a_long_program_proves_in_several_segments() {
@@ -125,7 +125,7 @@ fn a_long_program_proves_in_several_segments() {
         Segmentation::MaxInteractions { limit, constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config).unwrap() };
     let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(SystemParams::new_for_testing(19), gpu.clone());
     let exe = rv32im_exe(&asm::long_running(iterations)).unwrap();
-    let proof = prove_program(engine, WgpuBuilder(Rv32ImCpuBuilder), config, exe, input_stream::<&[u8]>(&[]), segmentation, |s| {
+    let proof = prove_program(engine, WgpuBuilder(Rv32ImCpuBuilder), config, exe, input_stream::<&[u8]>(&[]), segmentation, &mut |s| {
         eprintln!("segment {}: {} instructions, {} cells, prove {:?}", s.index, s.instructions, s.trace_cells, s.prove)
     })
     .unwrap_or_else(|e| panic!("{e}"));
@@ -233,4 +233,48 @@ fn vm_airs_evaluate_as_upstream_on_a_real_segment() {
     };
     for_each_segment(&mut vm, &exe, vec![].into(), Segmentation::Upstream, check, |n| airs += n).unwrap_or_else(|e| panic!("{e}"));
     assert!(airs > 10, "{airs} AIRs checked");
+}
+
+/// `device_interaction_limit` against the prover's own layout: AIRs whose metered count
+/// (`Σ (height + 1) · interactions`, upstream's) is at the limit, with heights just past a power
+/// of two (padding nearly doubles them) and AIRs shorter than `2^l_skip` (lifted), give an input
+/// layer that fits the two storage bindings LogUp's GKR spans, under every limit profile.
+#[test]
+fn segments_at_the_interaction_limit_fit_the_gkr_input_layer() {
+    use openvm_wgpu_backend::logup_zerocheck::gkr_input::{interactions_layout, AirInteractions};
+    use openvm_wgpu_circuit::device_interaction_limit;
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+
+    let l_skip = 4;
+    let mut rng = StdRng::seed_from_u64(7);
+    for (profile, gpu) in crate::common::profiles() {
+        let limit = device_interaction_limit(&gpu) as u64;
+        let bytes = 2 * gpu.limits.max_binding_bytes();
+        for case in 0..200 {
+            let num_airs = rng.random_range(1..60);
+            let interactions: Vec<u64> = (0..num_airs).map(|_| rng.random_range(1..=50)).collect();
+            // Heights 2^k + 1 (or under 2^l_skip), lowered until the metered count fits.
+            let mut logs: Vec<u32> = (0..num_airs).map(|_| rng.random_range(0..26)).collect();
+            let height = |k: u32| if k < l_skip as u32 { k as u64 } else { (1u64 << k) + 1 };
+            let count = |logs: &[u32]| logs.iter().zip(&interactions).map(|(&k, &i)| (height(k) + 1) * i).sum::<u64>();
+            while count(&logs) > limit {
+                let tallest = (0..num_airs).max_by_key(|&a| logs[a]).unwrap();
+                logs[tallest] -= 1;
+            }
+            let mut airs: Vec<AirInteractions> = logs
+                .iter()
+                .zip(&interactions)
+                .filter(|(&k, _)| height(k) > 0)
+                .map(|(&k, &i)| AirInteractions { interactions: i as usize, height: height(k).next_power_of_two() as usize })
+                .collect();
+            airs.sort_by_key(|a| std::cmp::Reverse(a.height.max(1 << l_skip)));
+            let layout = interactions_layout(l_skip, &airs).unwrap();
+            assert!(
+                layout.len() as u64 * 32 <= bytes,
+                "{profile:?} case {case}: a metered count of {} (limit {limit}) gives an input layer of {} fractions, past {bytes} bytes",
+                count(&logs),
+                layout.len()
+            );
+        }
+    }
 }

@@ -15,7 +15,7 @@
 //! - the GPU proof equals the GKR proof of upstream's own `prove_zerocheck_and_logup` (grind
 //!   witness, q0 claim, layer claims, round polynomials) from the same transcript.
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::{
     air_builders::symbolic::SymbolicConstraints,

@@ -12,7 +12,7 @@
 //! also with l_skip above some traces' log heights (lifted traces), with every slot spilled to
 //! global scratch, and with chunks of one or three blocks (several chunks summed).
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::{
     prover::{LogupZerocheckCpu, MatrixDimensions},
@@ -31,7 +31,7 @@ use openvm_wgpu_backend::{
 use p3_util::log2_strict_usize;
 use rand::Rng;
 
-use common::rap::{case, fixture_cases, Case, KeccakfFixture};
+use crate::common::rap::{case, fixture_cases, Case, KeccakfFixture};
 
 fn check(gpu: &GpuContext, profile: LimitProfile, case: &Case, options: Round0Options, seed: u64) {
     let what = format!("{} on {profile} ({options:?})", case.name);

@@ -5,11 +5,11 @@
 //! proofs are openvm-cpu-backend's, byte for byte (proof-of-work bits 0), and verify.
 //! `OPENVM_WGPU_RANDOM_AIR_SEED` and `OPENVM_WGPU_RANDOM_AIR_CASES` run other and more cases.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
-use common::proofs::assert_same_proof_as_cpu;
+use crate::common::proofs::assert_same_proof_as_cpu;
 use openvm_stark_backend::{
     interaction::InteractionBuilder,
     prover::{AirProvingContext, ColMajorMatrix, ProvingContext},

@@ -3,8 +3,6 @@
 //! right values; a corrupt file falls back to an empty cache without an error; with caching off
 //! nothing is written.
 
-mod common;
-
 use openvm_wgpu_backend::{
     common::ContextOptions,
     field::{as_words, from_words, F},

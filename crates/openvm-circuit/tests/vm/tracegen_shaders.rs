@@ -70,7 +70,7 @@ fn every_wgsl_file_is_a_kernel_once() {
 
 #[test]
 fn trace_params_match_the_wgsl_struct() {
-    let wgsl = include_str!("../shaders/shared/tracegen.wgsl");
+    let wgsl = include_str!("../../shaders/shared/tracegen.wgsl");
     let body = &wgsl[wgsl.find("struct TraceParams {").unwrap()..];
     let body = &body[..body.find('}').unwrap()];
     let wgsl_fields: Vec<&str> = body

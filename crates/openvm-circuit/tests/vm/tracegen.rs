@@ -4,7 +4,7 @@
 //! AIR's trace must be the same word for word, under every limit profile. Then a guest proves
 //! and verifies with the GPU chips.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -120,7 +120,7 @@ fn guests_prove_and_verify_with_gpu_trace_generation() {
         let exe = rv32im_exe(&elf).unwrap();
         let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(SystemParams::new_for_testing(19), gpu.clone());
         let builder = Rv32ImGpuTracegenBuilder::default();
-        let proof = prove_program(engine, builder, config.clone(), exe, input_stream(&inputs), Segmentation::Upstream, |_| {})
+        let proof = prove_program(engine, builder, config.clone(), exe, input_stream(&inputs), Segmentation::Upstream, &mut |_| {})
             .unwrap_or_else(|e| panic!("{e}"));
         let words = asm::public_value_words(&proof.public_values);
         assert_eq!(&words[..expected.len()], &expected[..]);

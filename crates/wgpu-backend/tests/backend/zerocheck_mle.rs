@@ -7,7 +7,7 @@
 //! polynomials) and, after the last fold, `into_column_openings`. The same with each AIR's
 //! folded columns split over several chunks (a cap on a chunk's bytes below the binding size).
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::{
     poly_common::UnivariatePoly,
@@ -29,7 +29,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_util::log2_strict_usize;
 use rand::Rng;
 
-use common::rap::{case, fixture_cases, Case, KeccakfFixture, SC};
+use crate::common::rap::{case, fixture_cases, Case, KeccakfFixture, SC};
 
 fn keccakf_case() -> Case {
     // The keccakf example's l_skip = 4; two permutations give 64 rows (four blocks).

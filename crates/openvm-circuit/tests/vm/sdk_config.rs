@@ -149,7 +149,7 @@ fn an_rv32im_sdk_configuration_proves_with_either_trace_generation() {
     let exe = sdk_exe(&asm::fibonacci(20), &config).unwrap_or_else(|e| panic!("{e}"));
     let prove = |tracegen| {
         let params = SystemParams::new_for_testing(19);
-        prove_sdk(gpu.clone(), params, config.clone(), exe.clone(), input_stream::<&[u8]>(&[]), tracegen, |s| {
+        prove_sdk(gpu.clone(), params, config.clone(), exe.clone(), input_stream::<&[u8]>(&[]), tracegen, &mut |s| {
             eprintln!(
                 "segment {}: {} instructions, preflight {:?}, trace generation {:?}, prove {:?}",
                 s.index, s.instructions, s.preflight, s.trace_generation, s.prove
@@ -175,11 +175,12 @@ fn an_rv32im_sdk_configuration_proves_with_either_trace_generation() {
         exe.clone(),
         input_stream::<&[u8]>(&[]),
         TraceGeneration::Cpu,
-        |_| {},
+        &mut |_| {},
     );
     assert!(refused.is_err_and(|e| e.to_string().contains("a fixed-height trace of 2097152 rows does not fit")));
     let keccak = parse(&format!("{RISCV32}[app_vm_config.keccak]\n")).unwrap().app_vm_config;
-    let refused = prove_sdk(gpu, SystemParams::new_for_testing(19), keccak, exe, input_stream::<&[u8]>(&[]), TraceGeneration::Gpu, |_| {});
+    let refused =
+        prove_sdk(gpu, SystemParams::new_for_testing(19), keccak, exe, input_stream::<&[u8]>(&[]), TraceGeneration::Gpu, &mut |_| {});
     assert!(refused.is_err_and(|e| e.to_string().contains("enables rv32i, io, keccak, rv32m")));
 }
 

@@ -2,9 +2,7 @@
 //! keys, traces and parameters (proof-of-work bits set to 0, so no grinding witness can make
 //! transcripts diverge), and verify with the upstream verifier.
 
-mod common;
-
-use common::{proofs::zero_pow, rap::KeccakfFixture};
+use crate::common::{proofs::zero_pow, rap::KeccakfFixture};
 
 use openvm_stark_backend::{
     codec::Encode,

@@ -49,7 +49,7 @@ fn bad_traces_are_refused_with_a_clear_error() {
 fn a_device_too_small_for_the_proof_says_what_was_needed() {
     // A stacked height of 2^22 under the tiny profile: a codeword column (2^23 rows, 32 MiB)
     // cannot be bound on a device that allows 16 MiB per binding, and the encoding transforms
-    // whole columns. (At the example's 2^21 the proof fits: tests/proof_identity.rs.)
+    // whole columns. (At the example's 2^21 the proof fits: tests/backend/proof_identity.rs.)
     let ctx = GpuContext::shared(LimitProfile::Tiny).unwrap();
     let engine = Engine::with_context(app_params_with_100_bits_security(22), ctx);
     let (pk, _) = engine.keygen(&[Arc::new(KeccakfAir::default())]);

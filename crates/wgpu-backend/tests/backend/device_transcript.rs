@@ -6,7 +6,7 @@
 //! the host sampling the same steps give the same values. The sponge's permutation, one
 //! invocation per state word (`poseidon2_lanes`), against Plonky3's.
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::{FiatShamirTranscript, TranscriptHistory};
 use openvm_stark_sdk::config::baby_bear_poseidon2::{

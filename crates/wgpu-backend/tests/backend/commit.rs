@@ -2,7 +2,7 @@
 //! stacked matrices, opened rows and authentication paths, bit for bit, under every limit
 //! profile.
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::{
     prover::{stacked_pcs::stacked_commit as cpu_stacked_commit, ColMajorMatrix},

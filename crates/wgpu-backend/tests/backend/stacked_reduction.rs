@@ -4,7 +4,7 @@
 //! for traces of many heights (some below 2^l_skip), with and without rotation claims, over
 //! several commitments.
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::{
     prover::{

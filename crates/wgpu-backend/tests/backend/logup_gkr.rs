@@ -9,7 +9,7 @@
 //! larger ones split between device-wide rounds and a one-workgroup tail, so 2^12 and 2^16
 //! cover both sides of that threshold under every profile.
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::{
     proof::GkrProof,

@@ -5,9 +5,9 @@
 //! of the same DAG on the host (`SymbolicEvaluator::eval_nodes`, and for the small AIRs also
 //! `eval_expr` over upstream's expression trees).
 
-mod common;
+use crate::common;
 
-use common::proofs::P3Air;
+use crate::common::proofs::P3Air;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! search with upstream's `check_witness` on clones), and leaves the transcript exactly as
 //! upstream's `check_witness` does.
 
-mod common;
+use crate::common;
 
 use openvm_stark_backend::FiatShamirTranscript;
 use openvm_stark_sdk::config::baby_bear_poseidon2::{
