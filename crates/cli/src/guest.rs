@@ -1,6 +1,7 @@
 //! `openvm-wgpu guest`: writes one of the repository's RV32IM guests (crates/openvm-circuit's
 //! assembler) as an ELF file, for `prove elf` and the benchmarks.
 
+use openvm_wgpu_circuit::{elf::rv32im_exe, input::write_vmexe};
 use openvm_wgpu_fixtures::asm;
 
 use std::path::PathBuf;
@@ -18,7 +19,8 @@ pub struct GuestArgs {
     /// The guest's argument [default: fibonacci 1000, mixed 1, long-running 87500]
     #[arg(value_name = "N")]
     arg: Option<u32>,
-    /// Where to write the ELF file
+    /// Where to write the ELF file (a name ending in .vmexe: the executable transpiled for
+    /// RV32IM, as `cargo openvm build` writes app.vmexe)
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
@@ -36,7 +38,13 @@ fn guest_names() -> PossibleValuesParser {
 pub fn run(args: &GuestArgs) -> Result<(), String> {
     let (elf, what) = guest_elf(&args.name, args.arg)?;
     let out = args.out.display();
-    std::fs::write(&args.out, elf).map_err(|e| format!("--out {out}: {e}"))?;
+    let bytes = if args.out.extension().is_some_and(|e| e == "vmexe") {
+        let exe = rv32im_exe(&elf).map_err(|e| format!("guest {}: {e}", args.name))?;
+        write_vmexe(&exe).map_err(|e| format!("--out {out}: {e}"))?
+    } else {
+        elf
+    };
+    std::fs::write(&args.out, bytes).map_err(|e| format!("--out {out}: {e}"))?;
     eprintln!("wrote {out}: {what}");
     Ok(())
 }

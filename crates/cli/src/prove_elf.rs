@@ -16,6 +16,7 @@ use openvm_wgpu_backend::{field::F, GpuContext, LimitProfile};
 use openvm_wgpu_circuit::{
     constant_trace_heights, device_interaction_limit,
     elf::{input_stream, rv32im_exe, VmExe},
+    input::{is_elf, read_input, read_vmexe, streams, InputItem},
     prove_rv32im, prove_rv32im_cpu, prove_sdk, prove_sdk_cpu,
     sdk::{as_rv32im, extensions, sdk_exe, sdk_segmentation},
     ProgramProof, SdkAppConfig, SdkVmConfig, SdkVmCpuBuilder, SegmentReport, Segmentation,
@@ -142,11 +143,14 @@ pub fn segment_line(s: &SegmentReport) -> String {
 /// traces are made on the GPU by default.
 #[derive(clap::Args)]
 pub struct ElfArgs {
-    /// The guest's ELF file (`openvm-wgpu guest` writes the repository's guests)
-    #[arg(value_name = "GUEST.ELF")]
+    /// The guest: its ELF file (`openvm-wgpu guest` writes the repository's guests), or the
+    /// executable `cargo openvm build` writes (app.vmexe, transpiled for the VM of --config)
+    #[arg(value_name = "GUEST.ELF|APP.VMEXE")]
     elf: PathBuf,
-    /// The guest's input: a u64 (its 8 little-endian bytes) or a file's bytes [default: none]
-    #[arg(long, value_name = "U64|FILE")]
+    /// The guest's input, as `cargo openvm --input` takes it: a hex string (01 then bytes, or 02
+    /// then little-endian 32-bit field elements) or a JSON file {"input": [hex strings]}; also a
+    /// decimal u64 (its 8 little-endian bytes) or any other file (its bytes) [default: none]
+    #[arg(long, value_name = "HEX|FILE|U64")]
     input: Option<String>,
     /// The VM: an openvm.toml ([app_vm_config.*] tables as `cargo openvm` writes them, optional
     /// [system_params]) [default: RV32IM (rv32i, rv32m, io), 32 public values]
@@ -192,10 +196,10 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
         }
     };
     let exe = match &vm {
-        GuestVm::Rv32Im(_) => rv32im_exe(&bytes),
-        GuestVm::Sdk { config, .. } => sdk_exe(&bytes, config),
-    }
-    .map_err(|e| format!("{path}: {e}"))?;
+        _ if !is_elf(&bytes) => read_vmexe(&path, &bytes).map_err(|e| format!("neither a RISC-V ELF nor {e}"))?,
+        GuestVm::Rv32Im(_) => rv32im_exe(&bytes).map_err(|e| format!("{path}: {e}"))?,
+        GuestVm::Sdk { config, .. } => sdk_exe(&bytes, config).map_err(|e| format!("{path}: {e}"))?,
+    };
     // GPU trace generation covers the RV32IM circuit: the default where it applies.
     let tracegen = match (&vm, args.tracegen) {
         (GuestVm::Sdk { config, path }, Some(Tracegen::Gpu)) if as_rv32im(config).is_none() => {
@@ -210,10 +214,7 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
     };
     let input = match &args.input {
         None => vec![],
-        Some(v) => match v.parse::<u64>() {
-            Ok(n) => vec![n.to_le_bytes().to_vec()],
-            Err(_) => vec![std::fs::read(v).map_err(|e| format!("--input {v}: neither a u64 nor a readable file ({e})"))?],
-        },
+        Some(v) => read_input(v).map_err(|e| format!("--input {e}"))?,
     };
     let profile = args.device.profile;
     let backend = match args.backend {
@@ -315,11 +316,11 @@ fn prove_once(
     vm: &GuestVm,
     (params, log_height): (&SystemParams, usize),
     exe: &VmExe<F>,
-    input: &[Vec<u8>],
+    input: &[InputItem],
 ) -> Result<(ProgramProof, Duration), String> {
     let progress = &mut |s: &SegmentReport| eprintln!("{}", segment_line(s));
     let start = Instant::now();
-    let (params, exe, stream) = (params.clone(), exe.clone(), input_stream(input));
+    let (params, exe, stream) = (params.clone(), exe.clone(), streams(input));
     let vm_name = vm.describe();
     let proof = match backend {
         Backend::Wgpu => {

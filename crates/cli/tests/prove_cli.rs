@@ -6,6 +6,8 @@
 
 use std::process::Command;
 
+use openvm_wgpu_fixtures::asm;
+
 fn openvm_wgpu() -> Command {
     Command::new(env!("CARGO_BIN_EXE_openvm-wgpu"))
 }
@@ -64,7 +66,7 @@ fn prove_elf_proves_a_guest_and_reports_its_segments() {
 
     // Not an ELF; a segment height below the range-tuple checker's.
     let out = openvm_wgpu().args(["prove", "elf"]).arg(&json).output().unwrap();
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not a RISC-V ELF"), "{out:?}");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("neither a RISC-V ELF nor"), "{out:?}");
     let out = openvm_wgpu().args(["prove", "elf"]).arg(&elf).args(["--segment-height", "1024"]).output().unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("range-tuple checker"), "{out:?}");
     let out = openvm_wgpu().args(["prove", "elf"]).arg(&elf).env("OPENVM_WGPU_SEGMENT_PIPELINE", "maybe").output().unwrap();
@@ -74,6 +76,37 @@ fn prove_elf_proves_a_guest_and_reports_its_segments() {
     );
     let _ = std::fs::remove_file(elf);
     let _ = std::fs::remove_file(json);
+}
+
+/// `cargo openvm`'s files: the guest as the executable `cargo openvm build` writes (`guest --out
+/// *.vmexe` writes one) and its input as a JSON file of hex strings (01: bytes); a malformed
+/// input file is an error naming the file and the item.
+#[test]
+fn prove_elf_takes_cargo_openvm_executables_and_input_files() {
+    let dir = std::env::temp_dir().join(format!("cargo-openvm-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("app.vmexe");
+    let out = openvm_wgpu().args(["guest", "sum-input", "--out"]).arg(&exe).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!std::fs::read(&exe).unwrap().starts_with(b"\x7fELF"), "a .vmexe is not an ELF");
+    let message: Vec<u8> = (0..23u8).map(|i| i.wrapping_mul(37).wrapping_add(5)).collect();
+    let hex: String = message.iter().map(|b| format!("{b:02x}")).collect();
+    let input = dir.join("input.json");
+    std::fs::write(&input, format!("{{\"input\": [\"0x01{hex}\"]}}")).unwrap();
+    let out =
+        openvm_wgpu().args(["prove", "elf"]).arg(&exe).arg("--input").arg(&input).args(["--segment-height", "524288"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let expected: String =
+        asm::sum_input_public_values(&message).iter().flat_map(|w| w.to_le_bytes()).map(|b| format!("{b:02x}")).collect();
+    assert!(stdout.contains(&format!("public values: {expected}")), "{stdout}");
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"input\": [\"0x03ff\"]}").unwrap();
+    let out = openvm_wgpu().args(["prove", "elf"]).arg(&exe).arg("--input").arg(&bad).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("bad.json: input[0]") && stderr.contains("must start with 01"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// `prove elf --config` proves on the VM of an openvm.toml (here RV32IM with Keccak, whose chips
@@ -193,7 +226,7 @@ fn usage_errors_exit_with_2_and_name_the_argument() {
         (&["prove", "keccakf", "--perms", "many"][..], &["--perms"][..]),
         (&["bench", "prove", "--perms-log", "10,x"][..], &["--perms-log"][..]),
         (&["guest", "nonesuch", "--out", "unused.elf"][..], &["nonesuch", "fibonacci"][..]),
-        (&["prove", "elf"][..], &["<GUEST.ELF>"][..]),
+        (&["prove", "elf"][..], &["<GUEST.ELF|APP.VMEXE>"][..]),
         (&["bench", "nonesuch"][..], &["nonesuch"][..]),
     ] {
         let out = openvm_wgpu().args(args).output().unwrap();

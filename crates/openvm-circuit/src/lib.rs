@@ -4,6 +4,7 @@
 
 pub mod builder;
 pub mod elf;
+pub mod input;
 pub mod memory_image;
 pub mod prove;
 pub mod sdk;

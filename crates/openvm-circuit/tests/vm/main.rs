@@ -5,6 +5,7 @@
 mod common;
 
 mod asm;
+mod input;
 mod prove;
 mod sdk_config;
 mod system_chips;
