@@ -109,7 +109,7 @@ fn guests_prove_and_reveal_what_the_host_model_computes() {
 /// A program of several segments, each proved, all checked together by upstream's segment
 /// verification (inside prove_program). Segments end at 2^20 interactions here, on every device
 /// (the device's own limit, `device_interaction_limit`, is 3,932,160 on lavapipe's 128 MiB
-/// bindings and 62,914,560 on 2 GiB ones; the fixed-height lookup tables take most of 2^20, so a segment
+/// bindings and 31,457,280 on an H100's 2^31 - 4-byte ones; the fixed-height lookup tables take most of 2^20, so a segment
 /// holds about 6,000 instructions; the GPU machine proves the 1.4M-instruction guest).
 #[test]
 fn a_long_program_proves_in_several_segments() {
