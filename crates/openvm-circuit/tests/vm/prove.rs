@@ -48,35 +48,12 @@ fn a_small_program_proves_and_verifies() {
 /// for both because upstream's Poseidon2 periphery orders its rows by thread scheduling.
 #[test]
 fn one_segment_proves_as_openvm_cpu_backend_does() {
-    use openvm_circuit::arch::VirtualMachine;
     use openvm_rv32im_circuit::Rv32ImCpuBuilder;
-    use openvm_stark_backend::{codec::Encode, prover::DeviceDataTransporter, StarkEngine};
-    use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
-    use openvm_wgpu_backend::BabyBearPoseidon2WgpuEngine;
-    use openvm_wgpu_circuit::{for_each_segment, transport_cpu_proving_ctx, Segmentation};
 
-    let gpu = GpuContext::shared(LimitProfile::Native).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
-    let mut params = SystemParams::new_for_testing(19);
-    params.logup.pow_bits = 0;
-    params.whir.mu_pow_bits = 0;
-    params.whir.query_phase_pow_bits = 0;
-    params.whir.folding_pow_bits = 0;
-    let cpu: BabyBearPoseidon2CpuEngine<DuplexSponge> = StarkEngine::new(params.clone());
     let config = Rv32ImConfig::with_public_values(asm::GUEST_PUBLIC_VALUE_BYTES);
-    let (mut vm, pk) = VirtualMachine::new_with_keygen(cpu, Rv32ImCpuBuilder, config).unwrap();
-    let ours = BabyBearPoseidon2WgpuEngine::<DuplexSponge>::with_context(params, gpu);
-    let d_pk = ours.device().transport_pk_to_device(&pk);
     let exe = rv32im_exe(&asm::mixed(7)).unwrap();
-    let mut segments = 0;
-    let prove_both = |cpu: &BabyBearPoseidon2CpuEngine<DuplexSponge>, cpu_pk: &_, s: openvm_wgpu_circuit::SegmentContext<_>| {
-        let our_ctx = transport_cpu_proving_ctx(ours.device(), &s.ctx).unwrap();
-        let our_proof = ours.prove(&d_pk, our_ctx).unwrap_or_else(|e| panic!("{e}"));
-        let cpu_proof = cpu.prove(cpu_pk, s.ctx).unwrap();
-        assert!(our_proof.encode_to_vec().unwrap() == cpu_proof.encode_to_vec().unwrap(), "segment {}: the proofs differ", s.index);
-        Ok(())
-    };
-    for_each_segment(&mut vm, &exe, vec![].into(), Segmentation::Upstream, prove_both, |()| segments += 1)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (proofs, _, _) = crate::common::prove_on_both_engines(Rv32ImCpuBuilder, config, &exe, vec![].into());
+    let segments = proofs.len();
     assert_eq!(segments, 1);
 }
 

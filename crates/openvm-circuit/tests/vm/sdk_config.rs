@@ -189,42 +189,19 @@ fn an_rv32im_sdk_configuration_proves_with_either_trace_generation() {
 /// (proof-of-work bits 0, since upstream's grind may return another valid witness); verifies the
 /// segments and returns the revealed values as words once the guest exited with 0.
 fn prove_as_openvm_cpu_backend_does(config: SdkVmConfig, elf: &[u8]) -> Vec<u32> {
-    use openvm_circuit::{
-        arch::{verify_segments, VirtualMachine},
-        system::memory::merkle::public_values::extract_public_values,
-    };
-    use openvm_stark_backend::{codec::Encode, prover::DeviceDataTransporter, StarkEngine};
-    use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
+    use openvm_circuit::{arch::verify_segments, system::memory::merkle::public_values::extract_public_values};
     use openvm_wgpu_backend::BabyBearPoseidon2WgpuEngine;
-    use openvm_wgpu_circuit::{for_each_segment, transport_cpu_proving_ctx, SdkVmCpuBuilder, SegmentContext, Segmentation};
+    use openvm_wgpu_circuit::SdkVmCpuBuilder;
 
-    let gpu = GpuContext::shared(LimitProfile::Native).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
-    let mut params = SystemParams::new_for_testing(19);
-    params.logup.pow_bits = 0;
-    params.whir.mu_pow_bits = 0;
-    params.whir.query_phase_pow_bits = 0;
-    params.whir.folding_pow_bits = 0;
     let num_public_values = config.system.config.num_public_values;
     let exe = sdk_exe(elf, &config).unwrap_or_else(|e| panic!("{e}"));
-    let cpu: BabyBearPoseidon2CpuEngine<DuplexSponge> = StarkEngine::new(params.clone());
-    let (mut vm, pk) = VirtualMachine::new_with_keygen(cpu, SdkVmCpuBuilder, config).unwrap_or_else(|e| panic!("{e}"));
-    let ours = BabyBearPoseidon2WgpuEngine::<DuplexSponge>::with_context(params, gpu);
-    let d_pk = ours.device().transport_pk_to_device(&pk);
-    let prove_both = |cpu: &BabyBearPoseidon2CpuEngine<DuplexSponge>, cpu_pk: &_, s: SegmentContext<_>| {
-        let started = std::time::Instant::now();
-        let our_ctx = transport_cpu_proving_ctx(ours.device(), &s.ctx).unwrap_or_else(|e| panic!("{e}"));
-        let our_proof = ours.prove(&d_pk, our_ctx).unwrap_or_else(|e| panic!("{e}"));
-        let ours_took = started.elapsed();
-        let cpu_proof = cpu.prove(cpu_pk, s.ctx).unwrap();
-        eprintln!("segment {}: proved in {ours_took:?} (openvm-cpu-backend {:?})", s.index, started.elapsed() - ours_took);
-        assert!(our_proof.encode_to_vec().unwrap() == cpu_proof.encode_to_vec().unwrap(), "segment {}: the proofs differ", s.index);
-        Ok(our_proof)
-    };
-    let mut proofs = Vec::new();
-    let end = for_each_segment(&mut vm, &exe, input_stream::<&[u8]>(&[]), Segmentation::Upstream, prove_both, |p| proofs.push(p))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (proofs, vk, end) = crate::common::prove_on_both_engines(SdkVmCpuBuilder, config, &exe, input_stream::<&[u8]>(&[]));
     assert!(!proofs.is_empty());
-    verify_segments(&ours, &pk.get_vk(), &proofs).unwrap_or_else(|e| panic!("{e:?}"));
+    let verifier = BabyBearPoseidon2WgpuEngine::<openvm_stark_sdk::config::baby_bear_poseidon2::DuplexSponge>::with_context(
+        crate::common::zero_pow_params(19),
+        GpuContext::shared(LimitProfile::Native).unwrap(),
+    );
+    verify_segments(&verifier, &vk, &proofs).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(end.exit_code, Some(0));
     public_value_words(&extract_public_values(num_public_values, end.memory.as_ref().expect("the final memory")))
 }
