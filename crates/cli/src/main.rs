@@ -10,9 +10,11 @@
 //!   openvm-wgpu bench rounds      what one small round of the openings costs
 //!   openvm-wgpu bench throughput  keccakf proofs per second from several threads
 //!   openvm-wgpu bench prove       whole proofs across sizes: time and memory per phase
+//!   openvm-wgpu bench execute     how fast a guest executes: metered execution and each segment's preflight
 
 mod bench;
 mod bench_commit;
+mod bench_execute;
 mod bench_prove;
 mod bench_rounds;
 mod bench_throughput;
@@ -78,6 +80,7 @@ enum BenchCommand {
     Rounds(bench_rounds::RoundsArgs),
     Throughput(bench_throughput::ThroughputArgs),
     Prove(bench_prove::BenchProveArgs),
+    Execute(bench_execute::ExecuteArgs),
 }
 
 /// Where a guest's chips make their traces.
@@ -179,6 +182,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Rounds(args)) => bench_rounds::run(&args),
         Command::Bench(BenchCommand::Throughput(args)) => bench_throughput::run(&args),
         Command::Bench(BenchCommand::Prove(args)) => bench_prove::run(&args),
+        Command::Bench(BenchCommand::Execute(args)) => bench_execute::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

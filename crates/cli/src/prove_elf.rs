@@ -9,15 +9,15 @@ use std::{
     time::{Duration, Instant},
 };
 
-use openvm_rv32im_circuit::{Rv32ImConfig, Rv32ImCpuBuilder};
+use openvm_rv32im_circuit::Rv32ImConfig;
 use openvm_stark_backend::SystemParams;
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, MAX_APP_LOG_STACKED_HEIGHT};
 use openvm_wgpu_backend::{field::F, GpuContext, LimitProfile};
 use openvm_wgpu_circuit::{
-    constant_trace_heights, device_interaction_limit,
+    constant_trace_heights,
     elf::{input_stream, rv32im_exe, VmExe},
     input::{is_elf, read_input, read_vmexe, streams, InputItem},
-    prove_rv32im, prove_rv32im_cpu, prove_sdk, prove_sdk_cpu,
+    prove_rv32im, prove_rv32im_cpu, prove_sdk, prove_sdk_cpu, rv32im_segmentation,
     sdk::{as_rv32im, extensions, sdk_exe, sdk_segmentation},
     ProgramProof, SdkAppConfig, SdkVmConfig, SdkVmCpuBuilder, SegmentReport, Segmentation,
 };
@@ -346,10 +346,7 @@ fn prove_once(
             match vm {
                 GuestVm::Rv32Im(config) => {
                     let segmentation = match gpu {
-                        Some(gpu) => Segmentation::MaxInteractions {
-                            limit: device_interaction_limit(&gpu),
-                            constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, config).map_err(|e| e.to_string())?,
-                        },
+                        Some(gpu) => rv32im_segmentation(&gpu, config).map_err(|e| e.to_string())?,
                         None => Segmentation::Upstream,
                     };
                     prove_rv32im_cpu(params, config.clone(), exe, stream, segmentation, progress)

@@ -78,6 +78,25 @@ fn prove_elf_proves_a_guest_and_reports_its_segments() {
     let _ = std::fs::remove_file(json);
 }
 
+/// `bench execute` runs a guest's segments without proving them: every instruction the guest
+/// executes (as `guest` counts them) in the segments' preflight, and the exit code.
+#[test]
+fn bench_execute_runs_every_instruction_of_a_guest() {
+    let elf = std::env::temp_dir().join(format!("loop-exec-{}.elf", std::process::id()));
+    let out = openvm_wgpu().args(["guest", "long-running", "1000", "--out"]).arg(&elf).output().unwrap();
+    let written = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{written}");
+    let counted = written.split(" instructions").next().and_then(|s| s.rsplit(' ').next()).expect("guest reports its instructions");
+    let out = openvm_wgpu().args(["bench", "execute"]).arg(&elf).args(["--segment-height", "524288", "--repeat", "2"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for run in [1, 2] {
+        assert!(stdout.contains(&format!("run {run}: {counted} instructions, exit code Some(0)")), "{counted}: {stdout}");
+    }
+    assert!(stdout.contains("run 2 segment 0: ") && stdout.contains("ns per instruction"), "{stdout}");
+    let _ = std::fs::remove_file(elf);
+}
+
 /// `cargo openvm`'s files: the guest as the executable `cargo openvm build` writes (`guest --out
 /// *.vmexe` writes one) and its input as a JSON file of hex strings (01: bytes); a malformed
 /// input file is an error naming the file and the item.
@@ -269,6 +288,7 @@ fn every_command_has_help() {
         &["bench", "commit"],
         &["bench", "rounds"],
         &["bench", "throughput"],
+        &["bench", "execute"],
     ] {
         assert!(help(command).contains("Usage: openvm-wgpu"), "{command:?}");
     }

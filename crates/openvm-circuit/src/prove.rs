@@ -136,13 +136,7 @@ where
     T: Send,
 {
     let pipelined = segment_pipeline()?;
-    let started = Instant::now();
-    let metered_ctx = match segmentation {
-        Segmentation::Upstream => vm.build_metered_ctx(exe),
-        Segmentation::MaxInteractions { limit, constant_heights } => metered_ctx(vm, exe, limit, &constant_heights),
-    };
-    let (segments, _) = vm.metered_interpreter(exe)?.execute_metered(input.clone(), metered_ctx)?;
-    let metered_execution = started.elapsed();
+    let (segments, metered_execution) = metered_segments(vm, exe, input.clone(), segmentation)?;
 
     let cached_program_trace = E::commit_program(vm, &exe.program).map_err(ProveProgramError::CommitProgram)?;
     vm.load_program(cached_program_trace);
@@ -196,6 +190,78 @@ where
         next = preflighted?;
     }
     Ok(ExecutionEnd { exit_code, memory: state.map(|s| s.memory.memory), metered_execution })
+}
+
+/// The segments of `exe`'s run on `input` from upstream's metered execution, and its time.
+fn metered_segments<E, VB>(
+    vm: &VirtualMachine<E, VB>,
+    exe: &VmExe<F>,
+    input: Streams<F>,
+    segmentation: Segmentation,
+) -> Result<(Vec<Segment>, Duration), ProveProgramError>
+where
+    E: StarkEngine<SC = SC>,
+    VB: VmBuilder<E>,
+    <VB::VmConfig as VmExecutionConfig<F>>::Executor: Executor<F> + MeteredExecutor<F>,
+{
+    let started = Instant::now();
+    let metered_ctx = match segmentation {
+        Segmentation::Upstream => vm.build_metered_ctx(exe),
+        Segmentation::MaxInteractions { limit, constant_heights } => metered_ctx(vm, exe, limit, &constant_heights),
+    };
+    let (segments, _) = vm.metered_interpreter(exe)?.execute_metered(input, metered_ctx)?;
+    Ok((segments, started.elapsed()))
+}
+
+/// One segment's preflight execution, on its own.
+#[derive(Clone, Copy, Debug)]
+pub struct SegmentExecution {
+    pub index: usize,
+    pub instructions: u64,
+    pub preflight: Duration,
+}
+
+/// Runs `exe` as [`for_each_segment`] does up to the records, proving nothing: metered
+/// execution, then each segment's preflight execution (its records dropped), one at a time.
+/// `on_segment` hears of each segment as it ends. What `bench execute` times.
+pub fn execute_segments<E, VB>(
+    vm: &mut VirtualMachine<E, VB>,
+    exe: &VmExe<F>,
+    input: Streams<F>,
+    segmentation: Segmentation,
+    on_segment: &mut dyn FnMut(SegmentExecution),
+) -> Result<ExecutionEnd, ProveProgramError>
+where
+    E: StarkEngine<SC = SC>,
+    VB: VmBuilder<E>,
+    <VB::VmConfig as VmExecutionConfig<F>>::Executor: Executor<F> + MeteredExecutor<F> + PreflightExecutor<F, VB::RecordArena>,
+{
+    let (segments, metered_execution) = metered_segments(vm, exe, input.clone(), segmentation)?;
+    let mut interpreter = vm.preflight_interpreter(exe)?;
+    let mut state = Some(vm.create_initial_state(exe, input));
+    let mut exit_code = None;
+    for segment in segments.into_iter().enumerate() {
+        let Some(p) = preflight(vm, &mut interpreter, &mut state, segment, Duration::ZERO)? else { break };
+        exit_code = p.system_records.exit_code;
+        on_segment(SegmentExecution { index: p.index, instructions: p.instructions, preflight: p.preflight });
+    }
+    Ok(ExecutionEnd { exit_code, memory: state.map(|s| s.memory.memory), metered_execution })
+}
+
+/// [`execute_segments`] for RV32IM with the GPU trace generation's records (upstream's dense
+/// record arenas, as `prove_rv32im` fills them) and its segments on `gpu`.
+pub fn execute_rv32im(
+    gpu: std::sync::Arc<GpuContext>,
+    params: SystemParams,
+    config: Rv32ImConfig,
+    exe: &VmExe<F>,
+    input: Streams<F>,
+    on_segment: &mut dyn FnMut(SegmentExecution),
+) -> Result<ExecutionEnd, ProveProgramError> {
+    let segmentation = rv32im_segmentation(&gpu, &config)?;
+    let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(params, gpu);
+    let (mut vm, _) = VirtualMachine::new_with_keygen(engine, Rv32ImGpuTracegenBuilder::default(), config)?;
+    execute_segments(&mut vm, exe, input, segmentation, on_segment)
 }
 
 /// Whether segment k + 1 executes while segment k is proved: on unless
@@ -321,6 +387,14 @@ where
     vm.executor().build_metered_ctx(inputs, vm.engine.proving_memory_config())
 }
 
+/// RV32IM's segments on `gpu`: upstream's rule within the device's interaction limit.
+pub fn rv32im_segmentation(gpu: &GpuContext, config: &Rv32ImConfig) -> Result<Segmentation, ProveProgramError> {
+    Ok(Segmentation::MaxInteractions {
+        limit: device_interaction_limit(gpu),
+        constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, config)?,
+    })
+}
+
 /// Where the chips' traces are made.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TraceGeneration {
@@ -344,10 +418,7 @@ pub fn prove_rv32im(
     tracegen: TraceGeneration,
     progress: &mut dyn FnMut(&SegmentReport),
 ) -> Result<ProgramProof, ProveProgramError> {
-    let segmentation = Segmentation::MaxInteractions {
-        limit: device_interaction_limit(&gpu),
-        constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, &config)?,
-    };
+    let segmentation = rv32im_segmentation(&gpu, &config)?;
     let engine: BabyBearPoseidon2WgpuEngine = BabyBearPoseidon2WgpuEngine::with_context(params, gpu);
     match tracegen {
         TraceGeneration::Gpu => prove_program(engine, Rv32ImGpuTracegenBuilder::default(), config, exe, input, segmentation, progress),
