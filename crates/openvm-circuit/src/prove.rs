@@ -28,7 +28,9 @@ use openvm_stark_backend::{
     StarkEngine, SystemParams,
 };
 use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
-use openvm_wgpu_backend::{device::SC, field::F, BabyBearPoseidon2WgpuEngine, GpuContext};
+use openvm_wgpu_backend::{
+    device::SC, field::F, logup_zerocheck::fractional::max_input_fractions, BabyBearPoseidon2WgpuEngine, GpuContext,
+};
 
 use crate::tracegen::system::program::CommitProgram;
 use crate::verify::verify_segments_concurrently;
@@ -323,16 +325,16 @@ pub enum Segmentation {
 }
 
 /// Interactions per segment a device holds: LogUp's GKR input layer (32 bytes per fraction)
-/// must fit two storage bindings (its tree's largest layer, half of it, one), `C` fractions
-/// rounded down to a power of two. Metered execution counts `Σ (height + 1) · interactions` on
-/// unpadded heights; the prover pads each height to a power of two (under `2 (height + 1)`),
-/// lifts an AIR shorter than `2^l_skip` to that height, then pads the layer to a power of two.
-/// A count of at most `(C - slack) / 2` therefore gives a padded layer of at most `C`, where
-/// `slack = C / 16` covers the lifting (`2^l_skip` rows of every AIR's interactions: about
-/// 2^13 fractions for the VMs here, against 2^19 on a 128 MiB binding).
+/// must fit four storage bindings of a power of two fractions each (its tree's largest layer,
+/// half of it, two; `max_input_fractions`), `C` fractions. Metered execution counts
+/// `Σ (height + 1) · interactions` on unpadded heights; the prover pads each height to a power
+/// of two (under `2 (height + 1)`), lifts an AIR shorter than `2^l_skip` to that height, then
+/// pads the layer to a power of two. A count of at most `(C - slack) / 2` therefore gives a
+/// padded layer of at most `C`, where `slack = C / 16` covers the lifting (`2^l_skip` rows of
+/// every AIR's interactions: about 2^13 fractions for the VMs here, against 2^20 on a 128 MiB
+/// binding).
 pub fn device_interaction_limit(gpu: &GpuContext) -> u32 {
-    let fractions = 2 * gpu.limits.max_binding_bytes() / 32;
-    let capacity = if fractions == 0 { 0 } else { 1u64 << fractions.ilog2() };
+    let capacity = max_input_fractions(gpu) as u64;
     ((capacity - capacity / 16) / 2).min(u32::MAX as u64) as u32
 }
 

@@ -11,23 +11,30 @@ override WORKGROUP_SIZE: u32;
 struct Params {
     count: u32,
     workgroup_base: u32,
-    // Fractions below `split` are in layer_lo, the rest in layer_hi (a layer over two bindings).
-    split: u32,
-    _pad1: u32,
+    // Fractions per part of a layer over several bindings (fraction f in part f / part_len).
+    part_len: u32,
+    // The first output node: this dispatch writes nodes in_base .. in_base + count to out[0..).
+    in_base: u32,
 }
 
-@group(0) @binding(0) var<storage, read> layer_lo: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read> layer_hi: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> out: array<vec4<u32>>;
-@group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(0) var<storage, read> layer_0: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> layer_1: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> layer_2: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> layer_3: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<u32>>;
+@group(0) @binding(5) var<uniform> params: Params;
 
 // Extension element e of the layer (fraction e / 2).
 fn layer_at(e: u32) -> vec4<u32> {
-    let split = 2u * params.split;
-    if (e < split) {
-        return layer_lo[e];
+    let size = 2u * params.part_len;
+    let part = e / size;
+    let at = e - part * size;
+    switch part {
+        case 0u: { return layer_0[at]; }
+        case 1u: { return layer_1[at]; }
+        case 2u: { return layer_2[at]; }
+        default: { return layer_3[at]; }
     }
-    return layer_hi[e - split];
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -36,10 +43,11 @@ fn main(inv: Invocation) {
     if (i >= params.count) {
         return;
     }
-    let p0 = layer_at(4u * i);
-    let q0 = layer_at(4u * i + 1u);
-    let p1 = layer_at(4u * i + 2u);
-    let q1 = layer_at(4u * i + 3u);
+    let n = params.in_base + i;
+    let p0 = layer_at(4u * n);
+    let q0 = layer_at(4u * n + 1u);
+    let p1 = layer_at(4u * n + 2u);
+    let q1 = layer_at(4u * n + 3u);
     out[2u * i] = ext_add(ext_mul(p0, q1), ext_mul(q0, p1));
     out[2u * i + 1u] = ext_mul(q0, q1);
 }

@@ -12,7 +12,8 @@
 // r_slot), where the device transcript or the host put them, so rounds can be recorded before
 // their challenges exist.
 // Invocation g of the grid takes y = g, g + stride, g + 2 stride, ...; each workgroup writes
-// its partial (s(1), s(2), s(3)) to partials[3 wg..3 wg + 3).
+// its partial (s(1), s(2), s(3)) to partials[3 (partial_base + wg)..+ 3). Rows index eq_in and
+// eq_out from eq_in_base and eq_out_base.
 #import grid
 #import ext_reduce
 #import gkr_round
@@ -24,10 +25,16 @@ struct Params {
     workgroup_base: u32,
     lambda_slot: u32,
     r_slot: u32,
-    // Elements of the matrix below pq_split are in pq_in, the rest in pq_in_hi (the input layer
-    // over two bindings); rows never straddle it.
+    // Elements of the matrix below pq_split are in pq_in, the rest in pq_in_hi (a layer over two
+    // bindings); rows never straddle it.
     pq_split: u32,
+    // Where this dispatch's rows start in eq_in and eq_out, and its first partial triple: a
+    // layer over four bindings runs its first rounds one pair of parts per dispatch.
+    eq_in_base: u32,
+    eq_out_base: u32,
+    partial_base: u32,
     _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> pq_in: array<vec4<u32>>;
@@ -66,8 +73,8 @@ fn main(inv: Invocation) {
                 lo[c] = pq_at(8u * y + c);
                 hi[c] = pq_at(8u * y + 4u + c);
             }
-            e0 = eq_in[2u * y];
-            e1 = eq_in[2u * y + 1u];
+            e0 = eq_in[params.eq_in_base + 2u * y];
+            e1 = eq_in[params.eq_in_base + 2u * y + 1u];
         } else {
             for (var c = 0u; c < 4u; c++) {
                 lo[c] = gkr_fold_at(r, pq_at(16u * y + c), pq_at(16u * y + 4u + c));
@@ -75,26 +82,28 @@ fn main(inv: Invocation) {
                 pq_out[8u * y + c] = lo[c];
                 pq_out[8u * y + 4u + c] = hi[c];
             }
-            e0 = gkr_fold_at(r, eq_in[4u * y], eq_in[4u * y + 1u]);
-            e1 = gkr_fold_at(r, eq_in[4u * y + 2u], eq_in[4u * y + 3u]);
-            eq_out[2u * y] = e0;
-            eq_out[2u * y + 1u] = e1;
+            let ei = params.eq_in_base + 4u * y;
+            e0 = gkr_fold_at(r, eq_in[ei], eq_in[ei + 1u]);
+            e1 = gkr_fold_at(r, eq_in[ei + 2u], eq_in[ei + 3u]);
+            eq_out[params.eq_out_base + 2u * y] = e0;
+            eq_out[params.eq_out_base + 2u * y + 1u] = e1;
         }
         let evals = gkr_pair_evals(lambda, lo, hi, e0, e1);
         s1 = ext_add(s1, evals[0]);
         s2 = ext_add(s2, evals[1]);
         s3 = ext_add(s3, evals[2]);
     }
+    let at = 3u * (params.partial_base + wg);
     let sum1 = reduce_lanes(inv.lid, s1, 1u);
     if (inv.lid == 0u) {
-        partials[3u * wg] = sum1;
+        partials[at] = sum1;
     }
     let sum2 = reduce_lanes(inv.lid, s2, 1u);
     if (inv.lid == 0u) {
-        partials[3u * wg + 1u] = sum2;
+        partials[at + 1u] = sum2;
     }
     let sum3 = reduce_lanes(inv.lid, s3, 1u);
     if (inv.lid == 0u) {
-        partials[3u * wg + 2u] = sum3;
+        partials[at + 2u] = sum3;
     }
 }

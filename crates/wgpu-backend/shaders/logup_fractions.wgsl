@@ -27,24 +27,27 @@ struct Params {
     table_base: u32,
     norm: u32,
     workgroup_base: u32,
-    // Fractions below `split` go to out, the rest to out_hi (the layer over two bindings).
-    split: u32,
+    // Fractions per part of a layer over several bindings (fraction f in part f / part_len).
+    part_len: u32,
     _pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> values: array<u32>;
 @group(0) @binding(1) var<storage, read> table: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> out: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> out_hi: array<vec4<u32>>;
-@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(2) var<storage, read_write> out_0: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read_write> out_1: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read_write> out_2: array<vec4<u32>>;
+@group(0) @binding(5) var<storage, read_write> out_3: array<vec4<u32>>;
+@group(0) @binding(6) var<uniform> params: Params;
 
 fn put(f: u32, p: vec4<u32>, q: vec4<u32>) {
-    if (f < params.split) {
-        out[2u * f] = p;
-        out[2u * f + 1u] = q;
-    } else {
-        out_hi[2u * (f - params.split)] = p;
-        out_hi[2u * (f - params.split) + 1u] = q;
+    let part = f / params.part_len;
+    let at = 2u * (f - part * params.part_len);
+    switch part {
+        case 0u: { out_0[at] = p; out_0[at + 1u] = q; }
+        case 1u: { out_1[at] = p; out_1[at + 1u] = q; }
+        case 2u: { out_2[at] = p; out_2[at + 1u] = q; }
+        default: { out_3[at] = p; out_3[at + 1u] = q; }
     }
 }
 

@@ -85,8 +85,8 @@ fn guests_prove_and_reveal_what_the_host_model_computes() {
 
 /// A program of several segments, each proved, all checked together by upstream's segment
 /// verification (inside prove_program). Segments end at 2^20 interactions here, on every device
-/// (the device's own limit, `device_interaction_limit`, is 3,932,160 on lavapipe's 128 MiB
-/// bindings and 31,457,280 on an H100's 2^31 - 4-byte ones; the fixed-height lookup tables take most of 2^20, so a segment
+/// (the device's own limit, `device_interaction_limit`, is 7,864,320 on lavapipe's 128 MiB
+/// bindings and 62,914,560 on an H100's 2^31 - 4-byte ones; the fixed-height lookup tables take most of 2^20, so a segment
 /// holds about 6,000 instructions; the GPU machine proves the 1.4M-instruction guest).
 #[test]
 fn a_long_program_proves_in_several_segments() {
@@ -215,10 +215,13 @@ fn vm_airs_evaluate_as_upstream_on_a_real_segment() {
 /// `device_interaction_limit` against the prover's own layout: AIRs whose metered count
 /// (`Σ (height + 1) · interactions`, upstream's) is at the limit, with heights just past a power
 /// of two (padding nearly doubles them) and AIRs shorter than `2^l_skip` (lifted), give an input
-/// layer that fits the two storage bindings LogUp's GKR spans, under every limit profile.
+/// layer that fits the four storage bindings LogUp's GKR spans, under every limit profile.
 #[test]
 fn segments_at_the_interaction_limit_fit_the_gkr_input_layer() {
-    use openvm_wgpu_backend::logup_zerocheck::gkr_input::{interactions_layout, AirInteractions};
+    use openvm_wgpu_backend::logup_zerocheck::{
+        fractional::max_input_fractions,
+        gkr_input::{interactions_layout, AirInteractions},
+    };
     use openvm_wgpu_circuit::device_interaction_limit;
     use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -226,7 +229,7 @@ fn segments_at_the_interaction_limit_fit_the_gkr_input_layer() {
     let mut rng = StdRng::seed_from_u64(7);
     for (profile, gpu) in crate::common::profiles() {
         let limit = device_interaction_limit(&gpu) as u64;
-        let bytes = 2 * gpu.limits.max_binding_bytes();
+        let capacity = max_input_fractions(&gpu);
         for case in 0..200 {
             let num_airs = rng.random_range(1..60);
             let interactions: Vec<u64> = (0..num_airs).map(|_| rng.random_range(1..=50)).collect();
@@ -247,8 +250,8 @@ fn segments_at_the_interaction_limit_fit_the_gkr_input_layer() {
             airs.sort_by_key(|a| std::cmp::Reverse(a.height.max(1 << l_skip)));
             let layout = interactions_layout(l_skip, &airs).unwrap();
             assert!(
-                layout.len() as u64 * 32 <= bytes,
-                "{profile:?} case {case}: a metered count of {} (limit {limit}) gives an input layer of {} fractions, past {bytes} bytes",
+                layout.len() <= capacity,
+                "{profile:?} case {case}: a metered count of {} (limit {limit}) gives an input layer of {} fractions, past {capacity}",
                 count(&logs),
                 layout.len()
             );

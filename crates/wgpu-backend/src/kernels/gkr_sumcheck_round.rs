@@ -20,7 +20,11 @@ kernel_params! {
         lambda_slot: u32,
         r_slot: u32,
         pq_split: u32,
+        eq_in_base: u32,
+        eq_out_base: u32,
+        partial_base: u32,
         _pad1: u32,
+        _pad2: u32,
     }
 }
 
@@ -49,7 +53,7 @@ pub fn workgroups(ctx: &GpuContext, half: usize) -> GpuResult<usize> {
 /// read from.
 pub struct RoundBuffers<'a> {
     /// The round's matrix: a tree layer read as rows of two fractions, possibly over two
-    /// bindings (the input layer), or a folded copy.
+    /// bindings, or a folded copy.
     pub pq_in: super::gkr_layer::FracLayer<'a>,
     pub eq_in: &'a ExtBuffer,
     pub pq_out: &'a ExtBuffer,
@@ -58,10 +62,21 @@ pub struct RoundBuffers<'a> {
     pub challenges: &'a ExtBuffer,
 }
 
+/// Where a dispatch's rows start in the eq columns and its partials in theirs (all zero for a
+/// round in one dispatch).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RoundOffsets {
+    pub eq_in: usize,
+    pub eq_out: usize,
+    /// The first workgroup's triple.
+    pub partial: usize,
+}
+
 /// Records a round over y < `half` (a matrix of 2 `half` rows) batched with λ =
 /// challenges[`lambda_slot`]; with `fold = Some(slot)` the inputs are the previous round's
 /// (4 `half` rows), folded at r = challenges[slot] on the way (and written out). The triple of
-/// workgroup w goes to partials[3w..3w + 3).
+/// workgroup w goes to partials[3 (offsets.partial + w)..+ 3); the eq columns are read and
+/// written from their offsets. The matrix spans at most two buffers.
 pub fn record(
     ctx: &GpuContext,
     encoder: &mut openvm_wgpu_common::GpuEncoder,
@@ -69,7 +84,11 @@ pub fn record(
     half: usize,
     lambda_slot: usize,
     fold: Option<usize>,
+    offsets: RoundOffsets,
 ) -> GpuResult<()> {
+    openvm_wgpu_common::kernel::require("gkr_sumcheck_round", b.pq_in.num_parts <= 2, || {
+        format!("a round reads a matrix over at most two buffers, not {}", b.pq_in.num_parts)
+    })?;
     let workgroups = workgroups(ctx, half)?;
     let wg = KERNEL.workgroup_size(&ctx.limits)?;
     let stride = workgroups * wg as usize;
@@ -81,12 +100,15 @@ pub fn record(
         fold: fold.is_some() as u32,
         lambda_slot: lambda_slot as u32,
         r_slot: fold.unwrap_or(lambda_slot) as u32,
-        pq_split: b.pq_in.split_elements(),
+        pq_split: b.pq_in.part_elements(),
+        eq_in_base: offsets.eq_in as u32,
+        eq_out_base: offsets.eq_out as u32,
+        partial_base: offsets.partial as u32,
         ..Default::default()
     };
     let buffers = [
-        &b.pq_in.lo.buffer,
-        &b.pq_in.hi.buffer,
+        &b.pq_in.parts[0].buffer,
+        &b.pq_in.parts[1].buffer,
         &b.eq_in.buffer,
         &b.pq_out.buffer,
         &b.eq_out.buffer,

@@ -26,7 +26,7 @@ kernel_params! {
         norm: u32,
         workgroup_base: u32,
         /// Set by [`record`] from the output layer.
-        split: u32,
+        part_len: u32,
         _pad1: u32,
     }
 }
@@ -41,6 +41,13 @@ pub fn record(
     out: super::gkr_layer::FracLayer<'_>,
     params: &Params,
 ) -> GpuResult<()> {
-    let params = Params { split: out.split, ..*params };
-    KERNEL.record(ctx, encoder, params.count as u64, &[&values.buffer, &table.buffer, &out.lo.buffer, &out.hi.buffer], &params)
+    let params = Params { part_len: out.part_len, ..*params };
+    let p = out.parts;
+    KERNEL.record(
+        ctx,
+        encoder,
+        params.count as u64,
+        &[&values.buffer, &table.buffer, &p[0].buffer, &p[1].buffer, &p[2].buffer, &p[3].buffer],
+        &params,
+    )
 }

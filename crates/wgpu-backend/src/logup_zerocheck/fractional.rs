@@ -44,10 +44,10 @@ use crate::{
     kernels::{
         eq_table,
         ext_column_sums::Partials,
-        gkr_layer::{self, FracLayer},
+        gkr_layer::{self, FracLayer, MAX_PARTS},
         gkr_layer_claims,
         gkr_small_rounds::{self, SmallRoundBuffers, SmallRounds},
-        gkr_sumcheck_round::{self, RoundBuffers},
+        gkr_sumcheck_round::{self, RoundBuffers, RoundOffsets},
     },
     logup_zerocheck::device_transcript::{RoundTranscript, SpongePlacement, TranscriptStep},
 };
@@ -57,19 +57,26 @@ const OP: &str = "logup_gkr";
 const FRAC_LEN: usize = 2;
 /// Bytes of one fraction.
 const FRAC_BYTES: usize = FRAC_LEN * size_of::<Ext4>();
-/// Extension elements of one row of a layer's sumcheck matrix: two fractions (p_j0, q_j0,
-/// p_j1, q_j1).
-const ROW_LEN: usize = 2 * FRAC_LEN;
 
 /// The input layer of the fractional sumcheck in device memory: `len` fractions, fraction i at
-/// elements 2i, 2i + 1 (p_i, then q_i; upstream's `Frac<EF>` layout) of `lo`, or, for a layer
-/// larger than one storage binding, fractions from `split` on in `hi` (from its start). Two
-/// bindings are the most: the tree layer above must fit one.
+/// elements 2i, 2i + 1 (p_i, then q_i; upstream's `Frac<EF>` layout), in one buffer or, for a
+/// layer larger than one storage binding, over 2 or 4 buffers of `part_len` fractions each
+/// (fraction i in part i / part_len). Four are the most: the tree layer above must fit two, and
+/// the layer's eq table one.
 pub struct FracInput {
-    lo: ExtBuffer,
-    hi: Option<ExtBuffer>,
-    split: usize,
+    parts: Vec<ExtBuffer>,
+    part_len: usize,
     len: usize,
+}
+
+/// The most fractions an input layer of `ctx` holds: [`MAX_PARTS`] bindings of a power of two
+/// fractions each.
+pub fn max_input_fractions(ctx: &GpuContext) -> usize {
+    let per_binding = (ctx.limits.max_binding_bytes() / FRAC_BYTES as u64) as usize;
+    if per_binding == 0 {
+        return 0;
+    }
+    MAX_PARTS << per_binding.ilog2()
 }
 
 impl FracInput {
@@ -83,7 +90,7 @@ impl FracInput {
                 buffer.len()
             )));
         }
-        Ok(FracInput { lo: buffer, hi: None, split: len, len })
+        Ok(FracInput { parts: vec![buffer], part_len: len, len })
     }
 
     /// An empty input (one fraction's memory, to bind).
@@ -92,32 +99,36 @@ impl FracInput {
     }
 
     /// Device memory for `len` fractions (a power of two, or 0), contents unspecified: one
-    /// buffer when it fits one storage binding, else two halves; refused past two bindings.
+    /// buffer when it fits one storage binding, else the fewest parts (2 or 4) that fit;
+    /// refused past four bindings.
     pub fn uninit(ctx: &GpuContext, op: &str, len: usize) -> Result<Self, WgpuProverError> {
         Self::uninit_split_past(ctx, op, len, None)
     }
 
-    /// [`FracInput::uninit`], split into halves already past `max_fractions` per buffer when
-    /// given (tests force the split this way).
+    /// [`FracInput::uninit`], split already past `max_fractions` per buffer when given (tests
+    /// force splits this way).
     pub fn uninit_split_past(ctx: &GpuContext, op: &str, len: usize, max_fractions: Option<usize>) -> Result<Self, WgpuProverError> {
         let device_fracs = (ctx.limits.max_binding_bytes() / FRAC_BYTES as u64) as usize;
         let binding_fracs = max_fractions.map_or(device_fracs, |m| m.min(device_fracs));
         if len <= binding_fracs {
             return Self::new(ExtBuffer::uninit(ctx, op, (len * FRAC_LEN).max(FRAC_LEN))?, len);
         }
-        let half = len / 2;
-        if half > device_fracs || !len.is_power_of_two() {
+        // The fewest parts that fit; a forced split past two takes four.
+        let parts = if len / 2 <= binding_fracs { 2 } else { MAX_PARTS };
+        if !len.is_power_of_two() || len / parts > device_fracs {
             return Err(GpuError::BufferTooLargeIn {
                 op: op.to_string(),
                 needed: (len * FRAC_BYTES) as u64,
-                available: 2 * ctx.limits.max_binding_bytes(),
-                note: " (LogUp's GKR input layer spans at most two storage bindings)".to_string(),
+                available: MAX_PARTS as u64 * ctx.limits.max_binding_bytes(),
+                note: format!(
+                    " (LogUp's GKR input layer spans at most {MAX_PARTS} storage bindings, in parts of a power of two fractions)"
+                ),
             }
             .into());
         }
-        let lo = ExtBuffer::uninit(ctx, op, half * FRAC_LEN)?;
-        let hi = ExtBuffer::uninit(ctx, op, half * FRAC_LEN)?;
-        Ok(FracInput { lo, hi: Some(hi), split: half, len })
+        let part_len = len / parts;
+        let parts = (0..parts).map(|_| ExtBuffer::uninit(ctx, op, part_len * FRAC_LEN)).collect::<Result<_, _>>()?;
+        Ok(FracInput { parts, part_len, len })
     }
 
     /// Uploads host fractions.
@@ -127,11 +138,8 @@ impl FracInput {
         }
         let input = FracInput::uninit(ctx, OP, evals.len())?;
         let flat: Vec<EF> = evals.iter().flat_map(|f| [f.p, f.q]).collect();
-        let elements = as_ext4s(&flat);
-        let at = input.split * FRAC_LEN;
-        input.lo.write(ctx, 0, &elements[..at.min(elements.len())])?;
-        if let Some(hi) = &input.hi {
-            hi.write(ctx, 0, &elements[at..])?;
+        for (part, elements) in input.parts.iter().zip(as_ext4s(&flat).chunks(input.part_len * FRAC_LEN)) {
+            part.write(ctx, 0, elements)?;
         }
         Ok(input)
     }
@@ -144,29 +152,30 @@ impl FracInput {
         self.len == 0
     }
 
-    /// Whether the layer spans two buffers.
+    /// How many buffers the layer spans.
+    pub fn num_parts(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Whether the layer spans more than one buffer.
     pub fn is_split(&self) -> bool {
-        self.hi.is_some()
+        self.parts.len() > 1
     }
 
     /// The layer as the kernels bind it.
     pub fn layer(&self) -> FracLayer<'_> {
-        match &self.hi {
-            Some(hi) => FracLayer { lo: &self.lo, hi, split: self.split as u32 },
-            None => FracLayer::whole(&self.lo),
-        }
+        let parts: Vec<&ExtBuffer> = self.parts.iter().collect();
+        FracLayer::over(&parts, self.part_len)
     }
 
-    /// The fractions in one new buffer (the halves copied side by side), for a split layer that
+    /// The fractions in one new buffer (the parts copied side by side), for a split layer that
     /// fits one binding.
     fn joined(&self, ctx: &GpuContext) -> Result<ExtBuffer, WgpuProverError> {
         let out = ExtBuffer::uninit(ctx, OP, self.len * FRAC_LEN)?;
-        let lo_len = self.split * FRAC_LEN;
         let mut enc = ctx.encoder(OP);
         ctx.scoped(OP, || {
-            self.lo.record_copy(&mut enc, 0, &out, 0, lo_len);
-            if let Some(hi) = &self.hi {
-                hi.record_copy(&mut enc, 0, &out, lo_len, (self.len - self.split) * FRAC_LEN);
+            for (j, part) in self.parts.iter().enumerate() {
+                part.record_copy(&mut enc, 0, &out, j * self.part_len * FRAC_LEN, self.part_len * FRAC_LEN);
             }
         })?;
         ctx.submit_and_wait(OP, enc)?;
@@ -175,9 +184,10 @@ impl FracInput {
 
     /// Reads the fractions back: p_i, q_i for each fraction i.
     pub fn read(&self, ctx: &GpuContext) -> Result<Vec<EF>, WgpuProverError> {
-        let mut elements = self.lo.read_range(ctx, 0..FRAC_LEN * self.split.min(self.len))?;
-        if let Some(hi) = &self.hi {
-            elements.extend(hi.read_range(ctx, 0..FRAC_LEN * (self.len - self.split))?);
+        let mut elements = Vec::with_capacity(self.len * FRAC_LEN);
+        for (j, part) in self.parts.iter().enumerate() {
+            let n = self.part_len.min(self.len - j * self.part_len);
+            elements.extend(part.read_range(ctx, 0..FRAC_LEN * n)?);
         }
         Ok(from_ext4s(elements)?)
     }
@@ -190,8 +200,7 @@ impl FracInput {
 ///
 /// An empty input gives upstream's empty proof. A single fraction (2^0) is refused: upstream's
 /// function indexes past its tree there, and the verifier needs at least one layer. The input
-/// may span two storage bindings ([`FracInput`]); one whose tree's largest layer (half of it)
-/// exceeds one binding is refused with its size.
+/// may span up to four storage bindings ([`FracInput`]); a larger one is refused with its size.
 pub fn fractional_sumcheck<TS: FiatShamirTranscript<SC> + 'static>(
     ctx: &GpuContext,
     transcript: &mut TS,
@@ -239,8 +248,9 @@ pub fn fractional_sumcheck_with<TS: FiatShamirTranscript<SC> + 'static>(
 }
 
 /// The number of GKR layers of a non-empty input of `len` fractions, refusing what upstream
-/// cannot prove (not a power of two, a single fraction) and a tree whose largest layer (half
-/// the input; the input may span two) exceeds one binding.
+/// cannot prove (not a power of two, a single fraction) and an input past what
+/// [`max_input_fractions`] allows (its tree's largest layer then fits two bindings, its eq
+/// table one).
 fn check_input(ctx: &GpuContext, len: usize) -> Result<usize, WgpuProverError> {
     if !len.is_power_of_two() {
         return Err(WgpuProverError::InvalidInput(format!("{OP}: {len} fractions is not a power of two")));
@@ -250,13 +260,12 @@ fn check_input(ctx: &GpuContext, len: usize) -> Result<usize, WgpuProverError> {
             "{OP}: a single fraction has no GKR layer (upstream's fractional_sumcheck and verify_gkr need at least 2)"
         )));
     }
-    let bytes = (len / 2 * FRAC_BYTES) as u64;
-    if bytes > ctx.limits.max_binding_bytes() {
+    if len > max_input_fractions(ctx) {
         return Err(GpuError::BufferTooLargeIn {
             op: OP.to_string(),
-            needed: 2 * bytes,
-            available: 2 * ctx.limits.max_binding_bytes(),
-            note: " (LogUp's GKR input layer spans at most two storage bindings)".to_string(),
+            needed: (len * FRAC_BYTES) as u64,
+            available: MAX_PARTS as u64 * ctx.limits.max_binding_bytes(),
+            note: format!(" (LogUp's GKR input layer spans at most {MAX_PARTS} storage bindings)"),
         }
         .into());
     }
@@ -270,21 +279,23 @@ struct TreeTop {
     root: (EF, EF),
 }
 
-/// Upstream's segment tree on the device: `layers[k]` holds layer k (2^k fractions) for k < n;
-/// layer n is the input.
+/// Upstream's segment tree on the device: `layers[k]` holds layer k (2^k fractions) for k < n,
+/// in one buffer or two halves when it exceeds one binding (only layer n - 1 of an input over
+/// four); layer n is the input.
 struct GkrTree<'a> {
     input: &'a FracInput,
     /// The input in one buffer, when it was split but fits one binding.
     joined: Option<ExtBuffer>,
-    layers: Vec<ExtBuffer>,
+    layers: Vec<FracInput>,
     total_rounds: usize,
 }
 
 impl<'a> GkrTree<'a> {
     /// Builds every layer in one submission (node i of a layer is the projective sum of nodes
-    /// 2i, 2i + 1 of the layer below) and reads back only the top.
+    /// 2i, 2i + 1 of the layer below; a layer in parts is written one part per dispatch) and
+    /// reads back only the top.
     fn build(ctx: &GpuContext, input: &'a FracInput, total_rounds: usize) -> Result<(Self, TreeTop), WgpuProverError> {
-        let layers = (0..total_rounds).map(|k| ExtBuffer::uninit(ctx, OP, FRAC_LEN << k)).collect::<Result<_, _>>()?;
+        let layers = (0..total_rounds).map(|k| FracInput::uninit(ctx, OP, 1 << k)).collect::<Result<_, _>>()?;
         // Rounds in one workgroup, tree-layer copies and the claims read one buffer: a split
         // input that fits one binding (tests force such splits) is joined first; a larger one's
         // layer always starts with device-wide rounds (checked in `record_layer`).
@@ -295,29 +306,33 @@ impl<'a> GkrTree<'a> {
         let tree = GkrTree { input, joined, layers, total_rounds };
         let mut enc = ctx.encoder(OP);
         for k in (0..total_rounds).rev() {
-            gkr_layer::record(ctx, &mut enc, tree.frac_layer(k + 1), &tree.layers[k], 1 << k)?;
+            let out = &tree.layers[k];
+            for (j, part) in out.parts.iter().enumerate() {
+                let at = j * out.part_len;
+                gkr_layer::record(ctx, &mut enc, tree.frac_layer(k + 1), part, out.part_len.min((1 << k) - at), at)?;
+            }
         }
         // Layer 1's two fractions, then the root.
         let top = ExtBuffer::uninit(ctx, OP, 3 * FRAC_LEN)?;
         ctx.scoped(OP, || {
             tree.layer(1).record_copy(&mut enc, 0, &top, 0, 2 * FRAC_LEN);
-            tree.layers[0].record_copy(&mut enc, 0, &top, 2 * FRAC_LEN, FRAC_LEN);
+            tree.layer(0).record_copy(&mut enc, 0, &top, 2 * FRAC_LEN, FRAC_LEN);
         })?;
         let top = from_ext4s(top.submit_and_read(ctx, OP, enc, 0..3 * FRAC_LEN)?)?;
         Ok((tree, TreeTop { layer_one: [top[0], top[1], top[2], top[3]], root: (top[4], top[5]) }))
     }
 
-    /// Layer k as the kernels bind it; only the input (layer n) may span two buffers.
+    /// Layer k as the kernels bind it; only layer n - 1 and the input (layer n) may be split.
     fn frac_layer(&self, k: usize) -> FracLayer<'_> {
         if k < self.total_rounds {
-            return FracLayer::whole(&self.layers[k]);
+            return self.layers[k].layer();
         }
         self.joined.as_ref().map_or_else(|| self.input.layer(), FracLayer::whole)
     }
 
-    /// The buffer of layer k (the first of a split input).
+    /// The buffer of layer k (the first part of a split layer).
     fn layer(&self, k: usize) -> &ExtBuffer {
-        self.frac_layer(k).lo
+        self.frac_layer(k).lo()
     }
 }
 
@@ -375,8 +390,11 @@ impl RoundSchedule {
 struct GkrBuffers {
     eq: ExtBuffer,
     eq_scratch: ExtBuffer,
-    /// Folded copies used in turn: rows of four extension elements, and eq values.
-    pq_sets: [ExtBuffer; 2],
+    /// Folded copies used in turn: rows of four extension elements (two fractions, so a set
+    /// is a layer of fractions, the first in two parts past one binding), and eq values. Round
+    /// s of a layer writes set s % 2: the first fold (odd) half the largest layer's rows, the
+    /// second (even) a quarter.
+    pq_sets: [FracInput; 2],
     eq_sets: [ExtBuffer; 2],
     partials: ExtBuffer,
     /// The one-workgroup rounds' buffers: two sets of folded rows, and the small layers' tree
@@ -389,15 +407,15 @@ impl GkrBuffers {
     fn new(ctx: &GpuContext, s: &RoundSchedule) -> Result<Self, WgpuProverError> {
         let total_rounds = s.total_layers;
         let top_m = 1usize << (total_rounds - 1);
-        // Folded copies start at the first fold, which halves the largest layer's rows and eq.
-        let half = (top_m / 2).max(1);
-        let pq_sets = [ExtBuffer::uninit(ctx, OP, ROW_LEN * half)?, ExtBuffer::uninit(ctx, OP, ROW_LEN * half)?];
-        let eq_sets = [ExtBuffer::uninit(ctx, OP, half)?, ExtBuffer::uninit(ctx, OP, half)?];
+        let (odd, even) = ((top_m / 2).max(1), (top_m / 4).max(1));
+        let pq_sets = [FracInput::uninit(ctx, OP, 2 * even)?, FracInput::uninit(ctx, OP, 2 * odd)?];
+        let eq_sets = [ExtBuffer::uninit(ctx, OP, even)?, ExtBuffer::uninit(ctx, OP, odd)?];
         // The most workgroups any round writes (not always a layer's first round's: the items
-        // per invocation grow in steps), a triple each.
-        let most = (1..total_rounds)
-            .flat_map(|layer| (0..layer).map(move |s| ((1usize << layer) >> s) / 2))
-            .try_fold(1, |a, half| gkr_sumcheck_round::workgroups(ctx, half).map(|w| a.max(w)))?;
+        // per invocation grow in steps), a triple each; a round in two dispatches writes both's.
+        let most = (1..total_rounds).flat_map(|layer| (0..layer).map(move |s| ((1usize << layer) >> s) / 2)).try_fold(1, |a, half| {
+            let split = gkr_sumcheck_round::workgroups(ctx, (half / 2).max(1))?;
+            gkr_sumcheck_round::workgroups(ctx, half).map(|w| a.max(w).max(2 * split))
+        })?;
         let small_tree = (FRAC_LEN << (s.small_layers + 2)).saturating_sub(4 * FRAC_LEN).max(FRAC_LEN);
         Ok(GkrBuffers {
             eq: ExtBuffer::uninit(ctx, OP, top_m)?,
@@ -518,8 +536,14 @@ impl<'a> LayerSumchecks<'a> {
         eq_table::record(self.ctx, enc, rt.challenges(), point_slot(round - 1), round, &b.eq, 0, &b.eq_scratch)?;
         let tail = s.first_small_round(round);
         let input = RoundInput { pq: self.tree.frac_layer(round + 1), eq: &b.eq };
-        if input.pq.is_split() && (tail < 2 || round < 2) {
-            return Err(WgpuProverError::InvalidInput(format!("{OP}: layer {round} over two bindings needs two device-wide rounds")));
+        // Each fold halves the parts a matrix spans; the rounds past the device-wide ones read
+        // one buffer.
+        let needed = 1 + input.pq.num_parts.trailing_zeros() as usize;
+        if input.pq.is_split() && (tail < needed || round < needed) {
+            return Err(WgpuProverError::InvalidInput(format!(
+                "{OP}: layer {round} over {} bindings needs {needed} device-wide rounds",
+                input.pq.num_parts
+            )));
         }
         let last = self.record_device_rounds(rt, enc, round, tail, input)?;
         self.record_layer_end(rt, enc, round, tail, last)?;
@@ -547,12 +571,37 @@ impl<'a> LayerSumchecks<'a> {
             // and eq.
             let fold = (s > 0).then(|| point + s);
             let (pq_out, eq_out) = (&b.pq_sets[s % 2], &b.eq_sets[s % 2]);
-            let buffers = RoundBuffers { pq_in: cur.pq, eq_in: cur.eq, pq_out, eq_out, partials: &b.partials, challenges: rt.challenges() };
-            gkr_sumcheck_round::record(self.ctx, enc, &buffers, half, lambda_slot(self.schedule.total_layers, round), fold)?;
-            if fold.is_some() {
-                cur = RoundInput { pq: FracLayer::whole(pq_out), eq: eq_out };
+            // A matrix over more than two buffers (the largest input) runs one pair of parts per
+            // dispatch: pair j holds a block of rows, folded into part j of the output.
+            let pairs = cur.pq.num_parts.div_ceil(2);
+            if fold.is_some() && pairs > pq_out.num_parts() {
+                return Err(WgpuProverError::InvalidInput(format!(
+                    "{OP}: layer {round}, round {s}: a matrix over {} bindings folds into {}",
+                    cur.pq.num_parts,
+                    pq_out.num_parts()
+                )));
             }
-            let rows = gkr_sumcheck_round::workgroups(self.ctx, half)?;
+            let per = half / pairs;
+            let mut rows = 0;
+            for j in 0..pairs {
+                let buffers = RoundBuffers {
+                    pq_in: if pairs == 1 { cur.pq } else { cur.pq.pair(j) },
+                    eq_in: cur.eq,
+                    // Without a fold the output is bound but not written.
+                    pq_out: &pq_out.parts[if fold.is_some() { j } else { 0 }],
+                    eq_out,
+                    partials: &b.partials,
+                    challenges: rt.challenges(),
+                };
+                let rows_in = if fold.is_some() { 4 * per } else { 2 * per };
+                let offsets = RoundOffsets { eq_in: j * rows_in, eq_out: j * 2 * per, partial: rows };
+                gkr_sumcheck_round::record(self.ctx, enc, &buffers, per, lambda_slot(self.schedule.total_layers, round), fold, offsets)?;
+                rows += gkr_sumcheck_round::workgroups(self.ctx, per)?;
+            }
+            if fold.is_some() {
+                let parts: Vec<&ExtBuffer> = pq_out.parts[..pairs].iter().collect();
+                cur = RoundInput { pq: FracLayer::over(&parts, pq_out.part_len), eq: eq_out };
+            }
             let at = messages + 3 * s;
             rt.reduce_step(enc, &Partials { buffer: &b.partials, base: 0, rows, columns: 3 }, at, point + 1 + s, 1)?;
         }
@@ -577,8 +626,8 @@ impl<'a> LayerSumchecks<'a> {
                 SmallRounds { layers: round..=round, first_round: tail, total_layers: s.total_layers, work_rows: s.work_rows, next_lambda };
             let b = SmallRoundBuffers {
                 sponge: rt.sponge(),
-                tree: cur.pq.lo,
-                pq_in: cur.pq.lo,
+                tree: cur.pq.lo(),
+                pq_in: cur.pq.lo(),
                 eq_in: cur.eq,
                 work: &self.buffers.work,
                 messages: rt.messages(),
@@ -588,7 +637,7 @@ impl<'a> LayerSumchecks<'a> {
             return rt.record_steps(layer_steps(round, tail, s.total_layers, next_lambda));
         }
         let at = message_slot(round) + 3 * round;
-        gkr_layer_claims::record(self.ctx, enc, cur.pq.lo, rt.challenges(), point_slot(round) + round, rt.messages(), at)?;
+        gkr_layer_claims::record(self.ctx, enc, cur.pq.lo(), rt.challenges(), point_slot(round) + round, rt.messages(), at)?;
         rt.step(enc, at..at + 4, point_slot(round), 1)
     }
 }

@@ -23,7 +23,7 @@
 //! AIR's program (constraints, then per interaction count and message fields) on chunks of rows
 //! sized to one storage binding, and the `logup_fractions` kernel turns each chunk's interaction
 //! outputs into fractions written straight into the input buffer (two halves when one binding
-//! does not hold it: `FracInput`); one more `logup_fractions` dispatch writes the padding. Every
+//! does not hold it, four past two: `FracInput`); one more `logup_fractions` dispatch writes the padding. Every
 //! AIR is recorded into one encoder, one wait at the end. Nothing is read back.
 
 use openvm_stark_backend::{calculate_n_logup, poly_common::eval_eq_mle, prover::stacked_pcs::StackedLayout};
@@ -133,7 +133,7 @@ pub struct LogupInputOptions {
 /// grind). Returns the input, ready for [`crate::logup_zerocheck::fractional::fractional_sumcheck`], and the layout.
 ///
 /// Errors (before any GPU work) when heights are not powers of two or not sorted, when the
-/// programs' reads do not match the traces, or when the input layer does not fit two storage
+/// programs' reads do not match the traces, or when the input layer does not fit four storage
 /// bindings.
 pub fn logup_input_layer(
     ctx: &GpuContext,
@@ -156,7 +156,8 @@ pub fn logup_input_layer(
     if len == 0 {
         return Ok((FracInput::empty(ctx, OP)?, layout));
     }
-    // Over two bindings when one does not hold it; refused past two (before any GPU work).
+    // Over two or four bindings when one does not hold it; refused past four (before any GPU
+    // work).
     let input = FracInput::uninit_split_past(ctx, OP, len, max_buffer_fractions)?;
 
     // The table (four words per entry, as the kernel reads it): alpha, the powers of beta, then

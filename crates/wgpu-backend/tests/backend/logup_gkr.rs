@@ -3,7 +3,8 @@
 //! every round polynomial), final point and transcript state equal on random input layers of
 //! 2^1..2^12 and 2^16 fractions, with and without `assert_zero`; upstream's `verify_gkr` accepts
 //! the proof and its final claims are the input MLEs at the point; and the edge cases (empty,
-//! one fraction, nonzero root under `assert_zero`); an input layer over two storage bindings.
+//! one fraction, nonzero root under `assert_zero`); an input layer over two and four storage
+//! bindings.
 //! With the sponge on the device, layers whose rounds are all small run whole in one workgroup
 //! (`gkr_small_rounds`: up to layer 11 with 256-invocation workgroups, 9 under `tiny`) and
 //! larger ones split between device-wide rounds and a one-workgroup tail, so 2^12 and 2^16
@@ -26,7 +27,7 @@ use openvm_wgpu_backend::{
     error::WgpuProverError,
     field::{EF, F},
     logup_zerocheck::device_transcript::SpongePlacement,
-    logup_zerocheck::fractional::{fractional_sumcheck, fractional_sumcheck_with, FracInput},
+    logup_zerocheck::fractional::{fractional_sumcheck, fractional_sumcheck_with, max_input_fractions, FracInput},
     GpuContext, GpuError, LimitProfile,
 };
 use p3_baby_bear::default_babybear_poseidon2_16;
@@ -157,20 +158,27 @@ fn edge_cases() {
 }
 
 /// An input layer larger than one storage binding spans two (tiny: 16 MiB bindings, 2^20
-/// fractions take 32 MiB): the proof still matches upstream's and verifies. One past two
-/// bindings is refused with its size before any GPU work.
+/// fractions take 32 MiB), or four past two (2^21 fractions; the tree layer above spans two,
+/// and the first two rounds of its sumcheck run one pair of parts per dispatch): the proof
+/// still matches upstream's and verifies. One past four bindings is refused with its size
+/// before any GPU work.
 #[test]
-fn input_layer_over_two_bindings() {
+fn input_layer_over_two_and_four_bindings() {
     let ctx = common::ctx(LimitProfile::Tiny);
-    let fracs = random_fracs(400, 20, true);
-    let input = FracInput::from_host(&ctx, &fracs).unwrap();
-    assert!(input.is_split(), "2^20 fractions span two 16 MiB bindings");
-    let (proof, xi) = check(&ctx, &fracs, true, "2^20 fractions over two bindings");
-    verify(&fracs, proof, &xi, "2^20 fractions over two bindings");
-    match FracInput::uninit(&ctx, "test", 1 << 21) {
+    for (log, parts) in [(20, 2), (21, 4)] {
+        let what = format!("2^{log} fractions over {parts} bindings");
+        let fracs = random_fracs(400 + log as u64, log, true);
+        let input = FracInput::from_host(&ctx, &fracs).unwrap();
+        assert_eq!(input.num_parts(), parts, "{what}");
+        assert_eq!(input.read(&ctx).unwrap(), fracs.iter().flat_map(|f| [f.p, f.q]).collect::<Vec<_>>(), "{what}: read back");
+        let (proof, xi) = check(&ctx, &fracs, true, &what);
+        verify(&fracs, proof, &xi, &what);
+    }
+    assert_eq!(max_input_fractions(&ctx), 1 << 21);
+    match FracInput::uninit(&ctx, "test", 1 << 22) {
         Err(WgpuProverError::Gpu(GpuError::BufferTooLargeIn { needed, available, .. })) => {
-            assert_eq!(needed, 64 << 20);
-            assert_eq!(available, 2 * ctx.limits.max_binding_bytes());
+            assert_eq!(needed, 128 << 20);
+            assert_eq!(available, 4 * ctx.limits.max_binding_bytes());
         }
         other => panic!("expected an oversize error, got {:?}", other.map(|_| ())),
     }

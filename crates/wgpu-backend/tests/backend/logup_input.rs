@@ -221,7 +221,8 @@ fn input_layer_and_gkr_match_upstream() {
         for (i, case) in cases.iter().enumerate() {
             check(&gpu, profile, &engine, case, LogupInputOptions::default(), i as u32);
             // Every slot spilled to global scratch; rows evaluated three at a time (chunks that
-            // do not divide the height, starting past row 0); the layer over two buffers.
+            // do not divide the height, starting past row 0); the layer over four buffers (two
+            // when it has two fractions).
             let options = LogupInputOptions {
                 eval: EvalOptions { fast_slot_cap: Some(0), ..Default::default() },
                 max_chunk_rows: Some(3),
