@@ -8,20 +8,23 @@ use std::{
     time::{Duration, Instant},
 };
 
+use openvm_rv32im_circuit::Rv32ImCpuBuilder;
 use openvm_stark_backend::{codec::Encode, interaction::LogUpSecurityParameters, SystemParams, WhirProximityStrategy};
+use openvm_stark_sdk::config::baby_bear_poseidon2::{BabyBearPoseidon2CpuEngine, DuplexSponge};
 use openvm_wgpu_backend::{BabyBearPoseidon2WgpuEngine, GpuContext, LimitProfile};
 use openvm_wgpu_circuit::{
     aggregation::{prove_stark, AggregationParams, AggregationStep, StarkProof},
+    constant_trace_heights, device_interaction_limit,
     elf::rv32im_exe,
     input::{is_elf, read_input, read_vmexe, streams},
-    prove_rv32im, prove_sdk,
-    sdk::{as_rv32im, extensions, sdk_exe},
-    SdkAppConfig,
+    prove_rv32im, prove_rv32im_cpu, prove_sdk, prove_sdk_cpu,
+    sdk::{as_rv32im, extensions, sdk_exe, sdk_segmentation},
+    SdkAppConfig, Segmentation,
 };
 
 use crate::{
     prove_elf::{guest_params, rv32im_config, sdk_params, segment_line, segment_log_height, GuestVm, DEFAULT_SEGMENT_HEIGHT},
-    Tracegen,
+    Backend, Tracegen,
 };
 
 /// Prove a guest to the OpenVM SDK's final STARK proof and verify it
@@ -50,10 +53,14 @@ pub struct StarkArgs {
     /// height --config's [system_params] give]
     #[arg(long, value_name = "H")]
     segment_height: Option<usize>,
-    /// Where the app chips' traces are made [default: gpu for RV32IM; cpu for a --config with
-    /// other extensions]
+    /// Where the app chips' traces are made (with --backend wgpu) [default: gpu for RV32IM; cpu
+    /// for a --config with other extensions]
     #[arg(long, value_enum)]
     tracegen: Option<Tracegen>,
+    /// The prover of every layer: wgpu, or openvm-cpu-backend (on the segments the GPU would
+    /// prove, for a side-by-side comparison)
+    #[arg(long, value_enum, default_value = "wgpu")]
+    backend: Backend,
     /// Small test parameters without proof of work in every layer (app segments of at most
     /// 2^19 rows): a quick end-to-end check, not a secure proof
     #[arg(long)]
@@ -120,46 +127,73 @@ pub fn run(args: &StarkArgs) -> Result<(), String> {
         None => vec![],
         Some(v) => read_input(v).map_err(|e| format!("--input {e}"))?,
     };
-    // The aggregation layers' engines open the shared device of the native profile
-    // (`StarkEngine::new`); the app layer proves on the same one.
-    let gpu = GpuContext::shared(LimitProfile::Native).map_err(|e| e.to_string())?;
     let system = match &vm {
         GuestVm::Rv32Im(config) => config.rv32i.system.clone(),
         GuestVm::Sdk { config, .. } => config.as_ref().clone(),
     };
-    eprintln!(
-        "proving {path} to a STARK proof on {} ({:?}), VM {}, app segments of at most 2^{log_height} rows, app trace generation on the {}{}",
-        gpu.adapter_info.name,
-        gpu.adapter_info.backend,
-        vm.describe(),
-        tracegen.name(),
-        if args.test_params { ", test parameters (not secure)" } else { "" }
-    );
+    let (memory_dimensions, num_user_pvs) = (system.memory_config.memory_dimensions(), system.num_public_values);
+    let not_secure = if args.test_params { ", test parameters (not secure)" } else { "" };
     let started = Instant::now();
-    let prove_app = |exe, stream| {
-        let progress = &mut |s: &_| eprintln!("app {}", segment_line(s));
-        match &vm {
-            GuestVm::Rv32Im(config) => {
-                prove_rv32im(gpu.clone(), params.clone(), config.clone(), exe, stream, tracegen.generation(), progress)
-            }
-            GuestVm::Sdk { config, .. } => {
-                prove_sdk(gpu.clone(), params.clone(), config.clone(), exe, stream, tracegen.generation(), progress)
-            }
-        }
-    };
     let progress = &mut |s: &AggregationStep| eprintln!("{}", step_line(s));
-    let proof = prove_stark::<BabyBearPoseidon2WgpuEngine>(
-        &exe,
-        streams(&input),
-        system.memory_config.memory_dimensions(),
-        system.num_public_values,
-        agg_params,
-        prove_app,
-        progress,
-    )
+    let proof = match args.backend {
+        Backend::Wgpu => {
+            // The aggregation layers' engines open the shared device of the native profile
+            // (`StarkEngine::new`); the app layer proves on the same one.
+            let gpu = GpuContext::shared(LimitProfile::Native).map_err(|e| e.to_string())?;
+            eprintln!(
+                "proving {path} to a STARK proof on {} ({:?}), VM {}, app segments of at most 2^{log_height} rows, app trace generation on the {}{not_secure}",
+                gpu.adapter_info.name,
+                gpu.adapter_info.backend,
+                vm.describe(),
+                tracegen.name(),
+            );
+            let prove_app = |exe, stream| {
+                let progress = &mut |s: &_| eprintln!("app {}", segment_line(s));
+                match &vm {
+                    GuestVm::Rv32Im(config) => prove_rv32im(gpu.clone(), params.clone(), config.clone(), exe, stream, tracegen.generation(), progress),
+                    GuestVm::Sdk { config, .. } => prove_sdk(gpu.clone(), params.clone(), config.clone(), exe, stream, tracegen.generation(), progress),
+                }
+            };
+            prove_stark::<BabyBearPoseidon2WgpuEngine>(&exe, streams(&input), memory_dimensions, num_user_pvs, agg_params, prove_app, progress)
+        }
+        Backend::Cpu => {
+            let threads = p3_maybe_rayon::prelude::current_num_threads();
+            eprintln!(
+                "proving {path} to a STARK proof on openvm-cpu-backend ({threads} threads), VM {}, app segments of at most 2^{log_height} rows{not_secure}",
+                vm.describe()
+            );
+            // The segments the GPU would prove (its interaction limit); upstream's rule when no
+            // adapter exists.
+            let gpu = GpuContext::shared(LimitProfile::Native).ok();
+            let segmentation = match (&vm, gpu) {
+                (GuestVm::Rv32Im(config), Some(gpu)) => Segmentation::MaxInteractions {
+                    limit: device_interaction_limit(&gpu),
+                    constant_heights: constant_trace_heights(&Rv32ImCpuBuilder, config).map_err(|e| e.to_string())?,
+                },
+                (GuestVm::Sdk { config, .. }, Some(gpu)) => sdk_segmentation(&gpu, config).map_err(|e| e.to_string())?,
+                (_, None) => Segmentation::Upstream,
+            };
+            let prove_app = |exe, stream| {
+                let progress = &mut |s: &_| eprintln!("app {}", segment_line(s));
+                match &vm {
+                    GuestVm::Rv32Im(config) => prove_rv32im_cpu(params.clone(), config.clone(), exe, stream, segmentation.clone(), progress),
+                    GuestVm::Sdk { config, .. } => prove_sdk_cpu(params.clone(), config.clone(), exe, stream, segmentation.clone(), progress),
+                }
+            };
+            prove_stark::<BabyBearPoseidon2CpuEngine<DuplexSponge>>(
+                &exe,
+                streams(&input),
+                memory_dimensions,
+                num_user_pvs,
+                agg_params,
+                prove_app,
+                progress,
+            )
+        }
+    }
     .map_err(|e| e.to_string())?;
     let total = started.elapsed();
-    report(&path, &proof, total);
+    report(&path, args.backend, &proof, total);
     if let Some(out) = &args.out {
         let bytes = proof.aggregated.proof.encode_to_vec().map_err(|e| format!("--out: encoding the proof: {e}"))?;
         std::fs::write(out, bytes).map_err(|e| format!("--out {}: {e}", out.display()))?;
@@ -172,12 +206,13 @@ fn step_line(s: &AggregationStep) -> String {
     format!("{} proof {} of {} proved: {} child proofs, {:.0} ms", s.layer, s.index + 1, s.of, s.children, ms(s.time))
 }
 
-fn report(path: &str, proof: &StarkProof, total: Duration) {
+fn report(path: &str, backend: Backend, proof: &StarkProof, total: Duration) {
     let app = &proof.app;
     let app_ms: f64 = app.segments.iter().map(|s| ms(s.preflight + s.trace_generation + s.prove)).sum();
     let size = proof.aggregated.proof.encode_to_vec().map(|b| b.len()).unwrap_or(0);
     println!(
-        "{path}: STARK proof verified by openvm-sdk's verifier: {} app segments, {} internal-recursive layers, exit code {:?}, total {:.0} ms, final proof {size} bytes",
+        "{path}: STARK proof (backend {}) verified by openvm-sdk's verifier: {} app segments, {} internal-recursive layers, exit code {:?}, total {:.0} ms, final proof {size} bytes",
+        backend.name(),
         app.segments.len(),
         proof.aggregated.internal_recursive_layers,
         app.exit_code,
