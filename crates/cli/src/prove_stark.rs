@@ -4,6 +4,7 @@
 //! against the app's commitments.
 
 use std::{
+    cell::RefCell,
     path::PathBuf,
     time::{Duration, Instant},
 };
@@ -23,6 +24,8 @@ use openvm_wgpu_circuit::{
 };
 
 use crate::{
+    phases::{Measurement, PeakMemory},
+    prove::mib,
     prove_elf::{guest_params, rv32im_config, sdk_params, segment_line, segment_log_height, GuestVm, DEFAULT_SEGMENT_HEIGHT},
     Backend, Tracegen,
 };
@@ -134,7 +137,16 @@ pub fn run(args: &StarkArgs) -> Result<(), String> {
     let (memory_dimensions, num_user_pvs) = (system.memory_config.memory_dimensions(), system.num_public_values);
     let not_secure = if args.test_params { ", test parameters (not secure)" } else { "" };
     let started = Instant::now();
-    let progress = &mut |s: &AggregationStep| eprintln!("{}", step_line(s));
+    // Memory peaks between one proof's report and the next: each app segment's and each
+    // aggregation proof's (the first leaf proof's window also holds the aggregation keygen).
+    let window = RefCell::new(Measurement::start());
+    let peaks: RefCell<Vec<(String, PeakMemory)>> = RefCell::new(Vec::new());
+    let peak_since_last = |layer: &str| {
+        let (_, peak) = window.replace(Measurement::start()).finish();
+        peaks.borrow_mut().push((layer.to_string(), peak));
+        peak
+    };
+    let progress = &mut |s: &AggregationStep| eprintln!("{}, {}", step_line(s), peak_line(peak_since_last(&s.layer)));
     let proof = match args.backend {
         Backend::Wgpu => {
             // The aggregation layers' engines open the shared device of the native profile
@@ -148,7 +160,7 @@ pub fn run(args: &StarkArgs) -> Result<(), String> {
                 tracegen.name(),
             );
             let prove_app = |exe, stream| {
-                let progress = &mut |s: &_| eprintln!("app {}", segment_line(s));
+                let progress = &mut |s: &_| eprintln!("app {}, {}", segment_line(s), peak_line(peak_since_last("app")));
                 match &vm {
                     GuestVm::Rv32Im(config) => prove_rv32im(gpu.clone(), params.clone(), config.clone(), exe, stream, tracegen.generation(), progress),
                     GuestVm::Sdk { config, .. } => prove_sdk(gpu.clone(), params.clone(), config.clone(), exe, stream, tracegen.generation(), progress),
@@ -174,7 +186,7 @@ pub fn run(args: &StarkArgs) -> Result<(), String> {
                 (_, None) => Segmentation::Upstream,
             };
             let prove_app = |exe, stream| {
-                let progress = &mut |s: &_| eprintln!("app {}", segment_line(s));
+                let progress = &mut |s: &_| eprintln!("app {}, {}", segment_line(s), peak_line(peak_since_last("app")));
                 match &vm {
                     GuestVm::Rv32Im(config) => prove_rv32im_cpu(params.clone(), config.clone(), exe, stream, segmentation.clone(), progress),
                     GuestVm::Sdk { config, .. } => prove_sdk_cpu(params.clone(), config.clone(), exe, stream, segmentation.clone(), progress),
@@ -193,7 +205,8 @@ pub fn run(args: &StarkArgs) -> Result<(), String> {
     }
     .map_err(|e| e.to_string())?;
     let total = started.elapsed();
-    report(&path, args.backend, &proof, total);
+    let _ = window.into_inner().finish();
+    report(&path, args.backend, &proof, total, &peaks.into_inner());
     if let Some(out) = &args.out {
         let bytes = proof.aggregated.proof.encode_to_vec().map_err(|e| format!("--out: encoding the proof: {e}"))?;
         std::fs::write(out, bytes).map_err(|e| format!("--out {}: {e}", out.display()))?;
@@ -206,7 +219,23 @@ fn step_line(s: &AggregationStep) -> String {
     format!("{} proof {} of {} proved: {} child proofs, {:.0} ms", s.layer, s.index + 1, s.of, s.children, ms(s.time))
 }
 
-fn report(path: &str, backend: Backend, proof: &StarkProof, total: Duration) {
+/// The memory peaks of one proof.
+fn peak_line(peak: PeakMemory) -> String {
+    format!("peak GPU {:.0} MiB held ({:.0} MiB in use), host heap {:.0} MiB", mib(peak.gpu_held), mib(peak.gpu_in_use), mib(peak.host))
+}
+
+/// The highest peaks of `layer`'s proofs.
+fn layer_peak(peaks: &[(String, PeakMemory)], layer: &str) -> String {
+    let mut highest = PeakMemory::default();
+    for (_, p) in peaks.iter().filter(|(l, _)| l == layer) {
+        highest.gpu_held = highest.gpu_held.max(p.gpu_held);
+        highest.gpu_in_use = highest.gpu_in_use.max(p.gpu_in_use);
+        highest.host = highest.host.max(p.host);
+    }
+    format!("{:.0} | {:.0} | {:.0}", mib(highest.gpu_held), mib(highest.gpu_in_use), mib(highest.host))
+}
+
+fn report(path: &str, backend: Backend, proof: &StarkProof, total: Duration, peaks: &[(String, PeakMemory)]) {
     let app = &proof.app;
     let app_ms: f64 = app.segments.iter().map(|s| ms(s.preflight + s.trace_generation + s.prove)).sum();
     let size = proof.aggregated.proof.encode_to_vec().map(|b| b.len()).unwrap_or(0);
@@ -218,12 +247,15 @@ fn report(path: &str, backend: Backend, proof: &StarkProof, total: Duration) {
         app.exit_code,
         ms(total),
     );
-    println!("| layer | proofs | ms | of which keygen ms |");
-    println!("|---|---|---|---|");
-    println!("| app | {} | {:.1} | {:.1} |", app.segments.len(), app_ms + ms(app.keygen) + ms(app.metered_execution), ms(app.keygen));
-    println!("| aggregation keygen (leaf, internal) | - | {:.1} | {:.1} |", ms(proof.aggregation_keygen), ms(proof.aggregation_keygen));
+    println!("| layer | proofs | ms | of which keygen ms | peak GPU held MiB | peak GPU in use MiB | peak host heap MiB |");
+    println!("|---|---|---|---|---|---|---|");
+    let app_total = app_ms + ms(app.keygen) + ms(app.metered_execution);
+    println!("| app | {} | {app_total:.1} | {:.1} | {} |", app.segments.len(), ms(app.keygen), layer_peak(peaks, "app"));
+    let keygen = ms(proof.aggregation_keygen);
+    println!("| aggregation keygen (leaf, internal) | - | {keygen:.1} | {keygen:.1} | in the first leaf proof's peaks | | |");
     for layer in &proof.aggregated.layers {
-        println!("| {} | {} | {:.1} | - |", layer.layer, layer.proofs.len(), ms(layer.total()));
+        let peak = layer_peak(peaks, &layer.layer);
+        println!("| {} | {} | {:.1} | - | {peak} |", layer.layer, layer.proofs.len(), ms(layer.total()));
     }
     let revealed: String = app.public_values.iter().map(|b| format!("{b:02x}")).collect();
     println!("public values: {revealed}");
