@@ -90,6 +90,7 @@ where
     type NodeTraceGen = InnerTraceGenImpl;
 }
 
+/// Our engine: upstream's circuits, their traces made on the CPU and transported.
 impl<TS> AggregationEngine for BabyBearPoseidon2WgpuEngine<TS>
 where
     TS: FiatShamirTranscript<SC> + From<Poseidon2BabyBear<16>> + 'static,
