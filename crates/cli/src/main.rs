@@ -3,6 +3,7 @@
 //!
 //!   openvm-wgpu prove keccakf     keygen, prove and verify Keccak-f permutations, with each phase's time
 //!   openvm-wgpu prove elf         prove and verify a guest (RV32IM, or an openvm.toml's VM), segment by segment
+//!   openvm-wgpu prove stark       a guest to the OpenVM SDK's final STARK proof (app, leaf, internal layers), verified
 //!   openvm-wgpu guest             write one of the repository's RV32IM guests as an ELF file
 //!   openvm-wgpu info              adapters, the chosen device's limits and kernels, a self-check
 //!   openvm-wgpu bench ntt         the NTT kernels against Plonky3's CPU DFT and the memory roofline
@@ -24,6 +25,7 @@ mod info;
 mod phases;
 mod prove;
 mod prove_elf;
+mod prove_stark;
 
 use std::process::ExitCode;
 
@@ -71,6 +73,7 @@ enum Command {
 enum ProveCommand {
     Keccakf(prove::KeccakfArgs),
     Elf(prove_elf::ElfArgs),
+    Stark(prove_stark::StarkArgs),
 }
 
 #[derive(Subcommand)]
@@ -175,6 +178,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Prove(ProveCommand::Keccakf(args)) => prove::run(&args),
         Command::Prove(ProveCommand::Elf(args)) => prove_elf::run(&args),
+        Command::Prove(ProveCommand::Stark(args)) => prove_stark::run(&args),
         Command::Guest(args) => guest::run(&args),
         Command::Info(args) => info::run(&args),
         Command::Bench(BenchCommand::Ntt(args)) => bench::ntt(&args),

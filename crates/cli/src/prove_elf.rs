@@ -59,7 +59,7 @@ pub enum GuestVm {
 }
 
 impl GuestVm {
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             GuestVm::Rv32Im(_) => "RV32IM".to_string(),
             GuestVm::Sdk { config, path } => format!("{path} ({})", extensions(config).join(", ")),
@@ -70,7 +70,7 @@ impl GuestVm {
 /// The proofs' system parameters and log2 of their segment height for an SDK configuration:
 /// the file's `[system_params]`, or else `--segment-height` (`segment_height`, default
 /// [`DEFAULT_SEGMENT_HEIGHT`]); the height must hold the configuration's fixed-height traces.
-fn sdk_params(app: &SdkAppConfig, path: &str, segment_height: Option<usize>) -> Result<(SystemParams, usize), String> {
+pub fn sdk_params(app: &SdkAppConfig, path: &str, segment_height: Option<usize>) -> Result<(SystemParams, usize), String> {
     let heights = constant_trace_heights(&SdkVmCpuBuilder, &app.app_vm_config).map_err(|e| format!("--config {path}: {e}"))?;
     let min_height = heights.iter().flatten().copied().max().unwrap_or(1).next_power_of_two();
     match (&app.system_params, segment_height) {

@@ -246,6 +246,7 @@ fn usage_errors_exit_with_2_and_name_the_argument() {
         (&["bench", "prove", "--perms-log", "10,x"][..], &["--perms-log"][..]),
         (&["guest", "nonesuch", "--out", "unused.elf"][..], &["nonesuch", "fibonacci"][..]),
         (&["prove", "elf"][..], &["<GUEST.ELF|APP.VMEXE>"][..]),
+        (&["prove", "stark"][..], &["<GUEST.ELF|APP.VMEXE>"][..]),
         (&["bench", "nonesuch"][..], &["nonesuch"][..]),
     ] {
         let out = openvm_wgpu().args(args).output().unwrap();
@@ -256,8 +257,18 @@ fn usage_errors_exit_with_2_and_name_the_argument() {
         }
     }
     let missing = std::env::temp_dir().join(format!("missing-{}.elf", std::process::id()));
-    let out = openvm_wgpu().args(["prove", "elf"]).arg(&missing).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    for command in ["elf", "stark"] {
+        let out = openvm_wgpu().args(["prove", command]).arg(&missing).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Two ways of fixing the segment height: refused before anything runs.
+    let elf = std::env::temp_dir().join(format!("fib-stark-{}.elf", std::process::id()));
+    std::fs::write(&elf, asm::fibonacci(10)).unwrap();
+    let out = openvm_wgpu().args(["prove", "stark"]).arg(&elf).args(["--test-params", "--segment-height", "1024"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--segment-height") && stderr.contains("--test-params"), "{stderr}");
+    let _ = std::fs::remove_file(elf);
 }
 
 /// `--help` of every command exits with 0 and describes its flags; `--version` prints the version.
@@ -275,6 +286,10 @@ fn every_command_has_help() {
     let keccakf = help(&["prove", "keccakf"]);
     for flag in ["--perms", "--repeat", "--backend", "--json", "--profile"] {
         assert!(keccakf.contains(flag), "{flag} missing: {keccakf}");
+    }
+    let stark = help(&["prove", "stark"]);
+    for flag in ["--input", "--config", "--segment-height", "--tracegen", "--test-params", "--out"] {
+        assert!(stark.contains(flag), "{flag} missing: {stark}");
     }
     let bench_prove = help(&["bench", "prove"]);
     for flag in ["--perms-log", "--guest", "--no-guest", "--no-keccakf", "--segment-height", "--repeat", "--json"] {

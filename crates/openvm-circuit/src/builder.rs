@@ -108,7 +108,7 @@ impl<RA> Chip<RA, WgpuBackend> for DeviceChip<RA> {
 /// A host proving context on the device. Extension chips have no cached traces; one that had
 /// would need its commitment rebuilt from host data this wrapper does not have, so it becomes
 /// an error the prover reports.
-fn to_device(ctx: &GpuContext, cpu: AirProvingContext<CpuBackend<SC>>) -> AirProvingContext<WgpuBackend> {
+pub(crate) fn to_device(ctx: &GpuContext, cpu: AirProvingContext<CpuBackend<SC>>) -> AirProvingContext<WgpuBackend> {
     let cached_mains = cpu
         .cached_mains
         .iter()
@@ -141,20 +141,32 @@ pub fn transport_cpu_proving_ctx(
                 .cached_mains
                 .iter()
                 .map(|cached| {
-                    let trace = transport_row_major_matrix(&device.ctx, &cached.trace);
-                    let (root, data) = device.commit(&[&trace])?;
-                    if root != cached.commitment {
-                        return Err(WgpuProverError::InvalidInput(format!(
-                            "AIR {air}: the cached trace committed on the device has another root than its host commitment"
-                        )));
-                    }
-                    Ok(CommittedTraceData { commitment: root, trace, data: Arc::new(data) })
+                    transport_committed_trace(device, cached).map_err(|e| match e {
+                        WgpuProverError::InvalidInput(m) => WgpuProverError::InvalidInput(format!("AIR {air}: {m}")),
+                        other => other,
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((*air, AirProvingContext::new(cached, transport_row_major_matrix(&device.ctx, &c.common_main), c.public_values.clone())))
         })
         .collect::<Result<Vec<_>, WgpuProverError>>()?;
     Ok(ProvingContext::new(per_trace))
+}
+
+/// A committed host trace committed again on the device, its root checked against the host
+/// commitment.
+pub fn transport_committed_trace(
+    device: &WgpuDevice,
+    cached: &CommittedTraceData<CpuBackend<SC>>,
+) -> Result<CommittedTraceData<WgpuBackend>, WgpuProverError> {
+    let trace = transport_row_major_matrix(&device.ctx, &cached.trace);
+    let (root, data) = device.commit(&[&trace])?;
+    if root != cached.commitment {
+        return Err(WgpuProverError::InvalidInput(
+            "the cached trace committed on the device has another root than its host commitment".into(),
+        ));
+    }
+    Ok(CommittedTraceData { commitment: root, trace, data: Arc::new(data) })
 }
 
 /// Upstream's system chips (program, connector, memory) with their traces transported to the
@@ -175,7 +187,7 @@ impl<RA: RowMajorMatrixArena<F>> SystemChipComplex<RA, WgpuBackend> for WgpuSyst
     fn load_program(&mut self, cached_program_trace: CommittedTraceData<WgpuBackend>) {
         // Upstream's program chip reads only the height of its cached trace (its execution
         // frequencies are one per program row); its context's cached trace is replaced by ours.
-        let placeholder = program_placeholder(cached_program_trace.commitment, cached_program_trace.height());
+        let placeholder = host_committed_placeholder(cached_program_trace.commitment, cached_program_trace.height());
         SystemChipComplex::<RA, CpuBackend<SC>>::load_program(&mut self.cpu, placeholder);
         self.program = Some(cached_program_trace);
     }
@@ -210,14 +222,16 @@ impl SystemWithFixedTraceHeights for WgpuSystem {
     }
 }
 
-/// A host committed trace of `height` rows standing in for the program's in upstream's program
-/// chip: one zero column, and a one-leaf tree in place of its commitment data, never read.
-fn program_placeholder(commitment: Digest, height: usize) -> CommittedTraceData<CpuBackend<SC>> {
+/// A host committed trace of `height` rows standing in for one committed on the device where
+/// upstream's CPU code only carries it along or reads its height (the program chip, the
+/// recursion verifier's cached trace): one zero column, and a one-leaf tree in place of its
+/// commitment data, never read.
+pub(crate) fn host_committed_placeholder(commitment: Digest, height: usize) -> CommittedTraceData<CpuBackend<SC>> {
     let layout = StackedLayout::new(0, 0, Vec::new()).expect("a layout of no matrices always exists");
     let matrix = ColMajorMatrix::new(vec![F::ZERO], 1);
     let leaf: Digest = [F::ZERO; 8];
-    // SAFETY: a one-leaf tree over a one-row matrix is consistent (its root is the leaf); the
-    // program chip never reads it.
+    // SAFETY: a one-leaf tree over a one-row matrix is consistent (its root is the leaf); its
+    // users never read it.
     let tree = unsafe { CpuMerkleTree::from_raw_parts(RowMajorMatrix::new(vec![F::ZERO], 1), vec![vec![leaf]], 1) };
     CommittedTraceData {
         commitment,

@@ -2,6 +2,7 @@
 //! openvm-circuit's RV32IM configuration and the OpenVM SDK's configurations (see
 //! docs/ARCHITECTURE.md).
 
+pub mod aggregation;
 pub mod builder;
 pub mod elf;
 pub mod input;

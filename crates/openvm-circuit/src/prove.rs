@@ -9,13 +9,18 @@ use std::time::{Duration, Instant};
 use openvm_circuit::{
     arch::{
         execution_mode::{MeteredCtx, MeteredCtxInputs, Segment, SegmentationLimits},
+        hasher::poseidon2::vm_poseidon2_hasher,
         instructions::exe::VmExe,
         interpreter_preflight::PreflightInterpretedInstance,
         Executor, MeteredExecutor, PreflightExecutionOutput, PreflightExecutor, Streams, VirtualMachine, VirtualMachineError, VmBuilder,
         VmCircuitConfig, VmExecutionConfig, VmState, CONNECTOR_AIR_ID, PROGRAM_AIR_ID,
     },
     system::{
-        memory::{merkle::public_values::extract_public_values, online::GuestMemory},
+        memory::{
+            merkle::public_values::{extract_public_values, UserPublicValuesProof},
+            online::GuestMemory,
+            CHUNK,
+        },
         SystemRecords,
     },
 };
@@ -87,6 +92,11 @@ pub struct ProgramProof {
     pub segments: Vec<SegmentReport>,
     pub exit_code: Option<u32>,
     pub public_values: Vec<u8>,
+    /// The public values' Merkle proof against the final memory root (what the aggregation
+    /// layers carry to the final proof); None when the program did not run to its end.
+    pub user_public_values: Option<UserPublicValuesProof<CHUNK, F>>,
+    /// The executable's commitment (program, initial memory, initial pc) the segments prove.
+    pub exe_commit: [F; CHUNK],
     pub metered_execution: Duration,
     /// The proving key's generation (the circuit's keygen, once per VM).
     pub keygen: Duration,
@@ -493,10 +503,17 @@ where
         reports.push(report);
         proofs.push(proof);
     })?;
-    verify_segments_concurrently(&vm.engine, &vk, &proofs).map_err(|e| ProveProgramError::Verify(e.to_string()))?;
+    let verified = verify_segments_concurrently(&vm.engine, &vk, &proofs).map_err(|e| ProveProgramError::Verify(e.to_string()))?;
     let public_values = match &end.memory {
         Some(memory) if num_public_values > 0 => extract_public_values(num_public_values, memory),
         _ => Vec::new(),
+    };
+    let memory_dimensions = vm.config().as_ref().memory_config.memory_dimensions();
+    let user_public_values = match (&end.memory, vm.memory_top_tree()) {
+        (Some(memory), Some(top_tree)) => {
+            Some(UserPublicValuesProof::compute(memory_dimensions, num_public_values, &vm_poseidon2_hasher(), memory, top_tree))
+        }
+        _ => None,
     };
     Ok(ProgramProof {
         vk,
@@ -504,6 +521,8 @@ where
         segments: reports,
         exit_code: end.exit_code,
         public_values,
+        user_public_values,
+        exe_commit: verified.exe_commit,
         metered_execution: end.metered_execution,
         keygen,
     })

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod aggregation;
 mod asm;
 mod input;
 mod prove;
