@@ -195,27 +195,9 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
             (GuestVm::Sdk { config: app.app_vm_config, path: config_path }, params, log_height)
         }
     };
-    let exe = match &vm {
-        _ if !is_elf(&bytes) => read_vmexe(&path, &bytes).map_err(|e| format!("neither a RISC-V ELF nor {e}"))?,
-        GuestVm::Rv32Im(_) => rv32im_exe(&bytes).map_err(|e| format!("{path}: {e}"))?,
-        GuestVm::Sdk { config, .. } => sdk_exe(&bytes, config).map_err(|e| format!("{path}: {e}"))?,
-    };
-    // GPU trace generation covers the RV32IM circuit: the default where it applies.
-    let tracegen = match (&vm, args.tracegen) {
-        (GuestVm::Sdk { config, path }, Some(Tracegen::Gpu)) if as_rv32im(config).is_none() => {
-            return Err(format!(
-                "--tracegen gpu: {path} enables {}, beyond RV32IM (exactly rv32i, rv32m and io), whose chips make their traces on the CPU only: use --tracegen cpu (its default)",
-                extensions(config).join(", ")
-            ))
-        }
-        (_, Some(t)) => t,
-        (GuestVm::Sdk { config, .. }, None) if as_rv32im(config).is_none() => Tracegen::Cpu,
-        (_, None) => Tracegen::Gpu,
-    };
-    let input = match &args.input {
-        None => vec![],
-        Some(v) => read_input(v).map_err(|e| format!("--input {e}"))?,
-    };
+    let exe = guest_exe(&vm, &path, &bytes)?;
+    let tracegen = chosen_tracegen(&vm, args.tracegen)?;
+    let input = guest_input(args.input.as_deref())?;
     let profile = args.device.profile;
     let backend = match args.backend {
         Some(b) => b,
@@ -306,6 +288,36 @@ pub fn run(args: &ElfArgs) -> Result<(), String> {
         std::fs::write(json_path, text).map_err(|e| format!("--json {}: {e}", json_path.display()))?;
     }
     Ok(())
+}
+
+/// The guest's executable from its file: `cargo openvm`'s `.vmexe`, or an ELF transpiled for `vm`.
+pub fn guest_exe(vm: &GuestVm, path: &str, bytes: &[u8]) -> Result<VmExe<F>, String> {
+    match vm {
+        _ if !is_elf(bytes) => read_vmexe(path, bytes).map_err(|e| format!("neither a RISC-V ELF nor {e}")),
+        GuestVm::Rv32Im(_) => rv32im_exe(bytes).map_err(|e| format!("{path}: {e}")),
+        GuestVm::Sdk { config, .. } => sdk_exe(bytes, config).map_err(|e| format!("{path}: {e}")),
+    }
+}
+
+/// Where the chips' traces are made: `--tracegen` if given (gpu refused for a configuration
+/// beyond RV32IM), else the GPU for the RV32IM circuit, which it covers, and the CPU otherwise.
+pub fn chosen_tracegen(vm: &GuestVm, requested: Option<Tracegen>) -> Result<Tracegen, String> {
+    Ok(match (vm, requested) {
+        (GuestVm::Sdk { config, path }, Some(Tracegen::Gpu)) if as_rv32im(config).is_none() => {
+            return Err(format!(
+                "--tracegen gpu: {path} enables {}, beyond RV32IM (exactly rv32i, rv32m and io), whose chips make their traces on the CPU only: use --tracegen cpu (its default)",
+                extensions(config).join(", ")
+            ))
+        }
+        (_, Some(t)) => t,
+        (GuestVm::Sdk { config, .. }, None) if as_rv32im(config).is_none() => Tracegen::Cpu,
+        (_, None) => Tracegen::Gpu,
+    })
+}
+
+/// The guest's input items from `--input`, none without it.
+pub fn guest_input(arg: Option<&str>) -> Result<Vec<InputItem>, String> {
+    arg.map_or(Ok(vec![]), |v| read_input(v).map_err(|e| format!("--input {e}")))
 }
 
 /// Proves the program once.

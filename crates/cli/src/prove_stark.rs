@@ -16,17 +16,19 @@ use openvm_wgpu_backend::{BabyBearPoseidon2WgpuEngine, GpuContext, LimitProfile}
 use openvm_wgpu_circuit::{
     aggregation::{prove_stark, AggregationParams, AggregationStep, StarkProof},
     constant_trace_heights, device_interaction_limit,
-    elf::rv32im_exe,
-    input::{is_elf, read_input, read_vmexe, streams},
+    input::streams,
     prove_rv32im, prove_rv32im_cpu, prove_sdk, prove_sdk_cpu,
-    sdk::{as_rv32im, extensions, sdk_exe, sdk_segmentation},
+    sdk::sdk_segmentation,
     SdkAppConfig, Segmentation,
 };
 
 use crate::{
     phases::{Measurement, PeakMemory},
     prove::mib,
-    prove_elf::{guest_params, rv32im_config, sdk_params, segment_line, segment_log_height, GuestVm, DEFAULT_SEGMENT_HEIGHT},
+    prove_elf::{
+        chosen_tracegen, guest_exe, guest_input, guest_params, rv32im_config, sdk_params, segment_line, segment_log_height, GuestVm,
+        DEFAULT_SEGMENT_HEIGHT,
+    },
     Backend, Tracegen,
 };
 
@@ -110,26 +112,9 @@ pub fn run(args: &StarkArgs) -> Result<(), String> {
     } else {
         (params, log_height, AggregationParams::standard())
     };
-    let exe = match &vm {
-        _ if !is_elf(&bytes) => read_vmexe(&path, &bytes).map_err(|e| format!("neither a RISC-V ELF nor {e}"))?,
-        GuestVm::Rv32Im(_) => rv32im_exe(&bytes).map_err(|e| format!("{path}: {e}"))?,
-        GuestVm::Sdk { config, .. } => sdk_exe(&bytes, config).map_err(|e| format!("{path}: {e}"))?,
-    };
-    let tracegen = match (&vm, args.tracegen) {
-        (GuestVm::Sdk { config, path }, Some(Tracegen::Gpu)) if as_rv32im(config).is_none() => {
-            return Err(format!(
-                "--tracegen gpu: {path} enables {}, beyond RV32IM (exactly rv32i, rv32m and io): use --tracegen cpu (its default)",
-                extensions(config).join(", ")
-            ))
-        }
-        (_, Some(t)) => t,
-        (GuestVm::Sdk { config, .. }, None) if as_rv32im(config).is_none() => Tracegen::Cpu,
-        (_, None) => Tracegen::Gpu,
-    };
-    let input = match &args.input {
-        None => vec![],
-        Some(v) => read_input(v).map_err(|e| format!("--input {e}"))?,
-    };
+    let exe = guest_exe(&vm, &path, &bytes)?;
+    let tracegen = chosen_tracegen(&vm, args.tracegen)?;
+    let input = guest_input(args.input.as_deref())?;
     let system = match &vm {
         GuestVm::Rv32Im(config) => config.rv32i.system.clone(),
         GuestVm::Sdk { config, .. } => config.as_ref().clone(),
