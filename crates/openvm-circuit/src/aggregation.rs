@@ -23,7 +23,7 @@ use std::{
 
 use openvm_circuit::{
     arch::{instructions::exe::VmExe, ContinuationVmProof, Streams},
-    system::memory::dimensions::MemoryDimensions,
+    system::memory::{dimensions::MemoryDimensions, merkle::public_values::UserPublicValuesProof, CHUNK},
 };
 use openvm_continuations::{
     circuit::{
@@ -232,9 +232,8 @@ impl<E: AggregationEngine> AggregationProver<E> {
 
     /// Aggregates the app's segment proofs into the final STARK proof, as openvm-sdk's
     /// `StarkProver::prove` does without deferrals: leaf proofs of up to `num_children_leaf`
-    /// segments, internal-for-leaf proofs, internal-recursive layers down to one proof, and one
-    /// more internal-recursive proof of that one (the SDK's final wrap). `progress` hears of
-    /// each proof as soon as it is made.
+    /// segments, then [`AggregationProver::prove_above_leaves`]. `progress` hears of each proof
+    /// as soon as it is made.
     pub fn prove(
         &self,
         app: ContinuationVmProof<SC>,
@@ -244,33 +243,40 @@ impl<E: AggregationEngine> AggregationProver<E> {
             return Err(AggregationError::NoSegments);
         }
         let mut layers = Vec::new();
-        let mut run = |layer: String, children: &[Proof<SC>], arity: usize, prove: &NodeProof| {
-            let of = children.len().div_ceil(arity);
-            let mut report = LayerReport { layer: layer.clone(), proofs: Vec::new() };
-            let proofs = children
-                .chunks(arity)
-                .enumerate()
-                .map(|(index, chunk)| {
-                    let started = Instant::now();
-                    let _span = tracing::info_span!("agg_layer", group = layer.as_str(), idx = index).entered();
-                    let proof = upstream_assertion(|| prove(chunk))
-                        .and_then(|p| p.map_err(|e| format!("{e:#}")))
-                        .map_err(|message| AggregationError::Prove { layer: layer.clone(), index, message })?;
-                    let time = started.elapsed();
-                    report.proofs.push(time);
-                    progress(&AggregationStep { layer: layer.clone(), index, of, children: chunk.len(), time });
-                    Ok(proof)
-                })
-                .collect::<Result<Vec<_>, AggregationError>>()?;
-            layers.push(report);
-            Ok::<_, AggregationError>(proofs)
-        };
-        let (n_leaf, n_internal) = (self.params.num_children_leaf, self.params.num_children_internal);
-        let leaf = run("leaf".into(), &app.per_segment, n_leaf, &|p| self.leaf.agg_prove_no_def::<E>(p, ChildVkKind::App))?;
-        let internal = run("internal_for_leaf".into(), &leaf, n_internal, &|p| {
+        let leaves = run_layer(&mut layers, progress, "leaf".into(), &app.per_segment, self.params.num_children_leaf, &|p| {
+            self.leaf.agg_prove_no_def::<E>(p, ChildVkKind::App)
+        })?;
+        self.aggregate_leaves(leaves, app.user_public_values, layers, progress)
+    }
+
+    /// The layers above the leaf layer, from its proofs (made by this prover's leaf key):
+    /// internal-for-leaf proofs of up to `num_children_internal` leaf proofs, internal-recursive
+    /// layers down to one proof, and one more internal-recursive proof of that one (the SDK's
+    /// final wrap). `user_pvs_proof` is the app's public values proof.
+    pub fn prove_above_leaves(
+        &self,
+        leaves: Vec<Proof<SC>>,
+        user_pvs_proof: UserPublicValuesProof<CHUNK, F>,
+        progress: &mut dyn FnMut(&AggregationStep),
+    ) -> Result<AggregatedProof, AggregationError> {
+        if leaves.is_empty() {
+            return Err(AggregationError::NoSegments);
+        }
+        self.aggregate_leaves(leaves, user_pvs_proof, Vec::new(), progress)
+    }
+
+    fn aggregate_leaves(
+        &self,
+        leaves: Vec<Proof<SC>>,
+        user_pvs_proof: UserPublicValuesProof<CHUNK, F>,
+        mut layers: Vec<LayerReport>,
+        progress: &mut dyn FnMut(&AggregationStep),
+    ) -> Result<AggregatedProof, AggregationError> {
+        let n_internal = self.params.num_children_internal;
+        let internal = run_layer(&mut layers, progress, "internal_for_leaf".into(), &leaves, n_internal, &|p| {
             self.internal_for_leaf.agg_prove_no_def::<E>(p, ChildVkKind::Standard)
         })?;
-        let mut proofs = run("internal_recursive.0".into(), &internal, n_internal, &|p| {
+        let mut proofs = run_layer(&mut layers, progress, "internal_recursive.0".into(), &internal, n_internal, &|p| {
             self.internal_recursive.agg_prove_no_def::<E>(p, ChildVkKind::Standard)
         })?;
         let mut layer = 1;
@@ -278,7 +284,7 @@ impl<E: AggregationEngine> AggregationProver<E> {
         loop {
             let last = proofs.len() == 1;
             let arity = if last { 1 } else { n_internal };
-            proofs = run(format!("internal_recursive.{layer}"), &proofs, arity, &|p| {
+            proofs = run_layer(&mut layers, progress, format!("internal_recursive.{layer}"), &proofs, arity, &|p| {
                 self.internal_recursive.agg_prove::<E>(p, ChildVkKind::RecursiveSelf, ProofsType::Vm, None)
             })?;
             layer += 1;
@@ -287,7 +293,7 @@ impl<E: AggregationEngine> AggregationProver<E> {
             }
         }
         let inner = proofs.pop().expect("the last layer has one proof");
-        let proof = VmStarkProof { inner, user_pvs_proof: app.user_public_values, deferral_merkle_proofs: None };
+        let proof = VmStarkProof { inner, user_pvs_proof, deferral_merkle_proofs: None };
         Ok(AggregatedProof { proof, internal_recursive_layers: layer, layers })
     }
 
@@ -329,6 +335,37 @@ fn check_proof_of_work(app: &SystemParams, params: &AggregationParams) -> Result
 }
 
 /// One aggregation node's proof of its child proofs.
+/// Proves `layer`: one proof per `arity` children, each reported to `progress` when made; the
+/// layer's times go to `layers`.
+fn run_layer(
+    layers: &mut Vec<LayerReport>,
+    progress: &mut dyn FnMut(&AggregationStep),
+    layer: String,
+    children: &[Proof<SC>],
+    arity: usize,
+    prove: &NodeProof,
+) -> Result<Vec<Proof<SC>>, AggregationError> {
+    let of = children.len().div_ceil(arity);
+    let mut report = LayerReport { layer: layer.clone(), proofs: Vec::new() };
+    let proofs = children
+        .chunks(arity)
+        .enumerate()
+        .map(|(index, chunk)| {
+            let started = Instant::now();
+            let _span = tracing::info_span!("agg_layer", group = layer.as_str(), idx = index).entered();
+            let proof = upstream_assertion(|| prove(chunk))
+                .and_then(|p| p.map_err(|e| format!("{e:#}")))
+                .map_err(|message| AggregationError::Prove { layer: layer.clone(), index, message })?;
+            let time = started.elapsed();
+            report.proofs.push(time);
+            progress(&AggregationStep { layer: layer.clone(), index, of, children: chunk.len(), time });
+            Ok(proof)
+        })
+        .collect::<Result<Vec<_>, AggregationError>>()?;
+    layers.push(report);
+    Ok(proofs)
+}
+
 type NodeProof<'a> = dyn Fn(&[Proof<SC>]) -> eyre::Result<Proof<SC>> + 'a;
 
 /// Runs upstream code that asserts on its inputs; an assertion's panic becomes its message.

@@ -38,9 +38,10 @@ fn layer_names(layers: &[LayerReport]) -> Vec<(&str, usize)> {
 
 /// One segment of the Fibonacci guest, proved on our engine, then aggregated on our engine into
 /// the SDK's final STARK proof: leaf, internal-for-leaf, internal-recursive and the SDK's one
-/// additional internal-recursive proof. openvm-sdk's verifier accepts it against the app's
-/// commitments and rejects it against another executable's or with altered public values.
-/// openvm-cpu-backend makes the same leaf key, and from one leaf proving context the same proof.
+/// additional internal-recursive proof. openvm-cpu-backend makes the same leaf key, and from one
+/// leaf proving context the same proof as ours; the layers above are proved from ours.
+/// openvm-sdk's verifier accepts the final proof against the app's commitments and rejects it
+/// against another executable's or with altered public values.
 #[test]
 fn a_tiny_guest_aggregates_to_the_final_stark_proof_on_our_engine() {
     let gpu = GpuContext::shared(LimitProfile::Native).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
@@ -59,31 +60,11 @@ fn a_tiny_guest_aggregates_to_the_final_stark_proof_on_our_engine() {
     let ours = AggregationProver::<BabyBearPoseidon2WgpuEngine>::new(Arc::new(app.vk.clone()), test_aggregation_params())
         .unwrap_or_else(|e| panic!("{e}"));
     eprintln!("aggregation keygen on our engine: {:?}", started.elapsed());
-    let aggregated = ours
-        .prove(continuation_proof(&app).unwrap_or_else(|e| panic!("{e}")), &mut |s| eprintln!("ours: {}", step_line(s)))
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        layer_names(&aggregated.layers),
-        [("leaf", 1), ("internal_for_leaf", 1), ("internal_recursive.0", 1), ("internal_recursive.1", 1)]
-    );
-    assert_eq!(aggregated.internal_recursive_layers, 2);
 
-    let vk = ours.verifying_key(app.exe_commit, memory_dimensions, num_user_pvs);
-    verify_stark(&vk, &aggregated.proof).unwrap_or_else(|e| panic!("{e}"));
-    let revealed: Vec<u8> = aggregated.proof.user_pvs_proof.public_values.iter().map(|v| v.as_canonical_u32() as u8).collect();
-    assert_eq!(asm::public_value_words(&revealed)[..2], asm::fibonacci_public_values(10)[..]);
-
-    // Another executable's commitment, or other public values: rejected.
-    let mut other_exe = vk.clone();
-    other_exe.baseline.app_exe_commit[0] += F::ONE;
-    assert!(matches!(verify_stark(&other_exe, &aggregated.proof), Err(AggregationError::Verify(_))));
-    let mut altered = aggregated.proof.clone();
-    altered.user_pvs_proof.public_values[0] += F::ONE;
-    assert!(matches!(verify_stark(&vk, &altered), Err(AggregationError::Verify(_))));
-
-    // openvm-cpu-backend: the same leaf key, and the same leaf proof from the same proving
-    // context. (Upstream's verifier trace generation orders the ExpBitsLen AIR's rows by thread
-    // scheduling, so two runs' contexts, and the final proofs, may differ.)
+    // The leaf layer from a proving context made once: openvm-cpu-backend makes the same leaf
+    // key, and from that context the same proof bytes. (Upstream's verifier trace generation
+    // orders the ExpBitsLen AIR's rows by thread scheduling, so two runs' contexts, and their
+    // proofs, may differ.)
     let cpu_engine: CpuEngine = StarkEngine::new(test_aggregation_params().leaf);
     let cpu_leaf = LeafProver::<CpuEngine>::new::<CpuEngine>(Arc::new(app.vk.clone()), test_aggregation_params().leaf, false, None);
     assert_eq!(format!("{:?}", cpu_leaf.get_vk_commit(false)), format!("{:?}", ours.leaf.get_vk_commit(false)));
@@ -98,6 +79,30 @@ fn a_tiny_guest_aggregates_to_the_final_stark_proof_on_our_engine() {
     let cpu_proof = cpu_engine.prove(&cpu_engine.device().transport_pk_to_device(&cpu_leaf.get_pk()), ctx).unwrap();
     eprintln!("leaf proof of one context: ours {ours_took:?}, openvm-cpu-backend {:?}", started.elapsed() - ours_took);
     assert!(our_leaf.encode_to_vec().unwrap() == cpu_proof.encode_to_vec().unwrap(), "the leaf proofs differ");
+
+    // The layers above, on our engine, from that leaf proof. (`prove` runs the leaf layer
+    // itself; a proof without segments is refused.)
+    let app_proof = || continuation_proof(&app).unwrap_or_else(|e| panic!("{e}"));
+    let no_segments = openvm_circuit::arch::ContinuationVmProof { per_segment: vec![], ..app_proof() };
+    assert!(matches!(ours.prove(no_segments, &mut |_| {}), Err(AggregationError::NoSegments)));
+    let aggregated = ours
+        .prove_above_leaves(vec![our_leaf], app_proof().user_public_values, &mut |s| eprintln!("ours: {}", step_line(s)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(layer_names(&aggregated.layers), [("internal_for_leaf", 1), ("internal_recursive.0", 1), ("internal_recursive.1", 1)]);
+    assert_eq!(aggregated.internal_recursive_layers, 2);
+
+    let vk = ours.verifying_key(app.exe_commit, memory_dimensions, num_user_pvs);
+    verify_stark(&vk, &aggregated.proof).unwrap_or_else(|e| panic!("{e}"));
+    let revealed: Vec<u8> = aggregated.proof.user_pvs_proof.public_values.iter().map(|v| v.as_canonical_u32() as u8).collect();
+    assert_eq!(asm::public_value_words(&revealed)[..2], asm::fibonacci_public_values(10)[..]);
+
+    // Another executable's commitment, or other public values: rejected.
+    let mut other_exe = vk.clone();
+    other_exe.baseline.app_exe_commit[0] += F::ONE;
+    assert!(matches!(verify_stark(&other_exe, &aggregated.proof), Err(AggregationError::Verify(_))));
+    let mut altered = aggregated.proof.clone();
+    altered.user_pvs_proof.public_values[0] += F::ONE;
+    assert!(matches!(verify_stark(&vk, &altered), Err(AggregationError::Verify(_))));
 }
 
 /// Parameters upstream would assert on are refused with a reason, before any keygen.
