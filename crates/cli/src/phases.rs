@@ -181,7 +181,27 @@ struct Started {
 /// Kept in a [`SEGMENT_SPAN`] span: its `segment` field.
 struct SegmentIndex(usize);
 
+/// Kept in a span with an `air` field (upstream's per-chip `single_trace_gen`): the AIR's name,
+/// so that each chip's trace generation is reported apart.
+struct AirName(String);
+
 struct SegmentVisitor(Option<usize>);
+
+struct AirVisitor(Option<String>);
+
+impl tracing::field::Visit for AirVisitor {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "air" {
+            self.0 = Some(value.to_string());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "air" {
+            self.0 = Some(format!("{value:?}"));
+        }
+    }
+}
 
 impl tracing::field::Visit for SegmentVisitor {
     fn record_u64(&mut self, field: &Field, value: u64) {
@@ -256,6 +276,11 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PhaseTimes {
             }
         }
         if self.tracked(span.name()) {
+            let mut air = AirVisitor(None);
+            attrs.record(&mut air);
+            if let Some(a) = air.0 {
+                span.extensions_mut().insert(AirName(a));
+            }
             let saved = self.meters.enter();
             span.extensions_mut().insert(Started { at: Instant::now(), saved, work: GPU_WORK.counts() });
         }
@@ -271,6 +296,11 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PhaseTimes {
         let peak = self.meters.exit(saved);
         let work = GPU_WORK.counts().since(&work);
         let segment = span.scope().find_map(|s| s.extensions().get::<SegmentIndex>().map(|i| i.0));
+        let name = match span.extensions().get::<AirName>() {
+            Some(air) => format!("{name}[{}]", air.0),
+            None => name.to_string(),
+        };
+        let name = name.as_str();
         if self.progress && PROGRESS.contains(&name) {
             eprintln!("  {name} done in {:.1} ms", elapsed.as_secs_f64() * 1e3);
         }
@@ -311,6 +341,30 @@ mod tests {
             assert!(!tracing::event_enabled!(tracing::Level::TRACE));
             assert!(!tracing::event_enabled!(tracing::Level::ERROR));
         });
+    }
+
+    /// With every span reported, a span with an `air` field (upstream's per-chip trace
+    /// generation) is reported per AIR.
+    #[test]
+    fn spans_with_an_air_are_reported_per_air() {
+        let meters = Meters { gpu_held: leaked(), gpu_in_use: leaked(), host: leaked() };
+        let times = PhaseTimes { all: true, ..PhaseTimes::new(false, meters) };
+        let subscriber = Registry::default().with(times.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            for air in ["Rv32BaseAluAir", "Rv32BaseAluAir", "Rv32ShiftAir"] {
+                let _span = info_span!("single_trace_gen", air = air).entered();
+            }
+            let _other = info_span!("system_trace_gen").entered();
+        });
+        let got: Vec<(String, usize)> = times.take().into_iter().map(|p| (p.name, p.count)).collect();
+        assert_eq!(
+            got,
+            [
+                ("single_trace_gen[Rv32BaseAluAir]".to_string(), 2),
+                ("single_trace_gen[Rv32ShiftAir]".to_string(), 1),
+                ("system_trace_gen".to_string(), 1)
+            ]
+        );
     }
 
     /// Nested reported spans each get their own peaks, the enclosing span its children's too;

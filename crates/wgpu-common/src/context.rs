@@ -453,6 +453,17 @@ impl GpuContext {
         self.submit_then_wait(op, encoder, || {})
     }
 
+    /// Submits the encoder without waiting for the GPU. Its parameter pages and kept buffers go
+    /// back to their pools at once: the device has one queue, and whoever takes them next writes
+    /// them through it (`write_buffer`) or uses them in a later submission, both ordered after
+    /// this one. Work that needs no read-back (trace generation, whose traces the prover's
+    /// later submissions read) goes through here, so the host records the next work while the
+    /// GPU runs this; a later wait reports any failure of the device.
+    pub fn submit(&self, op: &str, mut encoder: GpuEncoder) -> GpuResult<()> {
+        self.flush(op, &mut encoder)
+        // Dropping the encoder (with its fresh, empty inner encoder) returns the pages.
+    }
+
     /// Waits for what `encoder` has recorded when the buffers it keeps ([`GpuEncoder::keep`])
     /// exceed `bytes`, so they are freed, and goes on with a fresh encoder; otherwise submits
     /// without waiting ([`GpuContext::flush`]).

@@ -155,7 +155,7 @@ impl Chip<DenseRecordArena, WgpuBackend> for HintStoreChipWgpu {
             let job = TraceJob { height, width: WIDTH, bindings: &bindings, params: self.params };
             let mut encoder = self.ctx.encoder(op);
             let trace = KERNEL.record_pieces(&self.ctx, &mut encoder, &pieces, &job)?;
-            self.ctx.submit_and_wait(op, encoder)?;
+            self.ctx.submit(op, encoder)?;
             Ok(trace)
         })();
         AirProvingContext::simple_no_pis(WgpuMatrix::on_device(height, WIDTH, resident(made)))

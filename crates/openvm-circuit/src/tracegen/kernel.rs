@@ -161,7 +161,7 @@ impl TraceKernel {
         let job = TraceJob { params: TraceParams { record_words: (record_bytes / 4) as u32, ..job.params }, ..job };
         let mut encoder = ctx.encoder(op);
         let trace = self.record_pieces(ctx, &mut encoder, &pieces, &job)?;
-        ctx.submit_and_wait(op, encoder)?;
+        ctx.submit(op, encoder)?;
         Ok(trace)
     }
 

@@ -73,7 +73,7 @@ fn table_trace(
         let trace = KERNEL.record_pieces(ctx, &mut encoder, &[Piece { input, bindings: Vec::new(), first_row: 0, rows }], &job)?;
         // The device counts start again from zero for the next segment, in the same submission.
         encoder.clear_buffer(&device.buffer, 0, None);
-        ctx.submit_and_wait(op, encoder)?;
+        ctx.submit(op, encoder)?;
         Ok(trace)
     })();
     AirProvingContext::simple_no_pis(WgpuMatrix::on_device(rows, width, resident(made)))

@@ -298,6 +298,6 @@ pub fn periphery_trace(ctx: &GpuContext, inputs: &GpuBuffer<u32>, count: usize, 
             }
         }
     })?;
-    ctx.submit_and_wait(op, encoder)?;
+    ctx.submit(op, encoder)?;
     Ok(trace)
 }
