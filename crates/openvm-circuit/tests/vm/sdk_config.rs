@@ -215,9 +215,10 @@ fn prove_as_openvm_cpu_backend_does(config: SdkVmConfig, elf: &[u8]) -> Vec<u32>
     public_value_words(&extract_public_values(num_public_values, end.memory.as_ref().expect("the final memory")))
 }
 
-/// The SDK's standard configuration (every extension's chips, upstream's CPU builder): a guest
+/// The SDK's standard configuration (every extension's chips, upstream's CPU builder): the
+/// modular extension's setups and arithmetic on bn254's coordinate field (its first modulus)
 /// proved on our engine in one segment, the same bytes as openvm-cpu-backend's proofs, the
-/// revealed values the host model's.
+/// revealed values the host model's (num-bigint).
 #[test]
 fn the_standard_configuration_proves_as_openvm_cpu_backend_does() {
     // Range-tuple checkers of 2^16 rows (the standard's are 2^21): a guest without
@@ -225,11 +226,25 @@ fn the_standard_configuration_proves_as_openvm_cpu_backend_does() {
     let small = "[app_vm_config.rv32m]\nrange_tuple_checker_sizes = [256, 256]\n";
     let small_bigint = "[app_vm_config.bigint]\nrange_tuple_checker_sizes = [256, 256]\n";
     let text = STANDARD.replace("[app_vm_config.rv32m]\n", small).replace("[app_vm_config.bigint]\n", small_bigint);
-    let config = parse(&text).unwrap_or_else(|e| panic!("{e}")).app_vm_config;
+    let mut config = parse(&text).unwrap_or_else(|e| panic!("{e}")).app_vm_config;
     assert_eq!(config.rv32m.map(|m| m.range_tuple_checker_sizes), Some([256, 256]));
-    let revealed = prove_as_openvm_cpu_backend_does(config, &asm::fibonacci(20));
-    let expected = asm::fibonacci_public_values(20);
-    assert_eq!(&revealed[..expected.len()], &expected[..]);
+    config.system.config = config.system.config.with_public_values(asm::MODULAR_GUEST_PUBLIC_VALUE_BYTES);
+    let modulus = config.modular.as_ref().expect("the modular extension").supported_moduli[0].clone();
+    let modulus: [u8; 32] = {
+        let mut bytes = modulus.to_bytes_le();
+        bytes.resize(32, 0);
+        bytes.try_into().unwrap()
+    };
+    // Two values below the modulus (2^253 < bn254's 2^253.6).
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(254);
+    let mut value = || {
+        let mut v: [u8; 32] = rand::Rng::random(&mut rng);
+        v[31] &= 0x1f;
+        v
+    };
+    let (a, b) = (value(), value());
+    let revealed = prove_as_openvm_cpu_backend_does(config, &asm::modular_arithmetic(&modulus, &a, &b));
+    assert_eq!(revealed, asm::modular_arithmetic_public_values(&modulus, &a, &b));
 }
 
 /// The keccak extension (XORIN, KECCAKF) on RV32IM with the small range-tuple checker: a
