@@ -6,7 +6,7 @@ use openvm_stark_backend::SystemParams;
 use openvm_wgpu_backend::{field::F, GpuContext, LimitProfile};
 use openvm_wgpu_circuit::{
     elf::{input_stream, rv32im_exe},
-    prove_rv32im, ProgramProof, TraceGeneration,
+    ProgramProof,
 };
 use openvm_wgpu_fixtures::asm::{self, public_value_words};
 
@@ -26,29 +26,10 @@ fn one_segment_proves_as_openvm_cpu_backend_does() {
     assert_eq!(segments, 1);
 }
 
-fn prove_guest(elf: &[u8], inputs: &[&[u8]]) -> ProgramProof {
-    let gpu = GpuContext::shared(LimitProfile::Native).expect("a GPU adapter (scripts/ensure-vulkan.sh installs lavapipe)");
-    let config = Rv32ImConfig::with_public_values(asm::GUEST_PUBLIC_VALUE_BYTES);
-    let exe = rv32im_exe(elf).unwrap_or_else(|e| panic!("{e}"));
-    prove_rv32im(gpu, SystemParams::new_for_testing(19), config, exe, input_stream(inputs), TraceGeneration::Gpu, &mut |s| {
-        eprintln!("segment {}: {} instructions, {} cells, prove {:?}", s.index, s.instructions, s.trace_cells, s.prove)
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn assert_revealed(proof: &ProgramProof, expected: &[u32]) {
     let words = public_value_words(&proof.public_values);
     assert_eq!(&words[..expected.len()], expected, "revealed words against the host model");
     assert_eq!(proof.exit_code, Some(0));
-}
-
-/// A guest that reads its input stream proves and verifies; what it reveals equals the host
-/// model. (The Fibonacci guest proves and reveals its values in `aggregation`'s app layer.)
-#[test]
-fn guests_prove_and_reveal_what_the_host_model_computes() {
-    let input = 0x0123_4567_89ab_cdefu64.to_le_bytes();
-    let proof = prove_guest(&asm::sum_input(), &[&input]);
-    assert_revealed(&proof, &asm::sum_input_public_values(&input));
 }
 
 /// A program of several segments, each proved, all checked together by upstream's segment

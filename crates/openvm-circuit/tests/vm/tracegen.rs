@@ -2,7 +2,7 @@
 //! the repository's guests runs preflight twice into dense record arenas, once for the GPU
 //! chips (`ChipTraces::Gpu`) and once for upstream's fillers (`ChipTraces::CpuFillers`); every
 //! AIR's trace must be the same word for word, under every limit profile. (Proofs made with the
-//! GPU chips are in `prove`, `sdk_config` and `aggregation`.)
+//! GPU chips are in `sdk_config`, `aggregation` and the command's tests.)
 
 use crate::common;
 
