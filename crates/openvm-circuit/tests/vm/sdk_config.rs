@@ -216,9 +216,9 @@ fn prove_as_openvm_cpu_backend_does(config: SdkVmConfig, elf: &[u8]) -> Vec<u32>
 }
 
 /// The SDK's standard configuration (every extension's chips, upstream's CPU builder): the
-/// modular extension's setups and arithmetic on bn254's coordinate field (its first modulus)
-/// proved on our engine in one segment, the same bytes as openvm-cpu-backend's proofs, the
-/// revealed values the host model's (num-bigint).
+/// modular, Fp2 and ecc extensions' setups and operations on bn254 (the first modulus, Fp2 and
+/// curve) proved on our engine in one segment, the same bytes as openvm-cpu-backend's proofs,
+/// the revealed values the host model's (num-bigint).
 #[test]
 fn the_standard_configuration_proves_as_openvm_cpu_backend_does() {
     // Range-tuple checkers of 2^16 rows (the standard's are 2^21): a guest without
@@ -228,7 +228,7 @@ fn the_standard_configuration_proves_as_openvm_cpu_backend_does() {
     let text = STANDARD.replace("[app_vm_config.rv32m]\n", small).replace("[app_vm_config.bigint]\n", small_bigint);
     let mut config = parse(&text).unwrap_or_else(|e| panic!("{e}")).app_vm_config;
     assert_eq!(config.rv32m.map(|m| m.range_tuple_checker_sizes), Some([256, 256]));
-    config.system.config = config.system.config.with_public_values(asm::MODULAR_GUEST_PUBLIC_VALUE_BYTES);
+    config.system.config = config.system.config.with_public_values(asm::ALGEBRA_GUEST_PUBLIC_VALUE_BYTES);
     let modulus = config.modular.as_ref().expect("the modular extension").supported_moduli[0].clone();
     let modulus: [u8; 32] = {
         let mut bytes = modulus.to_bytes_le();
@@ -243,8 +243,8 @@ fn the_standard_configuration_proves_as_openvm_cpu_backend_does() {
         v
     };
     let (a, b) = (value(), value());
-    let revealed = prove_as_openvm_cpu_backend_does(config, &asm::modular_arithmetic(&modulus, &a, &b));
-    assert_eq!(revealed, asm::modular_arithmetic_public_values(&modulus, &a, &b));
+    let revealed = prove_as_openvm_cpu_backend_does(config, &asm::algebra(&modulus, &a, &b));
+    assert_eq!(revealed, asm::algebra_public_values(&modulus, &a, &b));
 }
 
 /// The keccak extension (XORIN, KECCAKF) on RV32IM with the small range-tuple checker: a
